@@ -1,0 +1,36 @@
+# The README's two commands. Both install what is missing (scripts/install-deps.sh),
+# configure and build in Release (CMake preset `release`, Ninja, ccache), then:
+#   make reproduce   run the main job `batchrmt reproduce` (results/reproduce.h5 + results/reproduce/report.md)
+#   make test        run the whole test suite with ctest --output-on-failure
+# Other targets: make build, make notorch-test (no LibTorch), make bench, make clean.
+PRESET ?= release
+BUILD_DIR := build/$(PRESET)
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# Debian's python (python3 on the PATH may be another interpreter without h5py/matplotlib).
+PYTHON ?= /usr/bin/python3
+
+.PHONY: deps configure build test reproduce bench notorch-test clean
+
+deps:
+	@scripts/install-deps.sh $(if $(filter notorch asan,$(PRESET)),--notorch,)
+
+configure: deps
+	cmake --preset $(PRESET)
+
+build: configure
+	cmake --build --preset $(PRESET) -j $(JOBS)
+
+test: build
+	ctest --preset $(PRESET) -j $(JOBS) --output-on-failure
+
+reproduce: build
+	$(BUILD_DIR)/batchrmt reproduce --resume --out results/reproduce.h5
+
+bench: build
+	@echo "benchmark binaries: $(BUILD_DIR)/benchmarks/ (figures in docs/performance.md)"
+
+notorch-test:
+	$(MAKE) test PRESET=notorch
+
+clean:
+	rm -rf build

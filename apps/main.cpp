@@ -1,0 +1,82 @@
+// batchrmt: the one command-line interface. Subcommands register themselves from
+// apps/<layer>_commands.cpp (see command_registry.hpp).
+//
+// Exit codes: 0 success; 2 bad usage or bad input (one sentence naming the value and what
+// is allowed); 1 a failure at run time (numerical, I/O, out of memory).
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <new>
+#include <nlohmann/json.hpp>
+
+#include "apps/command_registry.hpp"
+#include "core/errors.hpp"
+#include "core/provenance.hpp"
+
+namespace {
+
+void print_error(const std::string& message) {
+  std::string m = message;
+  if (!m.empty() && m.back() != '.') m += '.';
+  std::cerr << "batchrmt: error: " << m << std::endl;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using batchrmt::app::GlobalOptions;
+  GlobalOptions global;
+  global.argv.assign(argv, argv + argc);
+
+  CLI::App app{
+      "batchrmt: spiked, field-dependent random matrix theory of mini-batch Hessians — predict, simulate, "
+      "measure and verify (Granziol, Zohren & Roberts, JMLR 2022)."};
+  app.name("batchrmt");
+  app.fallthrough();  // global options may follow the subcommand: `batchrmt theory ... --json`
+  bool show_version = false;
+  app.add_flag("--version", show_version, "Print the version and git SHA and exit");
+  app.add_flag("--json", global.json, "Machine-readable output: one JSON object on stdout");
+  app.add_option("--seed", global.seed, "Master seed of every random stream (recorded in results)")
+      ->capture_default_str();
+  app.add_option("--threads", global.threads, "Threads for LibTorch and parallel work (recorded in results)")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  app.add_option("--out", global.out, "Result file (.h5); written as FILE.h5.partial and renamed on success");
+  app.require_subcommand(0, 1);
+  batchrmt::app::register_all_commands(app, global);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    print_error(std::string(e.what()) + "; run 'batchrmt --help' for the allowed options");
+    return 2;
+  } catch (const batchrmt::Error& e) {
+    print_error(e.what());
+    return e.exit_code();
+  } catch (const std::bad_alloc&) {
+    print_error("out of memory; reduce the problem size or free memory and rerun");
+    return 1;
+  } catch (const std::exception& e) {
+    print_error(e.what());
+    return 1;
+  }
+
+  if (show_version) {
+    if (global.json) {
+      std::cout << nlohmann::json{{"version", batchrmt::batchrmt_version()}, {"git_sha", batchrmt::batchrmt_git_sha()}}
+                       .dump()
+                << std::endl;
+    } else {
+      std::cout << "batchrmt " << batchrmt::batchrmt_version() << " (git " << batchrmt::batchrmt_git_sha() << ")"
+                << std::endl;
+    }
+    return 0;
+  }
+  if (app.get_subcommands().empty()) {
+    std::cerr << app.help() << std::endl;
+    print_error("no subcommand was given; choose one of those listed above");
+    return 2;
+  }
+  return 0;
+}

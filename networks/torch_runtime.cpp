@@ -1,0 +1,47 @@
+#include "networks/torch_runtime.hpp"
+
+#include <torch/torch.h>
+
+#include <regex>
+
+#include "core/checks.hpp"
+
+namespace batchrmt::networks {
+
+std::string libtorch_version() {
+#ifdef TORCH_VERSION
+  return TORCH_VERSION;
+#else
+  return std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) + "." +
+         std::to_string(TORCH_VERSION_PATCH);
+#endif
+}
+
+void set_torch_threads(int threads) {
+  check_at_least("set_torch_threads", "threads", threads, 1);
+  torch::set_num_threads(threads);
+}
+
+int torch_threads() { return torch::get_num_threads(); }
+
+bool cuda_available() { return torch::cuda::is_available(); }
+
+std::string checked_device(const std::string& device) {
+  static const std::regex pattern("^(cpu|cuda(:[0-9]+)?)$");
+  if (!std::regex_match(device, pattern))
+    throw InvalidInput("device is '" + device + "', but must be cpu, cuda or cuda:K.");
+  if (device.rfind("cuda", 0) == 0) {
+    if (!cuda_available())
+      throw InvalidInput("device is '" + device + "', but this LibTorch build or machine has no CUDA device; use cpu.");
+    if (device.size() > 5) {
+      const int index = std::stoi(device.substr(5));
+      const int count = static_cast<int>(torch::cuda::device_count());
+      if (index >= count)
+        throw InvalidInput("device is '" + device + "', but only " + std::to_string(count) +
+                           " CUDA device(s) exist (cuda:0 to cuda:" + std::to_string(count - 1) + ").");
+    }
+  }
+  return device;
+}
+
+}  // namespace batchrmt::networks

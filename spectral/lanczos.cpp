@@ -1,0 +1,375 @@
+// Symmetric Lanczos with full / selective reorthogonalisation. See lanczos.hpp for the algorithm,
+// its references and its cost.
+#include "spectral/lanczos.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "core/checks.hpp"
+#include "core/errors.hpp"
+#include "core/rng.hpp"
+#include "spectral/detail_util.hpp"
+#include "spectral/tridiagonal.hpp"
+
+namespace batchrmt::spectral {
+
+const char* to_string(Reorthogonalization r) {
+  switch (r) {
+    case Reorthogonalization::Full: return "full";
+    case Reorthogonalization::Selective: return "selective";
+    case Reorthogonalization::None: return "none";
+  }
+  return "unknown";
+}
+const char* to_string(BasisStorage s) {
+  switch (s) {
+    case BasisStorage::Fp64: return "fp64";
+    case BasisStorage::Fp32: return "fp32";
+    case BasisStorage::None: return "none";
+  }
+  return "unknown";
+}
+const char* to_string(StartVector s) {
+  switch (s) {
+    case StartVector::Rademacher: return "rademacher";
+    case StartVector::Gaussian: return "gaussian";
+    case StartVector::Given: return "given";
+  }
+  return "unknown";
+}
+const char* to_string(LanczosStatus s) {
+  switch (s) {
+    case LanczosStatus::Completed: return "completed";
+    case LanczosStatus::Converged: return "converged";
+    case LanczosStatus::Breakdown: return "breakdown";
+    case LanczosStatus::NotConverged: return "not_converged";
+  }
+  return "unknown";
+}
+
+namespace {
+
+using detail::Clock;
+using detail::seconds_since;
+
+constexpr double kEps = std::numeric_limits<double>::epsilon();
+
+// One classical Gram-Schmidt pass against the first j columns of an fp64 basis, as two GEMVs
+// (Golub & Van Loan 10.3.1): h = Q_j^T w; w -= Q_j h. Reads Q_j twice: 16 j P bytes.
+void cgs_pass(const Eigen::MatrixXd& q, Eigen::Index j, Eigen::VectorXd& w, Eigen::VectorXd& h) {
+  const auto qj = q.leftCols(j);
+  h.head(j).noalias() = qj.transpose() * w;
+  w.noalias() -= qj * h.head(j);
+}
+
+// The same against an fp32 basis. Rows are processed in chunks so the w segment stays in L1
+// while the j column segments stream through once per product (8 j P bytes per pass).
+void cgs_pass(const Eigen::MatrixXf& q, Eigen::Index j, Eigen::VectorXd& w, Eigen::VectorXd& h) {
+  constexpr Eigen::Index kChunk = 1024;
+  const Eigen::Index p = q.rows();
+  h.head(j).setZero();
+  for (Eigen::Index r0 = 0; r0 < p; r0 += kChunk) {
+    const Eigen::Index len = std::min(kChunk, p - r0);
+    const auto ws = w.segment(r0, len);
+    for (Eigen::Index i = 0; i < j; ++i) h[i] += q.col(i).segment(r0, len).cast<double>().dot(ws);
+  }
+  for (Eigen::Index r0 = 0; r0 < p; r0 += kChunk) {
+    const Eigen::Index len = std::min(kChunk, p - r0);
+    auto ws = w.segment(r0, len);
+    for (Eigen::Index i = 0; i < j; ++i) ws -= h[i] * q.col(i).segment(r0, len).cast<double>();
+  }
+}
+
+// y = Q_j s for a stored basis (fp64 or fp32).
+Eigen::MatrixXd basis_times(const Eigen::MatrixXd& q64, const Eigen::MatrixXf& q32, BasisStorage storage,
+                            Eigen::Index j, const Eigen::MatrixXd& s) {
+  if (storage == BasisStorage::Fp64) return q64.leftCols(j) * s;
+  Eigen::MatrixXd y(q32.rows(), s.cols());
+  constexpr Eigen::Index kChunk = 1024;
+  for (Eigen::Index r0 = 0; r0 < q32.rows(); r0 += kChunk) {
+    const Eigen::Index len = std::min(kChunk, q32.rows() - r0);
+    y.middleRows(r0, len).noalias() = q32.block(r0, 0, len, j).cast<double>() * s;
+  }
+  return y;
+}
+
+void fill_start(const LanczosOptions& o, const double* given, Eigen::VectorXd& q, RandomStream& rng) {
+  if (o.start == StartVector::Given) {
+    q = Eigen::Map<const Eigen::VectorXd>(given, q.size());
+  } else {
+    if (o.start == StartVector::Rademacher)
+      rng.fill_rademacher(q.data(), static_cast<std::size_t>(q.size()));
+    else
+      rng.fill_normal(q.data(), static_cast<std::size_t>(q.size()));
+  }
+  const double nrm = q.norm();
+  if (!(nrm > 0) || !std::isfinite(nrm))
+    throw InvalidInput("Lanczos::compute: the start vector has norm " + std::to_string(nrm) +
+                       ", but must have a positive finite norm.");
+  q /= nrm;
+}
+
+
+// Residual-based stopping test on T_j (Spectra's criterion, see LanczosOptions).
+bool wanted_converged(const std::vector<double>& alpha, const std::vector<double>& beta, std::size_t top,
+                      std::size_t bottom, double tol, double tnorm) {
+  const std::size_t m = alpha.size();
+  if (top + bottom > m) return false;
+  const Eigen::Map<const Eigen::VectorXd> a(alpha.data(), static_cast<Eigen::Index>(m));
+  const Eigen::Map<const Eigen::VectorXd> b(beta.data(), static_cast<Eigen::Index>(m - 1));
+  const TridiagonalEigen e = tridiagonal_eigen(a, b);
+  const double bm = std::fabs(beta[m - 1]);
+  const double floor = std::pow(kEps, 2.0 / 3.0) * tnorm;
+  auto ok = [&](Eigen::Index i) {
+    return bm * std::fabs(e.vectors(static_cast<Eigen::Index>(m - 1), i)) <=
+           tol * std::max(std::fabs(e.values[i]), floor);
+  };
+  for (std::size_t k = 0; k < top; ++k)
+    if (!ok(static_cast<Eigen::Index>(m - 1 - k))) return false;
+  for (std::size_t k = 0; k < bottom; ++k)
+    if (!ok(static_cast<Eigen::Index>(k))) return false;
+  return true;
+}
+
+}  // namespace
+
+Eigen::MatrixXd lanczos_ritz(LanczosResult& r) {
+  const std::size_t m = r.alpha.size();
+  if (m == 0 || r.beta.size() != m)
+    throw InvalidInput("lanczos_ritz: alpha has size " + std::to_string(m) + " and beta " +
+                       std::to_string(r.beta.size()) + ", but both must have the same positive size.");
+  const Eigen::Map<const Eigen::VectorXd> a(r.alpha.data(), static_cast<Eigen::Index>(m));
+  const Eigen::Map<const Eigen::VectorXd> b(r.beta.data(), static_cast<Eigen::Index>(m - 1));
+  TridiagonalEigen e = tridiagonal_eigen(a, b);
+  r.ritz_values.assign(e.values.data(), e.values.data() + m);
+  r.weights.resize(m);
+  r.residuals.resize(m);
+  const double bm = std::fabs(r.beta[m - 1]);
+  for (std::size_t i = 0; i < m; ++i) {
+    const auto ii = static_cast<Eigen::Index>(i);
+    r.weights[i] = e.vectors(0, ii) * e.vectors(0, ii);
+    r.residuals[i] = bm * std::fabs(e.vectors(static_cast<Eigen::Index>(m - 1), ii));
+  }
+  return std::move(e.vectors);
+}
+
+Lanczos& Lanczos::compute_ref(OperatorRef op, const double* start) {
+  const auto t_begin = Clock::now();
+  const char* fn = "Lanczos::compute";
+  const LanczosOptions& o = options_;
+  const Eigen::Index p = op.rows();
+  check_at_least(fn, "operator rows", p, Eigen::Index(1));
+  check_at_least(fn, "steps", o.steps, std::size_t(1));
+  check_bounded(fn, "passes", o.passes, 1, 3);
+  check_nonnegative(fn, "breakdown_tol", o.breakdown_tol);
+  check_nonnegative(fn, "tol", o.tol);
+  check_at_least(fn, "check_interval", o.check_interval, std::size_t(1));
+  if (o.storage == BasisStorage::None && o.reorth != Reorthogonalization::None)
+    throw InvalidInput(std::string(fn) + ": reorth is " + to_string(o.reorth) +
+                       ", but with storage none (no stored basis) it must be none.");
+  if (o.start == StartVector::Given && start == nullptr)
+    throw InvalidInput(std::string(fn) + ": start is given, but no start vector was passed.");
+
+  const Eigen::Index m = std::min<Eigen::Index>(static_cast<Eigen::Index>(o.steps), p);
+  const bool want_stop = o.converge_top + o.converge_bottom > 0;
+
+  result_ = LanczosResult{};
+  LanczosResult& r = result_;
+  r.dimension = static_cast<std::size_t>(p);
+  r.reorth = o.reorth;
+  r.reorth_passes = o.reorth == Reorthogonalization::Full ? o.passes : (o.reorth == Reorthogonalization::Selective ? 2 : 0);
+  r.storage = o.storage;
+  r.start = o.start;
+  r.seed = o.seed;
+  r.stream = o.stream;
+  r.tol = want_stop ? o.tol : 0.0;
+  r.alpha.reserve(static_cast<std::size_t>(m));
+  r.beta.reserve(static_cast<std::size_t>(m));
+
+  basis64_.resize(0, 0);
+  basis32_.resize(0, 0);
+  if (o.storage == BasisStorage::Fp64) basis64_.resize(p, m);
+  if (o.storage == BasisStorage::Fp32) basis32_.resize(p, m);
+  auto store = [&](Eigen::Index j, const Eigen::VectorXd& q) {
+    if (o.storage == BasisStorage::Fp64) basis64_.col(j) = q;
+    if (o.storage == BasisStorage::Fp32) basis32_.col(j) = q.cast<float>();
+  };
+
+  Eigen::VectorXd q(p), qprev = Eigen::VectorXd::Zero(p), w(p), h(m);
+  RandomStream rng(o.seed, o.stream);
+  fill_start(o, start, q, rng);
+  store(0, q);
+
+  std::vector<Eigen::VectorXd> locked;  // Selective: converged Ritz vectors
+  std::vector<double> locked_theta;
+  const double sqrt_eps = std::sqrt(kEps);
+  double tnorm = 0.0;
+
+  for (Eigen::Index j = 0; j < m; ++j) {
+    auto t0 = Clock::now();
+    op.apply(q.data(), w.data());
+    r.operator_seconds += seconds_since(t0);
+    ++r.applications;
+    const double a = q.dot(w);
+    if (!std::isfinite(a))
+      throw NumericalFailure(std::string(fn) + ": the operator returned a non-finite vector at step " +
+                             std::to_string(j + 1) + ".");
+    const double bprev = j > 0 ? r.beta[static_cast<std::size_t>(j - 1)] : 0.0;
+    w.noalias() -= a * q + bprev * qprev;
+    r.alpha.push_back(a);
+    tnorm = std::max(tnorm, std::fabs(a));
+
+    t0 = Clock::now();
+    if (o.reorth == Reorthogonalization::Full) {
+      for (int pass = 0; pass < o.passes; ++pass) {
+        if (o.storage == BasisStorage::Fp64)
+          cgs_pass(basis64_, j + 1, w, h);
+        else
+          cgs_pass(basis32_, j + 1, w, h);
+      }
+    } else if (o.reorth == Reorthogonalization::Selective) {
+      // Parlett & Scott 1979: orthogonalise against Ritz vectors whose residual bound
+      // beta_j |s_{j,i}| has fallen below sqrt(eps) ||T_j|| (those are the directions along
+      // which orthogonality is lost, Paige 1980). A Ritz value already locked is recognised by
+      // its value (its ghosts are what this suppresses).
+      const double bj = w.norm();
+      const auto jj = j + 1;
+      const Eigen::Map<const Eigen::VectorXd> av(r.alpha.data(), jj);
+      const Eigen::Map<const Eigen::VectorXd> bv(r.beta.data(), jj - 1);
+      const TridiagonalEigen e = tridiagonal_eigen(av, bv);
+      for (Eigen::Index i = 0; i < jj; ++i) {
+        if (bj * std::fabs(e.vectors(jj - 1, i)) > sqrt_eps * std::max(tnorm, bj)) continue;
+        const double th = e.values[i];
+        bool known = false;
+        for (double lt : locked_theta)
+          if (std::fabs(lt - th) <= sqrt_eps * std::max(tnorm, bj)) known = true;
+        if (known) continue;
+        Eigen::VectorXd y = basis_times(basis64_, basis32_, o.storage, jj, e.vectors.col(i));
+        // Orthogonalise the new vector against those already locked, then normalise.
+        for (const auto& z : locked) y -= z.dot(y) * z;
+        const double yn = y.norm();
+        if (!(yn > 0.5)) continue;  // numerically in the span of locked vectors already
+        locked.push_back(y / yn);
+        locked_theta.push_back(th);
+      }
+      for (int pass = 0; pass < 2; ++pass)
+        for (const auto& z : locked) w -= z.dot(w) * z;
+      r.locked_vectors = locked.size();
+    }
+    r.reorth_seconds += seconds_since(t0);
+
+    const double b = w.norm();
+    r.beta.push_back(b);
+    tnorm = std::max(tnorm, b);
+    r.steps = static_cast<std::size_t>(j + 1);
+    bool restarted = false;
+    if (!(b > o.breakdown_tol * tnorm)) {
+      const bool can_restart = o.restart_on_breakdown && j + 1 < m && o.reorth == Reorthogonalization::Full &&
+                               o.storage != BasisStorage::None;
+      if (can_restart) {
+        // Invariant subspace found: continue in its orthogonal complement (T_{j+1, j} = 0).
+        // The fresh vector continues the start vector's stream (recorded seed, stream).
+        rng.fill_normal(w.data(), static_cast<std::size_t>(p));
+        for (int pass = 0; pass < 2; ++pass) {
+          if (o.storage == BasisStorage::Fp64)
+            cgs_pass(basis64_, j + 1, w, h);
+          else
+            cgs_pass(basis32_, j + 1, w, h);
+        }
+        const double wn = w.norm();
+        if (wn > 1e-8 * std::sqrt(static_cast<double>(p))) {
+          r.beta.back() = 0.0;
+          ++r.restarts;
+          qprev.swap(q);
+          q = w / wn;
+          store(j + 1, q);
+          restarted = true;
+        }
+      }
+      if (!restarted) {
+        r.status = LanczosStatus::Breakdown;
+        break;
+      }
+      continue;
+    }
+    if (want_stop && ((j + 1) % static_cast<Eigen::Index>(o.check_interval) == 0 || j + 1 == m) &&
+        wanted_converged(r.alpha, r.beta, o.converge_top, o.converge_bottom, o.tol, tnorm)) {
+      r.status = LanczosStatus::Converged;
+      break;
+    }
+    if (j + 1 < m) {
+      qprev.swap(q);
+      q = w / b;
+      store(j + 1, q);
+    }
+  }
+  if (want_stop && r.status == LanczosStatus::Completed) r.status = LanczosStatus::NotConverged;
+
+  const auto steps = static_cast<Eigen::Index>(r.steps);
+  if (steps < m) {  // keep only the columns used
+    if (o.storage == BasisStorage::Fp64) basis64_ = basis64_.leftCols(steps).eval();
+    if (o.storage == BasisStorage::Fp32) basis32_ = basis32_.leftCols(steps).eval();
+  }
+
+  const Eigen::MatrixXd s = lanczos_ritz(r);
+
+  // Ritz vectors on request: the vectors_bottom smallest and vectors_top largest.
+  std::vector<std::size_t> idx;
+  const auto ms = r.steps;
+  for (std::size_t k = 0; k < std::min(o.vectors_bottom, ms); ++k) idx.push_back(k);
+  for (std::size_t k = 0; k < std::min(o.vectors_top, ms); ++k) idx.push_back(ms - 1 - k);
+  std::sort(idx.begin(), idx.end());
+  idx.erase(std::unique(idx.begin(), idx.end()), idx.end());
+  if (!idx.empty()) {
+    Eigen::MatrixXd ssub(steps, static_cast<Eigen::Index>(idx.size()));
+    for (std::size_t c = 0; c < idx.size(); ++c) ssub.col(static_cast<Eigen::Index>(c)) = s.col(static_cast<Eigen::Index>(idx[c]));
+    if (o.storage != BasisStorage::None) {
+      r.ritz_vectors = basis_times(basis64_, basis32_, o.storage, steps, ssub);
+    } else {
+      // Two-pass: repeat the (unreorthogonalised) recurrence with the stored alpha, beta and
+      // accumulate y += q_j s_j. Exact replay for a deterministic operator.
+      r.ritz_vectors = Eigen::MatrixXd::Zero(p, ssub.cols());
+      RandomStream replay(o.seed, o.stream);
+      fill_start(o, start, q, replay);
+      qprev.setZero();
+      for (Eigen::Index j = 0; j < steps; ++j) {
+        r.ritz_vectors.noalias() += q * ssub.row(j);
+        if (j + 1 == steps) break;
+        auto t0 = Clock::now();
+        op.apply(q.data(), w.data());
+        r.operator_seconds += seconds_since(t0);
+        ++r.applications;
+        const double bprev = j > 0 ? r.beta[static_cast<std::size_t>(j - 1)] : 0.0;
+        w.noalias() -= r.alpha[static_cast<std::size_t>(j)] * q + bprev * qprev;
+        qprev.swap(q);
+        q = w / r.beta[static_cast<std::size_t>(j)];
+      }
+    }
+    r.ritz_vector_indices = idx;
+  }
+  r.wall_seconds = seconds_since(t_begin);
+  return *this;
+}
+
+double Lanczos::orthogonality_loss() const {
+  if (basis64_.size() > 0) {
+    const Eigen::MatrixXd g = basis64_.transpose() * basis64_;
+    return (g - Eigen::MatrixXd::Identity(g.rows(), g.cols())).cwiseAbs().maxCoeff();
+  }
+  if (basis32_.size() > 0) {
+    const Eigen::MatrixXd q = basis32_.cast<double>();
+    const Eigen::MatrixXd g = q.transpose() * q;
+    return (g - Eigen::MatrixXd::Identity(g.rows(), g.cols())).cwiseAbs().maxCoeff();
+  }
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+void Lanczos::release_basis() {
+  basis64_ = Eigen::MatrixXd();
+  basis32_ = Eigen::MatrixXf();
+}
+
+}  // namespace batchrmt::spectral

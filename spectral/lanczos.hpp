@@ -1,0 +1,154 @@
+// Symmetric Lanczos in float64 with reorthogonalisation (THEORY.md 5.5).
+//
+// References: Lanczos 1950; Paige 1980 (Lin. Alg. Appl. 34:235, loss of orthogonality goes with
+// convergence); Parlett 1998, *The Symmetric Eigenvalue Problem*, ch. 13; Golub & Van Loan,
+// *Matrix Computations* 4th ed., 10.1 (Lanczos), 10.3.1 (full reorthogonalisation, "twice is
+// enough"); Parlett & Scott 1979 (Math. Comp. 33:217, selective orthogonalisation).
+//
+//   q_1 = z / ||z||,  z Rademacher or Gaussian from RandomStream(seed, stream)      (or given)
+//   for j = 1..m:
+//     w = A q_j;  alpha_j = q_j^T w;  w -= alpha_j q_j + beta_{j-1} q_{j-1}
+//     Full:      repeat `passes` times: w -= Q_j (Q_j^T w)        (classical Gram-Schmidt, GEMV)
+//     Selective: w -= Y (Y^T w) over the converged Ritz vectors Y of T_j (Parlett & Scott)
+//     beta_j = ||w||;  beta_j <= breakdown_tol * ||T_j|| -> invariant subspace: stop (Breakdown)
+//     q_{j+1} = w / beta_j
+//
+// T_m = tridiag(beta; alpha; beta), T_m s_i = theta_i s_i. Ritz vectors y_i = Q_m s_i have residual
+// ||A y_i - theta_i y_i|| = beta_m |s_{m,i}| (exact in exact arithmetic, up to O(eps ||A||) with
+// full reorthogonalisation). SLQ weights tau_i = s_{1,i}^2.
+//
+// Cost per step j: one application of A, plus
+//   Full (p passes):  2 p j P flops reading the j basis vectors 2p times (memory-bound: 16 p j P
+//                     bytes with an fp64 basis, 8 p j P with fp32),
+//   Selective:        O(j^3) for the eigen-decomposition of T_j plus 4 P per locked Ritz vector
+//                     (and j P once when a Ritz vector is formed),
+//   the recurrence:   ~ 10 P flops.
+// Memory: the basis is m P doubles (Fp64), m P floats (Fp32), or nothing (None: no
+// reorthogonalisation possible; Ritz vectors by a second pass that repeats the recurrence, m more
+// applications, which assumes the operator is deterministic).
+#pragma once
+
+#include <Eigen/Core>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "spectral/operators.hpp"
+
+namespace batchrmt::spectral {
+
+enum class Reorthogonalization { Full, Selective, None };
+enum class BasisStorage { Fp64, Fp32, None };
+enum class StartVector { Rademacher, Gaussian, Given };
+enum class LanczosStatus {
+  Completed,     // the requested number of steps ran (no convergence test was asked for)
+  Converged,     // residual-based stopping: the wanted Ritz values met the tolerance
+  Breakdown,     // beta_j ~ 0: invariant subspace, the Ritz values are eigenvalues of A
+  NotConverged,  // residual-based stopping asked for, but max steps reached first (partial result kept)
+};
+
+const char* to_string(Reorthogonalization r);
+const char* to_string(BasisStorage s);
+const char* to_string(StartVector s);
+const char* to_string(LanczosStatus s);
+
+struct LanczosOptions {
+  std::size_t steps = 100;  // m; capped at the dimension
+  Reorthogonalization reorth = Reorthogonalization::Full;
+  int passes = 2;  // Gram-Schmidt passes for Full (1 or 2; 2 = "twice is enough")
+  BasisStorage storage = BasisStorage::Fp64;
+  StartVector start = StartVector::Rademacher;
+  std::uint64_t seed = 0;
+  std::uint64_t stream = 0;
+  // Breakdown when beta_j <= breakdown_tol * max_{i<=j}(|alpha_i|, |beta_i|).
+  double breakdown_tol = 1e-12;
+  // On breakdown before `steps`, continue with a fresh random vector orthogonal to the basis
+  // (T becomes block diagonal, beta_j = 0) instead of stopping: eigensolvers want this (the start
+  // vector may miss an eigenvector), SLQ does not (its quadrature is exact at breakdown).
+  // Needs full reorthogonalisation and a stored basis.
+  bool restart_on_breakdown = false;
+  // Ritz vectors wanted: the `vectors_top` largest and `vectors_bottom` smallest Ritz values.
+  std::size_t vectors_top = 0;
+  std::size_t vectors_bottom = 0;
+  // Residual-based stopping (0 and 0: none, run `steps` steps): stop once the `converge_top`
+  // largest and `converge_bottom` smallest Ritz values all have beta_j |s_{j,i}| <=
+  // tol * max(|theta_i|, eps^(2/3) ||T_j||) (Spectra's criterion). Checked every
+  // `check_interval` steps (each check is an O(j^3) tridiagonal eigen-decomposition).
+  std::size_t converge_top = 0;
+  std::size_t converge_bottom = 0;
+  double tol = 1e-10;
+  std::size_t check_interval = 1;
+};
+
+struct LanczosResult {
+  std::size_t dimension = 0;          // P = operator rows
+  std::size_t steps = 0;              // m actually run
+  std::vector<double> alpha;          // m diagonal entries of T_m
+  std::vector<double> beta;           // m entries: beta[0..m-2] off-diagonal of T_m, beta[m-1] = ||r_m||
+  std::vector<double> ritz_values;    // m, ascending
+  std::vector<double> weights;        // m, tau_i = s_{1,i}^2 (sum to 1): Gauss quadrature weights
+  std::vector<double> residuals;      // m, beta_m |s_{m,i}| (Ritz residual bound)
+  Eigen::MatrixXd ritz_vectors;       // P x r, on request
+  std::vector<std::size_t> ritz_vector_indices;  // indices into ritz_values of the columns
+  LanczosStatus status = LanczosStatus::Completed;
+  Reorthogonalization reorth = Reorthogonalization::Full;
+  int reorth_passes = 0;
+  BasisStorage storage = BasisStorage::Fp64;
+  StartVector start = StartVector::Rademacher;
+  std::uint64_t seed = 0;
+  std::uint64_t stream = 0;
+  std::int64_t applications = 0;      // operator applications (incl. a second pass for vectors)
+  std::size_t locked_vectors = 0;     // Selective: Ritz vectors orthogonalised against
+  std::size_t restarts = 0;           // breakdowns continued with a fresh vector (restart_on_breakdown)
+  double tol = 0.0;                   // residual-stopping tolerance used (0: none)
+  double wall_seconds = 0.0;          // everything in compute()
+  double operator_seconds = 0.0;      // inside operator applications
+  double reorth_seconds = 0.0;        // inside reorthogonalisation
+};
+
+// Eigen-style driver: Lanczos lz(options); lz.compute(op); lz.result(); lz.info().
+class Lanczos {
+ public:
+  Lanczos() = default;
+  explicit Lanczos(const LanczosOptions& options) : options_(options) {}
+
+  // `start` is used when options.start == StartVector::Given (length rows(), any nonzero norm).
+  template <class Op>
+  Lanczos& compute(const Op& op, const double* start = nullptr) {
+    static_assert(is_operator_v<Op>, "Lanczos::compute: Op must model the operator concept");
+    return compute_ref(OperatorRef(op), start);
+  }
+  Lanczos& compute_ref(OperatorRef op, const double* start);
+
+  const LanczosResult& result() const { return result_; }
+  LanczosStatus info() const { return result_.status; }
+  const LanczosOptions& options() const { return options_; }
+  // Stored Krylov basis, P x m (empty unless storage is Fp64 / Fp32 respectively).
+  const Eigen::MatrixXd& basis() const { return basis64_; }
+  const Eigen::MatrixXf& basis_fp32() const { return basis32_; }
+  // max |Q^T Q - I| over the stored basis (O(m^2 P)); NaN without a basis.
+  double orthogonality_loss() const;
+  // Frees the basis (results stay).
+  void release_basis();
+
+ private:
+  LanczosOptions options_;
+  LanczosResult result_;
+  Eigen::MatrixXd basis64_;
+  Eigen::MatrixXf basis32_;
+};
+
+template <class Op>
+LanczosResult lanczos(const Op& op, const LanczosOptions& options, const double* start = nullptr) {
+  Lanczos lz(options);
+  lz.compute(op, start);
+  return lz.result();
+}
+
+// Ritz values, weights and residual bounds of the tridiagonal (alpha, beta) with beta.size() ==
+// alpha.size() (the last beta is ||r_m||). Fills ritz_values, weights, residuals of `r`; returns
+// the eigenvectors of T.
+Eigen::MatrixXd lanczos_ritz(LanczosResult& r);
+
+}  // namespace batchrmt::spectral

@@ -1,0 +1,89 @@
+// The CLI as users meet it: help, version, exit codes and one-sentence errors.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tests/apps/cli_support.hpp"
+
+using batchrmt::testing::count_lines;
+using batchrmt::testing::run_cli;
+namespace fs = std::filesystem;
+
+TEST(Cli, HelpListsRegisteredSubcommandsAndExitsZero) {
+  const auto r = run_cli("--help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("inspect"), std::string::npos);
+  EXPECT_NE(r.out.find("reproduce"), std::string::npos);
+  EXPECT_NE(r.out.find("--json"), std::string::npos);
+  for (const char* sub : {"inspect", "reproduce"}) {
+    const auto s = run_cli(std::string(sub) + " --help");
+    EXPECT_EQ(s.exit_code, 0) << sub;
+    EXPECT_NE(s.out.find("Usage"), std::string::npos) << sub;
+  }
+}
+
+TEST(Cli, VersionPrintsVersionAndSha) {
+  const auto r = run_cli("--version");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.rfind("batchrmt ", 0), 0u);
+  const auto j = run_cli("--version --json");
+  ASSERT_EQ(j.exit_code, 0);
+  const auto obj = nlohmann::json::parse(j.out);
+  EXPECT_TRUE(obj.contains("version"));
+  EXPECT_TRUE(obj.contains("git_sha"));
+  EXPECT_FALSE(obj["git_sha"].get<std::string>().empty());
+}
+
+TEST(Cli, BadFlagExitsTwoWithOneReadableSentence) {
+  const auto r = run_cli("--no-such-flag");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("--no-such-flag"), std::string::npos);
+  const auto t = run_cli("--threads 0 inspect x.h5");
+  EXPECT_EQ(t.exit_code, 2);
+  EXPECT_NE(t.err.find("threads"), std::string::npos) << t.err;
+  EXPECT_EQ(count_lines(t.err), 1) << t.err;
+  const auto u = run_cli("no-such-subcommand");
+  EXPECT_EQ(u.exit_code, 2);
+}
+
+TEST(Cli, InspectReadsAStoreFileAndRefusesCorruptOnes) {
+  const fs::path dir = fs::temp_directory_path() / ("batchrmt_cli_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string h5 = (dir / "run.h5").string();
+  const auto rep = run_cli("--seed 3 reproduce --out " + h5);
+  ASSERT_EQ(rep.exit_code, 0) << rep.err;
+  EXPECT_NE(rep.out.find(h5), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir / "run" / "report.md"));
+
+  const auto ins = run_cli("inspect " + h5);
+  EXPECT_EQ(ins.exit_code, 0) << ins.err;
+  EXPECT_NE(ins.out.find("[unit: complete]"), std::string::npos);
+  const auto js = run_cli("--json inspect " + h5);
+  ASSERT_EQ(js.exit_code, 0);
+  const auto d = nlohmann::json::parse(js.out);
+  EXPECT_EQ(d["attributes"]["seed"], 3);
+  EXPECT_EQ(d["run_status"], "complete");
+
+  const std::string junk = (dir / "junk.h5").string();
+  std::ofstream(junk) << "this is not HDF5\n";
+  const auto bad = run_cli("inspect " + junk);
+  EXPECT_TRUE(bad.exit_code == 1 || bad.exit_code == 2);
+  EXPECT_EQ(count_lines(bad.err), 1) << bad.err;
+  EXPECT_NE(bad.err.find(junk), std::string::npos);
+  const auto missing = run_cli("inspect " + (dir / "none.h5").string());
+  EXPECT_EQ(missing.exit_code, 1);
+
+  // A second run into the same file refuses without --resume/--overwrite, and resumes with it.
+  const auto again = run_cli("reproduce --out " + h5);
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.err.find("--resume"), std::string::npos);
+  const auto resumed = run_cli("--json reproduce --resume --out " + h5);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(nlohmann::json::parse(resumed.out)["units_skipped_complete"], 1);
+  fs::remove_all(dir);
+}

@@ -1,0 +1,228 @@
+// The HDF5 store: round trips of every type, atomic commit, resume, and clear errors on
+// corrupt, truncated and foreign files.
+#include <gtest/gtest.h>
+
+#include <H5Cpp.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "core/errors.hpp"
+#include "outputs/inspect.hpp"
+#include "outputs/store.hpp"
+
+namespace fs = std::filesystem;
+using namespace batchrmt;
+using namespace batchrmt::outputs;
+
+namespace {
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("batchrmt_store_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  static Provenance provenance() { return collect_provenance({"batchrmt", "test"}, 99, 1); }
+  fs::path dir_;
+};
+
+}  // namespace
+
+TEST_F(StoreTest, RoundTripsEveryType) {
+  const std::string p = path("round.h5");
+  Eigen::VectorXd v = Eigen::VectorXd::LinSpaced(5000, -1.0, 1.0);  // above the chunk threshold
+  Eigen::MatrixXd m(3, 4);
+  m << 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12;
+  {
+    Store s = Store::open(p, provenance(), OpenMode::fresh);
+    Group g = s.root().group("a/b");
+    g.write("vector", v);
+    g.write("matrix", m);
+    g.write("empty", Eigen::VectorXd());
+    g.write("ints", std::vector<std::int64_t>{-3, 0, 1LL << 40});
+    g.write("strings", std::vector<std::string>{"alpha", "", "β-Hermite"});
+    g.write_scalar("x", 3.25);
+    g.write_scalar("k", std::int64_t{-7});
+    g.write_scalar("s", std::string("Lanczos"));
+    g.set_attribute("ia", std::int64_t{5});
+    g.set_attribute("da", 0.5);
+    g.set_attribute("sa", std::string("complete-ish"));
+    g.write_scalar("x", 4.5);  // replacing a dataset is allowed
+    s.commit();
+  }
+  EXPECT_TRUE(fs::exists(p));
+  EXPECT_FALSE(fs::exists(p + ".partial"));
+  const Reader r = Reader::open(p);
+  const Group g = r.root().group("a/b");
+  EXPECT_EQ(g.read_vector("vector"), v);
+  EXPECT_EQ(g.read_matrix("matrix"), m);
+  EXPECT_EQ(g.read_vector("empty").size(), 0);
+  EXPECT_EQ(g.read_int_vector("ints"), (std::vector<std::int64_t>{-3, 0, 1LL << 40}));
+  EXPECT_EQ(g.read_strings("strings"), (std::vector<std::string>{"alpha", "", "β-Hermite"}));
+  EXPECT_EQ(g.read_double("x"), 4.5);
+  EXPECT_EQ(g.read_int("k"), -7);
+  EXPECT_EQ(g.read_string("s"), "Lanczos");
+  EXPECT_EQ(std::get<std::int64_t>(*g.attribute("ia")), 5);
+  EXPECT_EQ(std::get<double>(*g.attribute("da")), 0.5);
+  EXPECT_EQ(std::get<std::string>(*g.attribute("sa")), "complete-ish");
+  EXPECT_FALSE(g.attribute("missing").has_value());
+  const auto info = g.dataset_info("vector");
+  EXPECT_EQ(info.shape, std::vector<std::size_t>{5000});
+  EXPECT_TRUE(info.chunked);
+  EXPECT_TRUE(info.compressed);
+  EXPECT_EQ(g.dataset_info("matrix").shape, (std::vector<std::size_t>{3, 4}));
+  EXPECT_FALSE(g.dataset_info("matrix").chunked);
+  EXPECT_EQ(g.dataset_info("x").dtype, "float64");
+  EXPECT_THROW(g.read_matrix("vector"), IoError);  // wrong rank: clear error
+  EXPECT_THROW(g.read_vector("nothing"), IoError);
+}
+
+TEST_F(StoreTest, RootCarriesSchemaAndProvenance) {
+  const std::string p = path("prov.h5");
+  Store s = Store::open(p, provenance(), OpenMode::fresh);
+  s.commit();
+  const auto attrs = Reader::open(p).root().attributes();
+  for (const char* key : {"schema_version", "batchrmt_version", "git_sha", "created_utc", "command_line", "seed",
+                          "threads", "hostname", "library.hdf5", "library.eigen", "run_status"})
+    EXPECT_TRUE(attrs.count(key)) << key;
+  EXPECT_EQ(std::get<std::int64_t>(attrs.at("schema_version")), kSchemaVersion);
+  EXPECT_EQ(std::get<std::int64_t>(attrs.at("seed")), 99);
+  EXPECT_EQ(std::get<std::string>(attrs.at("run_status")), "complete");
+}
+
+TEST_F(StoreTest, UncommittedRunStaysPartialAndResumesFromCompleteUnits) {
+  const std::string p = path("sweep.h5");
+  {
+    Store s = Store::open(p, provenance(), OpenMode::fresh);
+    for (int i = 0; i < 3; ++i) {
+      Group u = s.begin_unit("sweep/n" + std::to_string(i));
+      u.write_scalar("value", static_cast<double>(i));
+      s.complete_unit(u);
+    }
+    Group dying = s.begin_unit("sweep/n3");  // in flight when the run "dies"
+    dying.write_scalar("value", 3.0);
+    // no commit: destructor closes the file without renaming it
+  }
+  EXPECT_FALSE(fs::exists(p));
+  ASSERT_TRUE(fs::exists(p + ".partial"));
+  {
+    const Reader partial = Reader::open(p + ".partial");
+    EXPECT_EQ(partial.unit_status().at("/sweep/n3"), "in_progress");
+  }
+  EXPECT_THROW(Store::open(p, provenance(), OpenMode::fresh), InvalidInput);
+  Store s = Store::open(p, provenance(), OpenMode::resume);
+  EXPECT_EQ(s.complete_units(), (std::vector<std::string>{"/sweep/n0", "/sweep/n1", "/sweep/n2"}));
+  EXPECT_EQ(s.discarded_units(), std::vector<std::string>{"/sweep/n3"});
+  EXPECT_TRUE(s.is_complete("sweep/n1"));
+  EXPECT_FALSE(s.is_complete("sweep/n3"));
+  EXPECT_THROW(s.begin_unit("sweep/n0"), InvalidInput);
+  Group u = s.begin_unit("sweep/n3");
+  u.write_scalar("value", 3.0);
+  s.complete_unit(u);
+  s.commit();
+  const Reader r = Reader::open(p);
+  EXPECT_EQ(r.complete_units().size(), 4u);
+  EXPECT_EQ(r.root().group("sweep/n2").read_double("value"), 2.0);
+}
+
+TEST_F(StoreTest, ResumeOfAFinishedFileKeepsItsUnits) {
+  const std::string p = path("done.h5");
+  {
+    Store s = Store::open(p, provenance(), OpenMode::fresh);
+    Group u = s.begin_unit("u");
+    s.complete_unit(u);
+    s.commit();
+  }
+  Store s = Store::open(p, provenance(), OpenMode::resume);
+  EXPECT_EQ(s.complete_units(), std::vector<std::string>{"/u"});
+  s.commit();
+  EXPECT_TRUE(fs::exists(p));
+}
+
+TEST_F(StoreTest, OverwriteReplacesAndBadPathsAreRefused) {
+  const std::string p = path("o.h5");
+  {
+    Store s = Store::open(p, provenance(), OpenMode::fresh);
+    Group u = s.begin_unit("old");
+    s.complete_unit(u);
+    s.commit();
+  }
+  {
+    Store s = Store::open(p, provenance(), OpenMode::overwrite);
+    EXPECT_TRUE(s.complete_units().empty());
+    s.commit();
+  }
+  EXPECT_THROW(Store::open(path("x.txt"), provenance(), OpenMode::fresh), InvalidInput);
+  EXPECT_THROW(Store::open("/proc/forbidden/x.h5", provenance(), OpenMode::fresh), IoError);
+}
+
+TEST_F(StoreTest, CorruptTruncatedForeignAndMissingFilesGiveClearErrors) {
+  // Not HDF5 at all.
+  const std::string junk = path("junk.h5");
+  {
+    std::ofstream f(junk, std::ios::binary);
+    std::mt19937 gen(1);
+    for (int i = 0; i < 4096; ++i) f.put(static_cast<char>(gen()));
+  }
+  EXPECT_THROW(Reader::open(junk), IoError);
+  // Truncated: a real result cut in half.
+  const std::string whole = path("whole.h5");
+  {
+    Store s = Store::open(whole, provenance(), OpenMode::fresh);
+    Group u = s.begin_unit("u");
+    u.write("big", Eigen::VectorXd::Random(20000).eval());
+    s.complete_unit(u);
+    s.commit();
+  }
+  const std::string cut = path("cut.h5");
+  fs::copy_file(whole, cut);
+  fs::resize_file(cut, fs::file_size(whole) / 2);
+  EXPECT_THROW(
+      {
+        const Reader r = Reader::open(cut);
+        r.root().group("u").read_vector("big");
+      },
+      IoError);
+  // HDF5, but not ours.
+  const std::string foreign = path("foreign.h5");
+  { H5::H5File f(foreign, H5F_ACC_TRUNC); }
+  try {
+    Reader::open(foreign);
+    FAIL();
+  } catch (const InvalidInput& e) {
+    EXPECT_NE(std::string(e.what()).find("not a batchrmt result"), std::string::npos);
+  }
+  EXPECT_THROW(Reader::open(path("missing.h5")), IoError);
+}
+
+TEST_F(StoreTest, InspectDescribesTreeShapesAndUnits) {
+  const std::string p = path("ins.h5");
+  {
+    Store s = Store::open(p, provenance(), OpenMode::fresh);
+    Group u = s.begin_unit("sim/n100");
+    u.write("values", Eigen::VectorXd::Zero(7).eval());
+    s.complete_unit(u);
+    s.begin_unit("sim/n200");
+    s.commit();
+  }
+  const auto d = describe_file(p);
+  EXPECT_EQ(d["units"]["/sim/n100"], "complete");
+  EXPECT_EQ(d["units"]["/sim/n200"], "in_progress");
+  bool found = false;
+  for (const auto& node : d["tree"])
+    if (node["path"] == "/sim/n100/values") {
+      found = true;
+      EXPECT_EQ(node["shape"], nlohmann::json::array({7}));
+      EXPECT_EQ(node["dtype"], "float64");
+    }
+  EXPECT_TRUE(found);
+  const std::string text = render_description(d);
+  EXPECT_NE(text.find("n100/  [unit: complete]"), std::string::npos);
+  EXPECT_NE(text.find("values  float64 (7,)"), std::string::npos);
+}

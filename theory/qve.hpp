@@ -1,0 +1,132 @@
+// Quadratic vector equation (QVE) for Wigner-type matrices with a variance profile:
+// block profiles (K blocks of sizes n_a, entry variances s_ab) and full P x P profiles.
+//
+// THEORY.md §2.5 [STD] (Ajanki, Erdős & Krüger, Mem. AMS 261 (2019), arXiv:1506.05095;
+// CPAM 70 (2017), arXiv:1512.03703; PTRF 169:667 (2017)) with the numerical recipe of §2.5(a)-(f)
+// [STD algorithms; DER recipe]:
+//   -1/m_a(z) = z + sum_b n_b s_ab m_b(z),   Im m_a > 0 for Im z > 0,
+// mean Stieltjes transform <m> = sum_a n_a m_a / n, density Im <m>(E + i0)/pi.
+// A full profile S_jk is the block profile with every n_a = 1 and s = S.
+// Outliers of a rank-one spike lambda phi phi^T (§2.5(e); Mergny, Ko & Krzakala 2024,
+// arXiv:2403.03695): 1 + lambda sum_a w_a m_a(lambda') = 0, block masses w_a = sum_{j in a} phi_j^2.
+//
+// Numerics (every count is returned):
+//   off the axis    damped fixed point m <- (m + T(m))/2, T(m) = -1/(z + A m), continued in
+//                   eta = Im z from eta = 1 down by halving, each level polished by Newton
+//                   (F(m) = 1/m + z + A m, Jacobian A - diag(m^-2)) while K <= newton_max_dim;
+//   above the bulk  monotone iteration from 0 (order preserving because s >= 0), Newton polish;
+//   the edge        bisection (Boost) on the derivative-free test "the monotone iteration
+//                   converges" (§2.5(c)); then, for K <= newton_max_dim, the fold point is
+//                   located exactly: along the real solution curve parameterised by
+//                   t = -<m>, E(t) has a quadratic minimum at the edge, dE/dt is found from a
+//                   bordered Newton system and its root by Boost toms748 (a [DER] refinement of
+//                   the "optional polish" of §2.5(c)); check spr(|m| S |m|) = 1;
+//   edge constant   <m>(E) ≈ <m>(tau) + c sqrt(E - tau) (§2.5(d)): c = sqrt(2 / E''(t*));
+//   outlier         Boost toms748 on 1 - lambda sum_a w_a x_a(E) over [tau, tau + lambda].
+#pragma once
+
+#include <Eigen/Dense>
+#include <complex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "theory/regime.hpp"
+
+namespace batchrmt::theory {
+
+struct QveProfile {
+  Eigen::VectorXd sizes;      // n_a > 0 (may be fractions f_a when s is scaled accordingly)
+  Eigen::MatrixXd variances;  // s_ab >= 0, symmetric
+
+  // Validates: K >= 1, sizes positive and finite, variances square K x K, symmetric (to 1e-12
+  // relative), non-negative and finite, not all zero.
+  static QveProfile block(const Eigen::VectorXd& sizes, const Eigen::MatrixXd& variances);
+  static QveProfile full(const Eigen::MatrixXd& S);
+
+  int blocks() const { return static_cast<int>(sizes.size()); }
+  double dimension() const { return sizes.sum(); }
+  Eigen::MatrixXd effective() const;  // A_ab = s_ab n_b
+  Eigen::VectorXd row_sums() const;   // r_a = sum_b n_b s_ab
+};
+
+struct QveOptions {
+  double tol = 1e-14;                 // relative sup-norm step for convergence
+  int max_fixed_point_iterations = 200000;
+  int newton_max_dim = 2500;          // Newton/bordered solves (dense LU) only up to this K
+  double eta_density = 1e-12;         // Im z used for the density on the real axis (times the edge scale)
+};
+
+struct QveSolution {
+  Eigen::VectorXcd m;
+  std::complex<double> mean;  // <m>
+  int fixed_point_iterations = 0;
+  int newton_iterations = 0;
+  double residual = 0.0;      // || 1/m + z + A m ||_inf
+  bool converged = false;
+};
+
+struct QveRealSolution {
+  Eigen::VectorXd m;  // real, negative above the spectrum, positive below
+  double mean = 0.0;
+  int fixed_point_iterations = 0;
+  int newton_iterations = 0;
+  double residual = 0.0;
+  bool converged = false;
+};
+
+struct QveEdge {
+  double upper = 0.0, lower = 0.0;  // tau and -tau (centred profile: symmetric spectrum)
+  Eigen::VectorXd m_at_edge;        // m_a(tau)
+  double stability_radius = 0.0;    // spr(diag|m| A diag|m|) at tau (1 at an exact edge)
+  double edge_constant = 0.0;       // c of §2.5(d) for <m>
+  std::string method;               // "bisection+fold-newton" or "bisection"
+  double bracket_width = 0.0;       // final bisection bracket (the accuracy of "bisection")
+  int bisection_iterations = 0;
+  int fixed_point_iterations = 0;
+  int newton_iterations = 0;
+  int root_iterations = 0;          // toms748 iterations of the fold stage
+};
+
+struct QveOutlier {
+  double lambda = 0.0;
+  SpikeRegime regime = SpikeRegime::Subcritical;
+  std::optional<double> outlier;  // lambda' (below -tau for lambda < 0)
+  double threshold = 0.0;         // lambda_c = -1/f(tau) = 1/sum_a w_a |m_a(tau)|
+  double first_order = 0.0;       // §2.5(f) [DER]: lambda + sum_a w_a r_a / lambda
+  int root_iterations = 0;
+  int fixed_point_iterations = 0;
+  int newton_iterations = 0;
+};
+
+class QveSolver {
+ public:
+  explicit QveSolver(QveProfile profile, QveOptions options = {});
+
+  const QveProfile& profile() const { return profile_; }
+
+  // z with Im z > 0.
+  QveSolution solve(std::complex<double> z) const;
+  // Real E with |E| > tau (outside the spectrum). warm: a solution x = |m| at some E' with
+  // |E'| >= |E| (optional; speeds up the monotone iteration).
+  QveRealSolution solve_real(double E, const Eigen::VectorXd* warm = nullptr) const;
+  // Upper and lower edges (computed once, cached).
+  const QveEdge& edge() const;
+  // Mean density rho(E) = Im <m>(E + i eta)/pi, eta = eta_density * scale.
+  double density(double E) const;
+  std::vector<double> density(const std::vector<double>& grid) const;
+  // Rank-one spike lambda with block masses w_a (w_a >= 0, summing to 1).
+  QveOutlier outlier(double lambda, const Eigen::VectorXd& block_weights) const;
+
+ private:
+  // x = -m at E > 0; returns false if the monotone iteration diverged (E below the edge) or
+  // did not converge within the cap.
+  bool real_positive(double E, Eigen::VectorXd& x, int& fp_iters, int& newton_iters, int cap) const;
+  QveProfile profile_;
+  QveOptions options_;
+  Eigen::MatrixXd A_;
+  Eigen::VectorXd f_;  // n_a / n
+  mutable std::optional<QveEdge> edge_;
+};
+
+}  // namespace batchrmt::theory

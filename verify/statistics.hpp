@@ -1,0 +1,38 @@
+// Statistics behind every verdict (THEORY.md 7.1): sample summaries with between-sample
+// standard errors, z-scores with an explicit bias budget, and the verdict vocabulary.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace batchrmt::verify {
+
+enum class Verdict { agrees, disagrees, outside_regime, not_measured };
+
+// "agrees", "disagrees", "outside its regime", "not measured" (the report's words).
+std::string to_string(Verdict v);
+
+struct SampleSummary {
+  std::size_t count = 0;
+  double mean = 0.0;
+  double sd = 0.0;       // sample standard deviation (divisor count - 1)
+  double stderr_ = 0.0;  // sd / sqrt(count)
+};
+
+// Mean, sd and standard error of i.i.d. samples (Welford's update, Knuth TAOCP 4.2.2).
+// Needs at least two values for sd; with one, sd and stderr are NaN.
+SampleSummary summarize(const std::vector<double>& values);
+
+struct ZTest {
+  double z = 0.0;          // (measurement - prediction) / stderr, after removing the bias budget
+  double tolerance = 0.0;  // z_max * stderr + bias_budget, in the units of the measurement
+  bool passed = false;
+};
+
+// Two-sided z-test of a measurement against a prediction: passes iff
+// |measurement - prediction| <= z_max * stderr + bias_budget. The bias budget is the
+// finite-size correction the caller states (THEORY.md 7.4); the reported z is
+// sign(d) * max(|d| - bias_budget, 0) / stderr.
+ZTest z_test(double prediction, double measurement, double stderr_, double bias_budget, double z_max = 4.0);
+
+}  // namespace batchrmt::verify
