@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "core/system.hpp"
 #include "outputs/store.hpp"
 #ifdef BATCHRMT_WITH_TORCH
 #include "networks/torch_runtime.hpp"
@@ -12,10 +13,9 @@
 namespace batchrmt::app {
 
 void apply_runtime_settings(const GlobalOptions& global) {
+  set_blas_threads(global.threads);
 #ifdef BATCHRMT_WITH_TORCH
   networks::set_torch_threads(global.threads);
-#else
-  (void)global;
 #endif
 }
 

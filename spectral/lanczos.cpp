@@ -57,30 +57,55 @@ using detail::seconds_since;
 
 constexpr double kEps = std::numeric_limits<double>::epsilon();
 
+// Reference BLAS GEMV (LP64), provided by the BLAS that LAPACK links (OpenBLAS on Debian, whose
+// kernels are chosen at run time for the CPU; our own code is built for baseline x86-64).
+extern "C" {
+void dgemv_(const char* trans, const int* m, const int* n, const double* alpha, const double* a, const int* lda,
+            const double* x, const int* incx, const double* beta, double* y, const int* incy);
+void sgemv_(const char* trans, const int* m, const int* n, const float* alpha, const float* a, const int* lda,
+            const float* x, const int* incx, const float* beta, float* y, const int* incy);
+}
+
+constexpr Eigen::Index kBlasMaxRows = 2147483647;  // LP64 BLAS: row counts must fit an int
+
 // One classical Gram-Schmidt pass against the first j columns of an fp64 basis, as two GEMVs
-// (Golub & Van Loan 10.3.1): h = Q_j^T w; w -= Q_j h. Reads Q_j twice: 16 j P bytes.
+// (Golub & Van Loan 10.3.1): h = Q_j^T w; w -= Q_j h. Reads Q_j twice: 16 j P bytes. BLAS dgemv
+// is used because Eigen's column-major GEMV (w -= Q h) reached only 4-6 GB/s on the development
+// machine against 11-17 GB/s for OpenBLAS (docs/performance-spectral.md); Eigen is the fallback
+// for P beyond the LP64 range.
 void cgs_pass(const Eigen::MatrixXd& q, Eigen::Index j, Eigen::VectorXd& w, Eigen::VectorXd& h) {
+  if (q.rows() <= kBlasMaxRows) {
+    const int m = static_cast<int>(q.rows()), n = static_cast<int>(j), one = 1;
+    const double d1 = 1.0, d0 = 0.0, dm1 = -1.0;
+    dgemv_("T", &m, &n, &d1, q.data(), &m, w.data(), &one, &d0, h.data(), &one);
+    dgemv_("N", &m, &n, &dm1, q.data(), &m, h.data(), &one, &d1, w.data(), &one);
+    return;
+  }
   const auto qj = q.leftCols(j);
   h.head(j).noalias() = qj.transpose() * w;
   w.noalias() -= qj * h.head(j);
 }
 
-// The same against an fp32 basis. Rows are processed in chunks so the w segment stays in L1
-// while the j column segments stream through once per product (8 j P bytes per pass).
+// The same against an fp32 basis: sgemv on a float copy of w (the projection is then accurate to
+// fp32 rounding, the level the fp32 basis has anyway; alpha and beta stay fp64). Reads Q_j twice:
+// 8 j P bytes, plus two conversion passes over w.
 void cgs_pass(const Eigen::MatrixXf& q, Eigen::Index j, Eigen::VectorXd& w, Eigen::VectorXd& h) {
-  constexpr Eigen::Index kChunk = 1024;
+  thread_local Eigen::VectorXf wf, yf, hf;
   const Eigen::Index p = q.rows();
-  h.head(j).setZero();
-  for (Eigen::Index r0 = 0; r0 < p; r0 += kChunk) {
-    const Eigen::Index len = std::min(kChunk, p - r0);
-    const auto ws = w.segment(r0, len);
-    for (Eigen::Index i = 0; i < j; ++i) h[i] += q.col(i).segment(r0, len).cast<double>().dot(ws);
+  wf = w.cast<float>();
+  hf.resize(j);
+  if (p <= kBlasMaxRows) {
+    const int m = static_cast<int>(p), n = static_cast<int>(j), one = 1;
+    const float f1 = 1.0f, f0 = 0.0f;
+    sgemv_("T", &m, &n, &f1, q.data(), &m, wf.data(), &one, &f0, hf.data(), &one);
+    yf.resize(p);
+    sgemv_("N", &m, &n, &f1, q.data(), &m, hf.data(), &one, &f0, yf.data(), &one);
+  } else {
+    hf.noalias() = q.leftCols(j).transpose() * wf;
+    yf.noalias() = q.leftCols(j) * hf;
   }
-  for (Eigen::Index r0 = 0; r0 < p; r0 += kChunk) {
-    const Eigen::Index len = std::min(kChunk, p - r0);
-    auto ws = w.segment(r0, len);
-    for (Eigen::Index i = 0; i < j; ++i) ws -= h[i] * q.col(i).segment(r0, len).cast<double>();
-  }
+  h.head(j) = hf.cast<double>();
+  w -= yf.cast<double>();
 }
 
 // y = Q_j s for a stored basis (fp64 or fp32).
@@ -208,28 +233,41 @@ Lanczos& Lanczos::compute_ref(OperatorRef op, const double* start) {
   const double sqrt_eps = std::sqrt(kEps);
   double tnorm = 0.0;
 
+  // Full reorthogonalisation with an fp64 basis runs the step as CGS2 against all of Q_j
+  // including q_j and q_{j-1} (Arnoldi form): alpha_j is the q_j component of the first
+  // projection, corrected by the second, and the three-term subtraction is part of the GEMV.
+  // This saves four vector passes per step and q_j is read in place from the basis.
+  const bool fused = o.reorth == Reorthogonalization::Full && o.storage == BasisStorage::Fp64;
+  const auto t_loop = Clock::now();
   for (Eigen::Index j = 0; j < m; ++j) {
     auto t0 = Clock::now();
-    op.apply(q.data(), w.data());
+    op.apply(fused ? basis64_.col(j).data() : q.data(), w.data());
     r.operator_seconds += seconds_since(t0);
     ++r.applications;
-    const double a = q.dot(w);
+    double a = 0.0;
+    if (fused) {
+      t0 = Clock::now();
+      for (int pass = 0; pass < o.passes; ++pass) {
+        cgs_pass(basis64_, j + 1, w, h);
+        a += h[j];
+      }
+      r.reorth_seconds += seconds_since(t0);
+    } else {
+      a = q.dot(w);
+      const double bprev = j > 0 ? r.beta[static_cast<std::size_t>(j - 1)] : 0.0;
+      w.noalias() -= a * q + bprev * qprev;
+    }
     if (!std::isfinite(a))
       throw NumericalFailure(std::string(fn) + ": the operator returned a non-finite vector at step " +
                              std::to_string(j + 1) + ".");
-    const double bprev = j > 0 ? r.beta[static_cast<std::size_t>(j - 1)] : 0.0;
-    w.noalias() -= a * q + bprev * qprev;
     r.alpha.push_back(a);
     tnorm = std::max(tnorm, std::fabs(a));
 
     t0 = Clock::now();
-    if (o.reorth == Reorthogonalization::Full) {
-      for (int pass = 0; pass < o.passes; ++pass) {
-        if (o.storage == BasisStorage::Fp64)
-          cgs_pass(basis64_, j + 1, w, h);
-        else
-          cgs_pass(basis32_, j + 1, w, h);
-      }
+    if (fused) {
+      // done above
+    } else if (o.reorth == Reorthogonalization::Full) {
+      for (int pass = 0; pass < o.passes; ++pass) cgs_pass(basis32_, j + 1, w, h);
     } else if (o.reorth == Reorthogonalization::Selective) {
       // Parlett & Scott 1979: orthogonalise against Ritz vectors whose residual bound
       // beta_j |s_{j,i}| has fallen below sqrt(eps) ||T_j|| (those are the directions along
@@ -301,11 +339,16 @@ Lanczos& Lanczos::compute_ref(OperatorRef op, const double* start) {
       break;
     }
     if (j + 1 < m) {
-      qprev.swap(q);
-      q = w / b;
-      store(j + 1, q);
+      if (fused) {
+        basis64_.col(j + 1) = w / b;
+      } else {
+        qprev.swap(q);
+        q = w / b;
+        store(j + 1, q);
+      }
     }
   }
+  r.loop_seconds = seconds_since(t_loop);
   if (want_stop && r.status == LanczosStatus::Completed) r.status = LanczosStatus::NotConverged;
 
   const auto steps = static_cast<Eigen::Index>(r.steps);

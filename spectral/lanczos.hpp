@@ -22,7 +22,8 @@
 //                     bytes with an fp64 basis, 8 p j P with fp32),
 //   Selective:        O(j^3) for the eigen-decomposition of T_j plus 4 P per locked Ritz vector
 //                     (and j P once when a Ritz vector is formed),
-//   the recurrence:   ~ 10 P flops.
+//   the recurrence:   ~ 10 P flops (Full + Fp64: only ||w|| and q_{j+1} = w / beta_j, since the
+//                     three-term subtraction and alpha_j come out of the first CGS pass).
 // Memory: the basis is m P doubles (Fp64), m P floats (Fp32), or nothing (None: no
 // reorthogonalisation possible; Ritz vectors by a second pass that repeats the recurrence, m more
 // applications, which assumes the operator is deterministic).
@@ -105,6 +106,7 @@ struct LanczosResult {
   double wall_seconds = 0.0;          // everything in compute()
   double operator_seconds = 0.0;      // inside operator applications
   double reorth_seconds = 0.0;        // inside reorthogonalisation
+  double loop_seconds = 0.0;          // the step loop (operator + reorth + recurrence), no setup/Ritz
 };
 
 // Eigen-style driver: Lanczos lz(options); lz.compute(op); lz.result(); lz.info().

@@ -75,7 +75,7 @@ std::vector<BatchHessianRow> batch_hessian_table(const std::vector<double>& spik
   const char* fn = "batch_hessian_table";
   check_positive(fn, "P", P);
   check_nonnegative(fn, "s2", s2);
-  check_at_least(fn, "N", N, std::int64_t{1});
+  check_at_least(fn, "N", N, std::int64_t{0});
   check_batches(fn, N, Bs);
   std::vector<double> pos, neg;
   for (double l : spikes) {
@@ -87,7 +87,7 @@ std::vector<BatchHessianRow> batch_hessian_table(const std::vector<double>& spik
   for (auto B : Bs) {
     BatchHessianRow r;
     r.B = B;
-    r.kappa = kappa_factor(N, B);
+    r.kappa = N > 0 ? kappa_factor(N, B) : kappa_factor_infinite(B);
     r.omega = std::sqrt(batch_omega2(r.kappa, P, s2));
     const Side top = one_side(pos, r.omega), bot = one_side(neg, r.omega);
     r.top = top.extreme;

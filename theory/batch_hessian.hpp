@@ -43,7 +43,8 @@ struct BatchHessianRow {
 };
 
 // spikes: eigenvalues lambda_a of H_emp (either sign, orthonormal eigenvectors, delocalised);
-// P parameters, s2 = per-entry population variance of the per-sample Hessians, N pool size,
+// P parameters, s2 = per-entry population variance of the per-sample Hessians, N pool size
+// (N = 0: infinite pool, kappa_B = 1/B),
 // Bs batch sizes in [1, N]. Positive spikes give the top, negative spikes the bottom; as B
 // shrinks the top grows and the bottom falls.
 std::vector<BatchHessianRow> batch_hessian_table(const std::vector<double>& spikes, double P, double s2,

@@ -46,12 +46,11 @@ double MarchenkoPastur::cdf(double x) const {
   // x(t) = a + (b - a)(1 - cos t)/2, t in [0, pi]; rho dx = ((b-a)/2)^2 sin^2 t / (2 pi s2 gamma x(t)) dt.
   const double h = 0.5 * (b - a);
   auto integrand = [&](double t) {
-    const double xt = a + h * (1.0 - std::cos(t));
-    const double s = std::sin(t);
-    if (xt <= 0.0) {
-      // only at t = 0 when a = 0 (gamma = 1): limit of sin^2 t / x(t) = 2/h
-      return h * h * (2.0 / h) / (2.0 * kPi * sigma2_ * gamma_);
-    }
+    // 1 - cos t = 2 sin^2(t/2) avoids cancellation near t = 0; sin t = 2 sin(t/2) cos(t/2).
+    const double sh = std::sin(0.5 * t), ch = std::cos(0.5 * t);
+    const double xt = a + 2.0 * h * sh * sh;
+    if (a == 0.0) return h * h * 4.0 * ch * ch / (2.0 * h) / (2.0 * kPi * sigma2_ * gamma_);
+    const double s = 2.0 * sh * ch;
     return h * h * s * s / (2.0 * kPi * sigma2_ * gamma_ * xt);
   };
   const double tx = std::acos(std::clamp(1.0 - (x - a) / h, -1.0, 1.0));

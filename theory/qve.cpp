@@ -152,7 +152,7 @@ QveSolution QveSolver::solve(std::complex<double> z) const {
         done = true;
         break;
       }
-      if (local + 1 >= before_newton && K <= options_.newton_max_dim) {
+      if (local + 1 >= before_newton && (local + 1 - before_newton) % 200 == 0 && K <= options_.newton_max_dim) {
         // Newton polish on F(m) = 1/m + z + A m
         CV w = m;
         bool ok = false;

@@ -1,5 +1,6 @@
 #include "verify/statistics.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -49,6 +50,40 @@ ZTest z_test(double prediction, double measurement, double stderr_, double bias_
   t.tolerance = z_max * stderr_ + bias_budget;
   t.passed = std::abs(d) <= t.tolerance;
   return t;
+}
+
+}  // namespace batchrmt::verify
+
+namespace batchrmt::verify {
+
+double kolmogorov_tail(double x) {
+  if (x <= 0.2) return 1.0;
+  double sum = 0.0;
+  for (int k = 1; k <= 100; ++k) {
+    const double term = std::exp(-2.0 * k * k * x * x);
+    sum += (k % 2 ? 1.0 : -1.0) * term;
+    if (term < 1e-18) break;
+  }
+  return std::clamp(2.0 * sum, 0.0, 1.0);
+}
+
+KsResult ks_two_sample(std::vector<double> a, std::vector<double> b) {
+  if (a.empty() || b.empty()) throw InvalidInput("ks_two_sample: both samples must be non-empty.");
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  std::size_t i = 0, j = 0;
+  double d = 0.0;
+  const double na = static_cast<double>(a.size()), nb = static_cast<double>(b.size());
+  while (i < a.size() && j < b.size()) {
+    const double x = std::min(a[i], b[j]);
+    while (i < a.size() && a[i] <= x) ++i;
+    while (j < b.size() && b[j] <= x) ++j;
+    d = std::max(d, std::abs(static_cast<double>(i) / na - static_cast<double>(j) / nb));
+  }
+  KsResult r;
+  r.statistic = d;
+  r.p_value = kolmogorov_tail(d * std::sqrt(na * nb / (na + nb)));
+  return r;
 }
 
 }  // namespace batchrmt::verify

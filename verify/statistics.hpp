@@ -36,3 +36,19 @@ struct ZTest {
 ZTest z_test(double prediction, double measurement, double stderr_, double bias_budget, double z_max = 4.0);
 
 }  // namespace batchrmt::verify
+
+namespace batchrmt::verify {
+
+// Kolmogorov distribution tail Q(x) = P(K > x) = 2 sum_{k>=1} (-1)^{k-1} exp(-2 k^2 x^2)
+// (Marsaglia, Tsang & Wang 2003, J. Stat. Softw. 8(18); the series converges for x > 0.2,
+// below that Q = 1 to double precision).
+double kolmogorov_tail(double x);
+
+struct KsResult {
+  double statistic = 0.0;  // D = sup |F_1 - F_2|
+  double p_value = 1.0;    // asymptotic: Q(D sqrt(n m / (n + m)))
+};
+// Two-sample Kolmogorov–Smirnov test (asymptotic p-value; use n, m >= 100).
+KsResult ks_two_sample(std::vector<double> a, std::vector<double> b);
+
+}  // namespace batchrmt::verify

@@ -11,7 +11,12 @@
 
 namespace batchrmt::test {
 
-using ReferenceRow = std::map<std::string, double>;
+// One row: fields by column name; at() parses a number (stod keeps all 17 significant digits).
+struct ReferenceRow {
+  std::map<std::string, std::string> fields;
+  double at(const std::string& column) const { return std::stod(fields.at(column)); }
+  const std::string& text(const std::string& column) const { return fields.at(column); }
+};
 
 inline std::vector<ReferenceRow> read_reference(const std::string& name) {
   const std::string path = std::string(BATCHRMT_SOURCE_DIR) + "/tests/theory/reference/" + name;
@@ -31,7 +36,7 @@ inline std::vector<ReferenceRow> read_reference(const std::string& name) {
       continue;
     }
     ReferenceRow r;
-    for (std::size_t i = 0; i < cols.size() && i < fields.size(); ++i) r[cols[i]] = std::stod(fields[i]);
+    for (std::size_t i = 0; i < cols.size() && i < fields.size(); ++i) r.fields[cols[i]] = fields[i];
     rows.push_back(r);
   }
   return rows;

@@ -1,0 +1,25 @@
+// Facts about the machine that decide whether a run can start.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace batchrmt {
+
+// Physical memory in bytes (sysconf), 0 if unknown.
+std::uint64_t physical_memory_bytes();
+
+// Throws InvalidInput, before any work starts, when `bytes` exceeds 80 % of the physical
+// memory: "<what> needs 12.0 GiB, but this machine has 24.0 GiB of memory (at most 19.2 GiB usable)."
+void check_memory_budget(const std::string& what, double bytes);
+
+std::string format_bytes(double bytes);
+
+// Sets the thread count of the BLAS/LAPACK in use (OpenBLAS's openblas_set_num_threads, found
+// at run time so any BLAS links). Results of multithreaded BLAS depend on the thread count
+// (the order of floating-point reductions), so every run fixes it from --threads: the same
+// seed and --threads then give bit-identical numbers, with or without mpirun.
+// Returns false when the BLAS offers no such control.
+bool set_blas_threads(int threads);
+
+}  // namespace batchrmt

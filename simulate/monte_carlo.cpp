@@ -1,0 +1,200 @@
+#include "simulate/monte_carlo.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "core/checks.hpp"
+#include "simulate/mpi_context.hpp"
+
+namespace batchrmt::simulate {
+
+namespace {
+
+// FNV-1a, 32 bits (Fowler, Noll, Vo): a stable hash of the unit path for its stream family.
+std::uint32_t fnv1a32(const std::string& s) {
+  std::uint32_t h = 2166136261u;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  return h;
+}
+
+UnitResult compute_unit(const UnitSpec& u, std::uint64_t seed) {
+  const auto start = std::chrono::steady_clock::now();
+  UnitResult r;
+  r.path = u.path;
+  r.keys = u.keys;
+  r.values.resize(u.trials, static_cast<Eigen::Index>(u.keys.size()));
+  for (std::int64_t t = 0; t < u.trials; ++t) {
+    const std::uint64_t stream = trial_stream(u.path, t);
+    RandomStream rng(seed, stream);
+    const std::vector<double> v = u.trial(t, rng);
+    if (v.size() != u.keys.size())
+      throw NumericalFailure("unit " + u.path + ": a trial returned " + std::to_string(v.size()) + " values for " +
+                             std::to_string(u.keys.size()) + " keys.");
+    for (std::size_t k = 0; k < v.size(); ++k) r.values(t, static_cast<Eigen::Index>(k)) = v[k];
+    r.streams.push_back(stream);
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (Eigen::Index k = 0; k < r.values.cols(); ++k) r.summaries.push_back(summarize_values(r.values.col(k)));
+  return r;
+}
+
+std::vector<double> serialize(const UnitResult& r) {
+  std::vector<double> out;
+  out.reserve(static_cast<std::size_t>(2 + r.values.size()));
+  out.push_back(r.seconds);
+  out.push_back(static_cast<double>(r.values.rows()));
+  out.insert(out.end(), r.values.data(), r.values.data() + r.values.size());
+  return out;
+}
+
+UnitResult deserialize(const UnitSpec& u, const std::vector<double>& data) {
+  if (data.size() < 2) throw IoError("MPI: a rank sent an empty result for unit " + u.path + ".");
+  UnitResult r;
+  r.path = u.path;
+  r.keys = u.keys;
+  r.seconds = data[0];
+  const auto trials = static_cast<Eigen::Index>(data[1]);
+  const auto keys = static_cast<Eigen::Index>(u.keys.size());
+  if (static_cast<std::size_t>(trials * keys + 2) != data.size())
+    throw IoError("MPI: the result received for unit " + u.path + " has the wrong size.");
+  r.values = Eigen::Map<const Eigen::MatrixXd>(data.data() + 2, trials, keys);
+  for (Eigen::Index t = 0; t < trials; ++t) r.streams.push_back(trial_stream(u.path, t));
+  for (Eigen::Index k = 0; k < keys; ++k) r.summaries.push_back(summarize_values(r.values.col(k)));
+  return r;
+}
+
+}  // namespace
+
+std::uint64_t trial_stream(const std::string& unit_path, std::int64_t trial) {
+  return (static_cast<std::uint64_t>(fnv1a32(unit_path)) << 32) | static_cast<std::uint32_t>(trial);
+}
+
+Summary summarize_values(const Eigen::Ref<const Eigen::VectorXd>& values) {
+  Summary s;
+  const auto n = values.size();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  if (n == 0) return {nan, nan, nan, nan, nan, nan, nan, nan};
+  s.mean = values.mean();
+  if (n >= 2) {
+    s.sd = std::sqrt((values.array() - s.mean).square().sum() / static_cast<double>(n - 1));
+    s.se = s.sd / std::sqrt(static_cast<double>(n));
+  } else {
+    s.sd = s.se = nan;
+  }
+  std::vector<double> sorted(values.data(), values.data() + n);
+  std::sort(sorted.begin(), sorted.end());
+  auto quantile = [&](double p) {
+    const double h = (static_cast<double>(n) - 1.0) * p;
+    const auto lo = static_cast<std::size_t>(std::floor(h));
+    const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
+    return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+  };
+  s.q05 = quantile(0.05);
+  s.q50 = quantile(0.5);
+  s.q95 = quantile(0.95);
+  s.min = sorted.front();
+  s.max = sorted.back();
+  return s;
+}
+
+const Summary& UnitResult::summary(const std::string& key) const {
+  for (std::size_t k = 0; k < keys.size(); ++k)
+    if (keys[k] == key) return summaries[k];
+  throw InvalidInput("unit " + path + " has no value named '" + key + "'.");
+}
+
+void write_unit_result(const outputs::Group& g, const UnitSpec& spec, const UnitResult& r, std::uint64_t seed) {
+  for (const auto& [name, value] : spec.parameters) g.set_attribute(name, value);
+  g.set_attribute("seed", static_cast<std::int64_t>(seed));
+  g.set_attribute("trials", static_cast<std::int64_t>(r.values.rows()));
+  g.set_attribute("wall_seconds", r.seconds);
+  g.write("keys", r.keys);
+  g.write("streams", std::vector<std::int64_t>(r.streams.begin(), r.streams.end()));
+  const outputs::Group values = g.group("values");
+  for (std::size_t k = 0; k < r.keys.size(); ++k)
+    values.write(r.keys[k], Eigen::VectorXd(r.values.col(static_cast<Eigen::Index>(k))));
+  const outputs::Group summary = g.group("summary");
+  auto column = [&](double Summary::*field) {
+    std::vector<double> v;
+    for (const auto& s : r.summaries) v.push_back(s.*field);
+    return v;
+  };
+  summary.write("mean", column(&Summary::mean));
+  summary.write("sd", column(&Summary::sd));
+  summary.write("se", column(&Summary::se));
+  summary.write("q05", column(&Summary::q05));
+  summary.write("q50", column(&Summary::q50));
+  summary.write("q95", column(&Summary::q95));
+  summary.write("min", column(&Summary::min));
+  summary.write("max", column(&Summary::max));
+}
+
+UnitResult read_unit_result(const outputs::Group& g) {
+  UnitResult r;
+  r.path = g.path();
+  r.keys = g.read_strings("keys");
+  const auto streams = g.read_int_vector("streams");
+  r.streams.assign(streams.begin(), streams.end());
+  r.values.resize(static_cast<Eigen::Index>(streams.size()), static_cast<Eigen::Index>(r.keys.size()));
+  const outputs::Group values = g.group("values");
+  for (std::size_t k = 0; k < r.keys.size(); ++k) {
+    const Eigen::VectorXd v = values.read_vector(r.keys[k]);
+    if (v.size() != r.values.rows()) throw IoError("unit " + r.path + ": values/" + r.keys[k] + " has the wrong length.");
+    r.values.col(static_cast<Eigen::Index>(k)) = v;
+  }
+  for (Eigen::Index k = 0; k < r.values.cols(); ++k) r.summaries.push_back(summarize_values(r.values.col(k)));
+  if (const auto s = g.attribute("wall_seconds"); s && std::holds_alternative<double>(*s)) r.seconds = std::get<double>(*s);
+  r.from_store = true;
+  return r;
+}
+
+std::vector<UnitResult> run_units(const std::vector<UnitSpec>& units, outputs::Store* store,
+                                  const RunnerOptions& options) {
+  for (const auto& u : units) {
+    check_at_least<std::int64_t>("run_units", "trials", u.trials, 1);
+    if (!u.trial) throw InvalidInput("run_units: unit " + u.path + " has no trial function.");
+  }
+  const MpiContext& mpi = MpiContext::instance();
+  std::vector<std::uint8_t> done(units.size(), 0);
+  if (mpi.is_writer() && store)
+    for (std::size_t i = 0; i < units.size(); ++i) done[i] = store->is_complete(units[i].path) ? 1 : 0;
+  mpi.broadcast(done);
+
+  std::vector<UnitResult> results;
+  Progress progress(options.label, units.size(), mpi.is_writer() ? options.progress : Progress::Mode::quiet);
+  std::size_t pending = 0;
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    const UnitSpec& u = units[i];
+    if (done[i]) {
+      if (mpi.is_writer()) results.push_back(read_unit_result(store->root().group(u.path)));
+      progress.advance();
+      continue;
+    }
+    const int owner = static_cast<int>(pending++ % static_cast<std::size_t>(mpi.size()));
+    const int tag = static_cast<int>(i % 32000);
+    UnitResult r;
+    if (owner == mpi.rank()) {
+      r = compute_unit(u, options.seed);
+      if (!mpi.is_writer()) mpi.send(serialize(r), 0, tag);
+    }
+    if (!mpi.is_writer()) continue;
+    if (owner != 0) r = deserialize(u, mpi.receive(owner, tag));
+    if (store) {
+      const outputs::Group g = store->begin_unit(u.path);
+      write_unit_result(g, u, r, options.seed);
+      if (u.annotate) u.annotate(g);
+      store->complete_unit(g);
+    }
+    results.push_back(std::move(r));
+    progress.advance();
+  }
+  progress.finish();
+  return results;
+}
+
+}  // namespace batchrmt::simulate

@@ -1,0 +1,80 @@
+// Helpers of the networks tests: a scratch folder and writers of tiny files in each format.
+#pragma once
+
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace batchrmt::testing {
+
+// A fresh folder under the system temp dir, removed at destruction.
+struct ScratchDir {
+  std::filesystem::path path;
+  explicit ScratchDir(const std::string& tag) {
+    static int counter = 0;
+    path = std::filesystem::temp_directory_path() /
+           ("batchrmt_nw_" + tag + "_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::string operator/(const std::string& name) const { return (path / name).string(); }
+};
+
+inline void put_be32(std::vector<std::uint8_t>& b, std::uint32_t v) {
+  for (int s = 24; s >= 0; s -= 8) b.push_back(static_cast<std::uint8_t>(v >> s));
+}
+
+inline void write_gz(const std::string& path, const std::vector<std::uint8_t>& bytes) {
+  gzFile f = gzopen(path.c_str(), "wb");
+  gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
+  gzclose(f);
+}
+
+inline void write_raw(const std::string& path, const std::vector<std::uint8_t>& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+// IDX image file of n images rows x cols whose pixel (i, r, c) = (7 i + 3 r + c) mod 256.
+inline std::vector<std::uint8_t> idx_images(std::uint32_t n, std::uint32_t rows, std::uint32_t cols,
+                                            std::uint32_t magic = 0x00000803u) {
+  std::vector<std::uint8_t> b;
+  put_be32(b, magic);
+  put_be32(b, n);
+  put_be32(b, rows);
+  put_be32(b, cols);
+  for (std::uint32_t i = 0; i < n; ++i)
+    for (std::uint32_t r = 0; r < rows; ++r)
+      for (std::uint32_t c = 0; c < cols; ++c) b.push_back(static_cast<std::uint8_t>((7 * i + 3 * r + c) % 256));
+  return b;
+}
+
+inline std::vector<std::uint8_t> idx_labels(const std::vector<std::uint8_t>& labels, std::uint32_t magic = 0x00000801u) {
+  std::vector<std::uint8_t> b;
+  put_be32(b, magic);
+  put_be32(b, static_cast<std::uint32_t>(labels.size()));
+  b.insert(b.end(), labels.begin(), labels.end());
+  return b;
+}
+
+// CIFAR-100 records: coarse = i % 20, fine = (3 i) % 100, pixel k of record i = (i + k) mod 256.
+inline std::vector<std::uint8_t> cifar_records(std::size_t n) {
+  std::vector<std::uint8_t> b;
+  for (std::size_t i = 0; i < n; ++i) {
+    b.push_back(static_cast<std::uint8_t>(i % 20));
+    b.push_back(static_cast<std::uint8_t>((3 * i) % 100));
+    for (std::size_t k = 0; k < 3072; ++k) b.push_back(static_cast<std::uint8_t>((i + k) % 256));
+  }
+  return b;
+}
+
+}  // namespace batchrmt::testing
