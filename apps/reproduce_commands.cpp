@@ -1,17 +1,18 @@
-// `batchrmt reproduce`: the main job. It runs every check and claim that the built layers
-// implement, one unit of work each, into RUN.h5 (resumable), then writes RUN/report.md.
-#include <cmath>
+// `batchrmt reproduce`: the main job. Every check and claim of verify/registry, one unit of
+// work each, into RUN.h5 (resumable), then RUN/report.md and its figures.
+// `batchrmt verify claim ID`: one of them, printed (and stored with --out).
 #include <filesystem>
-#include <functional>
 #include <iostream>
 
 #include "apps/command_registry.hpp"
+#include "apps/report_support.hpp"
 #include "apps/runtime.hpp"
+#include "core/config.hpp"
 #include "core/errors.hpp"
 #include "core/progress.hpp"
-#include "outputs/report.hpp"
 #include "outputs/store.hpp"
-#include "verify/sampler_checks.hpp"
+#include "verify/claim_store.hpp"
+#include "verify/registry.hpp"
 
 namespace {
 
@@ -22,36 +23,36 @@ namespace verify = batchrmt::verify;
 struct ReproduceOptions {
   bool resume = false;
   bool overwrite = false;
+  bool no_plots = false;
+  std::string config;
+  std::vector<std::string> only;
 };
 
-void store_trace_check(const outputs::Group& g, const verify::TraceCheck& c) {
-  g.set_attribute("check_id", std::string("V1"));
-  g.set_attribute("check_name", c.name + " (GOE n=" + std::to_string(c.n) + ", " + std::to_string(c.trials) +
-                                    " matrices)");
-  g.set_attribute("prediction", c.prediction);
-  g.set_attribute("measurement", c.summary.mean);
-  g.set_attribute("stderr", std::sqrt(c.variance / static_cast<double>(c.trials)));
-  g.set_attribute("z", c.test.z);
-  g.set_attribute("tolerance", c.test.tolerance);
-  g.set_attribute("verdict", verify::to_string(c.verdict));
-  g.set_attribute("note", std::string("simulator self-check: E tr W^2 = sigma^2 (n+1) exactly (THEORY.md 7.2 V1); "
-                                      "pass iff |mean - prediction| <= 4 exact standard errors"));
-  g.write_scalar("n", c.n);
-  g.write_scalar("sigma", c.sigma);
-  g.write_scalar("seed", static_cast<std::int64_t>(c.seed));
-  std::vector<std::int64_t> streams(c.streams.begin(), c.streams.end());
-  g.write("streams", streams);
-  g.write("trace_w2", c.trace_w2);
-  g.write_scalar("variance_exact", c.variance);
-  g.write_scalar("sample_sd", c.summary.sd);
-  g.write_scalar("wall_seconds", c.seconds);
+batchrmt::Config load_config(const std::string& path) {
+  if (!path.empty()) return batchrmt::Config::load(path);
+  if (std::filesystem::exists("configs/default.toml")) return batchrmt::Config::load("configs/default.toml");
+  return batchrmt::Config();  // built-in defaults (the same values as configs/default.toml)
+}
+
+void print_claims(std::ostream& os, const std::vector<verify::ClaimResult>& claims) {
+  for (const auto& c : claims) {
+    char line[512];
+    std::snprintf(line, sizeof line, "%-3s %-20s prediction %-12.6g measurement %-12.6g +- %-9.3g z %-7.3g  %s\n", c.id.c_str(),
+                  verify::to_string(c.verdict).c_str(), c.prediction, c.measurement, c.stderr_, c.z, c.name.c_str());
+    os << line;
+  }
 }
 
 void run_reproduce(const GlobalOptions& global, const ReproduceOptions& opt) {
   batchrmt::app::apply_runtime_settings(global);
+  const batchrmt::Config config = load_config(opt.config);
   const std::string out = global.out.empty() ? std::string("results/reproduce.h5") : global.out;
   if (opt.resume && opt.overwrite)
     throw batchrmt::InvalidInput("--resume and --overwrite were both given, but at most one is allowed.");
+  std::vector<verify::Experiment> todo;
+  for (const auto& e : verify::experiments())
+    if (opt.only.empty() || std::find(opt.only.begin(), opt.only.end(), e.id) != opt.only.end()) todo.push_back(e);
+  for (const auto& id : opt.only) verify::find_experiment(id);  // unknown ids: one sentence, exit 2
   const auto mode = opt.overwrite ? outputs::OpenMode::overwrite
                     : opt.resume  ? outputs::OpenMode::resume
                                   : outputs::OpenMode::fresh;
@@ -59,53 +60,88 @@ void run_reproduce(const GlobalOptions& global, const ReproduceOptions& opt) {
   for (const auto& unit : store.discarded_units())
     std::cerr << "resume: discarded the incomplete unit " << unit << std::endl;
 
-  struct Unit {
-    std::string path;
-    std::function<void(const outputs::Group&)> run;
-  };
-  const std::vector<Unit> units = {
-      {"/checks/goe_trace",
-       [&](const outputs::Group& g) { store_trace_check(g, verify::goe_trace_check(400, 1.0, 200, global.seed)); }},
-  };
-  batchrmt::Progress progress("reproduce", units.size(), global.json ? batchrmt::Progress::Mode::quiet
-                                                                      : batchrmt::Progress::Mode::automatic);
+  std::vector<verify::ClaimResult> claims;
+  batchrmt::Progress progress("reproduce", todo.size(),
+                              global.json ? batchrmt::Progress::Mode::quiet : batchrmt::Progress::Mode::automatic);
   std::size_t skipped = 0;
-  for (const auto& u : units) {
-    if (store.is_complete(u.path)) {
+  for (const auto& e : todo) {
+    if (store.is_complete(e.unit_path)) {
       ++skipped;
+      claims.push_back(verify::read_claim(store.root().group(e.unit_path)));
     } else {
-      const outputs::Group g = store.begin_unit(u.path);
-      u.run(g);
+      const verify::ClaimResult c = e.run(config, global.seed);
+      const outputs::Group g = store.begin_unit(e.unit_path);
+      verify::write_claim(g, c);
       store.complete_unit(g);
+      claims.push_back(c);
     }
     progress.advance();
   }
   progress.finish();
+  store.set_root_attribute("config", config.resolved().dump());
+  store.set_root_attribute("config_source", config.source());
   store.commit();
 
-  const std::filesystem::path run_dir = std::filesystem::path(out).replace_extension("");
-  const std::string report_path = (run_dir / "report.md").string();
-  outputs::write_markdown_report(out, report_path);
-
-  nlohmann::json summary{{"results", out}, {"report", report_path}, {"units", units.size()},
-                         {"units_skipped_complete", skipped}};
+  const auto report = batchrmt::app::write_report(out, !opt.no_plots);
+  nlohmann::json summary{{"results", out}, {"report", report.markdown}, {"figures", report.figures},
+                         {"units", todo.size()}, {"units_skipped_complete", skipped}, {"claims", nlohmann::json::array()}};
+  if (!report.plot_message.empty()) summary["plots"] = report.plot_message;
+  for (const auto& c : claims) summary["claims"].push_back(verify::claim_json(c));
   batchrmt::app::emit(global, summary, [&](std::ostream& os) {
-    os << "reproduce: " << units.size() << " unit(s), " << skipped << " already complete\n";
+    print_claims(os, claims);
+    os << "reproduce: " << todo.size() << " unit(s), " << skipped << " already complete\n";
+    if (!report.plot_message.empty()) os << "figures: " << report.plot_message << "\n";
     os << "HDF5 results: " << out << "\n";
-    os << "Report:       " << report_path << "\n";
+    os << "Report:       " << report.markdown << "\n";
+  });
+}
+
+void run_verify_claim(const GlobalOptions& global, const std::string& id, const std::string& config_path) {
+  batchrmt::app::apply_runtime_settings(global);
+  const auto& e = verify::find_experiment(id);
+  const batchrmt::Config config = load_config(config_path);
+  const verify::ClaimResult c = e.run(config, global.seed);
+  if (!global.out.empty()) {
+    outputs::Store store = outputs::Store::open(global.out, batchrmt::app::make_provenance(global), outputs::OpenMode::fresh);
+    const outputs::Group g = store.begin_unit(e.unit_path);
+    verify::write_claim(g, c);
+    store.complete_unit(g);
+    store.set_root_attribute("config", config.resolved().dump());
+    store.commit();
+  }
+  nlohmann::json j{{"claims", nlohmann::json::array({verify::claim_json(c)})}};
+  batchrmt::app::emit(global, j, [&](std::ostream& os) {
+    print_claims(os, {c});
+    os << "  " << c.note << "\n";
   });
 }
 
 void register_reproduce(CLI::App& app, GlobalOptions& global) {
   auto opt = std::make_shared<ReproduceOptions>();
   auto* sub = app.add_subcommand("reproduce",
-                                 "Run the main job: every implemented check and claim, stored in --out "
-                                 "(default results/reproduce.h5) with a report beside it");
+                                 "Run the main job: every check and claim, stored in --out (default results/reproduce.h5) "
+                                 "with RUN/report.md and figures beside it");
+  sub->add_option("--config", opt->config, "Experiment configuration (TOML; default configs/default.toml when present)");
+  sub->add_option("--only", opt->only, "Run only these checks/claims (ids such as C1 V3)");
   sub->add_flag("--resume", opt->resume, "Continue an interrupted run: keep complete units, redo the rest");
   sub->add_flag("--overwrite", opt->overwrite, "Replace an existing result file");
+  sub->add_flag("--no-plots", opt->no_plots, "Write the report without running the plotting script");
   sub->callback([opt, &global] { run_reproduce(global, *opt); });
+}
+
+void register_verify(CLI::App& app, GlobalOptions& global) {
+  auto* sub = app.add_subcommand("verify", "Run one claim or check, or the golden-file regression check");
+  sub->require_subcommand(1);
+  auto id = std::make_shared<std::string>();
+  auto config = std::make_shared<std::string>();
+  auto* claim = sub->add_subcommand("claim", "Run one claim or check (C1..C8, V1, V3) and print its verdict");
+  claim->add_option("id", *id, "Claim or check id")->required();
+  claim->add_option("--config", *config, "Experiment configuration (TOML)");
+  claim->callback([id, config, &global] { run_verify_claim(global, *id, *config); });
+  batchrmt::app::register_regression(sub, global);
 }
 
 }  // namespace
 
 BATCHRMT_REGISTER_COMMAND(reproduce, 70, register_reproduce)
+BATCHRMT_REGISTER_COMMAND(verify, 60, register_verify)

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/cli_lists.hpp"
 #include "apps/command_registry.hpp"
 #include "apps/runtime.hpp"
 #include "core/errors.hpp"
@@ -42,16 +43,6 @@ double parse_number(const std::string& option, const std::string& text) {
   if (text.empty() || used != text.size() || !std::isfinite(v))
     throw InvalidInput(option + " has the value '" + text + "', but must be a finite number.");
   return v;
-}
-
-std::vector<double> parse_list(const std::string& option, const std::string& text) {
-  std::vector<double> out;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) out.push_back(parse_number(option, item));
-  if (out.empty() || (!text.empty() && text.back() == ','))
-    throw InvalidInput(option + " has the value '" + text + "', but must be a comma-separated list of numbers.");
-  return out;
 }
 
 std::int64_t to_count(const std::string& option, double v) {
@@ -154,11 +145,7 @@ void spiked_covariance_cmd(CLI::App* theory, batchrmt::app::GlobalOptions& globa
   });
 }
 
-std::vector<std::int64_t> parse_batches(const std::string& text) {
-  std::vector<std::int64_t> Bs;
-  for (double b : parse_list("--B", text)) Bs.push_back(to_count("--B", b));
-  return Bs;
-}
+std::vector<std::int64_t> parse_batches(const std::string& text) { return batchrmt::app::parse_int_list("--B", text); }
 
 void batch_hessian_cmd(CLI::App* theory, batchrmt::app::GlobalOptions& global) {
   auto* sub = theory->add_subcommand(
@@ -172,7 +159,7 @@ void batch_hessian_cmd(CLI::App* theory, batchrmt::app::GlobalOptions& global) {
   add(sub, s, "--N", "Pool size N (0: infinite pool, kappa = 1/B)", true);
   add(sub, s, "--B", "Batch sizes, comma separated, 1 <= B <= N", true);
   sub->callback([s, &global] {
-    const auto spikes = parse_list("--lambda", s->at("lambda"));
+    const auto spikes = batchrmt::app::parse_double_list("--lambda", s->at("lambda"));
     const double P = parse_number("--P", s->at("P"));
     const double s2 = parse_number("--s2", s->at("s2"));
     const auto N = to_count("--N", parse_number("--N", s->at("N")));
@@ -224,7 +211,7 @@ void ggn_cmd(CLI::App* theory, batchrmt::app::GlobalOptions& global) {
   add(sub, s, "--N", "Pool size N (0: infinite pool)", true);
   add(sub, s, "--B", "Batch sizes, comma separated", true);
   sub->callback([s, &global] {
-    const auto ells = parse_list("--ell", s->at("ell"));
+    const auto ells = batchrmt::app::parse_double_list("--ell", s->at("ell"));
     const double sigma2 = parse_number("--sigma2", s->at("sigma2"));
     const double P = parse_number("--P", s->at("P"));
     const double c = parse_number("--c-eff", s->at("c-eff"));
@@ -263,8 +250,8 @@ void qve_cmd(CLI::App* theory, batchrmt::app::GlobalOptions& global) {
   add(sub, s, "--spike-weights", "Block masses w_a = sum_{j in a} phi_j^2, summing to 1");
   add(sub, s, "--density-grid", "Also print the density at the comma-separated points");
   sub->callback([s, &global] {
-    const auto sizes = parse_list("--block-sizes", s->at("block-sizes"));
-    const auto var = parse_list("--block-variances", s->at("block-variances"));
+    const auto sizes = batchrmt::app::parse_double_list("--block-sizes", s->at("block-sizes"));
+    const auto var = batchrmt::app::parse_double_list("--block-variances", s->at("block-variances"));
     const std::size_t K = sizes.size();
     if (var.size() != K * K)
       throw InvalidInput("--block-variances has " + std::to_string(var.size()) + " values, but must have K*K = " +
@@ -279,7 +266,8 @@ void qve_cmd(CLI::App* theory, batchrmt::app::GlobalOptions& global) {
     }
     th::QveSolver solver(th::QveProfile::block(n, v));
     const th::QveEdge& e = solver.edge();
-    long iterations = e.bisection_iterations + e.fixed_point_iterations + e.newton_iterations + e.root_iterations;
+    long iterations = e.bisection_iterations + e.fixed_point_iterations + e.newton_iterations + e.root_iterations +
+                      e.krylov_iterations + e.lanczos_iterations;
     json j{{"edge_upper", e.upper},
            {"edge_lower", e.lower},
            {"edge_constant", e.edge_constant},
@@ -289,11 +277,13 @@ void qve_cmd(CLI::App* theory, batchrmt::app::GlobalOptions& global) {
     json detail{{"edge", {{"bisection", e.bisection_iterations},
                           {"fixed_point", e.fixed_point_iterations},
                           {"newton", e.newton_iterations},
+                          {"krylov", e.krylov_iterations},
+                          {"lanczos", e.lanczos_iterations},
                           {"root", e.root_iterations}}}};
     std::optional<th::QveOutlier> o;
     if (s->has("theta")) {
       const double theta = parse_number("--theta", s->at("theta"));
-      const auto w = parse_list("--spike-weights", s->at("spike-weights"));
+      const auto w = batchrmt::app::parse_double_list("--spike-weights", s->at("spike-weights"));
       if (w.size() != K)
         throw InvalidInput("--spike-weights has " + std::to_string(w.size()) + " values, but must have one per block (" +
                            std::to_string(K) + ").");
@@ -304,16 +294,17 @@ void qve_cmd(CLI::App* theory, batchrmt::app::GlobalOptions& global) {
       j["threshold"] = o->threshold;
       j["first_order"] = o->first_order;
       j["regime"] = th::to_string(o->regime);
-      iterations += o->root_iterations + o->fixed_point_iterations + o->newton_iterations;
+      iterations += o->root_iterations + o->fixed_point_iterations + o->newton_iterations + o->krylov_iterations;
       detail["outlier"] = {{"root", o->root_iterations},
                            {"fixed_point", o->fixed_point_iterations},
-                           {"newton", o->newton_iterations}};
+                           {"newton", o->newton_iterations},
+                           {"krylov", o->krylov_iterations}};
     }
     j["iterations"] = iterations;
     j["iterations_detail"] = detail;
     std::vector<double> grid, dens;
     if (s->has("density-grid")) {
-      grid = parse_list("--density-grid", s->at("density-grid"));
+      grid = batchrmt::app::parse_double_list("--density-grid", s->at("density-grid"));
       dens = solver.density(grid);
       j["density"] = {{"E", grid}, {"rho", dens}};
     }
@@ -349,7 +340,7 @@ void tracy_widom_cmd(CLI::App* theory, batchrmt::app::GlobalOptions& global) {
            {"skewness", m.skewness}, {"excess_kurtosis", m.excess_kurtosis}, {"quantiles", q}};
     std::vector<double> pts;
     if (s->has("cdf")) {
-      pts = parse_list("--cdf", s->at("cdf"));
+      pts = batchrmt::app::parse_double_list("--cdf", s->at("cdf"));
       json c = json::array();
       for (double x : pts) c.push_back({{"s", x}, {"F", th::tracy_widom_cdf(beta, x)}});
       j["cdf"] = c;

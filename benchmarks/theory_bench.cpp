@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <random>
 #include <vector>
 
 #include "theory/batch_hessian.hpp"
@@ -36,15 +37,47 @@ static void BM_QveBlockEdgeAndOutlier(benchmark::State& state) {
 }
 BENCHMARK(BM_QveBlockEdgeAndOutlier)->Arg(2)->Arg(16)->Arg(256)->Unit(benchmark::kMillisecond);
 
-static void BM_QveFullProfileEdge(benchmark::State& state) {
+// Full P x P profile (matrix-free Newton-CG mode for P > newton_max_dim): edge (fold
+// continuation) plus the outlier of a delocalised spike of strength 3 tau. Counters: products
+// with the P x P profile (fixed-point steps + CG iterations + Lanczos steps).
+static void BM_QveFullProfileEdgeAndOutlier(benchmark::State& state) {
   const int P = static_cast<int>(state.range(0));
   const auto p = profile(P, true);
+  double matvecs = 0.0;
   for (auto _ : state) {
     th::QveSolver solver(p);
-    benchmark::DoNotOptimize(solver.edge().upper);
+    const auto& e = solver.edge();
+    const auto o = solver.outlier(3.0 * e.upper, Eigen::VectorXd::Constant(P, 1.0 / P));
+    benchmark::DoNotOptimize(o.outlier);
+    matvecs = e.fixed_point_iterations + e.krylov_iterations + e.lanczos_iterations + o.fixed_point_iterations +
+              o.krylov_iterations;
   }
+  state.counters["matvecs"] = matvecs;
 }
-BENCHMARK(BM_QveFullProfileEdge)->Arg(2000)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_QveFullProfileEdgeAndOutlier)->Arg(2000)->Arg(10000)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+// A rougher full profile: s_jk = (0.5 + u_jk) / P with u_jk uniform on [0, 1) from a fixed
+// seed (std::mt19937_64(20261126)): the stability operator is no longer low rank.
+static void BM_QveRandomFullProfileEdgeAndOutlier(benchmark::State& state) {
+  const int P = static_cast<int>(state.range(0));
+  std::mt19937_64 gen(20261126);
+  std::uniform_real_distribution<double> U(0.0, 1.0);
+  Eigen::MatrixXd s(P, P);
+  for (int a = 0; a < P; ++a)
+    for (int b = 0; b <= a; ++b) s(a, b) = s(b, a) = (0.5 + U(gen)) / P;
+  const auto p = th::QveProfile::full(s);
+  double matvecs = 0.0;
+  for (auto _ : state) {
+    th::QveSolver solver(p);
+    const auto& e = solver.edge();
+    const auto o = solver.outlier(3.0 * e.upper, Eigen::VectorXd::Constant(P, 1.0 / P));
+    benchmark::DoNotOptimize(o.outlier);
+    matvecs = e.fixed_point_iterations + e.krylov_iterations + e.lanczos_iterations + o.fixed_point_iterations +
+              o.krylov_iterations;
+  }
+  state.counters["matvecs"] = matvecs;
+}
+BENCHMARK(BM_QveRandomFullProfileEdgeAndOutlier)->Arg(2000)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 static void BM_TracyWidomCdf(benchmark::State& state) {
   const int beta = static_cast<int>(state.range(0));

@@ -14,6 +14,7 @@
 #include "core/errors.hpp"
 #include "core/rng.hpp"
 #include "networks/torch_bridge.hpp"
+#include "networks/torch_runtime.hpp"
 
 namespace fs = std::filesystem;
 
@@ -209,10 +210,10 @@ std::string read_string(torch::serialize::InputArchive& a, const std::string& ke
   return v.toStringRef();
 }
 
-void open_archive(torch::serialize::InputArchive& a, const std::string& path) {
+void open_archive(torch::serialize::InputArchive& a, const std::string& path, const torch::Device& device) {
   if (!fs::exists(path)) throw InvalidInput("the checkpoint " + path + " does not exist.");
   try {
-    a.load_from(path);
+    a.load_from(path, device);  // tensors (optimiser state included) land on the model's device
   } catch (const c10::Error& e) {
     throw InvalidInput("the checkpoint " + path + " is not a readable LibTorch archive (" +
                        e.what_without_backtrace() + ").");
@@ -224,7 +225,7 @@ void open_archive(torch::serialize::InputArchive& a, const std::string& path) {
 LoadedCheckpoint read_checkpoint(const std::string& path, Model& model, torch::optim::Optimizer& opt,
                                  const std::string& config, const DataSplits& data, const TrainOptions& o) {
   torch::serialize::InputArchive a;
-  open_archive(a, path);
+  open_archive(a, path, model_device(model));
   const std::string stored = read_string(a, "config", path);
   if (stored != config)
     throw InvalidInput("the checkpoint " + path + " belongs to another run configuration (stored: " + stored +
@@ -247,11 +248,13 @@ LoadedCheckpoint read_checkpoint(const std::string& path, Model& model, torch::o
   a.read("history", h);
   c.history = history_from(h);
   if (a.try_read("torch_rng_state", rng_state)) {
+    rng_state = rng_state.to(torch::kCPU);
     at::Generator gen = at::detail::getDefaultCPUGenerator();  // shares the default generator's state
     std::lock_guard<std::mutex> lock(gen.mutex());
     gen.set_state(rng_state);
   }
   if (a.try_read("next_epoch_order", order)) {
+    order = order.to(torch::kCPU).contiguous();
     const auto expect = epoch_order(data.train.size(), o.seed, c.epoch);
     bool same = order.numel() == static_cast<std::int64_t>(expect.size());
     for (std::size_t i = 0; same && i < expect.size(); ++i)
@@ -267,7 +270,7 @@ LoadedCheckpoint read_checkpoint(const std::string& path, Model& model, torch::o
 
 Model load_model_from_checkpoint(const std::string& path, const std::string& device) {
   torch::serialize::InputArchive a;
-  open_archive(a, path);
+  open_archive(a, path, torch::Device(checked_device(device)));
   Model m = Model::create(ModelSpec::parse(read_string(a, "model_spec", path)), device);
   torch::serialize::InputArchive ma;
   a.read("model", ma);

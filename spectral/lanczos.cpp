@@ -214,10 +214,9 @@ Lanczos& Lanczos::compute_ref(OperatorRef op, const double* start) {
   r.alpha.reserve(static_cast<std::size_t>(m));
   r.beta.reserve(static_cast<std::size_t>(m));
 
-  basis64_.resize(0, 0);
-  basis32_.resize(0, 0);
-  if (o.storage == BasisStorage::Fp64) basis64_.resize(p, m);
-  if (o.storage == BasisStorage::Fp32) basis32_.resize(p, m);
+  // Reuse the basis memory of a previous compute() of the same shape (no new page faults).
+  if (o.storage == BasisStorage::Fp64) basis64_.resize(p, m); else basis64_ = Eigen::MatrixXd();
+  if (o.storage == BasisStorage::Fp32) basis32_.resize(p, m); else basis32_ = Eigen::MatrixXf();
   auto store = [&](Eigen::Index j, const Eigen::VectorXd& q) {
     if (o.storage == BasisStorage::Fp64) basis64_.col(j) = q;
     if (o.storage == BasisStorage::Fp32) basis32_.col(j) = q.cast<float>();

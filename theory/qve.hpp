@@ -14,6 +14,21 @@
 //   off the axis    damped fixed point m <- (m + T(m))/2, T(m) = -1/(z + A m), continued in
 //                   eta = Im z from eta = 1 down by halving, each level polished by Newton
 //                   (F(m) = 1/m + z + A m, Jacobian A - diag(m^-2)) while K <= newton_max_dim;
+//   linear algebra  three modes, chosen by K (every mode solves the same equations):
+//                   dense   K <= newton_max_dim: dense LU Newton steps (as below);
+//                   krylov  newton_max_dim < K <= krylov_max_dim: matrix-free Newton. With
+//                           x = |m|, w = sqrt(n), the Jacobian is similar to the symmetric
+//                           stability operator I - Kx, Kx = diag(x w) s diag(x w) (§2.5(a),(c)),
+//                           which is positive definite strictly above the edge: conjugate
+//                           gradients (Hestenes & Stiefel 1952); the bordered fold system
+//                           [I - Kx, b; b^T, 0], b = x w, is solved by CG on b^perp, where the
+//                           compressed operator stays positive definite near the fold because
+//                           the Perron vector of Kx is not orthogonal to b > 0 [DER]. Newton
+//                           started from a monotone iterate (a subsolution, F >= 0) increases
+//                           monotonically to the physical solution (Newton-Fourier for the
+//                           order-convex F with an M-matrix Jacobian) [DER]; the edge skips the
+//                           bisection and follows the fold continuation from E = 2 sqrt(max r);
+//                   none    K > krylov_max_dim: monotone iteration and bisection only.
 //   above the bulk  monotone iteration from 0 (order preserving because s >= 0), Newton polish;
 //   the edge        bisection (Boost) on the derivative-free test "the monotone iteration
 //                   converges" (§2.5(c)); then, for K <= newton_max_dim, the fold point is
@@ -53,7 +68,9 @@ struct QveProfile {
 struct QveOptions {
   double tol = 1e-14;                 // relative sup-norm step for convergence
   int max_fixed_point_iterations = 200000;
-  int newton_max_dim = 2500;          // Newton/bordered solves (dense LU) only up to this K
+  int newton_max_dim = 300;           // dense LU Newton/bordered solves up to this K
+  int krylov_max_dim = 1 << 30;       // matrix-free Newton-CG up to this K (beyond: no Newton)
+  int krylov_max_iterations = 2000;   // CG iterations per linear solve
   double eta_density = 1e-12;         // Im z used for the density on the real axis (times the edge scale)
 };
 
@@ -71,6 +88,7 @@ struct QveRealSolution {
   double mean = 0.0;
   int fixed_point_iterations = 0;
   int newton_iterations = 0;
+  int krylov_iterations = 0;  // CG iterations (one matrix-vector product each), krylov mode
   double residual = 0.0;
   bool converged = false;
 };
@@ -80,12 +98,14 @@ struct QveEdge {
   Eigen::VectorXd m_at_edge;        // m_a(tau)
   double stability_radius = 0.0;    // spr(diag|m| A diag|m|) at tau (1 at an exact edge)
   double edge_constant = 0.0;       // c of §2.5(d) for <m>
-  std::string method;               // "bisection+fold-newton" or "bisection"
-  double bracket_width = 0.0;       // final bisection bracket (the accuracy of "bisection")
+  std::string method;               // "bisection+fold-newton", "continuation+fold-newton-cg" or "bisection"
+  double bracket_width = 0.0;       // final bisection bracket (the accuracy of "bisection"; 0 without bisection)
   int bisection_iterations = 0;
   int fixed_point_iterations = 0;
   int newton_iterations = 0;
+  int krylov_iterations = 0;        // CG iterations (krylov mode)
   int root_iterations = 0;          // toms748 iterations of the fold stage
+  int lanczos_iterations = 0;       // Lanczos steps of the spr check (K > 400)
 };
 
 struct QveOutlier {
@@ -97,6 +117,22 @@ struct QveOutlier {
   int root_iterations = 0;
   int fixed_point_iterations = 0;
   int newton_iterations = 0;
+  int krylov_iterations = 0;
+};
+
+// Rank-r spike Phi Lambda Phi^T (THEORY.md §2.5(e) [STD-level]; Mergny, Ko & Krzakala 2024,
+// arXiv:2403.03695): outliers are the real E with |E| > tau and det(I_r + Lambda Phi^T M(E) Phi) = 0.
+// For a block profile Phi^T M(E) Phi = sum_a m_a(E) G_a with the r x r block Gram matrices
+// G_a = Phi_a^T Phi_a (Phi_a: the rows of Phi in block a).
+struct QveRankOutliers {
+  Eigen::VectorXd thetas;
+  std::vector<double> upper;       // outliers above tau, descending
+  std::vector<double> lower;       // outliers below -tau, ascending (mirror: negative spikes)
+  Eigen::MatrixXd gram_at_edge;    // Q(tau) = sum_a |m_a(tau)| G_a (nonzero spikes only)
+  int root_iterations = 0;
+  int fixed_point_iterations = 0;
+  int newton_iterations = 0;
+  int krylov_iterations = 0;
 };
 
 class QveSolver {
@@ -117,14 +153,29 @@ class QveSolver {
   std::vector<double> density(const std::vector<double>& grid) const;
   // Rank-one spike lambda with block masses w_a (w_a >= 0, summing to 1).
   QveOutlier outlier(double lambda, const Eigen::VectorXd& block_weights) const;
+  // Rank-r spike with strengths thetas (either sign; zeros are dropped) and block Gram
+  // matrices G_a (one r x r symmetric PSD matrix per block, sum_a diag(G_a) = 1: unit vectors).
+  QveRankOutliers outliers(const Eigen::VectorXd& thetas, const std::vector<Eigen::MatrixXd>& block_grams) const;
+  // G_j = phi_j phi_j^T from the rows phi_j of Phi (P x r): the Gram matrices of a full profile.
+  static std::vector<Eigen::MatrixXd> full_profile_grams(const Eigen::MatrixXd& Phi);
+
+  enum class Mode { Dense, Krylov, None };
+  Mode mode() const { return mode_; }
 
  private:
+  struct Counts {
+    int fp = 0, newton = 0, krylov = 0;
+  };
   // x = -m at E > 0; returns false if the monotone iteration diverged (E below the edge) or
   // did not converge within the cap.
   bool real_positive(double E, Eigen::VectorXd& x, int& fp_iters, int& newton_iters, int cap) const;
+  bool real_positive(double E, Eigen::VectorXd& x, Counts& c, int cap) const;
+  Eigen::VectorXd apply(const Eigen::VectorXd& x) const;  // A x
   QveProfile profile_;
   QveOptions options_;
-  Eigen::MatrixXd A_;
+  Mode mode_ = Mode::Dense;
+  Eigen::VectorXd w_;  // sqrt(n_a)
+  Eigen::MatrixXd A_;  // A = s diag(n), dense mode only
   Eigen::VectorXd f_;  // n_a / n
   mutable std::optional<QveEdge> edge_;
 };

@@ -104,7 +104,6 @@ void run_train(const GlobalOptions& global, TrainCli c) {
   c.model.input_shape = sig.input_shape;
   c.model.classes = sig.classes;
   c.model = c.model.resolved();
-  c.train.validate();
 
   if (c.dry_run) {
     const nw::Model m = nw::Model::create(c.model, c.device);
@@ -126,6 +125,7 @@ void run_train(const GlobalOptions& global, TrainCli c) {
   if (out.size() < 4 || out.compare(out.size() - 3, 3, ".h5") != 0)
     throw batchrmt::InvalidInput("--out is '" + out + "', but must end in .h5.");
   if (c.train.checkpoint_dir.empty()) c.train.checkpoint_dir = default_checkpoint_dir(out);
+  c.train.validate();
   if (c.train.resume && c.overwrite)
     throw batchrmt::InvalidInput("--resume and --overwrite were both given, but at most one is allowed.");
   if (!c.train.resume && !nw::list_checkpoints(c.train.checkpoint_dir).empty() && !c.overwrite)

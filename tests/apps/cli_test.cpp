@@ -55,7 +55,7 @@ TEST(Cli, InspectReadsAStoreFileAndRefusesCorruptOnes) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   const std::string h5 = (dir / "run.h5").string();
-  const auto rep = run_cli("--seed 3 reproduce --out " + h5);
+  const auto rep = run_cli("--seed 3 reproduce --only V1 --no-plots --out " + h5);
   ASSERT_EQ(rep.exit_code, 0) << rep.err;
   EXPECT_NE(rep.out.find(h5), std::string::npos);
   EXPECT_TRUE(fs::exists(dir / "run" / "report.md"));
@@ -79,11 +79,30 @@ TEST(Cli, InspectReadsAStoreFileAndRefusesCorruptOnes) {
   EXPECT_EQ(missing.exit_code, 1);
 
   // A second run into the same file refuses without --resume/--overwrite, and resumes with it.
-  const auto again = run_cli("reproduce --out " + h5);
+  const auto again = run_cli("reproduce --only V1 --out " + h5);
   EXPECT_EQ(again.exit_code, 2);
   EXPECT_NE(again.err.find("--resume"), std::string::npos);
-  const auto resumed = run_cli("--json reproduce --resume --out " + h5);
+  const auto resumed = run_cli("--json reproduce --only V1 --no-plots --resume --out " + h5);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_EQ(nlohmann::json::parse(resumed.out)["units_skipped_complete"], 1);
+  fs::remove_all(dir);
+}
+
+TEST(Cli, ReproduceJsonListsClaimsWithTheirNumbers) {
+  const fs::path dir = fs::temp_directory_path() / ("batchrmt_cli_claims_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  const std::string h5 = (dir / "run.h5").string();
+  const auto r = run_cli("--json reproduce --only V1 C5 --no-plots --out " + h5);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["claims"].size(), 2u);
+  for (const auto& c : j["claims"])
+    for (const char* key : {"id", "name", "verdict", "prediction", "measurement", "stderr", "z"}) EXPECT_TRUE(c.contains(key)) << key;
+  EXPECT_EQ(j["claims"][0]["id"], "V1");
+  EXPECT_EQ(j["claims"][0]["verdict"], "agrees");
+  EXPECT_EQ(j["claims"][1]["verdict"], "not measured");
+  EXPECT_TRUE(j["claims"][1]["z"].is_null());
+  const auto bad = run_cli("reproduce --only C42 --out " + (dir / "x.h5").string());
+  EXPECT_EQ(bad.exit_code, 2);
   fs::remove_all(dir);
 }

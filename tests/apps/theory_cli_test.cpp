@@ -1,6 +1,7 @@
 // `batchrmt theory ...` run as a child process: exit codes and the exact JSON keys of issue 3.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -89,5 +90,33 @@ TEST(TheoryCli, BadInputExitsWithTwo) {
        }) {
     const CliRun r = run(args);
     EXPECT_EQ(r.code, 2) << args;
+  }
+}
+
+TEST(TheoryCli, BadListsGiveOneSentenceNamingTheOption) {
+  // comma lists go through apps/cli_lists.hpp: exit 2, one sentence on stderr naming the option
+  struct Case {
+    const char* args;
+    const char* option;
+  };
+  for (const Case& c : {Case{"theory batch-hessian --lambda 5 --P 400 --s2 1 --N 10 --B 2,x", "--B"},
+                        Case{"theory batch-hessian --lambda 5 --P 400 --s2 1 --N 10 --B 2.5", "--B"},
+                        Case{"theory batch-hessian --lambda 5,,3 --P 400 --s2 1 --N 10 --B 2", "--lambda"},
+                        Case{"theory qve --block-sizes 1,1, --block-variances 1,2,2,1", "--block-sizes"},
+                        Case{"theory tracy-widom --beta 2 --cdf 0,nan", "--cdf"}}) {
+    const std::string cmd = std::string(BATCHRMT_CLI) + " " + c.args + " 2>&1 >/dev/null";
+    FILE* p = popen(cmd.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    std::string err;
+    char buf[4096];
+    std::size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) err.append(buf, n);
+    const int st = pclose(p);
+    EXPECT_EQ(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 2) << c.args;
+    EXPECT_NE(err.find(c.option), std::string::npos) << err;
+    while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 0) << err;
+    ASSERT_FALSE(err.empty());
+    EXPECT_EQ(err.back(), '.') << err;
   }
 }

@@ -38,9 +38,10 @@ TEST(Schedule, PaperScheduleIsConstantThenLinearThenConstant) {
 TEST(Training, LenetOnTwoThousandFashionMnistImagesLearnsInOneEpoch) {
   if (!fs::exists(std::string(nw::kFashionMnistDefaultDir) + "/train-images-idx3-ubyte.gz"))
     GTEST_SKIP() << "dataset-fashion-mnist is not installed";
-  nw::set_torch_threads(2);
+  nw::set_torch_threads(1);  // see docs/networks.md: OpenMP threads on a loaded machine
   nw::DataOptions d;
   d.name = "fashion-mnist";
+  d.normalize = nw::Normalize::per_channel;
   d.train_subset = 2000;
   d.subset_seed = 1;
   const auto data = nw::load_dataset(d);
@@ -51,16 +52,18 @@ TEST(Training, LenetOnTwoThousandFashionMnistImagesLearnsInOneEpoch) {
   nw::TrainOptions o;
   o.epochs = 1;
   o.batch_size = 32;
-  o.lr = 0.05;
-  o.momentum = 0.9;
+  o.optimizer = "adam";
+  o.lr = 0.002;
   o.schedule = "constant";
   o.seed = 1;
   const auto r = nw::train(model, data, o);
   ASSERT_EQ(r.status, "complete");
   ASSERT_EQ(r.history.size(), 1u);
-  // Chance is 10 %; on the 10,000 test images its binomial sd is 0.3 %. 50 % is >100 sd above
-  // chance and well below what 63 SGD steps give lenet here (about 70 % with this seed; the
-  // figure varies by a few points with the seed), so the test fails only if learning is broken.
+  // Chance is 10 %; on the 10,000 test images its binomial sd is 0.3 %, so 50 % is >100 sd
+  // above chance. Adam (lr 0.002) with per-channel normalisation reached 63-69 % after these
+  // 63 steps for seeds 1-4 (67 % for seed 1), so 50 % fails only when learning is broken.
+  // (SGD lr 0.05 momentum 0.9 on raw pixels gives 30-66 % after one epoch here, and 35-42 % in
+  // PyTorch 1.13 with the same model: too erratic a start for a fixed threshold.)
   EXPECT_GT(r.history[0].test_accuracy, 0.50);
   EXPECT_LT(r.history[0].train_loss, std::log(10.0));  // below the loss of uniform predictions
   EXPECT_GT(r.history[0].images_per_second, 0.0);
@@ -93,7 +96,7 @@ void expect_same_history(const std::vector<nw::EpochRecord>& a, const std::vecto
 }  // namespace
 
 TEST(Training, ResumeIsBitIdenticalToAnUninterruptedRun) {
-  nw::set_torch_threads(2);
+  nw::set_torch_threads(2);  // two intra-op threads: the result must still be bit-identical
   // A pre-activation ResNet (BatchNorm buffers, momentum buffers) with augmentation, SGD with
   // the paper schedule; and an mlp with AdamW (step counts in the optimiser state).
   struct Case {
@@ -233,9 +236,8 @@ TEST(BatchNorm, RecomputedStatisticsAndBufferGuard) {
   s.depth = 8;
   auto m = nw::Model::create(s);
   nw::recompute_batchnorm_statistics(m, data.train, data.test_transform, 16);
-  // The first BN sees the output of conv1; its running mean equals the mean of that output
-  // over the whole pass (cumulative average over batches weighted by... batch count), so
-  // check the buffers changed from their initial zeros and that the guard restores them.
+  // The running means start at zero and are now averages of conv outputs (non-zero); a
+  // train-mode forward inside a BatchNormBufferGuard must leave them as they were.
   auto& net = nw::network(m);
   torch::Tensor mean_before;
   for (const auto& b : net.named_buffers())
@@ -249,7 +251,9 @@ TEST(BatchNorm, RecomputedStatisticsAndBufferGuard) {
     net.forward(nw::make_inputs(data.train, {0, 1, 2, 3}, data.test_transform, torch::kCPU));
   }
   for (const auto& b : net.named_buffers())
-    if (b.key() == "layer1.0.bn1.running_mean") EXPECT_TRUE(torch::equal(b.value(), mean_before));
+    if (b.key() == "layer1.0.bn1.running_mean") {
+      EXPECT_TRUE(torch::equal(b.value(), mean_before));
+    }
   // Parameters in flattening order are those of Model::parameters().
   const auto params = nw::model_parameters(m);
   const auto info = m.parameters();

@@ -5,11 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "core/errors.hpp"
 #include "simulate/dense_spectrum.hpp"
 #include "simulate/ensembles.hpp"
 #include "simulate/tridiagonal_models.hpp"
+#include "spectral/tridiagonal.hpp"
 #include "verify/statistics.hpp"
 
 using namespace batchrmt;
@@ -248,4 +250,20 @@ TEST(RandomOrthonormal, ColumnsAreOrthonormal) {
   RandomStream r(1, 0);
   const Eigen::MatrixXd q = random_orthonormal_columns(50, 4, r);
   EXPECT_LT((q.transpose() * q - Eigen::MatrixXd::Identity(4, 4)).norm(), 1e-13);
+}
+
+TEST(TridiagonalTop, WarmStartedBisectionEqualsColdStartToAFewUlp) {
+  // top_eigenvalue() brackets from the leading block (Cauchy interlacing) for n >= 20000;
+  // it must agree with the cold Gershgorin-start bisection of spectral/ to the bisection
+  // tolerance (2 ulp relative each) — for plain, spiked and Laguerre models.
+  for (std::uint64_t t = 0; t < 3; ++t) {
+    RandomStream r(91, t);
+    const auto h = sample_beta_hermite(60000, 1.0, 1.0, t == 1 ? 1.5 : 0.0, r);
+    const double cold = spectral::tridiagonal_kth_largest(h.a, h.b, 1).value;
+    EXPECT_NEAR(top_eigenvalue(h), cold, 8 * std::numeric_limits<double>::epsilon() * std::abs(cold));
+  }
+  RandomStream r(92, 0);
+  const auto l = sample_beta_laguerre(30000, 60000, 1.0, 1.0, 4.0, r);
+  const double cold = spectral::tridiagonal_kth_largest(l.a, l.b, 1).value;
+  EXPECT_NEAR(top_eigenvalue(l), cold, 8 * std::numeric_limits<double>::epsilon() * std::abs(cold));
 }

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <algorithm>
+#include <random>
 
 #include "core/errors.hpp"
 #include "reference_table.hpp"
@@ -190,4 +192,183 @@ TEST(QveInput, BadProfilesAreRejected) {
   EXPECT_THROW(solver.outlier(2.0, vec({0.5, 0.6})), batchrmt::InvalidInput);  // weights sum 1.1
   EXPECT_THROW(solver.outlier(2.0, vec({1.0})), batchrmt::InvalidInput);
   EXPECT_THROW(solver.solve({0.0, 0.0}), batchrmt::InvalidInput);
+}
+
+namespace {
+// The §7.3 reference blocks expanded to a full n x n profile: n/4 indices in block 1, 3n/4 in block 2.
+Eigen::MatrixXd expanded_reference(int n) {
+  Eigen::MatrixXd t(2, 2);
+  t << 3.0, 1.0, 1.0, 0.5;
+  Eigen::MatrixXd S(n, n);
+  const int n1 = n / 4;
+  for (int j = 0; j < n; ++j)
+    for (int k = 0; k < n; ++k) S(j, k) = t(j < n1 ? 0 : 1, k < n1 ? 0 : 1) / n;
+  return S;
+}
+}  // namespace
+
+TEST(QveKrylov, FullProfileMatchesTheBlockSolverAndTheReference) {
+  // P = 480 > newton_max_dim (300): the matrix-free Newton-CG mode of the P = 2000-class runs
+  // (and K > 400: the spr check runs Lanczos).
+  const int n = 480;
+  QveSolver full(QveProfile::full(expanded_reference(n)));
+  ASSERT_EQ(full.mode(), QveSolver::Mode::Krylov);
+  QveSolver block(reference_profile());
+  const QveEdge& e = full.edge();
+  EXPECT_EQ(e.method, "continuation+fold-newton-cg");
+  EXPECT_GT(e.krylov_iterations, 0);
+  EXPECT_EQ(e.bisection_iterations, 0);
+  EXPECT_GT(e.lanczos_iterations, 0);
+  EXPECT_NEAR(e.upper, block.edge().upper, 1e-12);
+  EXPECT_LT(rel(e.upper, ref("tau")), 1e-12);
+  EXPECT_NEAR(e.stability_radius, 1.0, 1e-8);
+  EXPECT_LT(rel(e.m_at_edge(0), ref("m1_tau")), 1e-9);
+  EXPECT_LT(rel(e.m_at_edge(n - 1), ref("m2_tau")), 1e-9);
+  EXPECT_LT(rel(e.edge_constant, ref("edge_constant")), 1e-6);
+  const Eigen::VectorXd deloc = Eigen::VectorXd::Constant(n, 1.0 / n);
+  Eigen::VectorXd block1 = Eigen::VectorXd::Zero(n);
+  block1.head(n / 4).setConstant(4.0 / n);
+  for (double lam : {1.5, 2.0, 3.0}) {
+    const QveOutlier o = full.outlier(lam, deloc);
+    ASSERT_TRUE(o.outlier.has_value());
+    EXPECT_LT(rel(*o.outlier, ref("outlier_deloc", lam)), 1e-9) << lam;
+    EXPECT_NEAR(*o.outlier, *block.outlier(lam, vec({0.25, 0.75})).outlier, 1e-9) << lam;
+    EXPECT_GT(o.krylov_iterations, 0);
+  }
+  EXPECT_LT(rel(*full.outlier(2.0, block1).outlier, ref("outlier_block1", 2.0)), 1e-9);
+  EXPECT_LT(rel(full.outlier(2.0, deloc).threshold, ref("lambda_c_deloc")), 1e-9);
+}
+
+TEST(QveKrylov, AgreesWithTheDenseSolverOnARandomProfile) {
+  // A profile without block structure (fixed seed): dense LU mode vs Krylov mode (forced).
+  const int n = 300;
+  std::mt19937_64 gen(7);
+  std::uniform_real_distribution<double> U(0.0, 1.0);
+  Eigen::MatrixXd S(n, n);
+  for (int j = 0; j < n; ++j)
+    for (int k = 0; k <= j; ++k) S(j, k) = S(k, j) = (0.2 + U(gen)) / n;
+  QveOptions kopt;
+  kopt.newton_max_dim = 0;
+  QveSolver dense(QveProfile::full(S)), krylov(QveProfile::full(S), kopt);
+  ASSERT_EQ(dense.mode(), QveSolver::Mode::Dense);
+  ASSERT_EQ(krylov.mode(), QveSolver::Mode::Krylov);
+  EXPECT_LT(rel(krylov.edge().upper, dense.edge().upper), 1e-12);
+  EXPECT_LT((krylov.edge().m_at_edge - dense.edge().m_at_edge).cwiseAbs().maxCoeff(), 1e-9);
+  EXPECT_NEAR(krylov.edge().stability_radius, 1.0, 1e-8);
+  Eigen::VectorXd w(n);
+  for (int j = 0; j < n; ++j) w(j) = 1.0 + (j % 7);
+  w /= w.sum();
+  for (double lam : {1.0, 2.0}) {
+    const auto a = krylov.outlier(lam * dense.edge().upper, w), b = dense.outlier(lam * dense.edge().upper, w);
+    ASSERT_EQ(a.outlier.has_value(), b.outlier.has_value());
+    if (a.outlier) EXPECT_LT(rel(*a.outlier, *b.outlier), 1e-12);
+    EXPECT_LT(rel(a.threshold, b.threshold), 1e-9);
+  }
+  const auto sr = krylov.solve_real(1.5 * dense.edge().upper);
+  EXPECT_GT(sr.krylov_iterations, 0);
+  EXPECT_LE(sr.residual, 1e-13);
+}
+
+TEST(QveNoNewton, BisectionOnlyPathBracketsTheEdge) {
+  // newton_max_dim = krylov_max_dim = 0: the monotone iteration and bisection only (§2.5(b)-(d)),
+  // the fallback for profiles beyond krylov_max_dim. Its accuracy is the bracket width plus the
+  // bias of the capped iteration (points whose iteration needs more than the cap count as below).
+  QveOptions opt;
+  opt.newton_max_dim = 0;
+  opt.krylov_max_dim = 0;
+  QveSolver solver(QveProfile::full(expanded_reference(12)), opt);
+  ASSERT_EQ(solver.mode(), QveSolver::Mode::None);
+  const QveEdge& e = solver.edge();
+  EXPECT_EQ(e.method, "bisection");
+  EXPECT_EQ(e.newton_iterations, 0);
+  EXPECT_EQ(e.krylov_iterations, 0);
+  EXPECT_GT(e.bisection_iterations, 20);
+  EXPECT_LE(e.bracket_width, 1e-9 * e.upper);
+  const double tau = ref("tau");
+  EXPECT_GE(e.upper, tau * (1.0 - 1e-12));  // a certified point above the spectrum
+  // measured: 5.0e-10 above tau (the cap of 200000 steps resolves E - tau down to ~1e-9 tau),
+  // so spr(|m| S |m|) = 1 - O(sqrt((E - tau)/tau)) = 1 - 7e-5 and the §2.5(d) fit of c is
+  // good to 6e-4: this path cannot meet the 1e-8 spr check of V6, hence the Newton modes.
+  EXPECT_LT(rel(e.upper, tau), 2e-9);
+  EXPECT_LT(rel(e.edge_constant, ref("edge_constant")), 2e-3);
+  EXPECT_NEAR(e.stability_radius, 1.0, 3e-4);
+  EXPECT_LT(e.stability_radius, 1.0);
+  const auto o = solver.outlier(2.0, Eigen::VectorXd::Constant(12, 1.0 / 12));
+  EXPECT_EQ(o.newton_iterations, 0);
+  EXPECT_LT(rel(*o.outlier, ref("outlier_deloc", 2.0)), 1e-12);
+}
+
+TEST(QveRankR, OrthogonalSpikesOnDisjointBlocksAreTwoRankOneSolves) {
+  // THEORY.md §2.5(e): spikes supported on blocks 1 and 2 of the §7.3 profile: G_1 = diag(1, 0),
+  // G_2 = diag(0, 1), so the determinant factorises into the two rank-one equations.
+  QveSolver solver(reference_profile());
+  const std::vector<Eigen::MatrixXd> G = {vec({1.0, 0.0}).asDiagonal(), vec({0.0, 1.0}).asDiagonal()};
+  for (auto th : {vec({3.0, 2.0}), vec({2.0, -3.0}), vec({-2.5, 1.2})}) {
+    const QveRankOutliers o = solver.outliers(th, G);
+    std::vector<double> up, lo;
+    for (int i = 0; i < 2; ++i) {
+      const auto one = solver.outlier(th(i), i == 0 ? vec({1.0, 0.0}) : vec({0.0, 1.0}));
+      if (one.outlier) (*one.outlier > 0 ? up : lo).push_back(*one.outlier);
+    }
+    std::sort(up.begin(), up.end(), std::greater<double>());
+    std::sort(lo.begin(), lo.end());
+    ASSERT_EQ(o.upper.size(), up.size()) << th.transpose();
+    ASSERT_EQ(o.lower.size(), lo.size()) << th.transpose();
+    for (std::size_t i = 0; i < up.size(); ++i) EXPECT_LT(rel(o.upper[i], up[i]), 1e-12);
+    for (std::size_t i = 0; i < lo.size(); ++i) EXPECT_LT(rel(o.lower[i], lo[i]), 1e-12);
+    EXPECT_GT(o.root_iterations, 0);
+  }
+  // (3, 2): both supercritical (lambda_c = 0.909 on block 1, 1/|m_2(tau)| = 1.68 on block 2)
+  EXPECT_EQ(solver.outliers(vec({3.0, 2.0}), G).upper.size(), 2u);
+  // -2.5 on block 1 mirrors below -tau; 1.2 on block 2 is subcritical
+  const auto o = solver.outliers(vec({-2.5, 1.2}), G);
+  EXPECT_TRUE(o.upper.empty());
+  ASSERT_EQ(o.lower.size(), 1u);
+  EXPECT_NEAR(o.lower[0], -*solver.outlier(2.5, vec({1.0, 0.0})).outlier, 1e-12);
+}
+
+TEST(QveRankR, FlatProfileGivesThetaPlusSigma2OverTheta) {
+  // Flat S = sigma^2/n, orthonormal spikes with cross terms spread over all indices (full-profile
+  // Gram matrices): Q(e) = x_sc(e) I, outliers theta_a + sigma^2/theta_a for |theta_a| > sigma,
+  // including a double root (two equal thetas) that a determinant sign scan would miss.
+  const int n = 40, r = 5;
+  const double sigma = 0.8;
+  QveSolver solver(QveProfile::full(Eigen::MatrixXd::Constant(n, n, sigma * sigma / n)));
+  Eigen::MatrixXd Phi(n, r);
+  for (int j = 0; j < n; ++j)
+    for (int a = 0; a < r; ++a) Phi(j, a) = std::cos(0.37 * (j + 1) * (a + 1)) + 0.1 * a;
+  Phi = Eigen::HouseholderQR<Eigen::MatrixXd>(Phi).householderQ() * Eigen::MatrixXd::Identity(n, r);
+  const auto G = QveSolver::full_profile_grams(Phi);
+  const Eigen::VectorXd th = vec({2.0, 1.5, 1.5, 0.5, -1.0});
+  const QveRankOutliers o = solver.outliers(th, G);
+  ASSERT_EQ(o.upper.size(), 3u);
+  ASSERT_EQ(o.lower.size(), 1u);
+  EXPECT_NEAR(o.upper[0], 2.0 + sigma * sigma / 2.0, 1e-12);
+  EXPECT_NEAR(o.upper[1], 1.5 + sigma * sigma / 1.5, 1e-12);
+  EXPECT_NEAR(o.upper[2], 1.5 + sigma * sigma / 1.5, 1e-12);
+  EXPECT_NEAR(o.lower[0], -1.0 - sigma * sigma / 1.0, 1e-12);
+  EXPECT_LT((o.gram_at_edge - Eigen::MatrixXd::Identity(r, r) / sigma).cwiseAbs().maxCoeff(), 1e-12);
+  // zero strengths are dropped; a single spike equals outlier()
+  const auto one = solver.outliers(vec({0.0, 2.5, 0.0, 0.0, 0.0}), G);
+  ASSERT_EQ(one.upper.size(), 1u);
+  EXPECT_NEAR(one.upper[0], *solver.outlier(2.5, Phi.col(1).cwiseAbs2()).outlier, 1e-12);
+}
+
+TEST(QveRankR, OverlappingSpikesSolveTheDeterminantEquation) {
+  // Two non-orthogonal spikes with mass in both blocks: det(I - Lambda Q(E)) = 0 at every root.
+  QveSolver solver(reference_profile());
+  Eigen::MatrixXd G1(2, 2), G2(2, 2);
+  G1 << 0.7, 0.3, 0.3, 0.2;
+  G2 << 0.3, 0.1, 0.1, 0.8;
+  const Eigen::VectorXd th = vec({2.5, 1.8});
+  const QveRankOutliers o = solver.outliers(th, {G1, G2});
+  ASSERT_FALSE(o.upper.empty());
+  for (double E : o.upper) {
+    const auto x = solver.solve_real(E).m;  // m_a(E) < 0
+    const Eigen::MatrixXd D = Eigen::MatrixXd::Identity(2, 2) + th.asDiagonal() * (x(0) * G1 + x(1) * G2);
+    EXPECT_LT(std::abs(D.determinant()), 1e-12) << E;
+  }
+  EXPECT_THROW(solver.outliers(th, {G1}), batchrmt::InvalidInput);          // one Gram per block
+  EXPECT_THROW(solver.outliers(th, {G1, G1}), batchrmt::InvalidInput);      // norms 1.4, 0.4
+  EXPECT_THROW(solver.outliers(vec({}), {G1, G2}), batchrmt::InvalidInput);  // no spike
 }

@@ -1,0 +1,177 @@
+#!/usr/bin/python3
+"""Figures of a batchrmt run, drawn from its HDF5 file alone.
+
+Usage: /usr/bin/python3 outputs/plot_report.py RUN.h5 OUTDIR
+Writes OUTDIR/<ID>_<what>.png for every check and claim present in the file (layout:
+docs/hdf5-schema.md). Needs h5py, numpy and matplotlib (Debian: python3-h5py,
+python3-numpy, python3-matplotlib).
+"""
+import os
+import sys
+
+import h5py
+import numpy as np
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def series(g, name):
+    return np.asarray(g["series"][name][:]) if "series" in g and name in g["series"] else None
+
+
+def scalar(g, name, default=np.nan):
+    return float(g.attrs.get("scalar." + name, default))
+
+
+def save(fig, outdir, name):
+    fig.tight_layout()
+    path = os.path.join(outdir, name + ".png")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    print(path)
+
+
+def verdict_title(g):
+    return f"{g.attrs['check_id']}: verdict {g.attrs['verdict']}"
+
+
+def plot_extremes_vs_b(g, outdir, prefix, name, theory_top="theory_top", theory_bottom="theory_bottom", bottom=True):
+    B = series(g, prefix + "B")
+    fig, axes = plt.subplots(1, 2 if bottom else 1, figsize=(11 if bottom else 6, 4.2), squeeze=False)
+    panels = [("top", theory_top, "largest eigenvalue $\\lambda'_1$ of $H_B$")]
+    if bottom:
+        panels.append(("bottom", theory_bottom, "smallest eigenvalue $\\lambda'_P$ of $H_B$"))
+    for ax, (key, theory, label) in zip(axes[0], panels):
+        ax.errorbar(B, series(g, prefix + key + "_mean"), yerr=series(g, prefix + key + "_se"), fmt="o", capsize=3,
+                    label="measured (mean ± s.e. over subsets)")
+        t = series(g, theory)
+        if t is not None:
+            ax.plot(B, t, "-", label="theory (from $H_{emp}$ spikes)")
+        emp = scalar(g, prefix + "empirical_" + key)
+        if np.isfinite(emp):
+            ax.axhline(emp, color="grey", ls=":", label="$H_{emp}$ (B = N)")
+        ax.set_xscale("log")
+        ax.set_xlabel("batch size B")
+        ax.set_ylabel(label)
+        ax.legend(fontsize=8)
+    fig.suptitle(verdict_title(g), fontsize=10)
+    save(fig, outdir, name)
+
+
+def plot_c2(g, outdir):
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
+    k = series(g, "outlier_kappa")
+    lam = scalar(g, "outlier_empirical_top")
+    shift = series(g, "outlier_top_mean") - lam
+    se = series(g, "outlier_top_se")
+    m = k > 0
+    ax = axes[0]
+    ax.errorbar(k[m], shift[m], yerr=se[m], fmt="o", capsize=3, label="measured $\\lambda'_1-\\lambda_1$")
+    ax.plot(k[m], scalar(g, "outlier_slope_theory") * k[m], "-", label="Theorem A: $P s^2 \\kappa_B/\\lambda_1$")
+    ax.set_xscale("log")
+    ax.set_yscale("symlog", linthresh=1e-3)
+    ax.set_xlabel("$\\kappa_B=(N-B)/(B(N-1))$")
+    ax.set_ylabel("outlier shift $\\lambda'_1-\\lambda_1$")
+    ax.set_title(f"above threshold: exponent {scalar(g, 'outlier_exponent'):.3f} ± {scalar(g, 'outlier_exponent_se'):.3f} (theory 1)", fontsize=9)
+    ax.legend(fontsize=8)
+    ax = axes[1]
+    k = series(g, "edge_kappa")
+    m = k > 0
+    ax.errorbar(k[m], series(g, "edge_top_mean")[m], yerr=series(g, "edge_top_se")[m], fmt="o", capsize=3, label="measured top (no spike)")
+    ax.plot(k[m], series(g, "edge_theory_top")[m], "-", label="edge $2\\sqrt{P s^2 \\kappa_B}$")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("$\\kappa_B$")
+    ax.set_ylabel("largest eigenvalue $\\lambda'_1$")
+    ax.set_title(f"below threshold: exponent {scalar(g, 'edge_exponent'):.3f} ± {scalar(g, 'edge_exponent_se'):.3f} (theory 0.5)", fontsize=9)
+    ax.legend(fontsize=8)
+    ax = axes[2]
+    B = series(g, "crossing_B")
+    ax.errorbar(B, series(g, "crossing_top_mean"), yerr=series(g, "crossing_top_se"), fmt="o", capsize=3, label="measured")
+    ax.plot(B, series(g, "crossing_theory_top"), "-", label="Theorem A (outlier or edge)")
+    ax.axvline(scalar(g, "crossing_B_theory"), color="red", ls="--", label="BBP threshold (theory)")
+    ax.set_xscale("log")
+    ax.set_xlabel("batch size B")
+    ax.set_ylabel("largest eigenvalue $\\lambda'_1$")
+    ax.set_title("threshold crossing", fontsize=9)
+    ax.legend(fontsize=8)
+    fig.suptitle(verdict_title(g), fontsize=10)
+    save(fig, outdir, "C2_scaling")
+
+
+def plot_c3(g, outdir):
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    for ax, key, qve, hom, title in [
+        (axes[0], "top_spiked", scalar(g, "qve_outlier"), scalar(g, "homogeneous_outlier"), "spiked: outlier"),
+        (axes[1], "top_plain", scalar(g, "qve_edge_expected_top"), scalar(g, "homogeneous_edge_expected_top"), "no spike: edge"),
+    ]:
+        x = series(g, key)
+        ax.hist(x, bins=25, color="lightsteelblue", edgecolor="white", label="measured (per matrix)")
+        ax.axvline(np.mean(x), color="k", label="measured mean")
+        ax.axvline(qve, color="tab:green", ls="--", label="QVE prediction")
+        ax.axvline(hom, color="tab:red", ls=":", label="homogeneous (same mean variance)")
+        ax.set_xlabel("largest eigenvalue")
+        ax.set_ylabel("matrices")
+        ax.set_title(title, fontsize=9)
+        ax.legend(fontsize=8)
+    fig.suptitle(verdict_title(g), fontsize=10)
+    save(fig, outdir, "C3_field_dependence")
+
+
+def plot_v1(g, outdir):
+    x = series(g, "trace_w2")
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.hist(x, bins=25, color="lightsteelblue", edgecolor="white", label="tr $W^2$ per matrix")
+    ax.axvline(g.attrs["prediction"], color="tab:green", ls="--", label="$\\sigma^2(n+1)$")
+    ax.axvline(np.mean(x), color="k", label="mean")
+    ax.set_xlabel("tr $W^2$")
+    ax.set_ylabel("matrices")
+    ax.legend(fontsize=8)
+    ax.set_title(verdict_title(g), fontsize=10)
+    save(fig, outdir, "V1_trace")
+
+
+def plot_v3(g, outdir):
+    x = series(g, "rescaled_top")
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.hist(x, bins=40, density=True, color="lightsteelblue", edgecolor="white", label="$n^{2/3}(\\lambda_{max}-2)$")
+    grid, pdf = series(g, "tw1_grid"), series(g, "tw1_pdf")
+    if grid is not None:
+        ax.plot(grid, pdf, "-", color="tab:green", label="Tracy–Widom $F_1$ density")
+    ax.set_xlabel("rescaled largest eigenvalue")
+    ax.set_ylabel("density")
+    ax.legend(fontsize=8)
+    ax.set_title(verdict_title(g), fontsize=10)
+    save(fig, outdir, "V3_tracy_widom")
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit("usage: plot_report.py RUN.h5 OUTDIR")
+    path, outdir = sys.argv[1], sys.argv[2]
+    os.makedirs(outdir, exist_ok=True)
+    with h5py.File(path, "r") as f:
+        units = {}
+        for group in ("claims", "checks"):
+            if group in f:
+                for name, g in f[group].items():
+                    if g.attrs.get("status") == "complete" and "check_id" in g.attrs:
+                        units[g.attrs["check_id"]] = g
+        if "C1" in units:
+            plot_extremes_vs_b(units["C1"], outdir, "", "C1_extremes_vs_B")
+        if "C2" in units:
+            plot_c2(units["C2"], outdir)
+        if "C3" in units:
+            plot_c3(units["C3"], outdir)
+        if "C4" in units:
+            plot_extremes_vs_b(units["C4"], outdir, "", "C4_ggn_top_vs_B", bottom=False)
+        if "V1" in units:
+            plot_v1(units["V1"], outdir)
+        if "V3" in units:
+            plot_v3(units["V3"], outdir)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+// Verdict logic on constructed inputs, fits, and the claims at tiny sizes.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/config.hpp"
+#include "core/errors.hpp"
+#include "verify/claims.hpp"
+#include "verify/registry.hpp"
+#include "verify/statistics.hpp"
+
+using namespace batchrmt;
+using namespace batchrmt::verify;
+
+TEST(ZTest, AgreesWithinToleranceDisagreesOutsideAndUsesTheBiasBudget) {
+  auto t = z_test(1.0, 1.3, 0.1, 0.0);
+  EXPECT_TRUE(t.passed);
+  EXPECT_NEAR(t.z, 3.0, 1e-12);
+  t = z_test(1.0, 1.5, 0.1, 0.0);
+  EXPECT_FALSE(t.passed);
+  EXPECT_NEAR(t.z, 5.0, 1e-12);
+  t = z_test(1.0, 1.5, 0.1, 0.2);  // the budget absorbs 0.2 of the 0.5 difference
+  EXPECT_TRUE(t.passed);
+  EXPECT_NEAR(t.z, 3.0, 1e-12);
+  t = z_test(1.0, 0.5, 0.1, 0.0);
+  EXPECT_NEAR(t.z, -5.0, 1e-12);
+  EXPECT_THROW(z_test(1.0, 1.0, 0.0, 0.0), InvalidInput);
+  EXPECT_EQ(to_string(Verdict::outside_regime), "outside its regime");
+}
+
+TEST(Summaries, MeanSdAndStandardError) {
+  const auto s = summarize({1, 2, 3, 4});
+  EXPECT_DOUBLE_EQ(s.mean, 2.5);
+  EXPECT_NEAR(s.sd, std::sqrt(5.0 / 3.0), 1e-15);
+  EXPECT_NEAR(s.stderr_, std::sqrt(5.0 / 12.0), 1e-15);
+}
+
+TEST(KolmogorovSmirnov, TailAndTwoSample) {
+  // Q(1.36) = 0.0494 (the familiar 5 % critical value), Q(1.63) = 0.0098.
+  EXPECT_NEAR(kolmogorov_tail(1.36), 0.0494, 5e-4);
+  EXPECT_NEAR(kolmogorov_tail(1.63), 0.0098, 2e-4);
+  EXPECT_EQ(kolmogorov_tail(0.1), 1.0);
+  std::vector<double> a, b;
+  for (int i = 0; i < 200; ++i) {
+    a.push_back(i);
+    b.push_back(i + 100);
+  }
+  const auto r = ks_two_sample(a, b);
+  EXPECT_NEAR(r.statistic, 0.5, 1e-12);
+  EXPECT_LT(r.p_value, 1e-10);
+  EXPECT_GT(ks_two_sample(a, a).p_value, 0.99);
+}
+
+TEST(Fits, RecoverExactLinesAndInflateErrorsForScatter) {
+  std::vector<double> x = {1, 2, 3, 4, 5}, y, se(5, 0.1);
+  for (double v : x) y.push_back(2.0 + 0.5 * v);
+  const auto f = fit_line(x, y, se);
+  EXPECT_NEAR(f.slope, 0.5, 1e-12);
+  EXPECT_NEAR(f.intercept, 2.0, 1e-12);
+  EXPECT_NEAR(f.slope_se, 0.1 / std::sqrt(10.0), 1e-12);  // sqrt(S/Delta) for unit spacing
+  const auto o = fit_through_origin(x, std::vector<double>{2, 4, 6, 8, 10}, se);
+  EXPECT_NEAR(o.slope, 2.0, 1e-12);
+  std::vector<double> noisy = {2.5, 3.5, 3.0, 4.5, 4.0};  // scatter >> 0.1
+  EXPECT_GT(fit_line(x, noisy, se).slope_se, 0.1 / std::sqrt(10.0));
+}
+
+TEST(Claims, RunAtTinySizesWithNumbersBehindEveryVerdict) {
+  const Config tiny = Config::parse(R"(
+[v1]
+n = 50
+trials = 50
+[v3]
+n = 10000
+trials = 200
+[c1]
+P = 30
+N = 100
+s2 = 0.1
+batch_sizes = [1, 4, 16, 100]
+subsets = 20
+[c2]
+batch_sizes = [1, 2, 4, 8, 16, 32, 100]
+subsets = 6
+max_fit_batch_fraction = 0.2
+[c2.outlier]
+P = 40
+N = 100
+[c2.edge]
+P = 40
+N = 100
+[c2.crossing]
+P = 40
+N = 100
+[c3]
+n = 120
+trials = 30
+[c4]
+P = 40
+N = 100
+C = 5
+batch_sizes = [2, 8, 32, 100]
+subsets = 8
+)",
+                                    "tiny");
+  for (const auto& e : experiments()) {
+    const ClaimResult r = e.run(tiny, 3);
+    EXPECT_EQ(r.id, e.id);
+    EXPECT_FALSE(r.name.empty());
+    EXPECT_FALSE(r.note.empty()) << e.id;
+    if (r.verdict == Verdict::not_measured) {
+      EXPECT_TRUE(e.id >= "C5" || r.note.find("too few") != std::string::npos) << e.id << ": " << r.note;
+    } else {
+      EXPECT_TRUE(std::isfinite(r.prediction)) << e.id;
+      EXPECT_TRUE(std::isfinite(r.measurement)) << e.id;
+      EXPECT_TRUE(std::isfinite(r.stderr_)) << e.id;
+    }
+  }
+  // The pool claims see the effect even at this size: the extremes do grow.
+  EXPECT_EQ(claim_extremes_grow(tiny, 3).verdict, Verdict::agrees);
+}
+
+TEST(Claims, AWrongPredictionIsCaught) {
+  // C3 with the homogeneous law as "truth" would fail: the measured outlier sits far from it.
+  const Config c = Config::parse("[c3]\nn = 300\ntrials = 150\n", "c3");
+  const auto r = claim_field_dependence(c, 1);
+  EXPECT_GT(std::abs(r.scalars.at("homogeneous_z")), 4.0);
+  EXPECT_EQ(r.verdict, Verdict::agrees);
+}
+
+TEST(Registry, UnknownIdsAreRefusedWithTheList) {
+  try {
+    find_experiment("C9");
+    FAIL();
+  } catch (const InvalidInput& e) {
+    EXPECT_NE(std::string(e.what()).find("C1"), std::string::npos);
+  }
+}
+
+TEST(ConfigFile, ReadsDottedKeysRecordsWhatWasUsedAndRefusesBadValues) {
+  const Config c = Config::parse("[a]\nx = 3\ny = [1, 2]\n[a.b]\nz = \"hi\"\n", "t.toml");
+  EXPECT_EQ(c.integer("a.x", 0), 3);
+  EXPECT_EQ(c.integers("a.y", {}), (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(c.text("a.b.z", ""), "hi");
+  EXPECT_EQ(c.number("a.missing", 1.5), 1.5);
+  EXPECT_EQ(c.resolved()["a"]["missing"], 1.5);
+  EXPECT_THROW(c.integer("a.b.z", 0), InvalidInput);
+  EXPECT_THROW(Config::parse("[a\nx=1", "bad.toml"), InvalidInput);
+  EXPECT_THROW(Config::load("/no/such/file.toml"), IoError);
+}

@@ -1,0 +1,42 @@
+#include "verify/registry.hpp"
+
+#include "core/errors.hpp"
+
+namespace batchrmt::verify {
+
+namespace {
+Experiment pending(const std::string& id, const std::string& name, const std::string& reason) {
+  return {id, name, "/claims/" + id, [id, name, reason](const Config&, std::uint64_t) { return not_measured(id, name, reason); }};
+}
+}  // namespace
+
+const std::vector<Experiment>& experiments() {
+  static const std::vector<Experiment> list = {
+      {"V1", "GOE trace identity (simulator self-check)", "/checks/V1", check_goe_trace},
+      {"V3", "Tracy–Widom edge of the tridiagonal GOE (simulator self-check)", "/checks/V3", check_tracy_widom},
+      {"C1", "extremes grow as B shrinks (simulated pool)", "/claims/C1", claim_extremes_grow},
+      {"C2", "shift linear in kappa_B above threshold, edge ~ kappa_B^(1/2) below", "/claims/C2", claim_shift_scaling},
+      {"C3", "field dependence: QVE vs homogeneous", "/claims/C3", claim_field_dependence},
+      {"C4", "GGN analogue (spiked covariance pools)", "/claims/C4", claim_ggn_analogue},
+      pending("C5", "real networks: measured top eigenvalue per B vs lambda + kappa_B V_phi / lambda",
+              "needs the network curvature operators (issue 6: Hessian/GGN operators on data subsets, per-sample noise V_phi), not built yet"),
+      pending("C6", "SGD largest stable learning rate ~ B (noise-dominated regime)",
+              "needs measured stability limits from training (learning-rate issue 8), not built yet"),
+      pending("C7", "Adam largest stable learning rate ~ B^(1/2) (small damping)",
+              "needs measured stability limits from training (learning-rate issue 8), not built yet"),
+      pending("C8", "spectrum-driven learner (Lanczos-set learning rate and momentum)",
+              "needs the on-the-fly learner (learning-rate issue 8), not built yet"),
+  };
+  return list;
+}
+
+const Experiment& find_experiment(const std::string& id) {
+  std::string ids;
+  for (const auto& e : experiments()) {
+    if (e.id == id) return e;
+    ids += (ids.empty() ? "" : ", ") + e.id;
+  }
+  throw InvalidInput("claim '" + id + "' does not exist; the claims and checks are " + ids + ".");
+}
+
+}  // namespace batchrmt::verify

@@ -1,0 +1,23 @@
+// The experiments `batchrmt reproduce` runs, in order: self-checks V*, then claims C1..C8.
+// Claims this build cannot measure yet are listed with the reason, verdict "not measured".
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "verify/claims.hpp"
+
+namespace batchrmt::verify {
+
+struct Experiment {
+  std::string id;
+  std::string name;
+  std::string unit_path;  // "/claims/C1"
+  std::function<ClaimResult(const Config&, std::uint64_t seed)> run;
+};
+
+const std::vector<Experiment>& experiments();
+const Experiment& find_experiment(const std::string& id);  // InvalidInput listing the ids otherwise
+
+}  // namespace batchrmt::verify
