@@ -163,13 +163,13 @@ def pytorch_step_time(model, shape, classes, batch, min_time):
         return loss.item()
     for _ in range(2):  # warm-up
         step()
-    n, t0 = 0, time.perf_counter()
+    n, t0, c0 = 0, time.perf_counter(), time.process_time()
     while True:
         step()
         n += 1
         elapsed = time.perf_counter() - t0
         if elapsed >= min_time and n >= 3:
-            return elapsed / n
+            return elapsed / n, (time.process_time() - c0) / n
 
 
 def cpp_step_times(bench, threads, filt):
@@ -179,7 +179,8 @@ def cpp_step_times(bench, threads, filt):
     times = {}
     for b in json.loads(out)["benchmarks"]:
         unit = {"ms": 1e-3, "us": 1e-6, "ns": 1e-9, "s": 1.0}[b["time_unit"]]
-        times[b["name"].split("/min_time")[0]] = b["real_time"] * unit
+        key = b["name"].split("/min_time")[0].split("/process_time")[0].split("/real_time")[0]
+        times[key] = (b["real_time"] * unit, b["cpu_time"] * unit)
     return times
 
 
@@ -188,6 +189,7 @@ def main():
     ap.add_argument("--bench", help="path of the built networks_train_bench")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--min-time", type=float, default=3.0)
+    ap.add_argument("--repeats", type=int, default=1, help="alternating repetitions per model")
     ap.add_argument("--out", default="", help="write the results as JSON here")
     ap.add_argument("--count", action="store_true", help="print parameter counts and exit")
     args = ap.parse_args()
@@ -199,26 +201,30 @@ def main():
     torch.set_num_threads(args.threads)
     cases = [("lenet", "BM_LenetStep/128", LeNet(), (1, 28, 28), 10, 128),
              ("vgg16bn", "BM_Vgg16bnStep/32", vgg16(True, 100), (3, 32, 32), 100, 32)]
-    cpp = cpp_step_times(args.bench, args.threads, "BM_(Lenet|Vgg16bn)Step/")
     rows = []
-    for name, key, model, shape, classes, batch in cases:
-        py = pytorch_step_time(model, shape, classes, batch, args.min_time)
-        c = cpp[key]
-        rows.append({"model": name, "batch": batch, "threads": args.threads, "batchrmt_s_per_step": c,
-                     "pytorch_s_per_step": py, "batchrmt_images_per_s": batch / c,
-                     "pytorch_images_per_s": batch / py, "ratio": c / py})
+    for rep in range(args.repeats):
+        # Alternate the two sides per model so that a change in machine load hits both.
+        for name, key, model, shape, classes, batch in cases:
+            c, c_cpu = cpp_step_times(args.bench, args.threads, "^" + key.split("/")[0] + "/")[key]
+            py, py_cpu = pytorch_step_time(model, shape, classes, batch, args.min_time)
+            rows.append({"repeat": rep, "model": name, "batch": batch, "threads": args.threads,
+                         "batchrmt_s_per_step": c, "pytorch_s_per_step": py,
+                         "batchrmt_cpu_s_per_step": c_cpu, "pytorch_cpu_s_per_step": py_cpu,
+                         "batchrmt_images_per_s": batch / c, "pytorch_images_per_s": batch / py,
+                         "ratio": c / py, "cpu_ratio": c_cpu / py_cpu, "loadavg": os.getloadavg()[0]})
     meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "host": socket.gethostname(), "machine": platform.processor() or platform.machine(),
             "cpus": os.cpu_count(), "pytorch": torch.__version__, "loadavg_before": os.getloadavg(),
             "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "(default)")}
     print(f"# networks training throughput, {meta['date']}, {meta['host']}, {meta['cpus']} CPUs, "
           f"PyTorch {meta['pytorch']}, OMP_WAIT_POLICY={meta['omp_wait_policy']}")
-    print("| model | batch | threads | batchrmt ms/step | PyTorch ms/step | batchrmt img/s | PyTorch img/s | ratio |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| model | batch | threads | batchrmt ms/step | PyTorch ms/step | batchrmt img/s | PyTorch img/s "
+          "| ratio (wall) | ratio (CPU time) | load avg |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['model']} | {r['batch']} | {r['threads']} | {1e3 * r['batchrmt_s_per_step']:.1f} | "
               f"{1e3 * r['pytorch_s_per_step']:.1f} | {r['batchrmt_images_per_s']:.0f} | "
-              f"{r['pytorch_images_per_s']:.0f} | {r['ratio']:.3f} |")
+              f"{r['pytorch_images_per_s']:.0f} | {r['ratio']:.3f} | {r['cpu_ratio']:.3f} | {r['loadavg']:.1f} |")
     if args.out:
         with open(args.out, "w") as f:
             json.dump({"meta": meta, "rows": rows}, f, indent=2)

@@ -38,8 +38,9 @@ static void BM_QveBlockEdgeAndOutlier(benchmark::State& state) {
 BENCHMARK(BM_QveBlockEdgeAndOutlier)->Arg(2)->Arg(16)->Arg(256)->Unit(benchmark::kMillisecond);
 
 // Full P x P profile (matrix-free Newton-CG mode for P > newton_max_dim): edge (fold
-// continuation) plus the outlier of a delocalised spike of strength 3 tau. Counters: products
-// with the P x P profile (fixed-point steps + CG iterations + Lanczos steps).
+// continuation) plus the outlier of a delocalised spike of strength 3 tau. Counter: products
+// with the P x P profile (fixed-point steps + CG iterations + Lanczos steps + one residual per
+// Newton step).
 static void BM_QveFullProfileEdgeAndOutlier(benchmark::State& state) {
   const int P = static_cast<int>(state.range(0));
   const auto p = profile(P, true);
@@ -49,8 +50,8 @@ static void BM_QveFullProfileEdgeAndOutlier(benchmark::State& state) {
     const auto& e = solver.edge();
     const auto o = solver.outlier(3.0 * e.upper, Eigen::VectorXd::Constant(P, 1.0 / P));
     benchmark::DoNotOptimize(o.outlier);
-    matvecs = e.fixed_point_iterations + e.krylov_iterations + e.lanczos_iterations + o.fixed_point_iterations +
-              o.krylov_iterations;
+    matvecs = e.fixed_point_iterations + e.krylov_iterations + e.lanczos_iterations + e.newton_iterations +
+              o.fixed_point_iterations + o.krylov_iterations + o.newton_iterations;
   }
   state.counters["matvecs"] = matvecs;
 }
@@ -72,8 +73,8 @@ static void BM_QveRandomFullProfileEdgeAndOutlier(benchmark::State& state) {
     const auto& e = solver.edge();
     const auto o = solver.outlier(3.0 * e.upper, Eigen::VectorXd::Constant(P, 1.0 / P));
     benchmark::DoNotOptimize(o.outlier);
-    matvecs = e.fixed_point_iterations + e.krylov_iterations + e.lanczos_iterations + o.fixed_point_iterations +
-              o.krylov_iterations;
+    matvecs = e.fixed_point_iterations + e.krylov_iterations + e.lanczos_iterations + e.newton_iterations +
+              o.fixed_point_iterations + o.krylov_iterations + o.newton_iterations;
   }
   state.counters["matvecs"] = matvecs;
 }

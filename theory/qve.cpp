@@ -81,7 +81,9 @@ namespace {
 // curvature (the operator is not positive definite) or when maxit is reached.
 template <class Op>
 bool conjugate_gradients(const Op& kx, const Eigen::VectorXd& rhs, Eigen::VectorXd& y, double rtol, int maxit,
-                         const Eigen::VectorXd* u, int& iters) {
+                         const Eigen::VectorXd* u, int& iters, double* u_part = nullptr) {
+  // u_part (with u): accumulates u^T (I - Kx) y, the component the projection removes.
+  if (u_part) *u_part = 0.0;
   y = Eigen::VectorXd::Zero(rhs.size());
   Eigen::VectorXd r = rhs;
   if (u) r -= u->dot(r) * (*u);
@@ -92,10 +94,12 @@ bool conjugate_gradients(const Op& kx, const Eigen::VectorXd& rhs, Eigen::Vector
   for (int it = 0; it < maxit; ++it) {
     Eigen::VectorXd q = p - kx(p);
     ++iters;
-    if (u) q -= u->dot(q) * (*u);
+    const double uq = u ? u->dot(q) : 0.0;
+    if (u) q -= uq * (*u);
     const double pq = p.dot(q);
     if (!(pq > 0.0)) return false;
     const double alpha = rr / pq;
+    if (u_part) *u_part += alpha * uq;
     y.noalias() += alpha * p;
     r.noalias() -= alpha * q;
     const double rr_new = r.squaredNorm();
@@ -420,11 +424,12 @@ const QveEdge& QveSolver::edge() const {
       const Eigen::VectorXd My0 = y0 - kx(y0);
       Eigen::VectorXd z;
       ++e.newton_iterations;
-      e.krylov_iterations += 2;
-      if (!conjugate_gradients(kx, c - My0, z, rtol, options_.krylov_max_iterations, &u, e.krylov_iterations))
+      ++e.krylov_iterations;  // the product in My0
+      double uMz = 0.0;       // u^T (I - Kx) z, tracked by CG
+      if (!conjugate_gradients(kx, c - My0, z, rtol, options_.krylov_max_iterations, &u, e.krylov_iterations, &uMz))
         return false;
       const Eigen::VectorXd y = y0 + z;
-      dE = b.dot(c - (y - kx(y))) / bb;
+      dE = (b.dot(c - My0) - std::sqrt(bb) * uMz) / bb;
       dx = x.cwiseProduct(y).cwiseQuotient(w_);
       return dx.allFinite() && std::isfinite(dE);
     };

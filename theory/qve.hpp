@@ -31,13 +31,18 @@
 //                   none    K > krylov_max_dim: monotone iteration and bisection only.
 //   above the bulk  monotone iteration from 0 (order preserving because s >= 0), Newton polish;
 //   the edge        bisection (Boost) on the derivative-free test "the monotone iteration
-//                   converges" (§2.5(c)); then, for K <= newton_max_dim, the fold point is
+//                   converges" (§2.5(c)); then, in the dense and krylov modes, the fold point is
 //                   located exactly: along the real solution curve parameterised by
 //                   t = -<m>, E(t) has a quadratic minimum at the edge, dE/dt is found from a
 //                   bordered Newton system and its root by Boost toms748 (a [DER] refinement of
 //                   the "optional polish" of §2.5(c)); check spr(|m| S |m|) = 1;
 //   edge constant   <m>(E) ≈ <m>(tau) + c sqrt(E - tau) (§2.5(d)): c = sqrt(2 / E''(t*));
-//   outlier         Boost toms748 on 1 - lambda sum_a w_a x_a(E) over [tau, tau + lambda].
+//                   The spr check uses dense eigenvalues up to K = 400, Lanczos beyond.
+//   outlier         Boost toms748 on 1 - lambda sum_a w_a x_a(E) over [tau, tau + lambda];
+//   rank r          Boost toms748 on each eigenvalue of Lambda^-1 - sum_a x_a(E) G_a that
+//                   changes sign (see QveSolver::outliers).
+// Not matrix-free yet: solve()/density() off the axis for K > newton_max_dim run the damped
+// iteration without a Newton polish (slow close to the real axis for P in the thousands).
 #pragma once
 
 #include <Eigen/Dense>

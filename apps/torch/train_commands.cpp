@@ -132,21 +132,22 @@ void run_train(const GlobalOptions& global, TrainCli c) {
     throw batchrmt::InvalidInput("the checkpoint folder " + c.train.checkpoint_dir +
                                  " already holds checkpoints; pass --resume to continue that run or --overwrite to "
                                  "start again.");
+  if (c.train.resume && fs::exists(out))
+    throw batchrmt::InvalidInput("the run " + out + " has finished (see its training_status); there is nothing to "
+                                 "resume; pass --overwrite to start it again or another --out.");
+
+  // Data first: a missing dataset is reported before any file is created or removed.
+  const nw::DataSplits data = nw::load_dataset(c.data);
+  nw::Model model = nw::Model::create(c.model, c.device);
   if (c.overwrite) {
     for (int e : nw::list_checkpoints(c.train.checkpoint_dir)) fs::remove(nw::checkpoint_path(c.train.checkpoint_dir, e));
   }
   if (!fs::path(out).parent_path().empty()) fs::create_directories(fs::path(out).parent_path());
 
-  // Data first: a missing dataset is reported before any file is created.
-  const nw::DataSplits data = nw::load_dataset(c.data);
-  nw::Model model = nw::Model::create(c.model, c.device);
-
   const auto mode = c.overwrite ? outputs::OpenMode::overwrite
                     : c.train.resume ? outputs::OpenMode::resume
                                      : outputs::OpenMode::fresh;
   outputs::Store store = outputs::Store::open(out, batchrmt::app::make_provenance(global), mode);
-  if (store.is_complete("/train"))
-    throw batchrmt::InvalidInput("the run " + out + " is already complete; nothing to resume.");
   const outputs::Group unit = store.begin_unit("/train");
   unit.set_attribute("model", c.model.describe());
   unit.set_attribute("model_spec", c.model.serialize());

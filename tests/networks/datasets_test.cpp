@@ -1,7 +1,6 @@
 // Loaders against tiny generated files with known content (and malformed ones), the real
 // Fashion-MNIST files, transforms and the synthetic teacher-student set.
 #include <gtest/gtest.h>
-#include <turbojpeg.h>
 
 #include <cmath>
 #include <filesystem>
@@ -15,6 +14,7 @@
 namespace nw = batchrmt::networks;
 namespace fs = std::filesystem;
 using batchrmt::testing::ScratchDir;
+using batchrmt::testing::write_jpeg;
 
 namespace {
 
@@ -182,32 +182,7 @@ TEST(Cifar100Loader, MalformedFilesGiveErrorsNamingFileAndProblem) {
 
 namespace {
 
-// Writes a w x h JPEG whose pixels are a constant colour (r, g, b).
-void write_jpeg(const std::string& path, int w, int h, unsigned char r, unsigned char g, unsigned char b) {
-  std::vector<unsigned char> rgb(static_cast<std::size_t>(w) * h * 3);
-  for (std::size_t i = 0; i < rgb.size(); i += 3) {
-    rgb[i] = r;
-    rgb[i + 1] = g;
-    rgb[i + 2] = b;
-  }
-  tjhandle tj = tjInitCompress();
-  unsigned char* jpeg = nullptr;
-  unsigned long size = 0;
-  ASSERT_EQ(tjCompress2(tj, rgb.data(), w, 0, h, TJPF_RGB, &jpeg, &size, TJSAMP_444, 100, TJFLAG_ACCURATEDCT), 0);
-  batchrmt::testing::write_raw(path, std::vector<std::uint8_t>(jpeg, jpeg + size));
-  tjFree(jpeg);
-  tjDestroy(tj);
-}
-
-void write_image_folder(const ScratchDir& d) {
-  for (const char* split : {"train", "val"}) {
-    fs::create_directories(d.path / split / "n001");
-    fs::create_directories(d.path / split / "n000");
-    write_jpeg((d.path / split / "n000" / "a.JPEG").string(), 40, 30, 200, 20, 20);
-    write_jpeg((d.path / split / "n000" / "b.jpg").string(), 64, 64, 20, 200, 20);
-    write_jpeg((d.path / split / "n001" / "c.JPEG").string(), 300, 500, 20, 20, 200);
-  }
-}
+void write_image_folder(const ScratchDir& d) { batchrmt::testing::write_image_folder(d.path); }
 
 }  // namespace
 

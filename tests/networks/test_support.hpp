@@ -1,6 +1,7 @@
 // Helpers of the networks tests: a scratch folder and writers of tiny files in each format.
 #pragma once
 
+#include <turbojpeg.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -75,6 +76,35 @@ inline std::vector<std::uint8_t> cifar_records(std::size_t n) {
     for (std::size_t k = 0; k < 3072; ++k) b.push_back(static_cast<std::uint8_t>((i + k) % 256));
   }
   return b;
+}
+
+// Writes a w x h JPEG (quality 100, 4:4:4) whose pixels are the constant colour (r, g, b).
+inline void write_jpeg(const std::string& path, int w, int h, unsigned char r, unsigned char g, unsigned char b) {
+  std::vector<unsigned char> rgb(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 3);
+  for (std::size_t i = 0; i < rgb.size(); i += 3) {
+    rgb[i] = r;
+    rgb[i + 1] = g;
+    rgb[i + 2] = b;
+  }
+  tjhandle tj = tjInitCompress();
+  unsigned char* jpeg = nullptr;
+  unsigned long size = 0;
+  tjCompress2(tj, rgb.data(), w, 0, h, TJPF_RGB, &jpeg, &size, TJSAMP_444, 100, TJFLAG_ACCURATEDCT);
+  write_raw(path, std::vector<std::uint8_t>(jpeg, jpeg + size));
+  tjFree(jpeg);
+  tjDestroy(tj);
+}
+
+// ImageFolder tree: {train,val}/n000/{a.JPEG (40x30 red), b.jpg (64x64 green)},
+// {train,val}/n001/c.JPEG (300x500 blue).
+inline void write_image_folder(const std::filesystem::path& root) {
+  for (const char* split : {"train", "val"}) {
+    std::filesystem::create_directories(root / split / "n001");
+    std::filesystem::create_directories(root / split / "n000");
+    write_jpeg((root / split / "n000" / "a.JPEG").string(), 40, 30, 200, 20, 20);
+    write_jpeg((root / split / "n000" / "b.jpg").string(), 64, 64, 20, 200, 20);
+    write_jpeg((root / split / "n001" / "c.JPEG").string(), 300, 500, 20, 20, 200);
+  }
 }
 
 }  // namespace batchrmt::testing

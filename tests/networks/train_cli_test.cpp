@@ -115,3 +115,34 @@ TEST(TrainCli, DivergenceIsStoredAndReportedWithExitOne) {
   ASSERT_TRUE(fs::exists(out));
   EXPECT_EQ(attributes_of(inspect(out), "/train")["training_status"], "diverged");
 }
+
+TEST(TrainCli, TrainsOnCifar100AndImageFolderFilesGivenByDataDir) {
+  ScratchDir d("cli_formats");
+  batchrmt::testing::write_raw(d / "train.bin", batchrmt::testing::cifar_records(48));
+  batchrmt::testing::write_raw(d / "test.bin", batchrmt::testing::cifar_records(16));
+  const auto c = run_cli("train --model vgg16bn --dataset cifar100 --data-dir " + d.path.string() +
+                         " --epochs 1 --batch-size 16 --lr 0.01 --weight-decay 5e-4 --normalize per-channel --json "
+                         "--out " + (d / "cifar.h5"));
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  const auto j = nlohmann::json::parse(c.out);
+  EXPECT_EQ(j["status"], "complete");
+  EXPECT_EQ(j["parameters"], 14774436);
+  const auto a = attributes_of(inspect(d / "cifar.h5"), "/train");
+  EXPECT_NE(a["data"].get<std::string>().find("augment crop4+flip"), std::string::npos) << a["data"];
+  EXPECT_EQ(a["train_size"], 48);
+
+  const fs::path imagenet = d.path / "imagenet";
+  batchrmt::testing::write_image_folder(imagenet);
+  const std::string args = "train --model preresnet --depth 8 --dataset imagenet --image-size 32 --data-dir " +
+                           imagenet.string() + " --epochs 1 --batch-size 2 --json --overwrite --out " + (d / "in.h5");
+  const auto i = run_cli(args);
+  ASSERT_EQ(i.exit_code, 0) << i.err;
+  EXPECT_EQ(nlohmann::json::parse(i.out)["status"], "complete");
+  EXPECT_TRUE(fs::exists(imagenet / ".batchrmt-cache" / "train-32.u8"));
+  EXPECT_TRUE(fs::exists(imagenet / ".batchrmt-cache" / "val-32.u8"));
+  EXPECT_EQ(run_cli(args).exit_code, 0);  // the second run reads the cache
+  const auto dry = run_cli("train --dry-run --model preresnet --depth 8 --dataset imagenet --data-dir " +
+                           imagenet.string() + " --json");
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_EQ(nlohmann::json::parse(dry.out)["classes"], 2);
+}

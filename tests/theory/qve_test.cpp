@@ -261,7 +261,9 @@ TEST(QveKrylov, AgreesWithTheDenseSolverOnARandomProfile) {
   for (double lam : {1.0, 2.0}) {
     const auto a = krylov.outlier(lam * dense.edge().upper, w), b = dense.outlier(lam * dense.edge().upper, w);
     ASSERT_EQ(a.outlier.has_value(), b.outlier.has_value());
-    if (a.outlier) EXPECT_LT(rel(*a.outlier, *b.outlier), 1e-12);
+    if (a.outlier) {
+      EXPECT_LT(rel(*a.outlier, *b.outlier), 1e-12);
+    }
     EXPECT_LT(rel(a.threshold, b.threshold), 1e-9);
   }
   const auto sr = krylov.solve_real(1.5 * dense.edge().upper);

@@ -1,0 +1,343 @@
+// `batchrmt spectrum`: full-data and batch Hessian / GGN spectra of a network with the
+// per-sample noise V_phi and the first-order prediction beside each measurement (issue 6;
+// THEORY.md 5). The measurement is networks/curvature_store.hpp's measure_spectrum; the HDF5
+// layout is documented there and in docs/curvature.md. No LibTorch headers here.
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "apps/cli_lists.hpp"
+#include "apps/command_registry.hpp"
+#include "apps/runtime.hpp"
+#include "core/errors.hpp"
+#include "core/rng.hpp"
+#include "networks/curvature.hpp"
+#include "networks/curvature_store.hpp"
+#include "networks/datasets.hpp"
+#include "networks/models.hpp"
+#include "networks/torch_runtime.hpp"
+#include "networks/training.hpp"
+#include "outputs/store.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace nw = batchrmt::networks;
+namespace outputs = batchrmt::outputs;
+using batchrmt::InvalidInput;
+using batchrmt::app::GlobalOptions;
+using nlohmann::json;
+
+struct SpectrumCli {
+  nw::ModelSpec model;
+  std::string init = "seed";  // zeros | seed
+  std::string checkpoint;
+  int epoch = -1;
+  nw::DataOptions data;
+  std::string normalize;  // empty: the run's, else none
+  std::string widths;
+  std::string curvature = "hessian", loss = "cross-entropy", batchnorm = "eval", dtype = "auto", reuse = "auto";
+  std::string layers;
+  std::int64_t chunk_size = 512;
+  std::string batch_sizes = "full";
+  int subsets = 10;
+  std::size_t lanczos_steps = 100, full_lanczos_steps = 0, noise_samples = 0, spikes = 0, top_k = 0, slq_probes = 0;
+  std::string device = "cpu";
+  bool self_check = false, resume = false, overwrite = false, quiet = false, no_vectors = false;
+  std::size_t self_check_samples = 256;
+};
+
+json num(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
+
+std::string fmt(double x, int p = 6) {
+  if (!std::isfinite(x)) return "-";
+  std::ostringstream os;
+  os << std::setprecision(p) << x;
+  return os.str();
+}
+
+// Attributes of the /train unit of a RUN.h5 written by `batchrmt train`.
+struct RunInfo {
+  std::string dataset, normalize, data_dir, checkpoint_dir;
+  std::vector<std::int64_t> train_indices;
+};
+RunInfo read_run(const std::string& path) {
+  RunInfo r;
+  const auto reader = outputs::Reader::open(path);
+  const auto root = reader.root();
+  if (!root.has("train")) throw InvalidInput("--checkpoint " + path + " has no /train group; it was not written by batchrmt train.");
+  const auto g = root.group("train");
+  auto text = [&](const char* k) {
+    const auto a = g.attribute(k);
+    if (a)
+      if (const auto* s = std::get_if<std::string>(&*a)) return *s;
+    return std::string();
+  };
+  r.dataset = text("dataset");
+  r.normalize = text("normalize");
+  r.data_dir = text("data_dir");
+  r.checkpoint_dir = text("checkpoint_dir");
+  if (g.has("data") && g.group("data").has("train_indices")) r.train_indices = g.group("data").read_int_vector("train_indices");
+  return r;
+}
+
+void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
+  batchrmt::app::apply_runtime_settings(global);
+  c.device = nw::checked_device(c.device);
+  const bool verbose = !global.json && !c.quiet;
+  auto log = [&](const std::string& m) {
+    if (verbose) std::cerr << "spectrum: " << m << std::endl;
+  };
+
+  // ---- the model and its data
+  RunInfo run;
+  nw::Model model;
+  std::map<std::string, std::string> attrs;
+  const bool run_file = c.checkpoint.size() > 3 && c.checkpoint.compare(c.checkpoint.size() - 3, 3, ".h5") == 0;
+  if (run_file) {
+    run = read_run(c.checkpoint);
+    if (c.data.name.empty()) c.data.name = run.dataset;
+    if (c.normalize.empty()) c.normalize = run.normalize;
+    if (c.data.data_dir.empty()) c.data.data_dir = run.data_dir;
+  }
+  if (c.data.name.empty()) c.data.name = "fashion-mnist";
+  if (c.normalize.empty()) c.normalize = "none";
+  c.data.normalize = nw::parse_normalize(c.normalize);
+  c.data.augment = "off";
+  c.data.subset_seed = global.seed;
+  c.data.synthetic.seed = global.seed;
+  c.data.image_folder.threads = global.threads;
+  if (!c.checkpoint.empty()) {
+    if (c.epoch < 0 && !(c.checkpoint.size() > 3 && c.checkpoint.compare(c.checkpoint.size() - 3, 3, ".pt") == 0))
+      throw InvalidInput("--checkpoint " + c.checkpoint + " needs --epoch E (which checkpoint of the run).");
+    std::string path;
+    if (run_file && !run.checkpoint_dir.empty() && c.epoch >= 0) {
+      path = nw::checkpoint_path(run.checkpoint_dir, c.epoch);
+      if (!fs::exists(path)) path = nw::resolve_checkpoint_path(c.checkpoint, c.epoch);  // RUN.checkpoints beside it
+    } else {
+      path = nw::resolve_checkpoint_path(c.checkpoint, c.epoch);
+    }
+    log("loading " + path);
+    model = nw::load_checkpoint_model(path, c.epoch, c.device);
+    attrs["checkpoint"] = path;
+    attrs["epoch"] = std::to_string(c.epoch);
+  }
+  const nw::DataSplits data = nw::load_dataset(c.data);
+  nw::Dataset train = data.train;
+  if (run_file && !run.train_indices.empty() && c.data.train_subset == 0) {
+    std::vector<std::size_t> idx(run.train_indices.begin(), run.train_indices.end());
+    train = data.train.subset(idx);
+    attrs["population"] = "the training subset of the run (" + std::to_string(idx.size()) + " items)";
+  }
+  if (!model) {
+    if (!c.widths.empty()) c.model.widths = batchrmt::app::parse_int_list("--widths", c.widths);
+    if (c.init != "zeros" && c.init != "seed" && c.init != "default")
+      throw InvalidInput("--init is '" + c.init + "', but must be zeros or seed.");
+    c.model.init = c.init == "zeros" ? "zeros" : "default";
+    c.model.seed = global.seed;
+    c.model.input_shape = train.input_shape();
+    c.model.classes = train.classes();
+    c.model = c.model.resolved();
+    model = nw::Model::create(c.model, c.device);
+    attrs["init"] = c.init == "zeros" ? "zeros" : "seeded default initialisation (seed " + std::to_string(global.seed) + ")";
+  }
+  attrs["model"] = model.spec().describe();
+  attrs["model_spec"] = model.spec().serialize();
+  attrs["dataset"] = data.description;
+  attrs["normalize"] = c.normalize;
+
+  nw::CurvatureOptions co;
+  co.kind = nw::parse_curvature_kind(c.curvature);
+  co.loss = nw::parse_loss_kind(c.loss);
+  co.batchnorm = nw::parse_batchnorm_policy(c.batchnorm);
+  co.dtype = nw::parse_compute_dtype(c.dtype);
+  co.reuse = nw::parse_graph_reuse(c.reuse);
+  co.chunk_size = c.chunk_size;
+  co.device = c.device;
+  if (!c.layers.empty()) co.layers = batchrmt::app::split_commas(c.layers);
+
+  // ---- self-check
+  if (c.self_check) {
+    nw::CurvatureOptions sc = co;
+    sc.dtype = nw::ComputeDtype::float64;
+    const std::size_t n = std::min(train.size(), c.self_check_samples);
+    const auto idx = batchrmt::batch_indices(train.size(), n, global.seed, nw::kSubsetStream);
+    const nw::CurvatureOperator op(model, train, data.test_transform, idx, sc);
+    log("self-check on " + std::to_string(n) + " samples, P = " + std::to_string(op.rows()) + ", float64");
+    const auto rep = nw::curvature_self_check(op, global.seed);
+    json items = json::array();
+    for (const auto& i : rep.items)
+      items.push_back({{"name", i.name}, {"value", num(i.value)}, {"tolerance", i.tolerance}, {"passed", i.passed},
+                       {"detail", i.detail}});
+    json j{{"self_check", items}, {"passed", rep.passed()}, {"model", model.spec().describe()},
+           {"parameters", op.rows()}, {"samples", n}};
+    batchrmt::app::emit(global, j, [&](std::ostream& os) {
+      for (const auto& i : rep.items)
+        os << (i.passed ? "pass  " : "FAIL  ") << std::left << std::setw(30) << i.name << " " << std::setw(12)
+           << fmt(i.value, 3) << " <= " << fmt(i.tolerance, 3) << "   " << i.detail << "\n";
+      os << (rep.passed() ? "all checks passed" : "some checks FAILED") << "\n";
+    });
+    if (!rep.passed()) throw batchrmt::NumericalFailure("the curvature self-check failed (see the list above).");
+    return;
+  }
+
+  // ---- the measurement
+  nw::SpectrumRequest rq;
+  rq.model = model;
+  rq.data = train;
+  rq.transform = data.test_transform;
+  rq.curvature = co;
+  rq.batch_sizes.clear();
+  for (const auto& item : batchrmt::app::split_commas(c.batch_sizes)) {
+    if (item == "full") {
+      rq.batch_sizes.push_back(nw::kFullBatch);
+    } else {
+      const auto v = batchrmt::app::parse_int_list("--batch-sizes", item);
+      if (v.at(0) < 1) throw InvalidInput("--batch-sizes holds " + item + ", but batch sizes must be 'full' or positive.");
+      rq.batch_sizes.push_back(v.at(0));
+    }
+  }
+  rq.subsets = c.subsets;
+  rq.lanczos_steps = c.lanczos_steps;
+  rq.full_lanczos_steps = c.full_lanczos_steps;
+  rq.noise_samples = c.noise_samples;
+  rq.spikes = c.spikes;
+  rq.top_k = c.top_k;
+  rq.slq_probes = c.slq_probes;
+  rq.store_vectors = !c.no_vectors;
+  rq.seed = global.seed;
+  rq.attributes = attrs;
+  rq.log = log;
+
+  if (c.resume && c.overwrite) throw InvalidInput("--resume and --overwrite were both given, but at most one is allowed.");
+  const std::string out =
+      global.out.empty() ? "results/spectrum-" + model.spec().name + "-" + c.data.name + ".h5" : global.out;
+  if (out.size() < 4 || out.compare(out.size() - 3, 3, ".h5") != 0)
+    throw InvalidInput("--out is '" + out + "', but must end in .h5.");
+  if (!fs::path(out).parent_path().empty()) fs::create_directories(fs::path(out).parent_path());
+  const auto mode = c.overwrite ? outputs::OpenMode::overwrite : c.resume ? outputs::OpenMode::resume : outputs::OpenMode::fresh;
+  outputs::Store store = outputs::Store::open(out, batchrmt::app::make_provenance(global), mode);
+  for (const auto& u : store.discarded_units()) log("resume: discarded the incomplete unit " + u);
+  const auto r = nw::measure_spectrum(rq, &store);
+  store.commit();
+
+  json rows = json::array();
+  for (const auto& row : r.rows) {
+    json o{{"B", row.full ? json("full") : json(row.B)},
+           {"kappa", num(row.kappa)},
+           {"top_mean", num(row.top_mean)},
+           {"top_se", num(row.top_se)},
+           {"bottom_mean", num(row.bottom_mean)},
+           {"bottom_se", num(row.bottom_se)},
+           {"subsets", row.subsets.size()}};
+    std::vector<double> tr;
+    for (const auto& m : row.subsets) tr.push_back(m.top_residual);
+    o["top_residual_max"] = num(tr.empty() ? NAN : *std::max_element(tr.begin(), tr.end()));
+    if (r.noise_top) {
+      o["v_phi"] = num(r.noise_top->v_phi);
+      o["v_phi_se"] = num(r.noise_top->v_phi_se);
+      o["predicted_top"] = num(row.predicted_top);
+      o["predicted_top_second"] = num(row.predicted_top_second);
+      o["predicted_top_sd"] = num(row.predicted_top_sd);
+      o["q"] = num(row.q);
+      o["predicted_bottom"] = num(row.predicted_bottom);
+    }
+    rows.push_back(o);
+  }
+  json j{{"rows", rows},
+         {"out", out},
+         {"N", r.N},
+         {"P", r.P},
+         {"model", model.spec().describe()},
+         {"curvature", c.curvature},
+         {"lambda_full", num(r.lambda_full)},
+         {"lambda_full_residual", num(r.lambda_full_residual)}};
+  if (r.noise_top) {
+    j["v_phi"] = num(r.noise_top->v_phi);
+    j["v_phi_se"] = num(r.noise_top->v_phi_se);
+    j["w_phi"] = num(r.noise_top->w_phi);
+    j["w_phi_se"] = num(r.noise_top->w_phi_se);
+    j["noise_samples"] = r.noise_top->samples;
+  }
+  batchrmt::app::emit(global, j, [&](std::ostream& os) {
+    os << "spectrum of the " << c.curvature << " of " << model.spec().describe() << " (P = " << r.P << ") on "
+       << data.description << " (N = " << r.N << ")\n";
+    if (std::isfinite(r.lambda_full))
+      os << "full data: top " << fmt(r.lambda_full) << " (residual " << fmt(r.lambda_full_residual, 2) << "), bottom "
+         << fmt(r.bottom_full) << "\n";
+    if (r.noise_top)
+      os << "V_phi " << fmt(r.noise_top->v_phi) << " +- " << fmt(r.noise_top->v_phi_se, 2) << ", W_phi "
+         << fmt(r.noise_top->w_phi) << " (" << r.noise_top->samples << " samples)\n";
+    os << std::left << std::setw(8) << "B" << std::setw(5) << "K" << std::setw(14) << "top" << std::setw(11) << "se"
+       << std::setw(14) << "predicted" << std::setw(14) << "2nd order" << std::setw(11) << "q_B" << std::setw(14)
+       << "bottom" << "se\n";
+    for (const auto& row : r.rows)
+      os << std::setw(8) << (row.full ? std::string("full") : std::to_string(row.B)) << std::setw(5)
+         << row.subsets.size() << std::setw(14) << fmt(row.top_mean) << std::setw(11) << fmt(row.top_se, 3)
+         << std::setw(14) << fmt(row.predicted_top) << std::setw(14) << fmt(row.predicted_top_second) << std::setw(11)
+         << fmt(row.q, 3) << std::setw(14) << fmt(row.bottom_mean) << fmt(row.bottom_se, 3) << "\n";
+    os << "results " << out << "\n";
+  });
+}
+
+void register_spectrum(CLI::App& app, GlobalOptions& global) {
+  auto* sub = app.add_subcommand(
+      "spectrum", "Full-data and batch Hessian/GGN spectra of a network by Lanczos, with the per-sample noise V_phi "
+                  "and the predicted top eigenvalue per batch size (LibTorch)");
+  auto c = std::make_shared<SpectrumCli>();
+  c->data.name.clear();  // default: the run's dataset, else fashion-mnist
+  sub->add_option("--model", c->model.name, "linear | mlp | lenet | vgg16 | vgg16bn | wrn | preresnet (ignored with --checkpoint)")
+      ->capture_default_str();
+  sub->add_option("--checkpoint", c->checkpoint, "RUN.h5 of batchrmt train (with --epoch), its checkpoint folder, or an epoch-NNNNNN.pt");
+  sub->add_option("--epoch", c->epoch, "Checkpoint epoch of --checkpoint");
+  sub->add_option("--init", c->init, "Without --checkpoint: zeros (linear, mlp) | seed (the model's initialisation from --seed)")
+      ->capture_default_str();
+  sub->add_option("--dataset", c->data.name, "fashion-mnist | cifar100 | imagenet | synthetic (default: the run's, else fashion-mnist)");
+  sub->add_option("--data-dir", c->data.data_dir, "Folder of the dataset files");
+  sub->add_option("--normalize", c->normalize, "none | per-channel (default: the run's, else none)");
+  sub->add_option("--train-subset", c->data.train_subset, "Use a seeded random subset of the training set as the population (0: all)")
+      ->capture_default_str();
+  sub->add_option("--synthetic-train", c->data.synthetic.train_size, "Synthetic: training items")->capture_default_str();
+  sub->add_option("--synthetic-classes", c->data.synthetic.classes, "Synthetic: classes")->capture_default_str();
+  sub->add_option("--widths", c->widths, "mlp: hidden widths, comma-separated (default 512,256)");
+  sub->add_option("--depth", c->model.depth, "wrn / preresnet depth");
+  sub->add_option("--width", c->model.width, "wrn widening factor");
+  sub->add_option("--curvature", c->curvature, "hessian | ggn")->capture_default_str();
+  sub->add_option("--loss", c->loss, "cross-entropy | squared (0.5 ||f - onehot||^2), mean over the subset")->capture_default_str();
+  sub->add_option("--batchnorm", c->batchnorm, "eval (running statistics) | train (chunk statistics, buffers restored)")
+      ->capture_default_str();
+  sub->add_option("--dtype", c->dtype, "auto (float64 on cpu, float32 on cuda) | float32 | float64")->capture_default_str();
+  sub->add_option("--chunk-size", c->chunk_size, "Samples per forward chunk (train-mode BN: the BN batch)")->capture_default_str();
+  sub->add_option("--graph-reuse", c->reuse, "auto (when the subset fits one chunk) | always | never")->capture_default_str();
+  sub->add_option("--layers", c->layers, "Restrict to parameters whose names start with these prefixes (comma-separated)");
+  sub->add_option("--batch-sizes", c->batch_sizes, "Comma-separated: full and/or batch sizes, e.g. full,16,64,256")
+      ->capture_default_str();
+  sub->add_option("--subsets", c->subsets, "Independent subsets K per batch size")->capture_default_str();
+  sub->add_option("--lanczos-steps", c->lanczos_steps, "Lanczos steps m per run")->capture_default_str();
+  sub->add_option("--full-lanczos-steps", c->full_lanczos_steps, "Lanczos steps of the full-data run (0: --lanczos-steps)")
+      ->capture_default_str();
+  sub->add_option("--noise-samples", c->noise_samples, "Samples M for V_phi (0: no noise, no prediction)")->capture_default_str();
+  sub->add_option("--spikes", c->spikes, "Top eigenpairs of H_full used as spikes in the second-order prediction (0: min(C-1, 10))")
+      ->capture_default_str();
+  sub->add_option("--top-k", c->top_k, "Also the top-k eigenvalues of each batch operator by Spectra (0: none)")->capture_default_str();
+  sub->add_option("--slq-probes", c->slq_probes, "SLQ probes per batch operator (0: none)")->capture_default_str();
+  sub->add_option("--device", c->device, "cpu | cuda | cuda:K")->capture_default_str();
+  sub->add_flag("--no-vectors", c->no_vectors, "Do not store the spike Ritz vectors of H_full");
+  sub->add_flag("--self-check", c->self_check,
+                "Run the operator checks (finite differences, symmetry, GGN = Hessian for linear, GGN PSD, chunking, "
+                "per-sample mean) on the chosen model and report");
+  sub->add_option("--self-check-samples", c->self_check_samples, "Samples of the self-check subset")->capture_default_str();
+  sub->add_flag("--resume", c->resume, "Continue an interrupted --out file: keep complete units");
+  sub->add_flag("--overwrite", c->overwrite, "Replace an existing --out file");
+  sub->add_flag("--quiet", c->quiet, "No progress lines on stderr");
+  sub->callback([c, &global] { run_spectrum(global, *c); });
+}
+
+}  // namespace
+
+BATCHRMT_REGISTER_COMMAND(spectrum, 50, register_spectrum)

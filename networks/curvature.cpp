@@ -1,0 +1,555 @@
+// Hessian / GGN vector products of a network over fixed data subsets (see curvature.hpp;
+// THEORY.md 5.1-5.4). The only curvature file that includes LibTorch.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+#include "core/checks.hpp"
+#include "core/errors.hpp"
+#include "networks/curvature.hpp"
+#include "networks/torch_bridge.hpp"
+#include "networks/torch_runtime.hpp"
+#include "networks/training.hpp"
+
+namespace batchrmt::networks {
+
+namespace nn = torch::nn;
+using torch::Tensor;
+using TensorList = std::vector<Tensor>;
+
+// ---------------------------------------------------------------- option names
+
+CurvatureKind parse_curvature_kind(const std::string& s) {
+  if (s == "hessian") return CurvatureKind::hessian;
+  if (s == "ggn") return CurvatureKind::ggn;
+  throw InvalidInput("--curvature is '" + s + "', but must be hessian or ggn.");
+}
+LossKind parse_loss_kind(const std::string& s) {
+  if (s == "cross-entropy" || s == "cross_entropy") return LossKind::cross_entropy;
+  if (s == "squared" || s == "mse") return LossKind::squared;
+  throw InvalidInput("--loss is '" + s + "', but must be cross-entropy or squared.");
+}
+BatchNormPolicy parse_batchnorm_policy(const std::string& s) {
+  if (s == "eval") return BatchNormPolicy::eval;
+  if (s == "train") return BatchNormPolicy::train;
+  throw InvalidInput("--batchnorm is '" + s + "', but must be eval or train.");
+}
+ComputeDtype parse_compute_dtype(const std::string& s) {
+  if (s == "auto") return ComputeDtype::automatic;
+  if (s == "float32" || s == "fp32") return ComputeDtype::float32;
+  if (s == "float64" || s == "fp64") return ComputeDtype::float64;
+  throw InvalidInput("--dtype is '" + s + "', but must be auto, float32 or float64.");
+}
+GraphReuse parse_graph_reuse(const std::string& s) {
+  if (s == "auto") return GraphReuse::automatic;
+  if (s == "always") return GraphReuse::always;
+  if (s == "never") return GraphReuse::never;
+  throw InvalidInput("--graph-reuse is '" + s + "', but must be auto, always or never.");
+}
+std::string to_string(CurvatureKind k) { return k == CurvatureKind::hessian ? "hessian" : "ggn"; }
+std::string to_string(LossKind k) { return k == LossKind::cross_entropy ? "cross-entropy" : "squared"; }
+std::string to_string(BatchNormPolicy p) { return p == BatchNormPolicy::eval ? "eval" : "train"; }
+std::string to_string(ComputeDtype d) {
+  return d == ComputeDtype::automatic ? "auto" : d == ComputeDtype::float32 ? "float32" : "float64";
+}
+std::string to_string(GraphReuse r) {
+  return r == GraphReuse::automatic ? "auto" : r == GraphReuse::always ? "always" : "never";
+}
+
+// ---------------------------------------------------------------- state
+
+namespace {
+
+bool is_batchnorm(const nn::Module& m) {
+  return m.as<nn::BatchNorm2d>() || m.as<nn::BatchNorm1d>() || m.as<nn::BatchNorm3d>();
+}
+
+// The operator's private copy of the network in the compute dtype and device, shared by the
+// operators made from one another (with_indices / with_kind).
+struct NetCopy {
+  Model model;
+  torch::Device device{torch::kCPU};
+  torch::ScalarType dtype = torch::kDouble;
+  TensorList params;                // the operator's coordinates (restricted), flattening order
+  std::vector<ParameterInfo> infos;  // offsets within the operator
+  std::int64_t P = 0;
+  Dataset data;
+  Transform transform;
+  CurvatureOptions options;  // dtype resolved
+  std::uint64_t generation = 0;  // bumped when the weights move (gradient_at): caches are stale
+  bool has_batchnorm = false;
+};
+
+struct CachedChunk {
+  std::uint64_t generation = 0;
+  TensorList grads;  // Hessian: gradient with its graph
+  Tensor logits, u;  // GGN: logits, dummy u of J^T u
+  TensorList jtu;    // GGN: J^T u with its graph
+  Tensor probs;      // GGN cross-entropy: softmax(f), detached
+};
+
+}  // namespace
+
+struct CurvatureOperator::State {
+  std::shared_ptr<NetCopy> net;
+  CurvatureKind kind = CurvatureKind::hessian;
+  std::vector<std::size_t> indices;
+  std::vector<std::pair<std::size_t, std::size_t>> chunks;  // [begin, end) into indices
+  bool reuse = false;
+  mutable std::vector<CachedChunk> cache;
+  mutable std::int64_t applications = 0;
+  mutable double seconds = 0;
+};
+
+namespace {
+
+void set_policy(NetCopy& n) {
+  auto& net = network(n.model);
+  net.eval();  // dropout off always (THEORY.md 5.1)
+  if (n.options.batchnorm == BatchNormPolicy::train)
+    for (const auto& m : net.modules(false))
+      if (is_batchnorm(*m)) m->train(true);
+}
+
+std::shared_ptr<NetCopy> make_copy(const Model& model, const Dataset& data, const Transform& transform,
+                                   const CurvatureOptions& options) {
+  auto n = std::make_shared<NetCopy>();
+  n->options = options;
+  const std::string device = options.device.empty() ? model.device() : checked_device(options.device);
+  n->options.device = device;
+  n->device = torch::Device(device);
+  if (n->options.dtype == ComputeDtype::automatic)
+    n->options.dtype = n->device.is_cuda() ? ComputeDtype::float32 : ComputeDtype::float64;
+  n->dtype = n->options.dtype == ComputeDtype::float32 ? torch::kFloat : torch::kDouble;
+  check_at_least("CurvatureOperator", "chunk_size", options.chunk_size, std::int64_t{1});
+  if (data.classes() != model.spec().classes)
+    throw InvalidInput("the dataset " + data.name() + " has " + std::to_string(data.classes()) +
+                       " classes, but the model has " + std::to_string(model.spec().classes) + ".");
+  if (data.input_shape() != model.spec().input_shape)
+    throw InvalidInput("the dataset " + data.name() + " has inputs of another shape than the model " +
+                       model.spec().describe() + ".");
+  n->model = Model::create(model.spec(), device);
+  {
+    torch::NoGradGuard ng;
+    auto src_p = network(model).named_parameters(true);
+    auto dst_p = network(n->model).named_parameters(true);
+    for (auto& item : dst_p) {
+      const Tensor* s = src_p.find(item.key());
+      if (!s) throw InvalidInput("the model copy has no parameter " + item.key() + ".");
+      item.value().set_data(s->detach().to(n->device, n->dtype).clone());
+    }
+    auto src_b = network(model).named_buffers(true);
+    auto dst_b = network(n->model).named_buffers(true);
+    for (auto& item : dst_b) {
+      const Tensor* s = src_b.find(item.key());
+      if (!s) continue;
+      const auto dt = s->is_floating_point() ? n->dtype : s->scalar_type();
+      item.value().set_data(s->detach().to(n->device, dt).clone());
+    }
+  }
+  n->has_batchnorm = n->model.has_batchnorm();
+  set_policy(*n);
+  n->data = data;
+  n->transform = transform;
+  if (transform.augment) throw InvalidInput("curvature needs the test-time transform, but augmentation is on.");
+  const auto all = model_parameters(n->model);
+  const auto infos = n->model.parameters();
+  std::int64_t offset = 0;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    bool keep = options.layers.empty();
+    for (const auto& prefix : options.layers)
+      if (infos[i].name.compare(0, prefix.size(), prefix) == 0) keep = true;
+    if (!keep) continue;
+    n->params.push_back(all[i]);
+    ParameterInfo info = infos[i];
+    info.offset = offset;
+    offset += info.numel;
+    n->infos.push_back(info);
+  }
+  if (n->params.empty())
+    throw InvalidInput("--layers selects no parameter of " + model.spec().describe() + " (names such as " +
+                       (infos.empty() ? std::string("?") : infos.front().name) + ").");
+  n->P = offset;
+  return n;
+}
+
+void make_chunks(CurvatureOperator::State& s) {
+  const auto cs = static_cast<std::size_t>(s.net->options.chunk_size);
+  s.chunks.clear();
+  for (std::size_t b = 0; b < s.indices.size(); b += cs) s.chunks.emplace_back(b, std::min(s.indices.size(), b + cs));
+  const auto reuse = s.net->options.reuse;
+  s.reuse = reuse == GraphReuse::always || (reuse == GraphReuse::automatic && s.chunks.size() == 1);
+  s.cache.clear();
+}
+
+std::vector<std::size_t> slice(const std::vector<std::size_t>& v, std::size_t b, std::size_t e) {
+  return std::vector<std::size_t>(v.begin() + static_cast<std::ptrdiff_t>(b), v.begin() + static_cast<std::ptrdiff_t>(e));
+}
+
+// Forward of a chunk (logits) in the compute dtype.
+Tensor forward(const NetCopy& n, const std::vector<std::size_t>& idx) {
+  auto x = make_inputs(n.data, idx, n.transform, n.device).to(n.dtype);
+  return network(n.model).forward(x);
+}
+
+Tensor mean_loss(const NetCopy& n, const Tensor& logits, const std::vector<std::size_t>& idx) {
+  const auto y = make_targets(n.data, idx, n.device);
+  if (n.options.loss == LossKind::cross_entropy) return torch::nn::functional::cross_entropy(logits, y);
+  const auto onehot = torch::one_hot(y, logits.size(1)).to(logits.scalar_type());
+  return 0.5 * (logits - onehot).pow(2).sum(1).mean();
+}
+
+// Splits a flat tensor (length P) into views shaped like the parameters.
+TensorList split_like(const NetCopy& n, const Tensor& flat) {
+  TensorList out;
+  out.reserve(n.params.size());
+  for (std::size_t i = 0; i < n.params.size(); ++i)
+    out.push_back(flat.narrow(0, n.infos[i].offset, n.infos[i].numel).view(n.params[i].sizes()));
+  return out;
+}
+
+// Flat float64 concatenation; undefined pieces (parameters the output does not depend on) are 0.
+Tensor flat64(const NetCopy& n, const TensorList& pieces) {
+  TensorList flat;
+  flat.reserve(pieces.size());
+  for (std::size_t i = 0; i < pieces.size(); ++i)
+    flat.push_back(pieces[i].defined() ? pieces[i].reshape({-1}).to(torch::kDouble)
+                                       : torch::zeros({n.infos[i].numel}, torch::TensorOptions().dtype(torch::kDouble).device(n.device)));
+  return torch::cat(flat);
+}
+
+// grad(outputs . grad_outputs, params), skipping outputs that carry no graph.
+TensorList vjp(const NetCopy& n, const TensorList& outputs, const TensorList& grad_outputs, bool retain) {
+  TensorList outs, gos;
+  for (std::size_t i = 0; i < outputs.size(); ++i)
+    if (outputs[i].defined() && outputs[i].requires_grad()) {
+      outs.push_back(outputs[i]);
+      gos.push_back(grad_outputs[i]);
+    }
+  if (outs.empty()) return TensorList(n.params.size());
+  return torch::autograd::grad(outs, n.params, gos, retain, /*create_graph=*/false, /*allow_unused=*/true);
+}
+
+// The products of one chunk's (mean-loss) Hessian or GGN with each of `vs` (flat, compute dtype),
+// returned flat in float64. Builds the chunk's graph unless `cached` holds a current one.
+TensorList chunk_products(const NetCopy& n, CurvatureKind kind, const std::vector<std::size_t>& idx,
+                          const TensorList& vs, CachedChunk* cached) {
+  std::optional<BatchNormBufferGuard> guard;
+  CachedChunk local;
+  CachedChunk& c = cached ? *cached : local;
+  const bool build = !cached || c.generation != n.generation || (kind == CurvatureKind::hessian ? c.grads.empty() : !c.logits.defined());
+  if (build) {
+    if (n.options.batchnorm == BatchNormPolicy::train && n.has_batchnorm) guard.emplace(n.model);
+    c = CachedChunk{};
+    c.generation = n.generation;
+    const Tensor logits = forward(n, idx);
+    if (kind == CurvatureKind::hessian) {
+      const Tensor loss = mean_loss(n, logits, idx);
+      c.grads = torch::autograd::grad({loss}, n.params, {}, /*retain_graph=*/true, /*create_graph=*/true,
+                                      /*allow_unused=*/true);
+    } else {
+      c.logits = logits;
+      c.u = torch::zeros_like(logits).requires_grad_(true);
+      c.jtu = torch::autograd::grad({logits}, n.params, {c.u}, true, true, true);
+      if (n.options.loss == LossKind::cross_entropy) c.probs = torch::softmax(logits.detach(), 1);
+    }
+  }
+  TensorList out;
+  const double inv_n = 1.0 / static_cast<double>(idx.size());
+  for (std::size_t j = 0; j < vs.size(); ++j) {
+    const bool retain = true;  // keep the graph for the next vector / the cache
+    const auto vp = split_like(n, vs[j]);
+    if (kind == CurvatureKind::hessian) {
+      out.push_back(flat64(n, vjp(n, c.grads, vp, retain)));
+    } else {
+      TensorList jtu, vv;
+      for (std::size_t i = 0; i < c.jtu.size(); ++i)
+        if (c.jtu[i].defined() && c.jtu[i].requires_grad()) {
+          jtu.push_back(c.jtu[i]);
+          vv.push_back(vp[i]);
+        }
+      Tensor jv = torch::autograd::grad(jtu, {c.u}, vv, true, false, true)[0];  // n x C: J v
+      if (!jv.defined()) jv = torch::zeros_like(c.logits);
+      Tensor m;
+      if (n.options.loss == LossKind::cross_entropy)
+        m = c.probs * jv - c.probs * (c.probs * jv).sum(1, true);  // (diag p - p p^T) J v
+      else
+        m = jv;
+      m = m * inv_n;  // mean loss
+      out.push_back(flat64(n, torch::autograd::grad({c.logits}, n.params, {m}, retain, false, true)));
+    }
+  }
+  return out;
+}
+
+Tensor to_compute(const NetCopy& n, const double* x) {
+  return torch::from_blob(const_cast<double*>(x), {n.P}, torch::kDouble).to(n.device, n.dtype);
+}
+
+void to_host(const Tensor& t, double* y) {
+  const auto c = t.to(torch::kCPU, torch::kDouble).contiguous();
+  std::copy(c.data_ptr<double>(), c.data_ptr<double>() + c.numel(), y);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- CurvatureOperator
+
+CurvatureOperator::CurvatureOperator(const Model& model, const Dataset& data, const Transform& transform,
+                                     std::vector<std::size_t> indices, const CurvatureOptions& options) {
+  if (!model) throw InvalidInput("CurvatureOperator: the model is empty.");
+  s_ = std::make_shared<State>();
+  s_->net = make_copy(model, data, transform, options);
+  s_->kind = options.kind;
+  if (indices.empty()) throw InvalidInput("CurvatureOperator: the index set is empty, but must hold samples.");
+  for (auto i : indices)
+    if (i >= data.size())
+      throw InvalidInput("CurvatureOperator: index " + std::to_string(i) + " is outside the dataset of " +
+                         std::to_string(data.size()) + " items.");
+  s_->indices = std::move(indices);
+  make_chunks(*s_);
+}
+
+Eigen::Index CurvatureOperator::rows() const { return s_ ? static_cast<Eigen::Index>(s_->net->P) : 0; }
+
+void CurvatureOperator::apply(const double* x, double* y) const {
+  const auto t0 = std::chrono::steady_clock::now();
+  const NetCopy& n = *s_->net;
+  const TensorList v{to_compute(n, x)};
+  Tensor acc;
+  if (s_->reuse && s_->cache.size() != s_->chunks.size()) s_->cache.assign(s_->chunks.size(), CachedChunk{});
+  const double total = static_cast<double>(s_->indices.size());
+  for (std::size_t c = 0; c < s_->chunks.size(); ++c) {
+    const auto [b, e] = s_->chunks[c];
+    const auto idx = slice(s_->indices, b, e);
+    Tensor hv = chunk_products(n, s_->kind, idx, v, s_->reuse ? &s_->cache[c] : nullptr)[0];
+    hv.mul_(static_cast<double>(e - b) / total);  // |c| / |S| (THEORY.md 5.4)
+    if (acc.defined())
+      acc.add_(hv);
+    else
+      acc = hv;
+  }
+  to_host(acc, y);
+  ++s_->applications;
+  s_->seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+Eigen::VectorXd CurvatureOperator::apply(const Eigen::VectorXd& x) const {
+  check_size_match("CurvatureOperator::apply", "x", static_cast<std::size_t>(x.size()), "the operator",
+                   static_cast<std::size_t>(rows()));
+  Eigen::VectorXd y(rows());
+  apply(x.data(), y.data());
+  return y;
+}
+
+CurvatureOperator CurvatureOperator::with_indices(std::vector<std::size_t> indices) const {
+  if (indices.empty()) throw InvalidInput("CurvatureOperator: the index set is empty, but must hold samples.");
+  for (auto i : indices)
+    if (i >= s_->net->data.size())
+      throw InvalidInput("CurvatureOperator: index " + std::to_string(i) + " is outside the dataset of " +
+                         std::to_string(s_->net->data.size()) + " items.");
+  CurvatureOperator o;
+  o.s_ = std::make_shared<State>();
+  o.s_->net = s_->net;
+  o.s_->kind = s_->kind;
+  o.s_->indices = std::move(indices);
+  make_chunks(*o.s_);
+  return o;
+}
+
+CurvatureOperator CurvatureOperator::with_kind(CurvatureKind kind) const {
+  CurvatureOperator o = with_indices(s_->indices);
+  o.s_->kind = kind;
+  return o;
+}
+
+CurvatureOperator CurvatureOperator::with_chunk_size(std::int64_t chunk_size) const {
+  check_at_least("CurvatureOperator::with_chunk_size", "chunk_size", chunk_size, std::int64_t{1});
+  auto net = std::make_shared<NetCopy>(*s_->net);  // shares the module; only the options differ
+  net->options.chunk_size = chunk_size;
+  CurvatureOperator o;
+  o.s_ = std::make_shared<State>();
+  o.s_->net = net;
+  o.s_->kind = s_->kind;
+  o.s_->indices = s_->indices;
+  make_chunks(*o.s_);
+  return o;
+}
+
+const ModelSpec& CurvatureOperator::model_spec() const { return s_->net->model.spec(); }
+std::size_t CurvatureOperator::samples() const { return s_->indices.size(); }
+const std::vector<std::size_t>& CurvatureOperator::indices() const { return s_->indices; }
+const CurvatureOptions& CurvatureOperator::options() const { return s_->net->options; }
+std::size_t CurvatureOperator::dataset_size() const { return s_->net->data.size(); }
+int CurvatureOperator::classes() const { return s_->net->data.classes(); }
+std::vector<ParameterInfo> CurvatureOperator::parameters() const { return s_->net->infos; }
+
+std::vector<double> CurvatureOperator::weights() const {
+  torch::NoGradGuard ng;
+  std::vector<double> w(static_cast<std::size_t>(s_->net->P));
+  to_host(flatten(s_->net->params), w.data());
+  return w;
+}
+
+double CurvatureOperator::loss() const {
+  const NetCopy& n = *s_->net;
+  torch::NoGradGuard ng;
+  std::optional<BatchNormBufferGuard> guard;
+  if (n.options.batchnorm == BatchNormPolicy::train && n.has_batchnorm) guard.emplace(n.model);
+  double acc = 0;
+  for (const auto& [b, e] : s_->chunks) {
+    const auto idx = slice(s_->indices, b, e);
+    acc += mean_loss(n, forward(n, idx), idx).item<double>() * static_cast<double>(e - b);
+  }
+  return acc / static_cast<double>(s_->indices.size());
+}
+
+Eigen::VectorXd CurvatureOperator::gradient() const {
+  const NetCopy& n = *s_->net;
+  std::optional<BatchNormBufferGuard> guard;
+  if (n.options.batchnorm == BatchNormPolicy::train && n.has_batchnorm) guard.emplace(n.model);
+  Tensor acc;
+  const double total = static_cast<double>(s_->indices.size());
+  for (const auto& [b, e] : s_->chunks) {
+    const auto idx = slice(s_->indices, b, e);
+    const Tensor loss = mean_loss(n, forward(n, idx), idx);
+    Tensor g = flat64(n, torch::autograd::grad({loss}, n.params, {}, false, false, true));
+    g.mul_(static_cast<double>(e - b) / total);
+    acc = acc.defined() ? acc.add_(g) : g;
+  }
+  Eigen::VectorXd out(n.P);
+  to_host(acc, out.data());
+  return out;
+}
+
+Eigen::VectorXd CurvatureOperator::gradient_at(const Eigen::VectorXd& delta) const {
+  NetCopy& n = *s_->net;
+  check_size_match("CurvatureOperator::gradient_at", "delta", static_cast<std::size_t>(delta.size()),
+                   "the operator", static_cast<std::size_t>(n.P));
+  TensorList saved;
+  {
+    torch::NoGradGuard ng;
+    const auto d = split_like(n, to_compute(n, delta.data()));
+    for (std::size_t i = 0; i < n.params.size(); ++i) {
+      saved.push_back(n.params[i].detach().clone());
+      n.params[i].add_(d[i]);
+    }
+  }
+  ++n.generation;
+  Eigen::VectorXd g;
+  try {
+    g = gradient();
+  } catch (...) {
+    torch::NoGradGuard ng;
+    for (std::size_t i = 0; i < n.params.size(); ++i) n.params[i].copy_(saved[i]);
+    ++n.generation;
+    throw;
+  }
+  {
+    torch::NoGradGuard ng;
+    for (std::size_t i = 0; i < n.params.size(); ++i) n.params[i].copy_(saved[i]);
+  }
+  ++n.generation;
+  return g;
+}
+
+void CurvatureOperator::per_sample_products(
+    const std::vector<std::size_t>& samples, const std::vector<Eigen::VectorXd>& vectors,
+    const std::function<void(std::size_t, std::size_t, const Eigen::VectorXd&)>& sink) const {
+  const NetCopy& n = *s_->net;
+  if (n.options.batchnorm == BatchNormPolicy::train && n.has_batchnorm)
+    throw InvalidInput("per-sample curvature needs eval-mode BatchNorm (per-sample Hessians are undefined with "
+                       "batch statistics, THEORY.md 5.3), but the operator uses train mode.");
+  TensorList vs;
+  for (const auto& v : vectors) {
+    check_size_match("per_sample_products", "vector", static_cast<std::size_t>(v.size()), "the operator",
+                     static_cast<std::size_t>(n.P));
+    vs.push_back(to_compute(n, v.data()));
+  }
+  Eigen::VectorXd hv(n.P);
+  for (std::size_t k = 0; k < samples.size(); ++k) {
+    if (samples[k] >= n.data.size())
+      throw InvalidInput("per_sample_products: index " + std::to_string(samples[k]) + " is outside the dataset.");
+    const auto prods = chunk_products(n, s_->kind, {samples[k]}, vs, nullptr);
+    for (std::size_t j = 0; j < prods.size(); ++j) {
+      to_host(prods[j], hv.data());
+      sink(k, j, hv);
+    }
+  }
+}
+
+std::int64_t CurvatureOperator::applications() const { return s_->applications; }
+double CurvatureOperator::apply_seconds() const { return s_->seconds; }
+void CurvatureOperator::reset_counters() const {
+  s_->applications = 0;
+  s_->seconds = 0;
+}
+
+std::map<std::string, std::string> CurvatureOperator::conventions() const {
+  const NetCopy& n = *s_->net;
+  std::map<std::string, std::string> c;
+  c["curvature"] = to_string(s_->kind);
+  c["loss"] = to_string(n.options.loss) + (n.options.loss == LossKind::cross_entropy
+                                               ? ": mean over the subset of -log softmax(f)_y"
+                                               : ": mean over the subset of 0.5 ||f - onehot(y)||^2");
+  c["weight_decay"] = "excluded";
+  c["batchnorm"] = to_string(n.options.batchnorm) +
+                   (n.has_batchnorm ? (n.options.batchnorm == BatchNormPolicy::eval
+                                           ? ": running statistics"
+                                           : ": statistics of each forward chunk, running buffers restored")
+                                    : ": (model has no BatchNorm)");
+  c["dropout"] = "disabled (eval mode)";
+  c["transform"] = std::string("test-time (no augmentation)") +
+                   (n.transform.mean.empty() ? ", no normalisation" : ", per-channel normalisation");
+  c["dtype"] = to_string(n.options.dtype) + " products, float64 accumulation and interface";
+  c["chunk_size"] = std::to_string(n.options.chunk_size);
+  c["chunk_rule"] = "H_S v = sum_c (|c|/|S|) HVP_c(v), float64 accumulation";
+  c["graph_reuse"] = to_string(n.options.reuse);
+  c["method"] = s_->kind == CurvatureKind::hessian ? "double backward (reverse-over-reverse)"
+                                                   : "J^T H_out J v: JVP by the double-backward trick, then VJP";
+  c["parameter_order"] = "module registration order, each tensor row-major";
+  std::string layers;
+  for (const auto& l : n.options.layers) layers += (layers.empty() ? "" : ",") + l;
+  c["layers"] = layers.empty() ? "all" : layers;
+  c["device"] = n.options.device;
+  c["libtorch"] = libtorch_version();
+  c["deterministic"] = n.device.is_cpu() ? "yes (CPU kernels)" : "reproducible only to float32 noise on CUDA";
+  return c;
+}
+
+spectral::AnyOperator make_fluctuation_operator(const CurvatureOperator& batch, const CurvatureOperator& full) {
+  return spectral::AnyOperator(spectral::make_difference(batch, full));
+}
+
+// ---------------------------------------------------------------- checkpoints
+
+std::string resolve_checkpoint_path(const std::string& path, int epoch) {
+  namespace fs = std::filesystem;
+  if (path.size() > 3 && path.compare(path.size() - 3, 3, ".pt") == 0) return path;
+  if (path.size() > 3 && path.compare(path.size() - 3, 3, ".h5") == 0) {
+    if (epoch < 0) throw InvalidInput("--checkpoint " + path + " is a run file; --epoch E must say which checkpoint.");
+    std::string stem = path.substr(0, path.size() - 3);
+    // The default checkpoint folder of `batchrmt train` (RUN.checkpoints beside RUN.h5).
+    const std::string dir = stem + ".checkpoints";
+    const std::string p = checkpoint_path(dir, epoch);
+    if (!fs::exists(p)) {
+      std::string have;
+      for (int e : list_checkpoints(dir)) have += (have.empty() ? "" : ", ") + std::to_string(e);
+      throw InvalidInput("the run " + path + " has no checkpoint of epoch " + std::to_string(epoch) + " in " + dir +
+                         (have.empty() ? std::string(" (no checkpoints there)") : " (epochs " + have + ")") + ".");
+    }
+    return p;
+  }
+  if (fs::is_directory(path)) {
+    if (epoch < 0) throw InvalidInput("--checkpoint " + path + " is a folder; --epoch E must say which checkpoint.");
+    return checkpoint_path(path, epoch);
+  }
+  throw InvalidInput("--checkpoint is '" + path + "', but must be a RUN.h5, a checkpoint folder or an epoch-NNNNNN.pt file.");
+}
+
+Model load_checkpoint_model(const std::string& path, int epoch, const std::string& device) {
+  return load_model_from_checkpoint(resolve_checkpoint_path(path, epoch), device);
+}
+
+}  // namespace batchrmt::networks

@@ -1,0 +1,439 @@
+// Batch-Hessian spectra of a network (issue 6 item 3; THEORY.md 5.4-5.7): Lanczos on the
+// full-data operator and on K subsets per batch size, and the per-sample noise along the top
+// (and bottom) eigenvector of the full operator. No LibTorch, no HDF5, no theory/ here: the
+// units go through a SpectrumSink and the predictions are added by curvature_store.hpp.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "core/checks.hpp"
+#include "core/errors.hpp"
+#include "core/rng.hpp"
+#include "networks/curvature.hpp"
+#include "spectral/eigs.hpp"
+#include "spectral/lanczos.hpp"
+#include "spectral/slq.hpp"
+
+namespace batchrmt::networks {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+void say(const SpectrumRequest& rq, const std::string& msg) {
+  if (rq.log) rq.log(msg);
+}
+
+std::vector<std::int64_t> to_int64(const std::vector<std::size_t>& v) {
+  return std::vector<std::int64_t>(v.begin(), v.end());
+}
+
+spectral::LanczosOptions lanczos_options(std::size_t steps, std::uint64_t seed, std::uint64_t stream, Eigen::Index P) {
+  spectral::LanczosOptions lo;
+  lo.steps = std::min<std::size_t>(steps, static_cast<std::size_t>(P));
+  lo.reorth = spectral::Reorthogonalization::Full;
+  lo.passes = 2;
+  lo.storage = spectral::BasisStorage::Fp64;
+  lo.start = spectral::StartVector::Rademacher;
+  lo.seed = seed;
+  lo.stream = stream;
+  lo.restart_on_breakdown = true;  // eigenvalues wanted: continue past an invariant subspace
+  return lo;
+}
+
+void put_lanczos(UnitData& u, const spectral::LanczosResult& r) {
+  u.reals["alpha"] = r.alpha;
+  u.reals["beta"] = r.beta;
+  u.reals["ritz_values"] = r.ritz_values;
+  u.reals["weights"] = r.weights;
+  u.reals["residuals"] = r.residuals;
+  u.numbers["steps"] = static_cast<double>(r.steps);
+  u.numbers["applications"] = static_cast<double>(r.applications);
+  u.numbers["wall_seconds"] = r.wall_seconds;
+  u.numbers["operator_seconds"] = r.operator_seconds;
+  u.numbers["reorth_seconds"] = r.reorth_seconds;
+  u.numbers["restarts"] = static_cast<double>(r.restarts);
+  u.text["lanczos_status"] = spectral::to_string(r.status);
+  u.text["reorthogonalization"] = std::string(spectral::to_string(r.reorth)) + " x" + std::to_string(r.reorth_passes);
+  u.text["start_vector"] = spectral::to_string(r.start);
+  u.integers["lanczos_seed_stream"] = {static_cast<std::int64_t>(r.seed), static_cast<std::int64_t>(r.stream)};
+}
+
+double number(const UnitData& u, const std::string& k) {
+  const auto it = u.numbers.find(k);
+  return it == u.numbers.end() ? kNaN : it->second;
+}
+const std::vector<double>& reals(const UnitData& u, const std::string& k) {
+  static const std::vector<double> empty;
+  const auto it = u.reals.find(k);
+  return it == u.reals.end() ? empty : it->second;
+}
+
+void mean_sd_se(const std::vector<double>& x, double& mean, double& sd, double& se) {
+  mean = sd = se = kNaN;
+  if (x.empty()) return;
+  mean = std::accumulate(x.begin(), x.end(), 0.0) / static_cast<double>(x.size());
+  if (x.size() < 2) return;
+  double ss = 0;
+  for (double v : x) ss += (v - mean) * (v - mean);
+  sd = std::sqrt(ss / static_cast<double>(x.size() - 1));
+  se = sd / std::sqrt(static_cast<double>(x.size()));
+}
+
+struct FullRun {
+  spectral::LanczosResult lanczos;
+  Eigen::MatrixXd vectors;  // spike Ritz vectors (descending values), then the bottom one
+  bool have_vectors = false;
+  double top = kNaN, top_res = kNaN, bottom = kNaN, bottom_res = kNaN;
+  std::vector<double> spikes, spike_res;
+};
+
+FullRun run_full(const CurvatureOperator& full, const SpectrumRequest& rq, std::size_t spikes) {
+  const std::size_t steps = rq.full_lanczos_steps ? rq.full_lanczos_steps : rq.lanczos_steps;
+  auto lo = lanczos_options(steps, rq.seed, kFullLanczosStream, full.rows());
+  lo.vectors_top = std::min(spikes, lo.steps);
+  lo.vectors_bottom = 1;
+  spectral::Lanczos lz(lo);
+  lz.compute(full);
+  FullRun f;
+  f.lanczos = lz.result();
+  const auto& r = f.lanczos;
+  const std::size_t m = r.ritz_values.size();
+  f.top = r.ritz_values.back();
+  f.top_res = r.residuals.back();
+  f.bottom = r.ritz_values.front();
+  f.bottom_res = r.residuals.front();
+  // Ritz vectors come with ritz_vector_indices into the ascending values: order them
+  // descending for the spikes, then the bottom one.
+  std::vector<std::pair<std::size_t, Eigen::Index>> cols;
+  for (Eigen::Index c = 0; c < r.ritz_vectors.cols(); ++c) cols.emplace_back(r.ritz_vector_indices[static_cast<std::size_t>(c)], c);
+  std::sort(cols.begin(), cols.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<Eigen::Index> order;
+  for (const auto& [idx, c] : cols)
+    if (idx + lo.vectors_top >= m && order.size() < lo.vectors_top) {
+      order.push_back(c);
+      f.spikes.push_back(r.ritz_values[idx]);
+      f.spike_res.push_back(r.residuals[idx]);
+    }
+  Eigen::Index bottom_col = -1;
+  for (const auto& [idx, c] : cols)
+    if (idx == 0) bottom_col = c;
+  if (bottom_col < 0 && !cols.empty()) bottom_col = cols.back().second;
+  f.vectors.resize(full.rows(), static_cast<Eigen::Index>(order.size()) + 1);
+  for (std::size_t k = 0; k < order.size(); ++k) f.vectors.col(static_cast<Eigen::Index>(k)) = r.ritz_vectors.col(order[k]);
+  f.vectors.col(static_cast<Eigen::Index>(order.size())) = r.ritz_vectors.col(bottom_col);
+  for (Eigen::Index c = 0; c < f.vectors.cols(); ++c) f.vectors.col(c).normalize();
+  f.have_vectors = true;
+  return f;
+}
+
+UnitData full_unit(const FullRun& f, const SpectrumRequest& rq) {
+  UnitData u;
+  put_lanczos(u, f.lanczos);
+  u.numbers["top"] = f.top;
+  u.numbers["top_residual"] = f.top_res;
+  u.numbers["bottom"] = f.bottom;
+  u.numbers["bottom_residual"] = f.bottom_res;
+  u.reals["spike_values"] = f.spikes;
+  u.reals["spike_residuals"] = f.spike_res;
+  const auto P = static_cast<double>(f.vectors.rows());
+  if (rq.store_vectors && P * static_cast<double>(f.vectors.cols()) <= 2e7) {
+    u.matrices["spike_vectors"] = f.vectors;  // P x (spikes + 1): the spikes (descending), then phi_bottom
+    u.text["spike_vectors"] = "columns: top Ritz vectors of H_full in descending order, then the bottom one";
+  }
+  return u;
+}
+
+FullRun full_from(const UnitData& u) {
+  FullRun f;
+  f.top = number(u, "top");
+  f.top_res = number(u, "top_residual");
+  f.bottom = number(u, "bottom");
+  f.bottom_res = number(u, "bottom_residual");
+  f.spikes = reals(u, "spike_values");
+  f.spike_res = reals(u, "spike_residuals");
+  f.lanczos.alpha = reals(u, "alpha");
+  f.lanczos.beta = reals(u, "beta");
+  f.lanczos.ritz_values = reals(u, "ritz_values");
+  f.lanczos.weights = reals(u, "weights");
+  f.lanczos.residuals = reals(u, "residuals");
+  f.lanczos.steps = static_cast<std::size_t>(number(u, "steps"));
+  f.lanczos.applications = static_cast<std::int64_t>(number(u, "applications"));
+  f.lanczos.wall_seconds = number(u, "wall_seconds");
+  const auto it = u.matrices.find("spike_vectors");
+  if (it != u.matrices.end()) {
+    f.vectors = it->second;
+    f.have_vectors = true;
+  }
+  return f;
+}
+
+UnitData noise_unit(const NoiseEstimate& top, const NoiseEstimate& bottom) {
+  UnitData u;
+  u.integers["indices"] = to_int64(top.indices);
+  auto put = [&](const std::string& p, const NoiseEstimate& e) {
+    u.numbers[p + "lambda"] = e.lambda;
+    u.numbers[p + "v_phi"] = e.v_phi;
+    u.numbers[p + "v_phi_se"] = e.v_phi_se;
+    u.numbers[p + "w_phi"] = e.w_phi;
+    u.numbers[p + "w_phi_se"] = e.w_phi_se;
+    u.numbers[p + "v_perp"] = e.v_perp;
+    u.numbers[p + "v_perp_se"] = e.v_perp_se;
+    u.numbers[p + "h_phi_residual"] = e.h_phi_residual;
+    u.reals[p + "norm2"] = e.norm2;
+    u.reals[p + "proj2"] = e.proj2;
+  };
+  put("top_", top);
+  put("bottom_", bottom);
+  u.reals["top_c"] = top.c;
+  u.reals["top_c_se"] = top.c_se;
+  u.numbers["samples"] = static_cast<double>(top.samples);
+  u.numbers["population"] = static_cast<double>(top.population);
+  u.numbers["seconds"] = top.seconds;
+  u.text["estimator"] =
+      "u_i = h_i phi - H_full phi on a without-replacement sample; V = mean ||u_i||^2, W = mean (phi^T u_i)^2, "
+      "V_perp = V - W, c_k = mean (phi_k^T u_i)^2; se = sd sqrt((1 - M/N)/M)";
+  return u;
+}
+
+NoiseEstimate noise_from(const UnitData& u, const std::string& p) {
+  NoiseEstimate e;
+  e.lambda = number(u, p + "lambda");
+  e.v_phi = number(u, p + "v_phi");
+  e.v_phi_se = number(u, p + "v_phi_se");
+  e.w_phi = number(u, p + "w_phi");
+  e.w_phi_se = number(u, p + "w_phi_se");
+  e.v_perp = number(u, p + "v_perp");
+  e.v_perp_se = number(u, p + "v_perp_se");
+  e.h_phi_residual = number(u, p + "h_phi_residual");
+  e.norm2 = reals(u, p + "norm2");
+  e.proj2 = reals(u, p + "proj2");
+  if (p == "top_") {
+    e.c = reals(u, "top_c");
+    e.c_se = reals(u, "top_c_se");
+  }
+  e.samples = static_cast<std::size_t>(number(u, "samples"));
+  e.population = static_cast<std::size_t>(number(u, "population"));
+  e.seconds = number(u, "seconds");
+  const auto it = u.integers.find("indices");
+  if (it != u.integers.end()) e.indices.assign(it->second.begin(), it->second.end());
+  return e;
+}
+
+SubsetMeasurement subset_from(const UnitData& u, int s) {
+  SubsetMeasurement m;
+  m.subset = s;
+  m.top = number(u, "top");
+  m.top_residual = number(u, "top_residual");
+  m.bottom = number(u, "bottom");
+  m.bottom_residual = number(u, "bottom_residual");
+  m.top_k = reals(u, "top_k");
+  m.steps = static_cast<std::size_t>(number(u, "steps"));
+  m.applications = static_cast<std::int64_t>(number(u, "applications"));
+  m.seconds = number(u, "wall_seconds");
+  const auto st = u.text.find("lanczos_status");
+  if (st != u.text.end()) m.status = st->second;
+  const auto it = u.integers.find("seed_streams");
+  if (it != u.integers.end() && it->second.size() == 3) {
+    m.seed = static_cast<std::uint64_t>(it->second[0]);
+    m.index_stream = static_cast<std::uint64_t>(it->second[1]);
+    m.lanczos_stream = static_cast<std::uint64_t>(it->second[2]);
+  }
+  return m;
+}
+
+}  // namespace
+
+SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* sink) {
+  const std::size_t N = rq.data.size();
+  if (N == 0) throw InvalidInput("spectrum: the dataset is empty.");
+  check_at_least("spectrum", "subsets", rq.subsets, 1);
+  check_at_least("spectrum", "lanczos_steps", rq.lanczos_steps, std::size_t{1});
+  if (rq.batch_sizes.empty()) throw InvalidInput("--batch-sizes is empty, but must list full and/or batch sizes.");
+  for (auto B : rq.batch_sizes)
+    if (B != kFullBatch && (B < 1 || static_cast<std::size_t>(B) > N))
+      throw InvalidInput("--batch-sizes holds " + std::to_string(B) + ", but every batch size must be 'full' or in [1, " +
+                         std::to_string(N) + "] (the training-set size).");
+  if (rq.noise_samples > N)
+    throw InvalidInput("--noise-samples is " + std::to_string(rq.noise_samples) + ", but must be at most N = " +
+                       std::to_string(N) + ".");
+
+  std::vector<std::size_t> all(N);
+  std::iota(all.begin(), all.end(), std::size_t{0});
+  const CurvatureOperator full(rq.model, rq.data, rq.transform, all, rq.curvature);
+  const auto P = full.rows();
+  SpectrumResult res;
+  res.N = static_cast<std::int64_t>(N);
+  res.P = static_cast<std::int64_t>(P);
+  res.conventions = full.conventions();
+  res.conventions["subsets"] = "batch s of size B: first B entries of RandomStream(seed, " + std::to_string(kSubsetStream) +
+                               " + s).permutation(N) (nested across B)";
+  res.conventions["lanczos"] = "full reorthogonalisation (2 passes), float64 basis, Rademacher start from RandomStream(seed, "
+                               "0x4c000000 + s) for subset s, RandomStream(seed, 0x4c100000) for the full operator";
+  res.conventions["noise_sample"] = "first M entries of RandomStream(seed, 0x4e000000).permutation(N)";
+  res.conventions["seed"] = std::to_string(rq.seed);
+  for (const auto& [k, v] : rq.attributes) res.conventions[k] = v;
+
+  const bool want_full =
+      rq.noise_samples > 0 || std::find(rq.batch_sizes.begin(), rq.batch_sizes.end(), kFullBatch) != rq.batch_sizes.end();
+  const std::size_t spikes =
+      rq.spikes ? rq.spikes : static_cast<std::size_t>(std::min(std::max(full.classes() - 1, 1), 10));
+  res.lambda_full = res.lambda_full_residual = res.bottom_full = res.bottom_full_residual = kNaN;
+
+  FullRun f;
+  if (want_full) {
+    std::optional<UnitData> loaded = sink ? sink->load("/spectrum/full") : std::nullopt;
+    if (loaded) {
+      f = full_from(*loaded);
+      say(rq, "full: read back from the result file");
+    } else {
+      say(rq, "full: Lanczos on the full-data operator (N = " + std::to_string(N) + ", P = " + std::to_string(P) + ")");
+      f = run_full(full, rq, spikes);
+      if (sink) sink->save("/spectrum/full", full_unit(f, rq));
+    }
+    res.lambda_full = f.top;
+    res.lambda_full_residual = f.top_res;
+    res.bottom_full = f.bottom;
+    res.bottom_full_residual = f.bottom_res;
+    res.spike_values = f.spikes;
+    res.spike_residuals = f.spike_res;
+  }
+
+  if (rq.noise_samples > 0) {
+    std::optional<UnitData> loaded = sink ? sink->load("/spectrum/noise") : std::nullopt;
+    if (loaded) {
+      res.noise_top = noise_from(*loaded, "top_");
+      res.noise_bottom = noise_from(*loaded, "bottom_");
+      say(rq, "noise: read back from the result file");
+    } else {
+      if (!f.have_vectors) {
+        // The full unit was stored without its vectors: the run is deterministic, repeat it.
+        say(rq, "noise: repeating the full-data Lanczos run for its Ritz vectors");
+        const FullRun again = run_full(full, rq, spikes);
+        if (std::abs(again.top - f.top) > 1e-8 * std::max(1.0, std::abs(f.top)))
+          throw NumericalFailure("the repeated full-data Lanczos run gave the top Ritz value " + std::to_string(again.top) +
+                                 ", not the stored " + std::to_string(f.top) + "; the operator is not reproducible.");
+        f.vectors = again.vectors;
+        f.have_vectors = true;
+      }
+      const auto K = f.vectors.cols() - 1;  // spikes
+      const Eigen::VectorXd phi = f.vectors.col(0);
+      const Eigen::VectorXd phi_min = f.vectors.col(K);
+      std::vector<Eigen::VectorXd> others;
+      for (Eigen::Index k = 1; k < K; ++k) others.push_back(f.vectors.col(k));
+      const auto samples = batch_indices(N, rq.noise_samples, rq.seed, kNoiseStream);
+      say(rq, "noise: " + std::to_string(samples.size()) + " per-sample products along phi_top and phi_bottom");
+      auto est = estimate_noise_multi(full, {phi, phi_min}, others, samples);
+      res.noise_top = est[0];
+      res.noise_bottom = est[1];
+      if (sink) sink->save("/spectrum/noise", noise_unit(est[0], est[1]));
+    }
+  }
+
+  for (const auto B : rq.batch_sizes) {
+    BatchRow row;
+    row.kappa = kNaN;
+    row.predicted_top = row.predicted_top_second = row.predicted_top_sd = row.q = kNaN;
+    row.predicted_bottom = row.predicted_bottom_second = kNaN;
+    if (B == kFullBatch) {
+      row.full = true;
+      row.B = static_cast<std::int64_t>(N);
+      SubsetMeasurement m;
+      m.seed = rq.seed;
+      m.lanczos_stream = kFullLanczosStream;
+      m.top = f.top;
+      m.top_residual = f.top_res;
+      m.bottom = f.bottom;
+      m.bottom_residual = f.bottom_res;
+      m.steps = f.lanczos.steps;
+      m.applications = f.lanczos.applications;
+      m.seconds = f.lanczos.wall_seconds;
+      m.status = "full";
+      row.subsets.push_back(m);
+    } else {
+      row.B = B;
+      for (int s = 0; s < rq.subsets; ++s) {
+        const std::string unit = "/spectrum/B=" + std::to_string(B) + "/subset=" + std::to_string(s);
+        std::optional<UnitData> loaded = sink ? sink->load(unit) : std::nullopt;
+        if (loaded) {
+          row.subsets.push_back(subset_from(*loaded, s));
+          continue;
+        }
+        say(rq, "B = " + std::to_string(B) + ", subset " + std::to_string(s + 1) + "/" + std::to_string(rq.subsets));
+        const auto idx = batch_indices(N, static_cast<std::size_t>(B), rq.seed, kSubsetStream + static_cast<std::uint64_t>(s));
+        const CurvatureOperator op = full.with_indices(idx);
+        const auto lo = lanczos_options(rq.lanczos_steps, rq.seed, kBatchLanczosStream + static_cast<std::uint64_t>(s), P);
+        const auto r = spectral::lanczos(op, lo);
+        SubsetMeasurement m;
+        m.subset = s;
+        m.seed = rq.seed;
+        m.index_stream = kSubsetStream + static_cast<std::uint64_t>(s);
+        m.lanczos_stream = lo.stream;
+        m.top = r.ritz_values.back();
+        m.top_residual = r.residuals.back();
+        m.bottom = r.ritz_values.front();
+        m.bottom_residual = r.residuals.front();
+        m.steps = r.steps;
+        m.applications = r.applications;
+        m.seconds = r.wall_seconds;
+        m.status = spectral::to_string(r.status);
+        UnitData u;
+        put_lanczos(u, r);
+        u.integers["indices"] = to_int64(idx);
+        u.integers["seed_streams"] = {static_cast<std::int64_t>(rq.seed), static_cast<std::int64_t>(m.index_stream),
+                                      static_cast<std::int64_t>(m.lanczos_stream)};
+        u.numbers["B"] = static_cast<double>(B);
+        u.numbers["top"] = m.top;
+        u.numbers["top_residual"] = m.top_residual;
+        u.numbers["bottom"] = m.bottom;
+        u.numbers["bottom_residual"] = m.bottom_residual;
+        if (rq.top_k > 0) {
+          spectral::EigsOptions eo;
+          eo.nev = std::min<std::size_t>(rq.top_k, static_cast<std::size_t>(P) - 1);
+          eo.seed = rq.seed;
+          eo.stream = lo.stream;
+          const auto e = spectral::eigs_spectra(op, eo);
+          m.top_k = e.values;
+          u.reals["top_k"] = e.values;
+          u.reals["top_k_residuals"] = e.residuals;
+          u.text["top_k_status"] = spectral::to_string(e.status);
+          u.numbers["top_k_applications"] = static_cast<double>(e.applications);
+        }
+        if (rq.slq_probes > 0) {
+          spectral::SlqOptions so;
+          so.steps = std::min<std::size_t>(rq.lanczos_steps, static_cast<std::size_t>(P));
+          so.probes = rq.slq_probes;
+          so.seed = rq.seed;
+          so.stream = kSlqStream + 1000 * static_cast<std::uint64_t>(s);
+          const auto sl = spectral::slq(op, so);
+          const auto rows = static_cast<Eigen::Index>(sl.runs.size());
+          Eigen::MatrixXd nodes = Eigen::MatrixXd::Constant(rows, static_cast<Eigen::Index>(so.steps), kNaN);
+          Eigen::MatrixXd wts = nodes;
+          for (Eigen::Index l = 0; l < rows; ++l)
+            for (std::size_t i = 0; i < sl.runs[static_cast<std::size_t>(l)].ritz_values.size(); ++i) {
+              nodes(l, static_cast<Eigen::Index>(i)) = sl.runs[static_cast<std::size_t>(l)].ritz_values[i];
+              wts(l, static_cast<Eigen::Index>(i)) = sl.runs[static_cast<std::size_t>(l)].weights[i];
+            }
+          u.matrices["slq_nodes"] = nodes;
+          u.matrices["slq_weights"] = wts;
+          u.numbers["slq_applications"] = static_cast<double>(sl.applications);
+        }
+        if (sink) sink->save(unit, u);
+        row.subsets.push_back(m);
+      }
+    }
+    std::vector<double> tops, bottoms;
+    for (const auto& m : row.subsets) {
+      tops.push_back(m.top);
+      bottoms.push_back(m.bottom);
+    }
+    mean_sd_se(tops, row.top_mean, row.top_sd, row.top_se);
+    mean_sd_se(bottoms, row.bottom_mean, row.bottom_sd, row.bottom_se);
+    res.rows.push_back(row);
+  }
+  return res;
+}
+
+}  // namespace batchrmt::networks

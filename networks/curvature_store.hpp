@@ -1,0 +1,170 @@
+// The spectrum measurement with an HDF5 store and the theory-layer predictions: the entry point
+// for apps/ and verify/ (networks/ itself links neither outputs/ nor theory/, so this header is
+// inline and compiles in its caller, which links both). No LibTorch, no HDF5 headers.
+//
+//   SpectrumResult r = measure_spectrum(request, &store);   // or nullptr: nothing written
+//   r.rows[k]: B, kappa, top_mean/se, bottom_mean/se, predicted_top (first order),
+//              predicted_top_second (refined), q = kappa V_phi / lambda^2, ...
+//
+// HDF5 layout (below the root of the store):
+//   /spectrum                       attributes: every convention (loss, weight decay, BN mode,
+//                                   transform, dtype, chunking, parameter order, streams, ...)
+//   /spectrum/full                  unit: Lanczos on H_full (alpha, beta, ritz_values, weights,
+//                                   residuals, top/bottom with residuals, spike_values, spike_vectors)
+//   /spectrum/noise                 unit: per-sample noise (indices, top_/bottom_ norm2, proj2,
+//                                   v_phi, v_phi_se, w_phi, v_perp, c_k)
+//   /spectrum/B=<B>/subset=<s>      unit: indices, seed_streams, Lanczos output, top/bottom, [top_k], [slq]
+//   /spectrum/summary               B (N for full), is_full, kappa, top/bottom mean/se/sd, subsets,
+//                                   predicted_top, predicted_top_second, predicted_top_sd, q,
+//                                   predicted_bottom, predicted_bottom_second
+#pragma once
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "networks/curvature.hpp"
+#include "outputs/store.hpp"
+#include "theory/batch_hessian.hpp"
+
+namespace batchrmt::networks {
+
+// SpectrumSink over an outputs::Store: a unit is a group whose `status` is complete.
+class StoreSpectrumSink final : public SpectrumSink {
+ public:
+  explicit StoreSpectrumSink(outputs::Store& store) : store_(&store) {}
+  std::optional<UnitData> load(const std::string& unit) override {
+    if (!store_->is_complete(unit)) return std::nullopt;
+    const outputs::Group g = store_->root().group(unit.substr(1));
+    UnitData u;
+    for (const auto& name : g.children()) {
+      if (g.is_group(name)) continue;
+      const auto info = g.dataset_info(name);
+      if (info.dtype == "float64" && info.shape.size() == 1) {
+        const Eigen::VectorXd v = g.read_vector(name);
+        u.reals[name] = std::vector<double>(v.data(), v.data() + v.size());
+      } else if (info.dtype == "float64" && info.shape.size() == 2) {
+        u.matrices[name] = g.read_matrix(name);
+      } else if (info.dtype == "int64" && info.shape.size() == 1) {
+        u.integers[name] = g.read_int_vector(name);
+      }
+    }
+    for (const auto& [k, v] : g.attributes()) {
+      if (const auto* s = std::get_if<std::string>(&v)) u.text[k] = *s;
+      else if (const auto* d = std::get_if<double>(&v)) u.numbers[k] = *d;
+      else if (const auto* i = std::get_if<std::int64_t>(&v)) u.numbers[k] = static_cast<double>(*i);
+    }
+    return u;
+  }
+  void save(const std::string& unit, const UnitData& u) override {
+    const outputs::Group g = store_->begin_unit(unit);
+    for (const auto& [k, v] : u.reals)
+      if (!v.empty()) g.write(k, v);
+    for (const auto& [k, v] : u.integers)
+      if (!v.empty()) g.write(k, v);
+    for (const auto& [k, v] : u.matrices)
+      if (v.size() > 0) g.write(k, v);
+    for (const auto& [k, v] : u.text) g.set_attribute(k, v);
+    for (const auto& [k, v] : u.numbers) g.set_attribute(k, v);
+    store_->complete_unit(g);
+  }
+
+ private:
+  outputs::Store* store_;
+};
+
+// THEORY.md 5.7 [DER]: the no-free-parameter predictions per batch size, from the measured
+// lambda, V_phi, W_phi, V_perp and c_k (theory/batch_hessian.hpp holds the formulas).
+inline void add_predictions(SpectrumResult& r) {
+  for (auto& row : r.rows) {
+    row.kappa = theory::kappa_factor(r.N, row.B);
+    if (r.noise_top) {
+      const auto& e = *r.noise_top;
+      const double lam = e.lambda;
+      row.predicted_top = theory::first_order_shift(lam, row.kappa, e.v_phi);
+      std::vector<double> others, c;
+      for (std::size_t k = 1; k < r.spike_values.size() && k - 1 < e.c.size(); ++k) {
+        others.push_back(r.spike_values[k]);
+        c.push_back(e.c[k - 1]);
+      }
+      row.predicted_top_second = theory::second_order_shift(lam, row.kappa, e.v_perp, others, c);
+      row.predicted_top_sd = std::sqrt(row.kappa * e.w_phi);
+      row.q = row.kappa * e.v_phi / (lam * lam);
+    }
+    if (r.noise_bottom) {
+      const auto& e = *r.noise_bottom;
+      row.predicted_bottom = theory::first_order_shift(e.lambda, row.kappa, e.v_phi);
+      row.predicted_bottom_second = theory::second_order_shift(e.lambda, row.kappa, e.v_perp, {}, {});
+    }
+  }
+}
+
+inline void write_spectrum_summary(outputs::Store& store, const SpectrumResult& r) {
+  const outputs::Group g = store.root().group("spectrum");
+  for (const auto& [k, v] : r.conventions) g.set_attribute(k, v);
+  g.set_attribute("N", r.N);
+  g.set_attribute("P", r.P);
+  g.set_attribute("lambda_full", r.lambda_full);
+  g.set_attribute("lambda_full_residual", r.lambda_full_residual);
+  g.set_attribute("bottom_full", r.bottom_full);
+  g.set_attribute("bottom_full_residual", r.bottom_full_residual);
+  if (r.noise_top) {
+    g.set_attribute("v_phi", r.noise_top->v_phi);
+    g.set_attribute("v_phi_se", r.noise_top->v_phi_se);
+    g.set_attribute("w_phi", r.noise_top->w_phi);
+    g.set_attribute("v_perp", r.noise_top->v_perp);
+    g.set_attribute("noise_samples", static_cast<std::int64_t>(r.noise_top->samples));
+  }
+  const outputs::Group s = g.group("summary");
+  std::vector<std::int64_t> B, full, K;
+  std::vector<double> kappa, tm, ts, tsd, bm, bs, bsd, p1, p2, psd, q, pb1, pb2;
+  for (const auto& row : r.rows) {
+    B.push_back(row.B);
+    full.push_back(row.full ? 1 : 0);
+    K.push_back(static_cast<std::int64_t>(row.subsets.size()));
+    kappa.push_back(row.kappa);
+    tm.push_back(row.top_mean);
+    ts.push_back(row.top_se);
+    tsd.push_back(row.top_sd);
+    bm.push_back(row.bottom_mean);
+    bs.push_back(row.bottom_se);
+    bsd.push_back(row.bottom_sd);
+    p1.push_back(row.predicted_top);
+    p2.push_back(row.predicted_top_second);
+    psd.push_back(row.predicted_top_sd);
+    q.push_back(row.q);
+    pb1.push_back(row.predicted_bottom);
+    pb2.push_back(row.predicted_bottom_second);
+  }
+  s.write("B", B);
+  s.write("is_full", full);
+  s.write("subsets", K);
+  s.write("kappa", kappa);
+  s.write("top_mean", tm);
+  s.write("top_se", ts);
+  s.write("top_sd", tsd);
+  s.write("bottom_mean", bm);
+  s.write("bottom_se", bs);
+  s.write("bottom_sd", bsd);
+  s.write("predicted_top", p1);
+  s.write("predicted_top_second", p2);
+  s.write("predicted_top_sd", psd);
+  s.write("q", q);
+  s.write("predicted_bottom", pb1);
+  s.write("predicted_bottom_second", pb2);
+}
+
+// The measurement with resume (store may be null) and predictions; writes the summary.
+inline SpectrumResult measure_spectrum(const SpectrumRequest& request, outputs::Store* store) {
+  std::optional<StoreSpectrumSink> sink;
+  if (store) sink.emplace(*store);
+  SpectrumResult r = measure_spectrum_core(request, store ? &*sink : nullptr);
+  add_predictions(r);
+  if (store) {
+    write_spectrum_summary(*store, r);
+    store->flush();
+  }
+  return r;
+}
+
+}  // namespace batchrmt::networks

@@ -1,0 +1,93 @@
+// Per-sample noise along a direction (THEORY.md 5.7): V_phi, W_phi, V_perp and the spike
+// couplings c_k from per-sample Hessian (or GGN) vector products. No LibTorch here: the
+// products come from CurvatureOperator::per_sample_products (networks/curvature.cpp).
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "core/checks.hpp"
+#include "core/errors.hpp"
+#include "networks/curvature.hpp"
+
+namespace batchrmt::networks {
+
+void sample_mean_se(const std::vector<double>& x, std::size_t N, double& mean, double& se) {
+  const std::size_t M = x.size();
+  mean = std::numeric_limits<double>::quiet_NaN();
+  se = std::numeric_limits<double>::quiet_NaN();
+  if (M == 0) return;
+  double s = 0;
+  for (double v : x) s += v;
+  mean = s / static_cast<double>(M);
+  if (M < 2) return;
+  double ss = 0;
+  for (double v : x) ss += (v - mean) * (v - mean);
+  const double var = ss / static_cast<double>(M - 1);
+  // Without replacement from a population of N (Cochran 1977, Thm 2.2): Var(mean) = (S^2/M)(1 - M/N).
+  const double fpc = N > 0 ? std::max(0.0, 1.0 - static_cast<double>(M) / static_cast<double>(N)) : 1.0;
+  se = std::sqrt(var / static_cast<double>(M) * fpc);
+}
+
+std::vector<NoiseEstimate> estimate_noise_multi(const CurvatureOperator& full, const std::vector<Eigen::VectorXd>& phis,
+                                                const std::vector<Eigen::VectorXd>& others,
+                                                const std::vector<std::size_t>& samples) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (phis.empty()) throw InvalidInput("estimate_noise: no direction phi was given.");
+  if (samples.empty()) throw InvalidInput("estimate_noise: the noise sample is empty, but must hold samples.");
+  const std::size_t D = phis.size();
+  const std::size_t M = samples.size();
+  const std::size_t N = full.samples();
+  std::vector<NoiseEstimate> est(D);
+  std::vector<Eigen::VectorXd> hphi(D);
+  for (std::size_t d = 0; d < D; ++d) {
+    check_size_match("estimate_noise", "phi", static_cast<std::size_t>(phis[d].size()), "the operator",
+                     static_cast<std::size_t>(full.rows()));
+    const double nrm = phis[d].norm();
+    if (!(std::abs(nrm - 1.0) < 1e-6)) throw InvalidInput("estimate_noise: phi has norm " + std::to_string(nrm) + ", but must be a unit vector.");
+    hphi[d] = full.apply(phis[d]);  // H_emp phi: one full-data pass
+    est[d].lambda = phis[d].dot(hphi[d]);
+    est[d].h_phi_residual = (hphi[d] - est[d].lambda * phis[d]).norm();
+    est[d].samples = M;
+    est[d].population = N;
+    est[d].indices = samples;
+    est[d].norm2.assign(M, 0.0);
+    est[d].proj2.assign(M, 0.0);
+  }
+  std::vector<std::vector<double>> ck(others.size(), std::vector<double>(M, 0.0));
+  full.per_sample_products(samples, phis, [&](std::size_t k, std::size_t d, const Eigen::VectorXd& hv) {
+    const Eigen::VectorXd u = hv - hphi[d];
+    est[d].norm2[k] = u.squaredNorm();
+    const double p = phis[d].dot(u);
+    est[d].proj2[k] = p * p;
+    if (d == 0)
+      for (std::size_t o = 0; o < others.size(); ++o) {
+        const double q = others[o].dot(u);
+        ck[o][k] = q * q;
+      }
+  });
+  for (std::size_t d = 0; d < D; ++d) {
+    auto& e = est[d];
+    sample_mean_se(e.norm2, N, e.v_phi, e.v_phi_se);
+    sample_mean_se(e.proj2, N, e.w_phi, e.w_phi_se);
+    std::vector<double> perp(M);
+    for (std::size_t k = 0; k < M; ++k) perp[k] = e.norm2[k] - e.proj2[k];
+    sample_mean_se(perp, N, e.v_perp, e.v_perp_se);
+    if (d == 0)
+      for (const auto& c : ck) {
+        double m = 0, se = 0;
+        sample_mean_se(c, N, m, se);
+        e.c.push_back(m);
+        e.c_se.push_back(se);
+      }
+    e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  return est;
+}
+
+NoiseEstimate estimate_noise(const CurvatureOperator& full, const Eigen::VectorXd& phi,
+                             const std::vector<Eigen::VectorXd>& others, const std::vector<std::size_t>& samples) {
+  return estimate_noise_multi(full, {phi}, others, samples).front();
+}
+
+}  // namespace batchrmt::networks
