@@ -77,7 +77,9 @@ struct NetCopy {
   Dataset data;
   Transform transform;
   CurvatureOptions options;  // dtype resolved
-  std::uint64_t generation = 0;  // bumped when the weights move (gradient_at): caches are stale
+  // Bumped when the weights move (gradient_at): kept graphs are stale. Shared with the copies
+  // made by with_chunk_size, which share the module.
+  std::shared_ptr<std::uint64_t> generation = std::make_shared<std::uint64_t>(0);
   bool has_batchnorm = false;
 };
 
@@ -108,8 +110,16 @@ void set_policy(NetCopy& n) {
   auto& net = network(n.model);
   net.eval();  // dropout off always (THEORY.md 5.1)
   if (n.options.batchnorm == BatchNormPolicy::train)
-    for (const auto& m : net.modules(false))
-      if (is_batchnorm(*m)) m->train(true);
+    for (const auto& m : net.modules(false)) {
+      if (!is_batchnorm(*m)) continue;
+      m->train(true);
+      // Momentum 0: a train-mode forward writes running = 1 * running + 0 * batch, the same
+      // values, so the buffers never move and no restore (an in-place write that would
+      // invalidate a kept graph, which saves them) is needed. The copy is private anyway.
+      if (auto* b2 = m->as<nn::BatchNorm2d>()) b2->options.momentum(0.0);
+      if (auto* b1 = m->as<nn::BatchNorm1d>()) b1->options.momentum(0.0);
+      if (auto* b3 = m->as<nn::BatchNorm3d>()) b3->options.momentum(0.0);
+    }
 }
 
 std::shared_ptr<NetCopy> make_copy(const Model& model, const Dataset& data, const Transform& transform,
@@ -235,14 +245,12 @@ TensorList vjp(const NetCopy& n, const TensorList& outputs, const TensorList& gr
 // returned flat in float64. Builds the chunk's graph unless `cached` holds a current one.
 TensorList chunk_products(const NetCopy& n, CurvatureKind kind, const std::vector<std::size_t>& idx,
                           const TensorList& vs, CachedChunk* cached) {
-  std::optional<BatchNormBufferGuard> guard;
   CachedChunk local;
   CachedChunk& c = cached ? *cached : local;
-  const bool build = !cached || c.generation != n.generation || (kind == CurvatureKind::hessian ? c.grads.empty() : !c.logits.defined());
+  const bool build = !cached || c.generation != *n.generation || (kind == CurvatureKind::hessian ? c.grads.empty() : !c.logits.defined());
   if (build) {
-    if (n.options.batchnorm == BatchNormPolicy::train && n.has_batchnorm) guard.emplace(n.model);
     c = CachedChunk{};
-    c.generation = n.generation;
+    c.generation = *n.generation;
     const Tensor logits = forward(n, idx);
     if (kind == CurvatureKind::hessian) {
       const Tensor loss = mean_loss(n, logits, idx);
@@ -395,8 +403,6 @@ std::vector<double> CurvatureOperator::weights() const {
 double CurvatureOperator::loss() const {
   const NetCopy& n = *s_->net;
   torch::NoGradGuard ng;
-  std::optional<BatchNormBufferGuard> guard;
-  if (n.options.batchnorm == BatchNormPolicy::train && n.has_batchnorm) guard.emplace(n.model);
   double acc = 0;
   for (const auto& [b, e] : s_->chunks) {
     const auto idx = slice(s_->indices, b, e);
@@ -407,8 +413,6 @@ double CurvatureOperator::loss() const {
 
 Eigen::VectorXd CurvatureOperator::gradient() const {
   const NetCopy& n = *s_->net;
-  std::optional<BatchNormBufferGuard> guard;
-  if (n.options.batchnorm == BatchNormPolicy::train && n.has_batchnorm) guard.emplace(n.model);
   Tensor acc;
   const double total = static_cast<double>(s_->indices.size());
   for (const auto& [b, e] : s_->chunks) {
@@ -436,21 +440,21 @@ Eigen::VectorXd CurvatureOperator::gradient_at(const Eigen::VectorXd& delta) con
       n.params[i].add_(d[i]);
     }
   }
-  ++n.generation;
+  ++*n.generation;
   Eigen::VectorXd g;
   try {
     g = gradient();
   } catch (...) {
     torch::NoGradGuard ng;
     for (std::size_t i = 0; i < n.params.size(); ++i) n.params[i].copy_(saved[i]);
-    ++n.generation;
+    ++*n.generation;
     throw;
   }
   {
     torch::NoGradGuard ng;
     for (std::size_t i = 0; i < n.params.size(); ++i) n.params[i].copy_(saved[i]);
   }
-  ++n.generation;
+  ++*n.generation;
   return g;
 }
 
@@ -497,7 +501,7 @@ std::map<std::string, std::string> CurvatureOperator::conventions() const {
   c["batchnorm"] = to_string(n.options.batchnorm) +
                    (n.has_batchnorm ? (n.options.batchnorm == BatchNormPolicy::eval
                                            ? ": running statistics"
-                                           : ": statistics of each forward chunk, running buffers restored")
+                                           : ": statistics of each forward chunk (momentum 0 on a private copy: running buffers never move)")
                                     : ": (model has no BatchNorm)");
   c["dropout"] = "disabled (eval mode)";
   c["transform"] = std::string("test-time (no augmentation)") +

@@ -127,6 +127,8 @@ struct ImageFolderOptions {
   int threads = 1;  // decoding threads
 };
 Dataset load_image_folder(const std::string& dir, const std::string& split, const ImageFolderOptions& options);
+// False when built without libjpeg-turbo: image folders then load only from an existing cache.
+bool jpeg_decoding_available();
 // Decodes one JPEG file to RGB (throws IoError naming the file when it is not a readable JPEG).
 std::vector<std::uint8_t> decode_jpeg_rgb(const std::string& path, int& width, int& height, int min_side = 0);
 // Resamples an RGB (interleaved) image to side x side as described above, returning C x H x W planes.

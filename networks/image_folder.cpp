@@ -6,7 +6,9 @@
 //   u8 pixels[count][3][side][side]
 // The fingerprint (FNV-1a 64) covers the side, the resize rule and every file's relative
 // path, size and modification time, so any change in the folder rebuilds the cache.
+#ifdef BATCHRMT_WITH_TURBOJPEG
 #include <turbojpeg.h>
+#endif
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,8 +29,17 @@ namespace fs = std::filesystem;
 
 namespace batchrmt::networks {
 
+bool jpeg_decoding_available() {
+#ifdef BATCHRMT_WITH_TURBOJPEG
+  return true;
+#else
+  return false;
+#endif
+}
+
 namespace {
 
+#ifdef BATCHRMT_WITH_TURBOJPEG
 struct TjHandle {
   tjhandle h = tjInitDecompress();
   ~TjHandle() {
@@ -40,6 +51,8 @@ std::string tj_message(tjhandle h) {
   const char* m = tjGetErrorStr2(h);
   return m ? m : "unknown libjpeg-turbo error";
 }
+
+#endif
 
 bool is_jpeg_name(const fs::path& p) {
   std::string e = p.extension().string();
@@ -125,6 +138,13 @@ std::uint64_t fnv1a(std::uint64_t h, const void* data, std::size_t n) {
 }  // namespace
 
 std::vector<std::uint8_t> decode_jpeg_rgb(const std::string& path, int& width, int& height, int min_side) {
+#ifndef BATCHRMT_WITH_TURBOJPEG
+  (void)width;
+  (void)height;
+  (void)min_side;
+  throw InvalidInput("cannot decode " + path + ": this batchrmt was built without libjpeg-turbo (Debian: "
+                     "libturbojpeg0-dev); install it and rebuild, or copy a decoded cache (--cache-dir) made elsewhere.");
+#else
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError("cannot open the image " + path + ".");
   std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -170,6 +190,7 @@ std::vector<std::uint8_t> decode_jpeg_rgb(const std::string& path, int& width, i
     for (int c = 0; c < 3; ++c) rgb[i * 3 + c] = static_cast<std::uint8_t>((buf[i * 4 + c] * k + 127) / 255);
   }
   return rgb;
+#endif
 }
 
 std::vector<std::uint8_t> resize_to_planes(const std::vector<std::uint8_t>& rgb, int width, int height, int side) {

@@ -175,6 +175,12 @@ void write_checkpoint(const std::string& path, const Model& model, const torch::
   archive.write("model", model_archive);
   archive.write("optimizer", opt_archive);
   archive.write("history", history_tensor(history));
+  archive.write("normalize_mean", torch::tensor(data.train_transform.mean.empty() ? std::vector<float>{}
+                                                                                  : data.train_transform.mean,
+                                                torch::kFloat));
+  archive.write("normalize_std", torch::tensor(data.train_transform.std.empty() ? std::vector<float>{}
+                                                                                : data.train_transform.std,
+                                               torch::kFloat));
   // Not needed by any model here (no dropout by default), kept so a resumed run with dropout
   // continues the same LibTorch random sequence.
   {
@@ -281,6 +287,35 @@ Model load_model_from_checkpoint(const std::string& path, const std::string& dev
   }
   network(m).to(model_device(m));
   return m;
+}
+
+Transform CheckpointInfo::test_transform() const {
+  Transform t;
+  t.mean = normalize_mean;
+  t.std = normalize_std;
+  t.augment = false;
+  return t;
+}
+
+CheckpointInfo read_checkpoint_info(const std::string& path) {
+  torch::serialize::InputArchive a;
+  open_archive(a, path, torch::kCPU);
+  CheckpointInfo info;
+  info.model = ModelSpec::parse(read_string(a, "model_spec", path));
+  info.config = read_string(a, "config", path);
+  c10::IValue epoch_v;
+  a.read("epoch", epoch_v);
+  info.epoch = static_cast<int>(epoch_v.toInt());
+  torch::Tensor h, mean, sd;
+  a.read("history", h);
+  info.history = history_from(h);
+  auto to_vec = [](const torch::Tensor& t) {
+    const auto c = t.to(torch::kCPU, torch::kFloat).contiguous();
+    return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+  };
+  if (a.try_read("normalize_mean", mean)) info.normalize_mean = to_vec(mean);
+  if (a.try_read("normalize_std", sd)) info.normalize_std = to_vec(sd);
+  return info;
 }
 
 Evaluation evaluate(Model& model, const Dataset& d, const Transform& t, std::int64_t batch_size) {

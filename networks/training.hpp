@@ -103,6 +103,20 @@ std::vector<int> list_checkpoints(const std::string& dir);
 TrainResult train(Model& model, const DataSplits& data, const TrainOptions& options,
                   const TrainCallbacks& callbacks = {});
 
+// What a checkpoint says about its run, without building the model: completed epochs, the
+// model spec, the run configuration (model, data description, training options), the
+// normalisation of the inputs (per-channel mean and sd of pixel/255; empty for none; the
+// Transform to rebuild the test-time inputs of curvature measurements) and the history.
+struct CheckpointInfo {
+  int epoch = 0;
+  ModelSpec model;
+  std::string config;
+  std::vector<float> normalize_mean, normalize_std;
+  std::vector<EpochRecord> history;
+  Transform test_transform() const;
+};
+CheckpointInfo read_checkpoint_info(const std::string& checkpoint_path);
+
 // Mean cross-entropy and accuracy of `model` on `d` (eval mode, test-time transform `t`).
 struct Evaluation {
   double loss = 0, accuracy = 0;

@@ -1,6 +1,10 @@
 #include "simulate/dense_spectrum.hpp"
 
+#ifdef BATCHRMT_WITH_LAPACK
 #include <lapacke.h>
+#else
+#include <Eigen/Eigenvalues>
+#endif
 
 #include "core/checks.hpp"
 
@@ -14,6 +18,15 @@ Eigen::VectorXd symmetric_eigenvalues(const Eigen::MatrixXd& a) {
 Eigen::VectorXd symmetric_eigenvalues_in_place(Eigen::MatrixXd& a) {
   check_size_match("symmetric_eigenvalues", "rows", static_cast<std::size_t>(a.rows()), "cols",
                    static_cast<std::size_t>(a.cols()));
+#ifndef BATCHRMT_WITH_LAPACK
+  // Without LAPACK: Eigen's Householder tridiagonalisation + implicit QR (slower than dsyevd).
+  if (a.rows() == 0) return Eigen::VectorXd();
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(a, Eigen::EigenvaluesOnly);
+  if (es.info() != Eigen::Success)
+    throw NumericalFailure("symmetric_eigenvalues: Eigen's eigensolver did not converge on a " + std::to_string(a.rows()) +
+                           " x " + std::to_string(a.rows()) + " matrix (non-finite entries?).");
+  return es.eigenvalues();
+#else
   const auto n = static_cast<lapack_int>(a.rows());
   Eigen::VectorXd w(n);
   if (n == 0) return w;
@@ -24,6 +37,7 @@ Eigen::VectorXd symmetric_eigenvalues_in_place(Eigen::MatrixXd& a) {
                            " on a " + std::to_string(n) + " x " + std::to_string(n) +
                            " matrix (non-finite entries or no convergence).");
   return w;
+#endif
 }
 
 }  // namespace batchrmt::simulate

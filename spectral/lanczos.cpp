@@ -59,14 +59,22 @@ constexpr double kEps = std::numeric_limits<double>::epsilon();
 
 // Reference BLAS GEMV (LP64), provided by the BLAS that LAPACK links (OpenBLAS on Debian, whose
 // kernels are chosen at run time for the CPU; our own code is built for baseline x86-64).
+#ifdef BATCHRMT_WITH_LAPACK
 extern "C" {
 void dgemv_(const char* trans, const int* m, const int* n, const double* alpha, const double* a, const int* lda,
             const double* x, const int* incx, const double* beta, double* y, const int* incy);
 void sgemv_(const char* trans, const int* m, const int* n, const float* alpha, const float* a, const int* lda,
             const float* x, const int* incx, const float* beta, float* y, const int* incy);
 }
-
 constexpr Eigen::Index kBlasMaxRows = 2147483647;  // LP64 BLAS: row counts must fit an int
+#else
+// Built without BLAS/LAPACK (BATCHRMT_WITH_LAPACK=OFF): Eigen's GEMV everywhere.
+constexpr Eigen::Index kBlasMaxRows = -1;
+void dgemv_(const char*, const int*, const int*, const double*, const double*, const int*, const double*, const int*,
+            const double*, double*, const int*) {}
+void sgemv_(const char*, const int*, const int*, const float*, const float*, const int*, const float*, const int*,
+            const float*, float*, const int*) {}
+#endif
 
 // One classical Gram-Schmidt pass against the first j columns of an fp64 basis, as two GEMVs
 // (Golub & Van Loan 10.3.1): h = Q_j^T w; w -= Q_j h. Reads Q_j twice: 16 j P bytes. BLAS dgemv

@@ -2,7 +2,11 @@
 // and LAPACK dstev/dstemr/dstebz wrappers. See tridiagonal.hpp and THEORY.md 4.4.
 #include "spectral/tridiagonal.hpp"
 
+#ifdef BATCHRMT_WITH_LAPACK
 #include <lapacke.h>
+#else
+#include <Eigen/Eigenvalues>
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -202,6 +206,13 @@ double tridiagonal_top_eigenvalue(const Eigen::Ref<const Eigen::VectorXd>& a,
 Eigen::VectorXd tridiagonal_eigenvalues(const Eigen::Ref<const Eigen::VectorXd>& a,
                                         const Eigen::Ref<const Eigen::VectorXd>& b) {
   check_ab("tridiagonal_eigenvalues", a, b);
+#ifndef BATCHRMT_WITH_LAPACK
+  // Without LAPACK: Eigen's implicit symmetric QR on the tridiagonal (Golub & Van Loan 8.3.3).
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es;
+  es.computeFromTridiagonal(a, b, Eigen::EigenvaluesOnly);
+  if (es.info() != Eigen::Success) throw NumericalFailure("tridiagonal_eigenvalues: Eigen's tridiagonal QR did not converge.");
+  return es.eigenvalues();
+#else
   const auto n = static_cast<lapack_int>(a.size());
   Eigen::VectorXd d = a;
   Eigen::VectorXd e(std::max<Eigen::Index>(1, b.size()));
@@ -212,6 +223,7 @@ Eigen::VectorXd tridiagonal_eigenvalues(const Eigen::Ref<const Eigen::VectorXd>&
     throw NumericalFailure("tridiagonal_eigenvalues: LAPACK dstev did not converge (" + std::to_string(info) +
                            " off-diagonal elements did not reach zero).");
   return d;
+#endif
 }
 
 Eigen::VectorXd tridiagonal_eigenvalues_by_index(const Eigen::Ref<const Eigen::VectorXd>& a,
@@ -222,6 +234,12 @@ Eigen::VectorXd tridiagonal_eigenvalues_by_index(const Eigen::Ref<const Eigen::V
   const auto n = static_cast<std::size_t>(a.size());
   check_bounded(fn, "il", il, std::size_t(1), n);
   check_bounded(fn, "iu", iu, il, n);
+#ifndef BATCHRMT_WITH_LAPACK
+  // Without LAPACK: our own Sturm bisection, one eigenvalue at a time.
+  Eigen::VectorXd out(static_cast<Eigen::Index>(iu - il + 1));
+  for (std::size_t k = il; k <= iu; ++k) out(static_cast<Eigen::Index>(k - il)) = tridiagonal_kth_smallest(a, b, k).value;
+  return out;
+#else
   Eigen::VectorXd e(std::max<Eigen::Index>(1, b.size()));
   e.head(b.size()) = b;
   lapack_int m = 0, nsplit = 0;
@@ -233,12 +251,20 @@ Eigen::VectorXd tridiagonal_eigenvalues_by_index(const Eigen::Ref<const Eigen::V
   if (info != 0)
     throw NumericalFailure(std::string(fn) + ": LAPACK dstebz returned info " + std::to_string(info) + ".");
   return w.head(m);
+#endif
 }
 
 TridiagonalEigen tridiagonal_eigen(const Eigen::Ref<const Eigen::VectorXd>& a,
                                    const Eigen::Ref<const Eigen::VectorXd>& b, TridiagonalMethod method) {
   const char* fn = "tridiagonal_eigen";
   check_ab(fn, a, b);
+#ifndef BATCHRMT_WITH_LAPACK
+  (void)method;
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es;
+  es.computeFromTridiagonal(a, b, Eigen::ComputeEigenvectors);
+  if (es.info() != Eigen::Success) throw NumericalFailure(std::string(fn) + ": Eigen's tridiagonal QR did not converge.");
+  return TridiagonalEigen{es.eigenvalues(), es.eigenvectors()};
+#else
   const auto n = static_cast<lapack_int>(a.size());
   if (method == TridiagonalMethod::Auto) method = n <= 400 ? TridiagonalMethod::QR : TridiagonalMethod::MRRR;
   TridiagonalEigen r;
@@ -268,6 +294,7 @@ TridiagonalEigen tridiagonal_eigen(const Eigen::Ref<const Eigen::VectorXd>& a,
                            " off-diagonal elements did not reach zero).");
   r.values = d;
   return r;
+#endif
 }
 
 }  // namespace batchrmt::spectral

@@ -65,6 +65,7 @@ std::string fmt(double x, int p = 6) {
 struct RunInfo {
   std::string dataset, normalize, data_dir, checkpoint_dir;
   std::vector<std::int64_t> train_indices;
+  std::int64_t seed = -1, train_size = -1;
 };
 RunInfo read_run(const std::string& path) {
   RunInfo r;
@@ -82,6 +83,14 @@ RunInfo read_run(const std::string& path) {
   r.normalize = text("normalize");
   r.data_dir = text("data_dir");
   r.checkpoint_dir = text("checkpoint_dir");
+  auto integer = [&](const char* k) -> std::int64_t {
+    const auto a = g.attribute(k);
+    if (a)
+      if (const auto* i = std::get_if<std::int64_t>(&*a)) return *i;
+    return -1;
+  };
+  r.seed = integer("seed");
+  r.train_size = integer("train_size");
   if (g.has("data") && g.group("data").has("train_indices")) r.train_indices = g.group("data").read_int_vector("train_indices");
   return r;
 }
@@ -109,8 +118,12 @@ void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
   if (c.normalize.empty()) c.normalize = "none";
   c.data.normalize = nw::parse_normalize(c.normalize);
   c.data.augment = "off";
-  c.data.subset_seed = global.seed;
-  c.data.synthetic.seed = global.seed;
+  // The data of a run are the run's: its seed drew the synthetic set and the training subset.
+  const std::uint64_t data_seed = run_file && run.seed >= 0 ? static_cast<std::uint64_t>(run.seed) : global.seed;
+  c.data.subset_seed = data_seed;
+  c.data.synthetic.seed = data_seed;
+  if (c.data.synthetic.train_size == 0)
+    c.data.synthetic.train_size = run_file && run.train_size > 0 && run.train_indices.empty() ? static_cast<std::size_t>(run.train_size) : 4096;
   c.data.image_folder.threads = global.threads;
   if (!c.checkpoint.empty()) {
     if (c.epoch < 0 && !(c.checkpoint.size() > 3 && c.checkpoint.compare(c.checkpoint.size() - 3, 3, ".pt") == 0))
@@ -126,6 +139,10 @@ void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
     model = nw::load_checkpoint_model(path, c.epoch, c.device);
     attrs["checkpoint"] = path;
     attrs["epoch"] = std::to_string(c.epoch);
+  }
+  if (model && c.data.name == "synthetic") {
+    c.data.synthetic.classes = static_cast<int>(model.spec().classes);
+    c.data.synthetic.shape = model.spec().input_shape;
   }
   const nw::DataSplits data = nw::load_dataset(c.data);
   nw::Dataset train = data.train;
@@ -290,7 +307,8 @@ void register_spectrum(CLI::App& app, GlobalOptions& global) {
       "spectrum", "Full-data and batch Hessian/GGN spectra of a network by Lanczos, with the per-sample noise V_phi "
                   "and the predicted top eigenvalue per batch size (LibTorch)");
   auto c = std::make_shared<SpectrumCli>();
-  c->data.name.clear();  // default: the run's dataset, else fashion-mnist
+  c->data.name.clear();             // default: the run's dataset, else fashion-mnist
+  c->data.synthetic.train_size = 0;  // default: the run's, else 4096
   sub->add_option("--model", c->model.name, "linear | mlp | lenet | vgg16 | vgg16bn | wrn | preresnet (ignored with --checkpoint)")
       ->capture_default_str();
   sub->add_option("--checkpoint", c->checkpoint, "RUN.h5 of batchrmt train (with --epoch), its checkpoint folder, or an epoch-NNNNNN.pt");
@@ -302,7 +320,7 @@ void register_spectrum(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--normalize", c->normalize, "none | per-channel (default: the run's, else none)");
   sub->add_option("--train-subset", c->data.train_subset, "Use a seeded random subset of the training set as the population (0: all)")
       ->capture_default_str();
-  sub->add_option("--synthetic-train", c->data.synthetic.train_size, "Synthetic: training items")->capture_default_str();
+  sub->add_option("--synthetic-train", c->data.synthetic.train_size, "Synthetic: training items (default: the run's, else 4096)");
   sub->add_option("--synthetic-classes", c->data.synthetic.classes, "Synthetic: classes")->capture_default_str();
   sub->add_option("--widths", c->widths, "mlp: hidden widths, comma-separated (default 512,256)");
   sub->add_option("--depth", c->model.depth, "wrn / preresnet depth");

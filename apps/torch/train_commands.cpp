@@ -191,8 +191,13 @@ void run_train(const GlobalOptions& global, TrainCli c) {
     g.write("parameter_numels", numels);
     g.write("parameter_offsets", offsets);
   }
-  if (!data.train_indices.empty() || !data.test_indices.empty()) {
+  {
     const auto g = unit.group("data");
+    // The test-time transform: inputs are (pixel/255 - mean) / sd per channel (empty: none).
+    if (!data.test_transform.mean.empty()) {
+      g.write("normalize_mean", std::vector<double>(data.test_transform.mean.begin(), data.test_transform.mean.end()));
+      g.write("normalize_std", std::vector<double>(data.test_transform.std.begin(), data.test_transform.std.end()));
+    }
     if (!data.train_indices.empty())
       g.write("train_indices", std::vector<std::int64_t>(data.train_indices.begin(), data.train_indices.end()));
     if (!data.test_indices.empty())

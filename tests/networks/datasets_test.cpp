@@ -14,7 +14,6 @@
 namespace nw = batchrmt::networks;
 namespace fs = std::filesystem;
 using batchrmt::testing::ScratchDir;
-using batchrmt::testing::write_jpeg;
 
 namespace {
 
@@ -180,13 +179,16 @@ TEST(Cifar100Loader, MalformedFilesGiveErrorsNamingFileAndProblem) {
                                        {d / "test.bin", "does not exist", "cifar-100-binary"});
 }
 
+#ifdef BATCHRMT_TEST_HAS_TURBOJPEG
 namespace {
 
 void write_image_folder(const ScratchDir& d) { batchrmt::testing::write_image_folder(d.path); }
+using batchrmt::testing::write_jpeg;
 
 }  // namespace
 
 TEST(ImageFolderLoader, DecodesResizesLabelsAndCaches) {
+  if (!nw::jpeg_decoding_available()) GTEST_SKIP() << "built without libjpeg-turbo";
   ScratchDir d("jpeg");
   write_image_folder(d);
   nw::ImageFolderOptions o;
@@ -213,6 +215,7 @@ TEST(ImageFolderLoader, DecodesResizesLabelsAndCaches) {
               std::vector<std::uint8_t>(again.pixels(i), again.pixels(i) + 768));
   // A changed folder rebuilds the cache: a new image of class n001.
   write_jpeg((d.path / "train" / "n001" / "d.JPEG").string(), 20, 20, 0, 0, 0);
+  o.threads = 2;  // decoding threads
   const auto grown = nw::load_image_folder(d.path.string(), "train", o);
   EXPECT_EQ(grown.size(), 4u);
   EXPECT_NEAR(grown.pixels(3)[0], 0, 4);
@@ -225,6 +228,7 @@ TEST(ImageFolderLoader, DecodesResizesLabelsAndCaches) {
 }
 
 TEST(ImageFolderLoader, UnreadableJpegAndEmptyClassGiveClearErrors) {
+  if (!nw::jpeg_decoding_available()) GTEST_SKIP() << "built without libjpeg-turbo";
   ScratchDir d("jpegbad");
   write_image_folder(d);
   batchrmt::testing::write_raw((d.path / "train" / "n001" / "broken.JPEG").string(), {'n', 'o', 't', ' ', 'j', 'p', 'g'});
@@ -242,6 +246,8 @@ TEST(ImageFolderLoader, UnreadableJpegAndEmptyClassGiveClearErrors) {
   expect_error<batchrmt::InvalidInput>([&] { nw::load_image_folder((d.path / "train2").string(), "train", o); },
                                        {"no class sub-folders"});
 }
+
+#endif  // BATCHRMT_TEST_HAS_TURBOJPEG
 
 TEST(Transforms, PerChannelNormalisationUsesTrainingStatistics) {
   // Two 1x2x2 images: pixels {0, 255, 0, 255} and {255, 255, 255, 255}: mean 0.75, sd 0.4330.

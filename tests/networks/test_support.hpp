@@ -1,8 +1,11 @@
 // Helpers of the networks tests: a scratch folder and writers of tiny files in each format.
 #pragma once
 
-#include <turbojpeg.h>
 #include <unistd.h>
+#if __has_include(<turbojpeg.h>)
+#include <turbojpeg.h>
+#define BATCHRMT_TEST_HAS_TURBOJPEG 1
+#endif
 #include <zlib.h>
 
 #include <cstdint>
@@ -78,6 +81,7 @@ inline std::vector<std::uint8_t> cifar_records(std::size_t n) {
   return b;
 }
 
+#ifdef BATCHRMT_TEST_HAS_TURBOJPEG
 // Writes a w x h JPEG (quality 100, 4:4:4) whose pixels are the constant colour (r, g, b).
 inline void write_jpeg(const std::string& path, int w, int h, unsigned char r, unsigned char g, unsigned char b) {
   std::vector<unsigned char> rgb(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 3);
@@ -106,5 +110,6 @@ inline void write_image_folder(const std::filesystem::path& root) {
     write_jpeg((root / split / "n001" / "c.JPEG").string(), 300, 500, 20, 20, 200);
   }
 }
+#endif
 
 }  // namespace batchrmt::testing

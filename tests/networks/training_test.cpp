@@ -153,6 +153,12 @@ TEST(Training, ResumeIsBitIdenticalToAnUninterruptedRun) {
     // A model restored from a checkpoint file is the trained model.
     const auto loaded = nw::load_model_from_checkpoint(nw::checkpoint_path(a.path.string(), 4));
     EXPECT_EQ(loaded.flat_parameters(), m1.flat_parameters());
+    const auto info = nw::read_checkpoint_info(nw::checkpoint_path(a.path.string(), 2));
+    EXPECT_EQ(info.epoch, 2);
+    EXPECT_EQ(info.model.serialize(), s.serialize());
+    ASSERT_EQ(info.history.size(), 2u);
+    EXPECT_EQ(info.history[1].train_loss, full.history[1].train_loss);
+    EXPECT_EQ(info.normalize_mean, data.test_transform.mean);
   }
 }
 

@@ -1,0 +1,141 @@
+#!/usr/bin/python3
+"""Side-by-side Hessian-vector products: batchrmt (networks/curvature.hpp, LibTorch C++) vs
+PyTorch, same model, batch, threads and dtype (float32), in the same run, on random inputs.
+
+Run with Debian's interpreter, which has python3-torch:
+
+    /usr/bin/python3 benchmarks/networks_hvp_pytorch_compare.py \
+        --bench build/release/benchmarks/networks_hvp_bench [--threads 2] [--out hvp.json]
+
+PyTorch side (eval mode, mean cross-entropy, double backward as THEORY.md 5.2):
+    gradient   loss = CE(f(x), y); autograd.grad(loss, params)
+    hvp fresh  g = autograd.grad(loss, params, create_graph=True); autograd.grad(g, params, v)
+    hvp reuse  g built once; autograd.grad(g, params, v, retain_graph=True)
+batchrmt does the same through its float64 operator interface (a float64 vector in, cast to
+float32 and split into the parameter shapes; the product flattened and cast back to float64),
+so its HVP includes two casts and a concatenation of P numbers that the PyTorch loop does not.
+
+Prints a Markdown table: time per HVP, the ratio batchrmt/PyTorch (goal <= 1.0), HVP/gradient
+(goal <= 3.0 on CPU) and the Lanczos step over the HVP time (goal <= 1.05).
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from networks_pytorch_compare import LeNet, vgg16  # noqa: E402  (the same architectures)
+
+
+def median_time(fn, min_time, min_reps=3):
+    fn()  # warm-up
+    times, start = [], time.perf_counter()
+    while len(times) < min_reps or time.perf_counter() - start < min_time:
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    return times[len(times) // 2]
+
+
+def pytorch_times(model, shape, classes, batch, min_time):
+    torch.manual_seed(0)
+    model.eval()
+    params = [p for p in model.parameters()]
+    x = torch.randn(batch, *shape)
+    y = torch.randint(0, classes, (batch,))
+    v = [torch.randn_like(p) for p in params]
+
+    def grad():
+        loss = F.cross_entropy(model(x), y)
+        torch.autograd.grad(loss, params)
+
+    def hvp_fresh():
+        loss = F.cross_entropy(model(x), y)
+        g = torch.autograd.grad(loss, params, create_graph=True)
+        torch.autograd.grad(g, params, v)
+
+    loss = F.cross_entropy(model(x), y)
+    g_kept = torch.autograd.grad(loss, params, create_graph=True)
+
+    def hvp_reuse():
+        torch.autograd.grad(g_kept, params, v, retain_graph=True)
+
+    return {"gradient": median_time(grad, min_time), "hvp_fresh": median_time(hvp_fresh, min_time),
+            "hvp_reuse": median_time(hvp_reuse, min_time)}
+
+
+def cpp_times(bench, threads):
+    env = dict(os.environ, BATCHRMT_BENCH_THREADS=str(threads))
+    out = subprocess.run([bench, "--benchmark_format=json", "--benchmark_repetitions=3",
+                          "--benchmark_report_aggregates_only=true"],
+                         check=True, capture_output=True, text=True, env=env).stdout
+    res = {}
+    for b in json.loads(out)["benchmarks"]:
+        if b.get("aggregate_name") != "median":
+            continue
+        name = b["run_name"]
+        unit = {"ms": 1e-3, "us": 1e-6, "ns": 1e-9, "s": 1.0}[b["time_unit"]]
+        res[name] = {"seconds": b["real_time"] * unit,
+                     "step_over_hvp": b.get("step_over_hvp"),
+                     "seconds_per_step": b.get("seconds_per_step")}
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bench", required=True, help="path of networks_hvp_bench")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--min-time", type=float, default=2.0)
+    ap.add_argument("--out", help="write the results as JSON here")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    cases = [("lenet", LeNet(1, 28, 10), (1, 28, 28), 10, 128), ("vgg16bn", vgg16(True, 100), (3, 32, 32), 100, 32)]
+    cpp = cpp_times(a.bench, a.threads)
+    rows = []
+    for name, model, shape, classes, batch in cases:
+        py = pytorch_times(model, shape, classes, batch, a.min_time)
+        c = {k: cpp.get(f"BM_{k}_{name}", {}).get("seconds") for k in ("Gradient", "HvpFresh", "HvpReuse")}
+        lz = cpp.get(f"BM_LanczosStep_{name}", {})
+        rows.append({
+            "model": name, "batch": batch,
+            "pytorch": py, "batchrmt": c,
+            "ratio_hvp_fresh": c["HvpFresh"] / py["hvp_fresh"], "ratio_hvp_reuse": c["HvpReuse"] / py["hvp_reuse"],
+            "batchrmt_hvp_over_gradient": c["HvpFresh"] / c["Gradient"],
+            "pytorch_hvp_over_gradient": py["hvp_fresh"] / py["gradient"],
+            "lanczos_step_over_hvp": lz.get("step_over_hvp"),
+        })
+    meta = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "host": socket.gethostname(),
+            "platform": platform.platform(), "cpu_count": os.cpu_count(), "threads": a.threads,
+            "torch": torch.__version__, "dtype": "float32"}
+    print(f"threads {a.threads}, float32, PyTorch {torch.__version__}, {meta['date']}")
+    print("| model | batch | op | batchrmt ms | PyTorch ms | ratio |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        for op, ck, pk in (("gradient", "Gradient", "gradient"), ("HVP (fresh graph)", "HvpFresh", "hvp_fresh"),
+                           ("HVP (kept graph)", "HvpReuse", "hvp_reuse")):
+            print(f"| {r['model']} | {r['batch']} | {op} | {1e3 * r['batchrmt'][ck]:.2f} | {1e3 * r['pytorch'][pk]:.2f} "
+                  f"| {r['batchrmt'][ck] / r['pytorch'][pk]:.2f} |")
+    print()
+    print("| model | HVP/gradient batchrmt | HVP/gradient PyTorch | Lanczos step / HVP |")
+    print("|---|---|---|---|")
+    for r in rows:
+        ls = r["lanczos_step_over_hvp"]
+        print(f"| {r['model']} | {r['batchrmt_hvp_over_gradient']:.2f} | {r['pytorch_hvp_over_gradient']:.2f} | "
+              f"{ls:.3f} |" if ls else f"| {r['model']} | {r['batchrmt_hvp_over_gradient']:.2f} | "
+              f"{r['pytorch_hvp_over_gradient']:.2f} | - |")
+    if a.out:
+        with open(a.out, "w") as f:
+            json.dump({"meta": meta, "rows": rows, "cpp": cpp}, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
