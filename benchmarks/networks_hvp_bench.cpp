@@ -11,6 +11,7 @@
 //   HvpReuse/<model>      one HVP on the kept graph of the frozen batch (double backward only)
 //   GgnReuse/<model>      one GGN product on the kept graph
 //   LanczosStep/<model>   one step of 20-step full-reorthogonalisation Lanczos on HvpReuse's operator
+//   LanczosStepSelective  the same with selective orthogonalisation (Parlett & Scott)
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -77,10 +78,11 @@ void run(benchmark::State& state, const std::string& what, const std::string& na
   if (what == "Gradient") {
     const auto op = make_op(c, nw::GraphReuse::never, nw::CurvatureKind::hessian, dtype);
     for (auto _ : state) benchmark::DoNotOptimize(op.gradient());
-  } else if (what == "LanczosStep") {
+  } else if (what == "LanczosStep" || what == "LanczosStepSelective") {
     const auto op = make_op(c, nw::GraphReuse::always, nw::CurvatureKind::hessian, dtype);
     batchrmt::spectral::LanczosOptions lo;
     lo.steps = 20;
+    if (what == "LanczosStepSelective") lo.reorth = batchrmt::spectral::Reorthogonalization::Selective;
     double op_seconds = 0, total = 0;
     std::int64_t steps = 0;
     for (auto _ : state) {
@@ -116,18 +118,20 @@ constexpr std::array<std::int64_t, 3> kCifar{3, 32, 32};
   BENCHMARK(BM_##what##_lenet##tag)->Unit(benchmark::kMillisecond)->UseRealTime();
 #define VGG(what)                                                                                                  \
   void BM_##what##_vgg16bn(benchmark::State& s) { run(s, #what, "vgg16bn", kCifar, 100, 32, nw::ComputeDtype::float32); } \
-  BENCHMARK(BM_##what##_vgg16bn)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+  BENCHMARK(BM_##what##_vgg16bn)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(2);
 
 LENET(Gradient, nw::ComputeDtype::float32, )
 LENET(HvpFresh, nw::ComputeDtype::float32, )
 LENET(HvpReuse, nw::ComputeDtype::float32, )
 LENET(GgnReuse, nw::ComputeDtype::float32, )
 LENET(LanczosStep, nw::ComputeDtype::float32, )
+LENET(LanczosStepSelective, nw::ComputeDtype::float32, )
 LENET(HvpReuse, nw::ComputeDtype::float64, _fp64)
 VGG(Gradient)
 VGG(HvpFresh)
 VGG(HvpReuse)
 VGG(LanczosStep)
+VGG(LanczosStepSelective)
 
 }  // namespace
 

@@ -73,16 +73,23 @@ def pytorch_times(model, shape, classes, batch, min_time):
             "hvp_reuse": median_time(hvp_reuse, min_time)}
 
 
-def cpp_times(bench, threads):
-    env = dict(os.environ, BATCHRMT_BENCH_THREADS=str(threads))
-    out = subprocess.run([bench, "--benchmark_format=json", "--benchmark_repetitions=3",
-                          "--benchmark_report_aggregates_only=true"],
-                         check=True, capture_output=True, text=True, env=env).stdout
+def cpp_times(bench, threads, repetitions, raw_path, reuse):
+    if reuse:
+        with open(raw_path) as f:
+            out = f.read()
+    else:
+        env = dict(os.environ, BATCHRMT_BENCH_THREADS=str(threads))
+        out = subprocess.run([bench, "--benchmark_format=json", f"--benchmark_repetitions={repetitions}",
+                              "--benchmark_report_aggregates_only=true"],
+                             check=True, capture_output=True, text=True, env=env).stdout
+        if raw_path:
+            with open(raw_path, "w") as f:
+                f.write(out)
     res = {}
     for b in json.loads(out)["benchmarks"]:
-        if b.get("aggregate_name") != "median":
+        if b.get("aggregate_name", "median") != "median":
             continue
-        name = b["run_name"]
+        name = b["run_name"].split("/")[0]
         unit = {"ms": 1e-3, "us": 1e-6, "ns": 1e-9, "s": 1.0}[b["time_unit"]]
         res[name] = {"seconds": b["real_time"] * unit,
                      "step_over_hvp": b.get("step_over_hvp"),
@@ -96,15 +103,19 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--min-time", type=float, default=2.0)
     ap.add_argument("--out", help="write the results as JSON here")
+    ap.add_argument("--repetitions", type=int, default=3, help="Google Benchmark repetitions (median reported)")
+    ap.add_argument("--cpp-json", help="keep the C++ benchmark's raw JSON here (with --reuse-cpp: read it instead)")
+    ap.add_argument("--reuse-cpp", action="store_true", help="do not run the C++ benchmark; read --cpp-json")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     cases = [("lenet", LeNet(1, 28, 10), (1, 28, 28), 10, 128), ("vgg16bn", vgg16(True, 100), (3, 32, 32), 100, 32)]
-    cpp = cpp_times(a.bench, a.threads)
+    cpp = cpp_times(a.bench, a.threads, a.repetitions, a.cpp_json, a.reuse_cpp)
     rows = []
     for name, model, shape, classes, batch in cases:
         py = pytorch_times(model, shape, classes, batch, a.min_time)
         c = {k: cpp.get(f"BM_{k}_{name}", {}).get("seconds") for k in ("Gradient", "HvpFresh", "HvpReuse")}
         lz = cpp.get(f"BM_LanczosStep_{name}", {})
+        lzs = cpp.get(f"BM_LanczosStepSelective_{name}", {})
         rows.append({
             "model": name, "batch": batch,
             "pytorch": py, "batchrmt": c,
@@ -112,6 +123,7 @@ def main():
             "batchrmt_hvp_over_gradient": c["HvpFresh"] / c["Gradient"],
             "pytorch_hvp_over_gradient": py["hvp_fresh"] / py["gradient"],
             "lanczos_step_over_hvp": lz.get("step_over_hvp"),
+            "lanczos_selective_step_over_hvp": lzs.get("step_over_hvp"),
         })
     meta = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "host": socket.gethostname(),
             "platform": platform.platform(), "cpu_count": os.cpu_count(), "threads": a.threads,
@@ -125,13 +137,12 @@ def main():
             print(f"| {r['model']} | {r['batch']} | {op} | {1e3 * r['batchrmt'][ck]:.2f} | {1e3 * r['pytorch'][pk]:.2f} "
                   f"| {r['batchrmt'][ck] / r['pytorch'][pk]:.2f} |")
     print()
-    print("| model | HVP/gradient batchrmt | HVP/gradient PyTorch | Lanczos step / HVP |")
-    print("|---|---|---|---|")
+    print("| model | HVP/gradient batchrmt | HVP/gradient PyTorch | Lanczos step / HVP (full reorth.) | (selective) |")
+    print("|---|---|---|---|---|")
+    fmt = lambda x: "-" if x is None else f"{x:.3f}"  # noqa: E731
     for r in rows:
-        ls = r["lanczos_step_over_hvp"]
         print(f"| {r['model']} | {r['batchrmt_hvp_over_gradient']:.2f} | {r['pytorch_hvp_over_gradient']:.2f} | "
-              f"{ls:.3f} |" if ls else f"| {r['model']} | {r['batchrmt_hvp_over_gradient']:.2f} | "
-              f"{r['pytorch_hvp_over_gradient']:.2f} | - |")
+              f"{fmt(r['lanczos_step_over_hvp'])} | {fmt(r['lanczos_selective_step_over_hvp'])} |")
     if a.out:
         with open(a.out, "w") as f:
             json.dump({"meta": meta, "rows": rows, "cpp": cpp}, f, indent=2)

@@ -552,6 +552,10 @@ std::string resolve_checkpoint_path(const std::string& path, int epoch) {
   throw InvalidInput("--checkpoint is '" + path + "', but must be a RUN.h5, a checkpoint folder or an epoch-NNNNNN.pt file.");
 }
 
+void recompute_batchnorm(Model& model, const Dataset& data, const Transform& transform, std::int64_t batch_size) {
+  recompute_batchnorm_statistics(model, data, transform, batch_size);
+}
+
 Model load_checkpoint_model(const std::string& path, int epoch, const std::string& device) {
   return load_model_from_checkpoint(resolve_checkpoint_path(path, epoch), device);
 }

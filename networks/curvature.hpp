@@ -141,6 +141,10 @@ spectral::AnyOperator make_fluctuation_operator(const CurvatureOperator& batch, 
 // epoch-NNNNNN.pt checkpoint, or a RUN.h5 written by `batchrmt train` together with `epoch`
 // (its /train checkpoint_dir is used). Throws InvalidInput for a missing checkpoint.
 Model load_checkpoint_model(const std::string& path, int epoch, const std::string& device);
+// Recomputes the BatchNorm running statistics of `model` in place as the cumulative average
+// over one pass of `data` in batches of `batch_size` with `transform` (SWAG's bn_update, which
+// the authors ran before measuring, THEORY.md 5.3). No-op without BatchNorm.
+void recompute_batchnorm(Model& model, const Dataset& data, const Transform& transform, std::int64_t batch_size);
 // The checkpoint file that load_checkpoint_model reads.
 std::string resolve_checkpoint_path(const std::string& path, int epoch);
 
@@ -222,6 +226,9 @@ struct SpectrumRequest {
   std::size_t spikes = 0;              // top Ritz vectors of H_full used as spikes (0: min(C-1, 10))
   std::size_t top_k = 0;               // Spectra top-k per batch run in addition (0: none)
   std::size_t slq_probes = 0;          // SLQ probes per batch run (0: none)
+  // Lanczos also on eps_B = H_B - H_full per subset (THEORY.md 5.8): its extremes and the Weyl
+  // bound top_B <= lambda_full + lambda_max(eps_B). Each step costs a full-data product.
+  std::size_t fluctuation_steps = 0;   // 0: not measured
   bool store_vectors = true;           // phi_top, phi_bottom in /spectrum/full (when P <= 5e6)
   std::uint64_t seed = 0;
   std::map<std::string, std::string> attributes;  // extra provenance (checkpoint, epoch, dataset, ...)
@@ -233,6 +240,10 @@ struct SubsetMeasurement {
   std::uint64_t seed = 0, index_stream = 0, lanczos_stream = 0;
   double top = 0, top_residual = 0, bottom = 0, bottom_residual = 0;
   std::vector<double> top_k;  // Spectra values (descending) when requested
+  // eps_B = H_B - H_full (NaN unless fluctuation_steps > 0): extremes with residuals, and
+  // weyl_slack = lambda_full + eps_top + eps_top_residual + top_residual + lambda_full_residual - top
+  // (>= 0 when the Weyl bound holds within the Ritz residuals).
+  double eps_top = 0, eps_top_residual = 0, eps_bottom = 0, eps_bottom_residual = 0, weyl_slack = 0;
   std::size_t steps = 0;
   std::int64_t applications = 0;
   double seconds = 0;
@@ -246,6 +257,8 @@ struct BatchRow {
   std::vector<SubsetMeasurement> subsets;
   double top_mean = 0, top_se = 0, top_sd = 0;  // se, sd: NaN with one subset
   double bottom_mean = 0, bottom_se = 0, bottom_sd = 0;
+  // eps_B extremes over the subsets and the smallest Weyl slack (NaN unless measured).
+  double eps_top_mean = 0, eps_top_se = 0, eps_bottom_mean = 0, eps_bottom_se = 0, weyl_min_slack = 0;
   // THEORY.md 5.7 (NaN unless the noise was measured):
   double predicted_top = 0;         // first order lambda + kappa V_phi / lambda
   double predicted_top_second = 0;  // refined: lambda + kappa [V_perp/lambda + sum c_k (1/(lambda-lambda_k) - 1/lambda)]

@@ -230,6 +230,11 @@ SubsetMeasurement subset_from(const UnitData& u, int s) {
   m.bottom = number(u, "bottom");
   m.bottom_residual = number(u, "bottom_residual");
   m.top_k = reals(u, "top_k");
+  m.eps_top = number(u, "eps_top");
+  m.eps_top_residual = number(u, "eps_top_residual");
+  m.eps_bottom = number(u, "eps_bottom");
+  m.eps_bottom_residual = number(u, "eps_bottom_residual");
+  m.weyl_slack = number(u, "weyl_slack");
   m.steps = static_cast<std::size_t>(number(u, "steps"));
   m.applications = static_cast<std::int64_t>(number(u, "applications"));
   m.seconds = number(u, "wall_seconds");
@@ -277,7 +282,7 @@ SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* si
   for (const auto& [k, v] : rq.attributes) res.conventions[k] = v;
 
   const bool want_full =
-      rq.noise_samples > 0 || std::find(rq.batch_sizes.begin(), rq.batch_sizes.end(), kFullBatch) != rq.batch_sizes.end();
+      rq.noise_samples > 0 || rq.fluctuation_steps > 0 || std::find(rq.batch_sizes.begin(), rq.batch_sizes.end(), kFullBatch) != rq.batch_sizes.end();
   const std::size_t spikes =
       rq.spikes ? rq.spikes : static_cast<std::size_t>(std::min(std::max(full.classes() - 1, 1), 10));
   res.lambda_full = res.lambda_full_residual = res.bottom_full = res.bottom_full_residual = kNaN;
@@ -351,6 +356,7 @@ SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* si
       m.applications = f.lanczos.applications;
       m.seconds = f.lanczos.wall_seconds;
       m.status = "full";
+      m.eps_top = m.eps_top_residual = m.eps_bottom = m.eps_bottom_residual = m.weyl_slack = kNaN;
       row.subsets.push_back(m);
     } else {
       row.B = B;
@@ -389,6 +395,28 @@ SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* si
         u.numbers["top_residual"] = m.top_residual;
         u.numbers["bottom"] = m.bottom;
         u.numbers["bottom_residual"] = m.bottom_residual;
+        m.eps_top = m.eps_top_residual = m.eps_bottom = m.eps_bottom_residual = m.weyl_slack = kNaN;
+        if (rq.fluctuation_steps > 0) {
+          const auto eps = make_fluctuation_operator(op, full);
+          const auto fo = lanczos_options(rq.fluctuation_steps, rq.seed, lo.stream, P);
+          const auto fr = spectral::lanczos(eps, fo);
+          m.eps_top = fr.ritz_values.back();
+          m.eps_top_residual = fr.residuals.back();
+          m.eps_bottom = fr.ritz_values.front();
+          m.eps_bottom_residual = fr.residuals.front();
+          m.weyl_slack = f.top + m.eps_top + m.eps_top_residual + m.top_residual + f.top_res - m.top;
+          u.reals["eps_alpha"] = fr.alpha;
+          u.reals["eps_beta"] = fr.beta;
+          u.reals["eps_ritz_values"] = fr.ritz_values;
+          u.reals["eps_residuals"] = fr.residuals;
+          u.numbers["eps_top"] = m.eps_top;
+          u.numbers["eps_top_residual"] = m.eps_top_residual;
+          u.numbers["eps_bottom"] = m.eps_bottom;
+          u.numbers["eps_bottom_residual"] = m.eps_bottom_residual;
+          u.numbers["weyl_slack"] = m.weyl_slack;
+          u.numbers["eps_applications"] = static_cast<double>(fr.applications);
+          u.numbers["eps_seconds"] = fr.wall_seconds;
+        }
         if (rq.top_k > 0) {
           spectral::EigsOptions eo;
           eo.nev = std::min<std::size_t>(rq.top_k, static_cast<std::size_t>(P) - 1);
@@ -431,6 +459,17 @@ SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* si
     }
     mean_sd_se(tops, row.top_mean, row.top_sd, row.top_se);
     mean_sd_se(bottoms, row.bottom_mean, row.bottom_sd, row.bottom_se);
+    std::vector<double> et, eb;
+    row.weyl_min_slack = kNaN;
+    for (const auto& m : row.subsets)
+      if (std::isfinite(m.eps_top)) {
+        et.push_back(m.eps_top);
+        eb.push_back(m.eps_bottom);
+        row.weyl_min_slack = std::isfinite(row.weyl_min_slack) ? std::min(row.weyl_min_slack, m.weyl_slack) : m.weyl_slack;
+      }
+    double sd = 0;
+    mean_sd_se(et, row.eps_top_mean, sd, row.eps_top_se);
+    mean_sd_se(eb, row.eps_bottom_mean, sd, row.eps_bottom_se);
     res.rows.push_back(row);
   }
   return res;

@@ -16,7 +16,8 @@
 //   /spectrum/B=<B>/subset=<s>      unit: indices, seed_streams, Lanczos output, top/bottom, [top_k], [slq]
 //   /spectrum/summary               B (N for full), is_full, kappa, top/bottom mean/se/sd, subsets,
 //                                   predicted_top, predicted_top_second, predicted_top_sd, q,
-//                                   predicted_bottom, predicted_bottom_second
+//                                   predicted_bottom, predicted_bottom_second, eps_top/bottom
+//                                   mean/se and weyl_min_slack (NaN unless --fluctuation-steps)
 #pragma once
 
 #include <cmath>
@@ -117,7 +118,7 @@ inline void write_spectrum_summary(outputs::Store& store, const SpectrumResult& 
   }
   const outputs::Group s = g.group("summary");
   std::vector<std::int64_t> B, full, K;
-  std::vector<double> kappa, tm, ts, tsd, bm, bs, bsd, p1, p2, psd, q, pb1, pb2;
+  std::vector<double> kappa, tm, ts, tsd, bm, bs, bsd, p1, p2, psd, q, pb1, pb2, etm, ets, ebm, ebs, wms;
   for (const auto& row : r.rows) {
     B.push_back(row.B);
     full.push_back(row.full ? 1 : 0);
@@ -135,6 +136,11 @@ inline void write_spectrum_summary(outputs::Store& store, const SpectrumResult& 
     q.push_back(row.q);
     pb1.push_back(row.predicted_bottom);
     pb2.push_back(row.predicted_bottom_second);
+    etm.push_back(row.eps_top_mean);
+    ets.push_back(row.eps_top_se);
+    ebm.push_back(row.eps_bottom_mean);
+    ebs.push_back(row.eps_bottom_se);
+    wms.push_back(row.weyl_min_slack);
   }
   s.write("B", B);
   s.write("is_full", full);
@@ -152,6 +158,11 @@ inline void write_spectrum_summary(outputs::Store& store, const SpectrumResult& 
   s.write("q", q);
   s.write("predicted_bottom", pb1);
   s.write("predicted_bottom_second", pb2);
+  s.write("eps_top_mean", etm);
+  s.write("eps_top_se", ets);
+  s.write("eps_bottom_mean", ebm);
+  s.write("eps_bottom_se", ebs);
+  s.write("weyl_min_slack", wms);
 }
 
 // The measurement with resume (store may be null) and predictions; writes the summary.

@@ -3,8 +3,9 @@
 # installs only what is missing and says what it did. As root it runs apt-get itself; as
 # another user it uses sudo when present, otherwise prints the exact command and stops.
 #
-#   scripts/install-deps.sh            everything (LibTorch included)
+#   scripts/install-deps.sh            everything the build and the tests need (LibTorch included)
 #   scripts/install-deps.sh --notorch  without libtorch-dev (theory/simulation work)
+#   scripts/install-deps.sh --bench    also python3-torch, for the side-by-side benchmark scripts
 set -euo pipefail
 
 packages=(
@@ -18,9 +19,12 @@ packages=(
   dataset-fashion-mnist
   python3 python3-matplotlib python3-h5py python3-numpy python3-mpmath
 )
-if [[ "${1:-}" != "--notorch" ]]; then
-  packages+=(libtorch-dev)
-fi
+case "${1:-}" in
+  --notorch) ;;
+  --bench) packages+=(libtorch-dev python3-torch) ;;
+  "") packages+=(libtorch-dev) ;;
+  *) echo "install-deps: option '$1' is not known; use --notorch, --bench or nothing." >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -50,6 +50,8 @@ struct SpectrumCli {
   std::string device = "cpu";
   bool self_check = false, resume = false, overwrite = false, quiet = false, no_vectors = false;
   std::size_t self_check_samples = 256;
+  std::size_t fluctuation_steps = 0;
+  std::int64_t recompute_bn_batch = 0;
 };
 
 json num(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
@@ -163,6 +165,15 @@ void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
     model = nw::Model::create(c.model, c.device);
     attrs["init"] = c.init == "zeros" ? "zeros" : "seeded default initialisation (seed " + std::to_string(global.seed) + ")";
   }
+  if (c.recompute_bn_batch > 0 && model.has_batchnorm()) {
+    log("recomputing the BatchNorm running statistics over the population (batches of " +
+        std::to_string(c.recompute_bn_batch) + ", test-time transform)");
+    nw::recompute_batchnorm(model, train, data.test_transform, c.recompute_bn_batch);
+    attrs["batchnorm_statistics"] = "recomputed over the population, batches of " + std::to_string(c.recompute_bn_batch) +
+                                    ", test-time transform (cumulative average)";
+  } else {
+    attrs["batchnorm_statistics"] = model.has_batchnorm() ? "as stored in the model" : "none (no BatchNorm)";
+  }
   attrs["model"] = model.spec().describe();
   attrs["model_spec"] = model.spec().serialize();
   attrs["dataset"] = data.description;
@@ -226,6 +237,7 @@ void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
   rq.spikes = c.spikes;
   rq.top_k = c.top_k;
   rq.slq_probes = c.slq_probes;
+  rq.fluctuation_steps = c.fluctuation_steps;
   rq.store_vectors = !c.no_vectors;
   rq.seed = global.seed;
   rq.attributes = attrs;
@@ -255,6 +267,12 @@ void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
     std::vector<double> tr;
     for (const auto& m : row.subsets) tr.push_back(m.top_residual);
     o["top_residual_max"] = num(tr.empty() ? NAN : *std::max_element(tr.begin(), tr.end()));
+    if (c.fluctuation_steps > 0 && !row.full) {
+      o["eps_top_mean"] = num(row.eps_top_mean);
+      o["eps_top_se"] = num(row.eps_top_se);
+      o["eps_bottom_mean"] = num(row.eps_bottom_mean);
+      o["weyl_min_slack"] = num(row.weyl_min_slack);
+    }
     if (r.noise_top) {
       o["v_phi"] = num(r.noise_top->v_phi);
       o["v_phi_se"] = num(r.noise_top->v_phi_se);
@@ -344,6 +362,12 @@ void register_spectrum(CLI::App& app, GlobalOptions& global) {
       ->capture_default_str();
   sub->add_option("--top-k", c->top_k, "Also the top-k eigenvalues of each batch operator by Spectra (0: none)")->capture_default_str();
   sub->add_option("--slq-probes", c->slq_probes, "SLQ probes per batch operator (0: none)")->capture_default_str();
+  sub->add_option("--fluctuation-steps", c->fluctuation_steps,
+                  "Also Lanczos on eps_B = H_B - H_full per subset with this many steps, and the Weyl bound (0: no)")
+      ->capture_default_str();
+  sub->add_option("--recompute-bn-batch", c->recompute_bn_batch,
+                  "Recompute BatchNorm running statistics over the population in batches of this size first (0: no)")
+      ->capture_default_str();
   sub->add_option("--device", c->device, "cpu | cuda | cuda:K")->capture_default_str();
   sub->add_flag("--no-vectors", c->no_vectors, "Do not store the spike Ritz vectors of H_full");
   sub->add_flag("--self-check", c->self_check,

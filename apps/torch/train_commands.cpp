@@ -11,8 +11,10 @@
 //   /train/data/          train_indices, test_indices (when a subset was used)
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -244,6 +246,9 @@ void run_train(const GlobalOptions& global, TrainCli c) {
               << c.train.batch_size << ", " << c.train.epochs << " epochs, device " << c.device << ", "
               << nw::torch_threads() << " thread(s)" << std::endl;
 
+  if (verbose && nw::torch_threads() > 1 && !std::getenv("OMP_WAIT_POLICY"))
+    std::cerr << "note: with --threads > 1 on a busy machine, OpenMP's spinning threads can slow training many "
+                 "times over; set OMP_WAIT_POLICY=PASSIVE before starting batchrmt (docs/networks.md)" << std::endl;
   nw::TrainResult r = nw::train(model, data, c.train, cb);
   if (r.resumed_from_epoch >= 0 && verbose)
     std::cerr << "resumed from the checkpoint of epoch " << r.resumed_from_epoch << std::endl;
@@ -325,6 +330,7 @@ void register_train(CLI::App& app, GlobalOptions& global) {
   auto c = std::make_shared<TrainCli>();
   auto widths = std::make_shared<std::string>();
   auto milestones = std::make_shared<std::string>();
+  auto synthetic_shape = std::make_shared<std::string>();
   sub->add_option("--model", c->model.name,
                   "linear | mlp | lenet | vgg16 | vgg16bn | wrn (wrn-28-10) | preresnet (preresnet-110, "
                   "preresnet-164)")
@@ -381,6 +387,7 @@ void register_train(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--synthetic-train", c->data.synthetic.train_size, "Synthetic: training items")->capture_default_str();
   sub->add_option("--synthetic-test", c->data.synthetic.test_size, "Synthetic: test items")->capture_default_str();
   sub->add_option("--synthetic-classes", c->data.synthetic.classes, "Synthetic: classes")->capture_default_str();
+  sub->add_option("--synthetic-shape", *synthetic_shape, "Synthetic: input shape CxHxW (default 1x28x28)");
   sub->add_option("--widths", *widths, "mlp: hidden widths, comma-separated (default 512,256)");
   sub->add_option("--depth", c->model.depth, "wrn (6n+4) / preresnet (6n+2 basic, 9n+2 bottleneck) depth");
   sub->add_option("--width", c->model.width, "wrn widening factor");
@@ -391,8 +398,17 @@ void register_train(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--init", c->model.init, "default | zeros (linear only)")->capture_default_str();
   sub->add_flag("--dry-run", c->dry_run, "Print the model and its parameter count, and exit");
   sub->add_flag("--quiet", c->quiet, "No progress or per-epoch lines on stderr");
-  sub->callback([c, widths, milestones, &global] {
+  sub->callback([c, widths, milestones, synthetic_shape, &global] {
     TrainCli cli = *c;
+    if (!synthetic_shape->empty()) {
+      std::string text = *synthetic_shape;
+      std::replace(text.begin(), text.end(), 'x', ',');
+      const auto dims = parse_int_list(text, "--synthetic-shape");
+      if (dims.size() != 3 || dims[0] < 1 || dims[1] < 1 || dims[2] < 1)
+        throw batchrmt::InvalidInput("--synthetic-shape is '" + *synthetic_shape +
+                                     "', but must be CxHxW with three positive integers, e.g. 3x32x32.");
+      cli.data.synthetic.shape = {dims[0], dims[1], dims[2]};
+    }
     for (int w : parse_int_list(*widths, "--widths")) cli.widths.push_back(w);
     cli.train.milestones = parse_int_list(*milestones, "--milestones");
     run_train(global, cli);

@@ -389,3 +389,28 @@ TEST(Curvature, LayerRestrictionSelectsTheNamedParameters) {
   o.layers = {"no-such-layer"};
   EXPECT_THROW(nw::CurvatureOperator(m, data, nw::Transform{}, range(32), o), batchrmt::InvalidInput);
 }
+
+// THEORY.md 5.8: lambda_max(H_B) <= lambda_max(H_full) + lambda_max(eps_B) per subset (Weyl),
+// here with converged Ritz values (P = 51, 60 steps: exact up to rounding).
+TEST(Curvature, FluctuationSpectrumObeysTheWeylBoundPerSubset) {
+  nw::SpectrumRequest rq;
+  rq.model = model("mlp", kShape, 3, 16, {3});
+  rq.data = synthetic(150, kShape, 3, 13);
+  rq.curvature = fp64();
+  rq.batch_sizes = {nw::kFullBatch, 10};
+  rq.subsets = 4;
+  rq.lanczos_steps = 70;
+  rq.fluctuation_steps = 70;
+  const auto r = nw::measure_spectrum_core(rq, nullptr);
+  ASSERT_EQ(r.P, 16 * 3 + 3 + 3 * 3 + 3);
+  const auto& row = r.rows[1];
+  for (const auto& m : row.subsets) {
+    EXPECT_TRUE(std::isfinite(m.eps_top));
+    EXPECT_GE(m.weyl_slack, -1e-10 * std::abs(r.lambda_full));
+    EXPECT_LE(m.top, r.lambda_full + m.eps_top + 1e-10 * std::abs(r.lambda_full));
+    EXPECT_LT(m.eps_bottom, 0.0);  // eps_B has mean zero: both signs
+    EXPECT_GT(m.eps_top, 0.0);
+  }
+  EXPECT_TRUE(std::isfinite(row.weyl_min_slack));
+  EXPECT_TRUE(std::isnan(r.rows[0].eps_top_mean));
+}

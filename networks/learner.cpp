@@ -1,0 +1,135 @@
+// The spectrum-driven learner (learner.hpp; THEORY.md §6.4).
+#include "networks/learner.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "core/checks.hpp"
+#include "core/errors.hpp"
+#include "core/rng.hpp"
+#include "networks/torch_bridge.hpp"
+#include "networks/training.hpp"
+#include "spectral/lanczos.hpp"
+
+namespace batchrmt::networks {
+
+void LearnerOptions::validate() const {
+  const char* f = "learn";
+  check_at_least(f, "epochs", epochs, 1);
+  check_at_least(f, "batch_size", batch_size, std::int64_t{1});
+  check_at_least(f, "curvature_every", curvature_every, 1);
+  check_at_least(f, "curvature_steps", curvature_steps, std::size_t{2});
+  check_at_least(f, "curvature_batch", curvature_batch, std::size_t{1});
+  check_positive(f, "lr_init", lr_init);
+  check_nonnegative(f, "momentum_init", momentum_init);
+  check_nonnegative(f, "weight_decay", weight_decay);
+  check_at_least(f, "eval_batch_size", eval_batch_size, std::int64_t{1});
+}
+
+LearnerResult train_with_learner(Model& model, const DataSplits& data, const LearnerOptions& o, const LearnerRule& rule,
+                                 const std::function<void(const LearnerEpoch&)>& on_epoch) {
+  o.validate();
+  if (!rule) throw InvalidInput("learn: no learning-rate rule was given.");
+  const std::size_t N = data.train.size();
+  if (N == 0) throw InvalidInput("learn: the training set is empty.");
+  if (o.curvature_batch > N)
+    throw InvalidInput("learn: the curvature batch of " + std::to_string(o.curvature_batch) + " exceeds the " +
+                       std::to_string(N) + " training items.");
+  LearnerResult result;
+  result.status = "complete";
+  result.curvature_indices = batch_indices(N, o.curvature_batch, o.curvature_seed, kSubsetStream);
+
+  auto params = model_parameters(model);
+  torch::optim::SGD opt(params, torch::optim::SGDOptions(o.lr_init).momentum(o.momentum_init).weight_decay(o.weight_decay));
+  auto set_rates = [&](double lr, double momentum) {
+    for (auto& g : opt.param_groups()) {
+      auto& so = static_cast<torch::optim::SGDOptions&>(g.options());
+      so.lr(lr);
+      so.momentum(momentum);
+    }
+  };
+  double lr = o.lr_init, momentum = o.momentum_init;
+  auto& net = network(model);
+  const auto device = model_device(model);
+  const std::size_t B = static_cast<std::size_t>(o.batch_size);
+  const std::size_t steps = (N + B - 1) / B;
+  for (int epoch = 0; epoch < o.epochs; ++epoch) {
+    LearnerEpoch rec;
+    rec.epoch = epoch + 1;
+    if (epoch >= o.warmstart && epoch % o.curvature_every == 0) {
+      const auto tc = std::chrono::steady_clock::now();
+      const CurvatureOperator op(model, data.train, data.test_transform, result.curvature_indices, o.curvature);
+      spectral::LanczosOptions lo;
+      lo.steps = std::min<std::size_t>(o.curvature_steps, static_cast<std::size_t>(op.rows()));
+      lo.start = spectral::StartVector::Gaussian;
+      lo.seed = o.curvature_seed;
+      lo.stream = kLearnerLanczosStream + static_cast<std::uint64_t>(epoch);
+      const auto lz = spectral::lanczos(op, lo);
+      rec.ritz = lz.ritz_values;
+      rec.weights = lz.weights;
+      const LearnerRates r = rule(rec.ritz, rec.weights);
+      if (!(std::isfinite(r.lr) && r.lr > 0) || !(std::isfinite(r.momentum) && r.momentum >= 0 && r.momentum < 1))
+        throw NumericalFailure("learn: the rule gave lr " + std::to_string(r.lr) + " and momentum " +
+                               std::to_string(r.momentum) + " at epoch " + std::to_string(epoch) +
+                               "; they must be positive and in [0, 1).");
+      rec.updated = true;
+      rec.L = r.L;
+      rec.mu = r.mu;
+      rec.deleted = r.deleted;
+      lr = r.lr;
+      momentum = r.momentum;
+      rec.curvature_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - tc).count();
+    }
+    set_rates(lr, momentum);
+    rec.lr = lr;
+    rec.momentum = momentum;
+    net.train();
+    const auto order = RandomStream(o.seed, kOrderStream + static_cast<std::uint64_t>(epoch)).permutation(N);
+    RandomStream aug(o.seed, kAugmentStream + static_cast<std::uint64_t>(epoch));
+    double loss_sum = 0.0;
+    std::int64_t correct = 0, seen = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    bool diverged = false;
+    for (std::size_t s = 0; s < steps; ++s) {
+      const std::size_t begin = s * B, end = std::min(N, begin + B);
+      const std::vector<std::size_t> idx(order.begin() + static_cast<std::ptrdiff_t>(begin),
+                                         order.begin() + static_cast<std::ptrdiff_t>(end));
+      const auto x = make_inputs(data.train, idx, data.train_transform, device, &aug);
+      const auto y = make_targets(data.train, idx, device);
+      opt.zero_grad();
+      const auto logits = net.forward(x);
+      const auto loss = torch::nn::functional::cross_entropy(logits, y);
+      const double l = loss.item<double>();
+      if (!std::isfinite(l)) {
+        diverged = true;
+        break;
+      }
+      loss.backward();
+      opt.step();
+      loss_sum += l * static_cast<double>(idx.size());
+      correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
+      seen += static_cast<std::int64_t>(idx.size());
+    }
+    rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    rec.train_loss = seen ? loss_sum / static_cast<double>(seen) : std::numeric_limits<double>::quiet_NaN();
+    rec.train_accuracy = seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
+    rec.test_loss = rec.test_accuracy = std::numeric_limits<double>::quiet_NaN();
+    if (diverged) {
+      result.status = "diverged";
+      result.history.push_back(rec);
+      if (on_epoch) on_epoch(rec);
+      break;
+    }
+    if (o.evaluate_test && data.test.size() > 0) {
+      const auto e = evaluate(model, data.test, data.test_transform, o.eval_batch_size);
+      rec.test_loss = e.loss;
+      rec.test_accuracy = e.accuracy;
+    }
+    result.history.push_back(rec);
+    if (on_epoch) on_epoch(rec);
+  }
+  return result;
+}
+
+}  // namespace batchrmt::networks
