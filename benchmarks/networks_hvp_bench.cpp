@@ -3,7 +3,8 @@
 // batch 32, BN eval), so no dataset is needed. The same products in PyTorch:
 // benchmarks/networks_hvp_pytorch_compare.py (which also runs this binary).
 //
-//   build/<dir>/benchmarks/networks_hvp_bench   [threads: BATCHRMT_BENCH_THREADS, default 2]
+//   OMP_WAIT_POLICY=PASSIVE build/<dir>/benchmarks/networks_hvp_bench   [threads: BATCHRMT_BENCH_THREADS, default 2]
+// Times: wall (real_time) and process CPU time (cpu_time), the steadier one on a shared machine.
 //
 // Benchmarks (all float32 unless the name says fp64, products through the float64 interface):
 //   Gradient/<model>      mean-loss gradient of the batch (forward + backward)
@@ -115,10 +116,10 @@ constexpr std::array<std::int64_t, 3> kCifar{3, 32, 32};
 
 #define LENET(what, dtype, tag)                                                                             \
   void BM_##what##_lenet##tag(benchmark::State& s) { run(s, #what, "lenet", kFashion, 10, 128, dtype); } \
-  BENCHMARK(BM_##what##_lenet##tag)->Unit(benchmark::kMillisecond)->UseRealTime();
+  BENCHMARK(BM_##what##_lenet##tag)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 #define VGG(what)                                                                                                  \
   void BM_##what##_vgg16bn(benchmark::State& s) { run(s, #what, "vgg16bn", kCifar, 100, 32, nw::ComputeDtype::float32); } \
-  BENCHMARK(BM_##what##_vgg16bn)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(2);
+  BENCHMARK(BM_##what##_vgg16bn)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime()->Iterations(2);
 
 LENET(Gradient, nw::ComputeDtype::float32, )
 LENET(HvpFresh, nw::ComputeDtype::float32, )

@@ -36,14 +36,17 @@ from networks_pytorch_compare import LeNet, vgg16  # noqa: E402  (the same archi
 
 
 def median_time(fn, min_time, min_reps=3):
+    """Median wall time and median process CPU time per call."""
     fn()  # warm-up
-    times, start = [], time.perf_counter()
-    while len(times) < min_reps or time.perf_counter() - start < min_time:
-        t0 = time.perf_counter()
+    walls, cpus, start = [], [], time.perf_counter()
+    while len(walls) < min_reps or time.perf_counter() - start < min_time:
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
-    times.sort()
-    return times[len(times) // 2]
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    walls.sort()
+    cpus.sort()
+    return {"wall": walls[len(walls) // 2], "cpu": cpus[len(cpus) // 2]}
 
 
 def pytorch_times(model, shape, classes, batch, min_time):
@@ -91,7 +94,7 @@ def cpp_times(bench, threads, repetitions, raw_path, reuse):
             continue
         name = b["run_name"].split("/")[0]
         unit = {"ms": 1e-3, "us": 1e-6, "ns": 1e-9, "s": 1.0}[b["time_unit"]]
-        res[name] = {"seconds": b["real_time"] * unit,
+        res[name] = {"wall": b["real_time"] * unit, "cpu": b["cpu_time"] * unit,
                      "step_over_hvp": b.get("step_over_hvp"),
                      "seconds_per_step": b.get("seconds_per_step")}
     return res
@@ -113,15 +116,16 @@ def main():
     rows = []
     for name, model, shape, classes, batch in cases:
         py = pytorch_times(model, shape, classes, batch, a.min_time)
-        c = {k: cpp.get(f"BM_{k}_{name}", {}).get("seconds") for k in ("Gradient", "HvpFresh", "HvpReuse")}
+        c = {k: cpp.get(f"BM_{k}_{name}", {}) for k in ("Gradient", "HvpFresh", "HvpReuse")}
         lz = cpp.get(f"BM_LanczosStep_{name}", {})
         lzs = cpp.get(f"BM_LanczosStepSelective_{name}", {})
         rows.append({
             "model": name, "batch": batch,
             "pytorch": py, "batchrmt": c,
-            "ratio_hvp_fresh": c["HvpFresh"] / py["hvp_fresh"], "ratio_hvp_reuse": c["HvpReuse"] / py["hvp_reuse"],
-            "batchrmt_hvp_over_gradient": c["HvpFresh"] / c["Gradient"],
-            "pytorch_hvp_over_gradient": py["hvp_fresh"] / py["gradient"],
+            "ratio_hvp_fresh_cpu": c["HvpFresh"]["cpu"] / py["hvp_fresh"]["cpu"],
+            "ratio_hvp_reuse_cpu": c["HvpReuse"]["cpu"] / py["hvp_reuse"]["cpu"],
+            "batchrmt_hvp_over_gradient_cpu": c["HvpFresh"]["cpu"] / c["Gradient"]["cpu"],
+            "pytorch_hvp_over_gradient_cpu": py["hvp_fresh"]["cpu"] / py["gradient"]["cpu"],
             "lanczos_step_over_hvp": lz.get("step_over_hvp"),
             "lanczos_selective_step_over_hvp": lzs.get("step_over_hvp"),
         })
@@ -129,19 +133,20 @@ def main():
             "platform": platform.platform(), "cpu_count": os.cpu_count(), "threads": a.threads,
             "torch": torch.__version__, "dtype": "float32"}
     print(f"threads {a.threads}, float32, PyTorch {torch.__version__}, {meta['date']}")
-    print("| model | batch | op | batchrmt ms | PyTorch ms | ratio |")
+    print("| model | batch | op | batchrmt ms wall / CPU | PyTorch ms wall / CPU | ratio wall / CPU |")
     print("|---|---|---|---|---|---|")
     for r in rows:
         for op, ck, pk in (("gradient", "Gradient", "gradient"), ("HVP (fresh graph)", "HvpFresh", "hvp_fresh"),
                            ("HVP (kept graph)", "HvpReuse", "hvp_reuse")):
-            print(f"| {r['model']} | {r['batch']} | {op} | {1e3 * r['batchrmt'][ck]:.2f} | {1e3 * r['pytorch'][pk]:.2f} "
-                  f"| {r['batchrmt'][ck] / r['pytorch'][pk]:.2f} |")
+            b, p = r["batchrmt"][ck], r["pytorch"][pk]
+            print(f"| {r['model']} | {r['batch']} | {op} | {1e3 * b['wall']:.2f} / {1e3 * b['cpu']:.2f} | "
+                  f"{1e3 * p['wall']:.2f} / {1e3 * p['cpu']:.2f} | {b['wall'] / p['wall']:.2f} / {b['cpu'] / p['cpu']:.2f} |")
     print()
-    print("| model | HVP/gradient batchrmt | HVP/gradient PyTorch | Lanczos step / HVP (full reorth.) | (selective) |")
+    print("| model | HVP/gradient batchrmt (CPU) | HVP/gradient PyTorch (CPU) | Lanczos step / HVP (full reorth.) | (selective) |")
     print("|---|---|---|---|---|")
     fmt = lambda x: "-" if x is None else f"{x:.3f}"  # noqa: E731
     for r in rows:
-        print(f"| {r['model']} | {r['batchrmt_hvp_over_gradient']:.2f} | {r['pytorch_hvp_over_gradient']:.2f} | "
+        print(f"| {r['model']} | {r['batchrmt_hvp_over_gradient_cpu']:.2f} | {r['pytorch_hvp_over_gradient_cpu']:.2f} | "
               f"{fmt(r['lanczos_step_over_hvp'])} | {fmt(r['lanczos_selective_step_over_hvp'])} |")
     if a.out:
         with open(a.out, "w") as f:

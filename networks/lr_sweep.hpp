@@ -62,7 +62,7 @@ struct LrTrialOptions {
   double weight_decay = 0.0;      // L2 (in the optimiser, not in the loss)
   std::int64_t batch_size = 128;
   int steps = 50;
-  double divergence_factor = 100.0;
+  double divergence_factor = 2.0;
   std::size_t monitor_size = 1024;  // capped at N
   int monitor_every = 5;
   std::uint64_t monitor_seed = 0;

@@ -1,6 +1,7 @@
 #include "verify/registry.hpp"
 
 #include "core/errors.hpp"
+#include "verify/learning_rate_claims.hpp"
 
 namespace batchrmt::verify {
 
@@ -20,12 +21,9 @@ const std::vector<Experiment>& experiments() {
       {"C4", "GGN analogue (spiked covariance pools)", "/claims/C4", claim_ggn_analogue},
       pending("C5", "real networks: measured top eigenvalue per B vs lambda + kappa_B V_phi / lambda",
               "needs the network curvature operators (issue 6: Hessian/GGN operators on data subsets, per-sample noise V_phi), not built yet"),
-      pending("C6", "SGD largest stable learning rate ~ B (noise-dominated regime)",
-              "needs measured stability limits from training (learning-rate issue 8), not built yet"),
-      pending("C7", "Adam largest stable learning rate ~ B^(1/2) (small damping)",
-              "needs measured stability limits from training (learning-rate issue 8), not built yet"),
-      pending("C8", "spectrum-driven learner (Lanczos-set learning rate and momentum)",
-              "needs the on-the-fly learner (learning-rate issue 8), not built yet"),
+      {"C6", "SGD largest stable learning rate vs B (linear where noise dominates, saturating otherwise)", "/claims/C6", claim_sgd_scaling},
+      {"C7", "Adam largest stable learning rate vs B (square root with small damping, linear with large)", "/claims/C7", claim_adam_scaling},
+      {"C8", "spectrum-driven learner vs SGD with a tuned constant learning rate", "/claims/C8", claim_spectrum_learner},
   };
   return list;
 }

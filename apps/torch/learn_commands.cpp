@@ -1,0 +1,166 @@
+// `batchrmt learn`: trains with the spectrum-driven learner (THEORY.md §6.4; networks/learner.hpp):
+// every --curvature-every epochs a --curvature-steps Lanczos run on a fixed --curvature-batch
+// subset sets SGD's learning rate and momentum from Polyak's heavy-ball rates (or the SSGD /
+// SSGDMN variants of the authors' code). Layout of RUN.h5:
+//   /learn                 attributes: model, dataset, options, status (complete | diverged)
+//   /learn/history/        per epoch: epoch, updated, L, mu, deleted, lr, momentum, train/test
+//                          loss and accuracy, curvature_seconds, seconds
+//   /learn/updates/e=<k>/  ritz, weights of the update before epoch k
+//   /learn/curvature_indices  the fixed curvature subset
+#include <cmath>
+#include <iostream>
+
+#include "apps/command_registry.hpp"
+#include "apps/runtime.hpp"
+#include "core/errors.hpp"
+#include "networks/datasets.hpp"
+#include "networks/learner.hpp"
+#include "networks/models.hpp"
+#include "networks/torch_runtime.hpp"
+#include "outputs/store.hpp"
+#include "verify/learning_rate_claims.hpp"
+
+namespace {
+
+namespace nw = batchrmt::networks;
+namespace outputs = batchrmt::outputs;
+using batchrmt::app::GlobalOptions;
+
+struct LearnCli {
+  nw::ModelSpec model;
+  nw::DataOptions data;
+  nw::LearnerOptions learner;
+  std::string normalize = "per-channel";
+  std::string device = "cpu";
+  std::string variant = "ssgdm", mu_rule = "minimum", momentum_formula = "polyak";
+  bool overwrite = false;
+};
+
+void run_learn(const GlobalOptions& global, LearnCli c) {
+  batchrmt::app::apply_runtime_settings(global);
+  c.device = nw::checked_device(c.device);
+  c.data.normalize = nw::parse_normalize(c.normalize);
+  c.data.subset_seed = global.seed;
+  c.data.synthetic.seed = global.seed;
+  c.model.seed = global.seed;
+  c.learner.seed = global.seed;
+  c.learner.validate();
+  const auto rule = batchrmt::verify::make_learner_rule(c.variant, c.mu_rule, c.momentum_formula);
+  const auto sig = nw::dataset_signature(c.data);
+  c.model.input_shape = sig.input_shape;
+  c.model.classes = sig.classes;
+  c.model = c.model.resolved();
+  const std::string out = global.out.empty() ? "results/learn-" + c.model.name + "-" + c.data.name + ".h5" : global.out;
+  const nw::DataSplits data = nw::load_dataset(c.data);  // a missing dataset is reported before any file is made
+  nw::Model model = nw::Model::create(c.model, c.device);
+  outputs::Store store = outputs::Store::open(out, batchrmt::app::make_provenance(global),
+                                              c.overwrite ? outputs::OpenMode::overwrite : outputs::OpenMode::fresh);
+  const outputs::Group unit = store.begin_unit("/learn");
+  unit.set_attribute("model", c.model.describe());
+  unit.set_attribute("model_spec", c.model.serialize());
+  unit.set_attribute("dataset", c.data.name);
+  unit.set_attribute("data", data.description);
+  unit.set_attribute("variant", c.variant);
+  unit.set_attribute("mu_rule", c.mu_rule);
+  unit.set_attribute("momentum_formula", c.momentum_formula);
+  unit.set_attribute("epochs", static_cast<std::int64_t>(c.learner.epochs));
+  unit.set_attribute("batch_size", c.learner.batch_size);
+  unit.set_attribute("curvature_every", static_cast<std::int64_t>(c.learner.curvature_every));
+  unit.set_attribute("curvature_steps", static_cast<std::int64_t>(c.learner.curvature_steps));
+  unit.set_attribute("curvature_batch", static_cast<std::int64_t>(c.learner.curvature_batch));
+  unit.set_attribute("curvature_seed", static_cast<std::int64_t>(c.learner.curvature_seed));
+  unit.set_attribute("lr_init", c.learner.lr_init);
+  unit.set_attribute("weight_decay", c.learner.weight_decay);
+  unit.set_attribute("device", c.device);
+  const bool show = !global.json;
+  const nw::LearnerResult result = nw::train_with_learner(model, data, c.learner, rule, [&](const nw::LearnerEpoch& e) {
+    if (show)
+      std::cerr << "epoch " << e.epoch << (e.updated ? " [curvature]" : "") << ": lr " << e.lr << ", momentum " << e.momentum
+                << ", train loss " << e.train_loss << ", test accuracy " << e.test_accuracy << std::endl;
+  });
+  const auto hist = unit.group("history");
+  std::vector<std::int64_t> epoch, updated, deleted;
+  std::vector<double> L, mu, lr, mom, trl, tra, tel, tea, cs, sec;
+  for (const auto& e : result.history) {
+    epoch.push_back(e.epoch);
+    updated.push_back(e.updated);
+    deleted.push_back(e.deleted);
+    L.push_back(e.L);
+    mu.push_back(e.mu);
+    lr.push_back(e.lr);
+    mom.push_back(e.momentum);
+    trl.push_back(e.train_loss);
+    tra.push_back(e.train_accuracy);
+    tel.push_back(e.test_loss);
+    tea.push_back(e.test_accuracy);
+    cs.push_back(e.curvature_seconds);
+    sec.push_back(e.seconds);
+    if (e.updated) {
+      const auto u = unit.group("updates/e=" + std::to_string(e.epoch));
+      u.write("ritz", e.ritz);
+      u.write("weights", e.weights);
+    }
+  }
+  hist.write("epoch", epoch);
+  hist.write("updated", updated);
+  hist.write("deleted", deleted);
+  hist.write("L", L);
+  hist.write("mu", mu);
+  hist.write("lr", lr);
+  hist.write("momentum", mom);
+  hist.write("train_loss", trl);
+  hist.write("train_accuracy", tra);
+  hist.write("test_loss", tel);
+  hist.write("test_accuracy", tea);
+  hist.write("curvature_seconds", cs);
+  hist.write("seconds", sec);
+  unit.write("curvature_indices", std::vector<std::int64_t>(result.curvature_indices.begin(), result.curvature_indices.end()));
+  unit.set_attribute("learner_status", result.status);
+  store.complete_unit(unit);
+  store.commit();
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& e : result.history)
+    rows.push_back({{"epoch", e.epoch}, {"updated", e.updated}, {"L", e.L}, {"mu", e.mu}, {"lr", e.lr}, {"momentum", e.momentum},
+                    {"train_loss", e.train_loss}, {"test_accuracy", std::isfinite(e.test_accuracy) ? nlohmann::json(e.test_accuracy) : nlohmann::json(nullptr)}});
+  nlohmann::json j{{"status", result.status}, {"out", out}, {"epochs", rows}};
+  batchrmt::app::emit(global, j, [&](std::ostream& os) {
+    os << "learner " << c.variant << " (" << c.mu_rule << " rule): " << result.status << "\n";
+    for (const auto& e : result.history)
+      os << "  epoch " << e.epoch << ": L " << e.L << ", mu " << e.mu << ", lr " << e.lr << ", momentum " << e.momentum
+         << ", test accuracy " << e.test_accuracy << "\n";
+    os << "HDF5: " << out << "\n";
+  });
+  if (result.status == "diverged")
+    throw batchrmt::NumericalFailure("training diverged under the learner's rates (stored in " + out + ", status 'diverged').");
+}
+
+void register_learn(CLI::App& app, GlobalOptions& global) {
+  auto c = std::make_shared<LearnCli>();
+  auto* sub = app.add_subcommand("learn", "Train with the spectrum-driven learner: Lanczos on a fixed curvature subset sets "
+                                          "SGD's learning rate and momentum every few epochs (THEORY.md 6.4)");
+  sub->add_option("--model", c->model.name, "linear | mlp | lenet | vgg16 | vgg16bn | wrn-28-10 | preresnet-110")->capture_default_str();
+  sub->add_option("--dataset", c->data.name, "fashion-mnist | cifar100 | imagenet | synthetic")->capture_default_str();
+  sub->add_option("--data-dir", c->data.data_dir, "Folder with the dataset files (default: the dataset's standard place)");
+  sub->add_option("--normalize", c->normalize, "none | per-channel")->capture_default_str();
+  sub->add_option("--train-subset", c->data.train_subset, "Use a seeded random subset of the training set (0: all)");
+  sub->add_option("--test-subset", c->data.test_subset, "Use a seeded random subset of the test set (0: all)");
+  sub->add_option("--epochs", c->learner.epochs, "Epochs")->capture_default_str();
+  sub->add_option("--batch-size", c->learner.batch_size, "Training batch size")->capture_default_str();
+  sub->add_option("--variant", c->variant, "ssgd | ssgdm | ssgdmn (THEORY.md 6.4)")->capture_default_str();
+  sub->add_option("--mu-rule", c->mu_rule, "minimum | median")->capture_default_str();
+  sub->add_option("--momentum-formula", c->momentum_formula, "polyak | code (the authors' code variant, documented typo)")->capture_default_str();
+  sub->add_option("--curvature-every", c->learner.curvature_every, "Epochs between curvature updates")->capture_default_str();
+  sub->add_option("--curvature-steps", c->learner.curvature_steps, "Lanczos steps per update")->capture_default_str();
+  sub->add_option("--curvature-batch", c->learner.curvature_batch, "Size of the fixed curvature subset")->capture_default_str();
+  sub->add_option("--curvature-seed", c->learner.curvature_seed, "Seed of the curvature subset (the authors used 5)")->capture_default_str();
+  sub->add_option("--warmstart", c->learner.warmstart, "First epoch that measures curvature (-1: from the start)")->capture_default_str();
+  sub->add_option("--lr-init", c->learner.lr_init, "Learning rate before the first update")->capture_default_str();
+  sub->add_option("--weight-decay", c->learner.weight_decay, "L2 weight decay in the optimiser")->capture_default_str();
+  sub->add_option("--device", c->device, "cpu | cuda | cuda:K")->capture_default_str();
+  sub->add_flag("--overwrite", c->overwrite, "Replace an existing --out file");
+  sub->callback([c, &global] { run_learn(global, *c); });
+}
+
+}  // namespace
+
+BATCHRMT_REGISTER_COMMAND(learn, 45, register_learn)

@@ -1,0 +1,306 @@
+// `batchrmt lr-sweep`: the measured largest stable learning rate per batch size (SGD with or
+// without momentum, Adam) from a fixed checkpoint or initialisation, beside the value predicted
+// from the measured batch-Hessian spectrum, with the log-log scaling fit (issue 8; THEORY.md
+// §2.7, §3). The sweep is verify/learning_rate_claims.hpp's run_lr_sweep (HDF5 layout there and
+// in docs/learning-rates.md). No LibTorch headers here.
+#include <cmath>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "apps/cli_lists.hpp"
+#include "apps/command_registry.hpp"
+#include "apps/runtime.hpp"
+#include "core/errors.hpp"
+#include "networks/curvature.hpp"
+#include "networks/datasets.hpp"
+#include "networks/lr_sweep.hpp"
+#include "networks/models.hpp"
+#include "networks/torch_runtime.hpp"
+#include "networks/training.hpp"
+#include "outputs/store.hpp"
+#include "verify/learning_rate_claims.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace nw = batchrmt::networks;
+namespace outputs = batchrmt::outputs;
+namespace verify = batchrmt::verify;
+using batchrmt::InvalidInput;
+using batchrmt::app::GlobalOptions;
+using nlohmann::json;
+
+struct LrSweepCli {
+  nw::ModelSpec model;
+  std::string init = "seed";
+  std::string checkpoint;
+  int epoch = -1;
+  nw::DataOptions data;
+  std::string normalize;
+  std::string widths;
+  nw::LrTrialOptions trial;
+  std::string batch_sizes = "8,32,128,512";
+  int seeds = 2, bisections = 4;
+  double growth = 2.0, lr_start = 0.0, lr_min = 1e-7, lr_max = 1e3;
+  int subsets = 3;
+  std::size_t lanczos_steps = 30, full_lanczos_steps = 60, gradient_samples = 256;
+  bool no_prediction = false;
+  std::string device = "cpu";
+  bool resume = false, overwrite = false, quiet = false;
+};
+
+json num(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
+
+std::string fmt(double x, int p = 5) {
+  if (!std::isfinite(x)) return "-";
+  std::ostringstream os;
+  os << std::setprecision(p) << x;
+  return os.str();
+}
+
+// The data options a RUN.h5 of `batchrmt train` records in /train.
+struct RunInfo {
+  std::string dataset, normalize, data_dir, checkpoint_dir;
+  std::vector<std::int64_t> train_indices;
+  std::int64_t seed = -1;
+};
+RunInfo read_run(const std::string& path) {
+  RunInfo r;
+  const auto reader = outputs::Reader::open(path);
+  const auto root = reader.root();
+  if (!root.has("train")) throw InvalidInput("--checkpoint " + path + " has no /train group; it was not written by batchrmt train.");
+  const auto g = root.group("train");
+  auto text = [&](const char* k) {
+    if (const auto a = g.attribute(k))
+      if (const auto* s = std::get_if<std::string>(&*a)) return *s;
+    return std::string();
+  };
+  r.dataset = text("dataset");
+  r.normalize = text("normalize");
+  r.data_dir = text("data_dir");
+  r.checkpoint_dir = text("checkpoint_dir");
+  if (const auto a = g.attribute("seed"))
+    if (const auto* i = std::get_if<std::int64_t>(&*a)) r.seed = *i;
+  if (g.has("data") && g.group("data").has("train_indices")) r.train_indices = g.group("data").read_int_vector("train_indices");
+  return r;
+}
+
+void run_lr_sweep_cli(const GlobalOptions& global, LrSweepCli c) {
+  batchrmt::app::apply_runtime_settings(global);
+  c.device = nw::checked_device(c.device);
+  const bool verbose = !global.json && !c.quiet;
+  auto log = [&](const std::string& m) {
+    if (verbose) std::cerr << "lr-sweep: " << m << std::endl;
+  };
+  RunInfo run;
+  nw::Model model;
+  std::map<std::string, std::string> attrs;
+  const bool run_file = c.checkpoint.size() > 3 && c.checkpoint.compare(c.checkpoint.size() - 3, 3, ".h5") == 0;
+  if (run_file) {
+    run = read_run(c.checkpoint);
+    if (c.data.name.empty()) c.data.name = run.dataset;
+    if (c.normalize.empty()) c.normalize = run.normalize;
+    if (c.data.data_dir.empty()) c.data.data_dir = run.data_dir;
+  }
+  if (c.data.name.empty()) c.data.name = "fashion-mnist";
+  if (c.normalize.empty()) c.normalize = "none";
+  c.data.normalize = nw::parse_normalize(c.normalize);
+  c.data.augment = "off";
+  const std::uint64_t data_seed = run_file && run.seed >= 0 ? static_cast<std::uint64_t>(run.seed) : global.seed;
+  c.data.subset_seed = data_seed;
+  c.data.synthetic.seed = data_seed;
+  c.data.image_folder.threads = global.threads;
+  if (!c.checkpoint.empty()) {
+    if (c.epoch < 0 && !(c.checkpoint.size() > 3 && c.checkpoint.compare(c.checkpoint.size() - 3, 3, ".pt") == 0))
+      throw InvalidInput("--checkpoint " + c.checkpoint + " needs --epoch E (which checkpoint of the run).");
+    std::string path;
+    if (run_file && !run.checkpoint_dir.empty() && c.epoch >= 0) {
+      path = nw::checkpoint_path(run.checkpoint_dir, c.epoch);
+      if (!fs::exists(path)) path = nw::resolve_checkpoint_path(c.checkpoint, c.epoch);
+    } else {
+      path = nw::resolve_checkpoint_path(c.checkpoint, c.epoch);
+    }
+    log("loading " + path);
+    model = nw::load_checkpoint_model(path, c.epoch, c.device);
+    attrs["checkpoint"] = path;
+    attrs["epoch"] = std::to_string(c.epoch);
+  }
+  if (model && c.data.name == "synthetic") {
+    c.data.synthetic.classes = static_cast<int>(model.spec().classes);
+    c.data.synthetic.shape = model.spec().input_shape;
+  }
+  const nw::DataSplits data = nw::load_dataset(c.data);
+  nw::Dataset train = data.train;
+  if (run_file && !run.train_indices.empty() && c.data.train_subset == 0) {
+    std::vector<std::size_t> idx(run.train_indices.begin(), run.train_indices.end());
+    train = data.train.subset(idx);
+  }
+  if (!model) {
+    if (!c.widths.empty()) c.model.widths = batchrmt::app::parse_int_list("--widths", c.widths);
+    if (c.init != "zeros" && c.init != "seed" && c.init != "default")
+      throw InvalidInput("--init is '" + c.init + "', but must be zeros or seed.");
+    c.model.init = c.init == "zeros" ? "zeros" : "default";
+    c.model.seed = global.seed;
+    c.model.input_shape = train.input_shape();
+    c.model.classes = train.classes();
+    c.model = c.model.resolved();
+    model = nw::Model::create(c.model, c.device);
+    attrs["init"] = c.init == "zeros" ? "zeros" : "seeded default initialisation (seed " + std::to_string(global.seed) + ")";
+  }
+  attrs["model"] = model.spec().describe();
+  attrs["model_spec"] = model.spec().serialize();
+  attrs["dataset"] = data.description;
+  attrs["normalize"] = c.normalize;
+
+  verify::LrSweepRequest rq;
+  rq.model = model;
+  rq.train = train;
+  rq.transform = data.test_transform;
+  rq.trial = c.trial;
+  rq.trial.monitor_seed = global.seed;
+  rq.trial.validate();
+  rq.search.seeds = c.seeds;
+  rq.search.first_seed = global.seed;
+  rq.search.bisections = c.bisections;
+  rq.search.growth = c.growth;
+  rq.search.lr_min = c.lr_min;
+  rq.search.lr_max = c.lr_max;
+  rq.start_at_prediction = c.lr_start <= 0 && !c.no_prediction;
+  rq.search.lr_start = c.lr_start > 0 ? c.lr_start : std::clamp(0.01, c.lr_min, c.lr_max);
+  rq.measure_spectrum = !c.no_prediction;
+  rq.spectrum.subsets = c.subsets;
+  rq.spectrum.lanczos_steps = c.lanczos_steps;
+  rq.spectrum.full_lanczos_steps = c.full_lanczos_steps;
+  rq.spectrum.gradient_samples = c.gradient_samples;
+  rq.spectrum.seed = global.seed;
+  rq.spectrum.curvature.device = c.device;
+  rq.batch_sizes = batchrmt::app::parse_int_list("--batch-sizes", c.batch_sizes);
+  for (auto B : rq.batch_sizes)
+    if (B < 1 || static_cast<std::size_t>(B) > train.size())
+      throw InvalidInput("--batch-sizes holds " + std::to_string(B) + ", but batch sizes must lie in 1.." +
+                         std::to_string(train.size()) + " (the training items).");
+  rq.attributes = attrs;
+  rq.log = log;
+
+  if (c.resume && c.overwrite) throw InvalidInput("--resume and --overwrite were both given, but at most one is allowed.");
+  const std::string out = global.out.empty() ? "results/lr-sweep-" + model.spec().name + "-" + c.trial.optimizer + ".h5" : global.out;
+  if (out.size() < 4 || out.compare(out.size() - 3, 3, ".h5") != 0)
+    throw InvalidInput("--out is '" + out + "', but must end in .h5.");
+  if (!fs::path(out).parent_path().empty()) fs::create_directories(fs::path(out).parent_path());
+  const auto mode = c.overwrite ? outputs::OpenMode::overwrite : c.resume ? outputs::OpenMode::resume : outputs::OpenMode::fresh;
+  outputs::Store store = outputs::Store::open(out, batchrmt::app::make_provenance(global), mode);
+  for (const auto& u : store.discarded_units()) log("resume: discarded the incomplete unit " + u);
+  const auto r = verify::run_lr_sweep(rq, &store);
+  store.commit();
+
+  json rows = json::array();
+  for (const auto& row : r.rows) {
+    json o{{"B", row.B},           {"lr_max", num(row.lr_max)},     {"lr_lo", num(row.lr_lo)},
+           {"lr_hi", num(row.lr_hi)}, {"predicted", num(row.predicted)}, {"bracketed", row.bracketed},
+           {"status", row.status}, {"trials", row.trials.size()},  {"kappa", num(row.kappa)},
+           {"top_mean", num(row.top_mean)}, {"top_se", num(row.top_se)}, {"overlap", num(row.overlap)},
+           {"regime", row.regime}};
+    if (r.optimizer == "adam") {
+      o["preconditioned_top"] = num(row.pre_top_mean);
+      o["noise_fraction"] = num(row.noise_fraction);
+      o["damping_ratio"] = num(row.damping_ratio);
+    }
+    rows.push_back(o);
+  }
+  json j{{"rows", rows},
+         {"fit",
+          {{"slope", num(r.fit.slope)},
+           {"slope_se", num(r.fit.slope_se)},
+           {"regime", r.fit.regime},
+           {"points", r.fit.points},
+           {"predicted_slope", num(r.predicted_fit.slope)}}},
+         {"optimizer", r.optimizer},
+         {"divergence_factor", c.trial.divergence_factor},
+         {"divergence_rule", "non-finite batch loss, or monitor loss (" + std::to_string(c.trial.monitor_size) +
+                                 " training items, every " + std::to_string(c.trial.monitor_every) +
+                                 " steps) non-finite or above divergence_factor x its start"},
+         {"prediction_rule", r.rule},
+         {"lambda_full", num(r.lambda_full)},
+         {"N", r.N},
+         {"P", r.P},
+         {"steps", c.trial.steps},
+         {"seeds", c.seeds},
+         {"model", model.spec().describe()},
+         {"out", out},
+         {"seconds", r.seconds}};
+  batchrmt::app::emit(global, j, [&](std::ostream& os) {
+    os << "lr-sweep " << r.optimizer << " on " << model.spec().describe() << " (P = " << r.P << "), " << data.description
+       << " (N = " << r.N << ")\n";
+    os << "divergence: non-finite loss or monitor loss > " << fmt(c.trial.divergence_factor) << " x start within "
+       << c.trial.steps << " steps; " << c.seeds << " seeds; lambda_1(full) = " << fmt(r.lambda_full) << "\n";
+    os << "prediction: " << r.rule << "\n";
+    os << std::left << std::setw(7) << "B" << std::setw(12) << "lr_max" << std::setw(24) << "bracket" << std::setw(12)
+       << "predicted" << std::setw(12) << "top(H_B)" << std::setw(9) << "overlap" << std::setw(10) << "regime"
+       << "trials\n";
+    for (const auto& row : r.rows)
+      os << std::setw(7) << row.B << std::setw(12) << fmt(row.lr_max) << std::setw(24)
+         << ("[" + fmt(row.lr_lo) + ", " + fmt(row.lr_hi) + "]") << std::setw(12) << fmt(row.predicted) << std::setw(12)
+         << fmt(row.top_mean) << std::setw(9) << fmt(row.overlap, 3) << std::setw(10) << row.regime << row.trials.size()
+         << (row.bracketed ? "" : "  (" + row.status + ")") << "\n";
+    os << "fit: ln lr_max = a + b ln B, b = " << fmt(r.fit.slope, 4) << " +- " << fmt(r.fit.slope_se, 2) << " ("
+       << r.fit.regime << "); predicted curve b = " << fmt(r.predicted_fit.slope, 4) << "\n";
+    os << "results " << out << "\n";
+  });
+}
+
+void register_lr_sweep(CLI::App& app, GlobalOptions& global) {
+  auto* sub = app.add_subcommand(
+      "lr-sweep", "Largest stable learning rate per batch size (bracketing + bisection, several seeds) from a fixed "
+                  "checkpoint, with the prediction from the measured batch spectrum and the log-log slope (LibTorch)");
+  auto c = std::make_shared<LrSweepCli>();
+  c->data.name.clear();
+  sub->add_option("--model", c->model.name, "linear | mlp | lenet | vgg16 | vgg16bn | wrn | preresnet (ignored with --checkpoint)")
+      ->capture_default_str();
+  sub->add_option("--checkpoint", c->checkpoint, "RUN.h5 of batchrmt train (with --epoch), its checkpoint folder, or an epoch-NNNNNN.pt");
+  sub->add_option("--epoch", c->epoch, "Checkpoint epoch of --checkpoint");
+  sub->add_option("--init", c->init, "Without --checkpoint: zeros (linear, mlp) | seed")->capture_default_str();
+  sub->add_option("--dataset", c->data.name, "fashion-mnist | cifar100 | imagenet | synthetic (default: the run's, else fashion-mnist)");
+  sub->add_option("--data-dir", c->data.data_dir, "Folder of the dataset files");
+  sub->add_option("--normalize", c->normalize, "none | per-channel (default: the run's, else none)");
+  sub->add_option("--train-subset", c->data.train_subset, "Seeded random subset of the training set (0: all)")->capture_default_str();
+  sub->add_option("--synthetic-train", c->data.synthetic.train_size, "Synthetic: training items")->capture_default_str();
+  sub->add_option("--widths", c->widths, "mlp: hidden widths, comma-separated");
+  sub->add_option("--optimizer", c->trial.optimizer, "sgd (heavy ball with --momentum) | adam")->capture_default_str();
+  sub->add_option("--momentum", c->trial.momentum, "SGD momentum rho")->capture_default_str();
+  sub->add_option("--beta1", c->trial.beta1, "Adam beta1")->capture_default_str();
+  sub->add_option("--beta2", c->trial.beta2, "Adam beta2")->capture_default_str();
+  sub->add_option("--eps", c->trial.eps, "Adam epsilon (damping delta)")->capture_default_str();
+  sub->add_option("--adam-warmup", c->trial.adam_warmup, "Adam: batches accumulated into the moments at lr 0 before each trial")
+      ->capture_default_str();
+  sub->add_option("--weight-decay", c->trial.weight_decay, "L2 weight decay of the optimiser")->capture_default_str();
+  sub->add_option("--batch-sizes", c->batch_sizes, "Comma-separated batch sizes")->capture_default_str();
+  sub->add_option("--steps", c->trial.steps, "Steps per trial (the budget)")->capture_default_str();
+  sub->add_option("--divergence-factor", c->trial.divergence_factor,
+                  "Diverged when the monitor loss exceeds this multiple of its start (100: see docs/learning-rates.md)")
+      ->capture_default_str();
+  sub->add_option("--monitor-size", c->trial.monitor_size, "Training items of the fixed monitor set")->capture_default_str();
+  sub->add_option("--monitor-every", c->trial.monitor_every, "Steps between monitor losses")->capture_default_str();
+  sub->add_option("--seeds", c->seeds, "Seeds per learning rate (stable iff no seed diverges)")->capture_default_str();
+  sub->add_option("--bisections", c->bisections, "Bisections of log lr after bracketing")->capture_default_str();
+  sub->add_option("--growth", c->growth, "Bracketing factor")->capture_default_str();
+  sub->add_option("--lr-start", c->lr_start, "First probe (0: the prediction, else 0.01)")->capture_default_str();
+  sub->add_option("--lr-min", c->lr_min, "Smallest learning rate tried")->capture_default_str();
+  sub->add_option("--lr-max", c->lr_max, "Largest learning rate tried")->capture_default_str();
+  sub->add_option("--subsets", c->subsets, "Subsets per B for the batch spectrum")->capture_default_str();
+  sub->add_option("--lanczos-steps", c->lanczos_steps, "Lanczos steps per batch operator")->capture_default_str();
+  sub->add_option("--full-lanczos-steps", c->full_lanczos_steps, "Lanczos steps of the full-data operator")->capture_default_str();
+  sub->add_option("--gradient-samples", c->gradient_samples, "Adam: per-sample gradients for the second-moment variance")
+      ->capture_default_str();
+  sub->add_flag("--no-prediction", c->no_prediction, "Skip the spectrum (no predicted values)");
+  sub->add_option("--device", c->device, "cpu | cuda | cuda:K")->capture_default_str();
+  sub->add_flag("--resume", c->resume, "Continue an interrupted --out file: complete batch sizes are read back");
+  sub->add_flag("--overwrite", c->overwrite, "Replace an existing --out file");
+  sub->add_flag("--quiet", c->quiet, "No progress lines on stderr");
+  sub->callback([c, &global] { run_lr_sweep_cli(global, *c); });
+}
+
+}  // namespace
+
+BATCHRMT_REGISTER_COMMAND(lr_sweep, 55, register_lr_sweep)

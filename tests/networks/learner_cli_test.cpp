@@ -1,0 +1,47 @@
+// `batchrmt learn` as users run it: per-epoch rates in JSON and the HDF5 history.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "outputs/store.hpp"
+
+namespace fs = std::filesystem;
+
+TEST(LearnCli, StoresEveryUpdateAndPrintsTheRates) {
+  const fs::path dir = fs::temp_directory_path() / ("batchrmt_learn_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string h5 = (dir / "learn.h5").string();
+  const std::string cmd = std::string("OMP_WAIT_POLICY=PASSIVE ") + BATCHRMT_CLI +
+                          " --json --threads 1 learn --model linear --dataset synthetic --epochs 2 --batch-size 64"
+                          " --curvature-batch 16 --curvature-steps 8 --out " + h5 + " 2>/dev/null";
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string out;
+  std::array<char, 4096> buf{};
+  std::size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  const int status = ::pclose(pipe);
+  ASSERT_TRUE(WIFEXITED(status));
+  const auto j = nlohmann::json::parse(out);
+  ASSERT_EQ(j["epochs"].size(), 2u);
+  for (const auto& e : j["epochs"]) {
+    EXPECT_TRUE(e["updated"].get<bool>());
+    EXPECT_GT(e["L"].get<double>(), 0.0);
+    EXPECT_GE(e["L"].get<double>(), e["mu"].get<double>());
+    EXPECT_GT(e["lr"].get<double>(), 0.0);
+    EXPECT_GE(e["momentum"].get<double>(), 0.0);
+    EXPECT_LT(e["momentum"].get<double>(), 1.0);
+  }
+  const auto r = batchrmt::outputs::Reader::open(h5);
+  const auto g = r.root().group("learn");
+  EXPECT_EQ(g.group("history").read_vector("lr").size(), 2);
+  EXPECT_EQ(g.group("updates/e=1").read_vector("ritz").size(), 8);
+  EXPECT_EQ(g.read_int_vector("curvature_indices").size(), 16u);
+  fs::remove_all(dir);
+}
