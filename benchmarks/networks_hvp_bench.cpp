@@ -13,6 +13,7 @@
 //   GgnReuse/<model>      one GGN product on the kept graph
 //   LanczosStep/<model>   one step of 20-step full-reorthogonalisation Lanczos on HvpReuse's operator
 //   LanczosStepSelective  the same with selective orthogonalisation (Parlett & Scott)
+//   RawHvpFresh/Reuse     control: the same products written directly against LibTorch
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -20,6 +21,7 @@
 
 #include "core/rng.hpp"
 #include "networks/curvature.hpp"
+#include "networks/torch_bridge.hpp"
 #include "networks/torch_runtime.hpp"
 #include "spectral/lanczos.hpp"
 
@@ -76,7 +78,26 @@ Eigen::VectorXd random_vector(Eigen::Index n) {
 void run(benchmark::State& state, const std::string& what, const std::string& name, std::array<std::int64_t, 3> shape,
          int classes, std::size_t batch, nw::ComputeDtype dtype) {
   const Case c = make_case(name, shape, classes, batch);
-  if (what == "Gradient") {
+  if (what == "RawHvpReuse" || what == "RawHvpFresh") {
+    // Control: the same double backward written directly against LibTorch (lists of tensors,
+    // no float64 interface, no chunking), as the PyTorch script does it.
+    auto m = c.model;
+    nw::network(m).eval();
+    auto params = nw::model_parameters(m);
+    const auto x = nw::make_inputs(c.data, c.idx, nw::Transform{}, torch::kCPU);
+    const auto y = nw::make_targets(c.data, c.idx, torch::kCPU);
+    std::vector<torch::Tensor> v;
+    for (const auto& p : params) v.push_back(torch::randn_like(p));
+    auto grads = [&] {
+      const auto loss = torch::nn::functional::cross_entropy(nw::network(m).forward(x), y);
+      return torch::autograd::grad({loss}, params, {}, true, true);
+    };
+    auto kept = grads();
+    for (auto _ : state) {
+      if (what == "RawHvpFresh") kept = grads();
+      benchmark::DoNotOptimize(torch::autograd::grad(kept, params, v, true));
+    }
+  } else if (what == "Gradient") {
     const auto op = make_op(c, nw::GraphReuse::never, nw::CurvatureKind::hessian, dtype);
     for (auto _ : state) benchmark::DoNotOptimize(op.gradient());
   } else if (what == "LanczosStep" || what == "LanczosStepSelective") {
@@ -128,6 +149,8 @@ LENET(GgnReuse, nw::ComputeDtype::float32, )
 LENET(LanczosStep, nw::ComputeDtype::float32, )
 LENET(LanczosStepSelective, nw::ComputeDtype::float32, )
 LENET(HvpReuse, nw::ComputeDtype::float64, _fp64)
+LENET(RawHvpFresh, nw::ComputeDtype::float32, )
+LENET(RawHvpReuse, nw::ComputeDtype::float32, )
 VGG(Gradient)
 VGG(HvpFresh)
 VGG(HvpReuse)

@@ -245,6 +245,7 @@ TensorList vjp(const NetCopy& n, const TensorList& outputs, const TensorList& gr
 // returned flat in float64. Builds the chunk's graph unless `cached` holds a current one.
 TensorList chunk_products(const NetCopy& n, CurvatureKind kind, const std::vector<std::size_t>& idx,
                           const TensorList& vs, CachedChunk* cached) {
+  torch::AutoGradMode grad_on(true);  // whatever the caller's grad mode
   CachedChunk local;
   CachedChunk& c = cached ? *cached : local;
   const bool build = !cached || c.generation != *n.generation || (kind == CurvatureKind::hessian ? c.grads.empty() : !c.logits.defined());
@@ -413,6 +414,7 @@ double CurvatureOperator::loss() const {
 
 Eigen::VectorXd CurvatureOperator::gradient() const {
   const NetCopy& n = *s_->net;
+  torch::AutoGradMode grad_on(true);
   Tensor acc;
   const double total = static_cast<double>(s_->indices.size());
   for (const auto& [b, e] : s_->chunks) {

@@ -229,7 +229,11 @@ struct SpectrumRequest {
   // Lanczos also on eps_B = H_B - H_full per subset (THEORY.md 5.8): its extremes and the Weyl
   // bound top_B <= lambda_full + lambda_max(eps_B). Each step costs a full-data product.
   std::size_t fluctuation_steps = 0;   // 0: not measured
-  bool store_vectors = true;           // phi_top, phi_bottom in /spectrum/full (when P <= 5e6)
+  bool store_vectors = true;           // spike vectors in /spectrum/full (when P (K + 1) <= 2e7)
+  // Lanczos reorthogonalisation of every run (THEORY.md 5.5): full (default, 2 passes) or
+  // selective; basis float64 (default) or float32 (half the memory traffic for large P).
+  bool selective_reorthogonalization = false;
+  bool fp32_basis = false;
   std::uint64_t seed = 0;
   std::map<std::string, std::string> attributes;  // extra provenance (checkpoint, epoch, dataset, ...)
   std::function<void(const std::string&)> log;    // progress messages (may be empty)
@@ -261,7 +265,8 @@ struct BatchRow {
   double eps_top_mean = 0, eps_top_se = 0, eps_bottom_mean = 0, eps_bottom_se = 0, weyl_min_slack = 0;
   // THEORY.md 5.7 (NaN unless the noise was measured):
   double predicted_top = 0;         // first order lambda + kappa V_phi / lambda
-  double predicted_top_second = 0;  // refined: lambda + kappa [V_perp/lambda + sum c_k (1/(lambda-lambda_k) - 1/lambda)]
+  double predicted_top_second = 0;  // refined: lambda + kappa [V_perp/lambda + sum c_k (1/(lambda-lambda_k) - 1/lambda)];
+                                    // NaN when another spike is degenerate with lambda (e.g. linear at w = 0)
   double predicted_top_sd = 0;      // sqrt(kappa W_phi): sd over subsets
   double q = 0;                     // kappa V_phi / lambda^2
   double predicted_bottom = 0;      // lambda_min + kappa V_min / lambda_min

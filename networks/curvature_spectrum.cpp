@@ -30,16 +30,19 @@ std::vector<std::int64_t> to_int64(const std::vector<std::size_t>& v) {
   return std::vector<std::int64_t>(v.begin(), v.end());
 }
 
-spectral::LanczosOptions lanczos_options(std::size_t steps, std::uint64_t seed, std::uint64_t stream, Eigen::Index P) {
+spectral::LanczosOptions lanczos_options(const SpectrumRequest& rq, std::size_t steps, std::uint64_t stream,
+                                         Eigen::Index P) {
+  const bool selective = rq.selective_reorthogonalization, fp32_basis = rq.fp32_basis;
+  const std::uint64_t seed = rq.seed;
   spectral::LanczosOptions lo;
   lo.steps = std::min<std::size_t>(steps, static_cast<std::size_t>(P));
-  lo.reorth = spectral::Reorthogonalization::Full;
+  lo.reorth = selective ? spectral::Reorthogonalization::Selective : spectral::Reorthogonalization::Full;
   lo.passes = 2;
-  lo.storage = spectral::BasisStorage::Fp64;
+  lo.storage = fp32_basis ? spectral::BasisStorage::Fp32 : spectral::BasisStorage::Fp64;
   lo.start = spectral::StartVector::Rademacher;
   lo.seed = seed;
   lo.stream = stream;
-  lo.restart_on_breakdown = true;  // eigenvalues wanted: continue past an invariant subspace
+  lo.restart_on_breakdown = !selective;  // eigenvalues wanted: continue past an invariant subspace (needs full)
   return lo;
 }
 
@@ -92,7 +95,7 @@ struct FullRun {
 
 FullRun run_full(const CurvatureOperator& full, const SpectrumRequest& rq, std::size_t spikes) {
   const std::size_t steps = rq.full_lanczos_steps ? rq.full_lanczos_steps : rq.lanczos_steps;
-  auto lo = lanczos_options(steps, rq.seed, kFullLanczosStream, full.rows());
+  auto lo = lanczos_options(rq, steps, kFullLanczosStream, full.rows());
   lo.vectors_top = std::min(spikes, lo.steps);
   lo.vectors_bottom = 1;
   spectral::Lanczos lz(lo);
@@ -275,8 +278,11 @@ SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* si
   res.conventions = full.conventions();
   res.conventions["subsets"] = "batch s of size B: first B entries of RandomStream(seed, " + std::to_string(kSubsetStream) +
                                " + s).permutation(N) (nested across B)";
-  res.conventions["lanczos"] = "full reorthogonalisation (2 passes), float64 basis, Rademacher start from RandomStream(seed, "
-                               "0x4c000000 + s) for subset s, RandomStream(seed, 0x4c100000) for the full operator";
+  res.conventions["lanczos"] = std::string(rq.selective_reorthogonalization ? "selective orthogonalisation"
+                                                                             : "full reorthogonalisation (2 passes)") +
+                               (rq.fp32_basis ? ", float32 basis" : ", float64 basis") +
+                               ", Rademacher start from RandomStream(seed, 0x4c000000 + s) for subset s, "
+                               "RandomStream(seed, 0x4c100000) for the full operator";
   res.conventions["noise_sample"] = "first M entries of RandomStream(seed, 0x4e000000).permutation(N)";
   res.conventions["seed"] = std::to_string(rq.seed);
   for (const auto& [k, v] : rq.attributes) res.conventions[k] = v;
@@ -370,7 +376,7 @@ SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* si
         say(rq, "B = " + std::to_string(B) + ", subset " + std::to_string(s + 1) + "/" + std::to_string(rq.subsets));
         const auto idx = batch_indices(N, static_cast<std::size_t>(B), rq.seed, kSubsetStream + static_cast<std::uint64_t>(s));
         const CurvatureOperator op = full.with_indices(idx);
-        const auto lo = lanczos_options(rq.lanczos_steps, rq.seed, kBatchLanczosStream + static_cast<std::uint64_t>(s), P);
+        const auto lo = lanczos_options(rq, rq.lanczos_steps, kBatchLanczosStream + static_cast<std::uint64_t>(s), P);
         const auto r = spectral::lanczos(op, lo);
         SubsetMeasurement m;
         m.subset = s;
@@ -398,7 +404,7 @@ SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* si
         m.eps_top = m.eps_top_residual = m.eps_bottom = m.eps_bottom_residual = m.weyl_slack = kNaN;
         if (rq.fluctuation_steps > 0) {
           const auto eps = make_fluctuation_operator(op, full);
-          const auto fo = lanczos_options(rq.fluctuation_steps, rq.seed, lo.stream, P);
+          const auto fo = lanczos_options(rq, rq.fluctuation_steps, lo.stream, P);
           const auto fr = spectral::lanczos(eps, fo);
           m.eps_top = fr.ritz_values.back();
           m.eps_top_residual = fr.residuals.back();

@@ -83,12 +83,19 @@ inline void add_predictions(SpectrumResult& r) {
       const auto& e = *r.noise_top;
       const double lam = e.lambda;
       row.predicted_top = theory::first_order_shift(lam, row.kappa, e.v_phi);
+      // Spikes degenerate with lambda (gap within the Ritz residuals, or 1e-6 relative) make the
+      // non-degenerate second-order expansion meaningless: then predicted_top_second is NaN.
       std::vector<double> others, c;
+      bool degenerate = false;
+      const double res1 = r.spike_residuals.empty() ? 0.0 : r.spike_residuals[0];
       for (std::size_t k = 1; k < r.spike_values.size() && k - 1 < e.c.size(); ++k) {
+        const double resk = k < r.spike_residuals.size() ? r.spike_residuals[k] : 0.0;
+        if (std::abs(lam - r.spike_values[k]) <= std::max(1e-6 * std::abs(lam), res1 + resk)) degenerate = true;
         others.push_back(r.spike_values[k]);
         c.push_back(e.c[k - 1]);
       }
-      row.predicted_top_second = theory::second_order_shift(lam, row.kappa, e.v_perp, others, c);
+      row.predicted_top_second = degenerate ? std::numeric_limits<double>::quiet_NaN()
+                                            : theory::second_order_shift(lam, row.kappa, e.v_perp, others, c);
       row.predicted_top_sd = std::sqrt(row.kappa * e.w_phi);
       row.q = row.kappa * e.v_phi / (lam * lam);
     }

@@ -51,6 +51,7 @@ struct SpectrumCli {
   bool self_check = false, resume = false, overwrite = false, quiet = false, no_vectors = false;
   std::size_t self_check_samples = 256;
   std::size_t fluctuation_steps = 0;
+  std::string reorth = "full", basis = "float64";
   std::int64_t recompute_bn_batch = 0;
 };
 
@@ -238,6 +239,12 @@ void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
   rq.top_k = c.top_k;
   rq.slq_probes = c.slq_probes;
   rq.fluctuation_steps = c.fluctuation_steps;
+  if (c.reorth != "full" && c.reorth != "selective")
+    throw InvalidInput("--reorth is '" + c.reorth + "', but must be full or selective.");
+  if (c.basis != "float64" && c.basis != "float32")
+    throw InvalidInput("--basis is '" + c.basis + "', but must be float64 or float32.");
+  rq.selective_reorthogonalization = c.reorth == "selective";
+  rq.fp32_basis = c.basis == "float32";
   rq.store_vectors = !c.no_vectors;
   rq.seed = global.seed;
   rq.attributes = attrs;
@@ -367,6 +374,10 @@ void register_spectrum(CLI::App& app, GlobalOptions& global) {
       ->capture_default_str();
   sub->add_option("--recompute-bn-batch", c->recompute_bn_batch,
                   "Recompute BatchNorm running statistics over the population in batches of this size first (0: no)")
+      ->capture_default_str();
+  sub->add_option("--reorth", c->reorth, "Lanczos reorthogonalisation: full (2 passes) | selective (cheaper for large P)")
+      ->capture_default_str();
+  sub->add_option("--basis", c->basis, "Lanczos basis storage: float64 | float32 (half the memory and traffic)")
       ->capture_default_str();
   sub->add_option("--device", c->device, "cpu | cuda | cuda:K")->capture_default_str();
   sub->add_flag("--no-vectors", c->no_vectors, "Do not store the spike Ritz vectors of H_full");

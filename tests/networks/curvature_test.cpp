@@ -171,8 +171,13 @@ TEST(Curvature, HvpMatchesCentralFiniteDifferencesAndIsSymmetric) {
   const Eigen::VectorXd hv = op.apply(v), hu = op.apply(u);
   EXPECT_LE((fd - hv).norm(), 1e-6 * hv.norm());
   EXPECT_NEAR(u.dot(hv), v.dot(hu), 1e-12 * (hu.norm() + hv.norm()));
-  // gradient_at restores the weights: the same product afterwards.
+  // gradient_at restores the weights: the same product afterwards (also under a caller's
+  // NoGradGuard: the operator turns gradients on for itself).
   EXPECT_EQ(op.apply(v), hv);
+  {
+    torch::NoGradGuard ng;
+    EXPECT_EQ(op.apply(v), hv);
+  }
   // GGN: symmetric and PSD (Rayleigh quotients of random vectors).
   const auto G = op.with_kind(nw::CurvatureKind::ggn);
   const Eigen::VectorXd gv = G.apply(v), gu = G.apply(u);
