@@ -147,6 +147,78 @@ def plot_v3(g, outdir):
     save(fig, outdir, "V3_tracy_widom")
 
 
+def plot_c5(g, outdir):
+    cases = [c for c in ("linear_init", "lenet_trained") if series(g, c + "_B") is not None]
+    if not cases:
+        return
+    fig, axes = plt.subplots(1, len(cases), figsize=(6 * len(cases), 4.4), squeeze=False)
+    for ax, case in zip(axes[0], cases):
+        B = series(g, case + "_B")
+        kappa = series(g, case + "_kappa")
+        m = kappa > 0  # the full-data row (kappa = 0) is drawn as a line
+        ax.errorbar(B[m], series(g, case + "_top_mean")[m], yerr=series(g, case + "_top_se")[m], fmt="o", capsize=3,
+                    label="measured $\\lambda'_1(B)$ (Lanczos, mean ± s.e. over subsets)")
+        ax.plot(B[m], series(g, case + "_predicted_top")[m], "-", label="$\\lambda+\\kappa_B V_\\phi/\\lambda$ (first order)")
+        ax.plot(B[m], series(g, case + "_predicted_top_second")[m], "--", label="refined second order")
+        ax.axhline(scalar(g, case + "_lambda_full"), color="grey", ls=":", label="full-data $\\lambda_1$")
+        q = series(g, case + "_q")
+        for b, qq, t in zip(B[m], q[m], series(g, case + "_top_mean")[m]):
+            ax.annotate(f"q={qq:.2g}", (b, t), textcoords="offset points", xytext=(4, 6), fontsize=7)
+        ax.set_xscale("log")
+        ax.set_xlabel("batch size B")
+        ax.set_ylabel("top Hessian eigenvalue (loss curvature)")
+        ax.set_title(case.replace("_", " "), fontsize=9)
+        ax.legend(fontsize=7)
+    fig.suptitle(verdict_title(g) + "  (q = kappa V_phi / lambda^2; judged where q <= 0.5)", fontsize=10)
+    save(fig, outdir, "C5_real_networks")
+
+
+def plot_lr(g, outdir, prefixes, name):
+    fig, axes = plt.subplots(1, len(prefixes), figsize=(6 * len(prefixes), 4.4), squeeze=False)
+    for ax, (prefix, title) in zip(axes[0], prefixes):
+        B = series(g, prefix + "B")
+        if B is None:
+            continue
+        lo, hi, mx = series(g, prefix + "lr_lo"), series(g, prefix + "lr_hi"), series(g, prefix + "lr_max")
+        ax.errorbar(B, mx, yerr=[mx - lo, hi - mx], fmt="o", capsize=3, label="measured largest stable lr (bracket)")
+        pred = series(g, prefix + "predicted")
+        if pred is not None:
+            ax.plot(B, pred, "-", label="predicted from the measured batch spectrum")
+        slope = scalar(g, prefix + "slope_all")
+        slope_se = scalar(g, prefix + "slope_all_se")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("batch size B")
+        ax.set_ylabel("learning rate")
+        ax.set_title(f"{title}: fitted slope {slope:.2f} ± {slope_se:.2f}", fontsize=9)
+        ax.legend(fontsize=8)
+    fig.suptitle(verdict_title(g), fontsize=10)
+    save(fig, outdir, name)
+
+
+def plot_c8(g, outdir):
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    lrs = series(g, "learner_lr")
+    if lrs is not None:
+        ep = np.arange(1, len(lrs) + 1)
+        axes[0].plot(ep, lrs, "o-", label="learner lr")
+        axes[0].plot(ep, series(g, "learner_momentum"), "s--", label="learner momentum")
+        axes[0].axhline(scalar(g, "baseline_best_lr"), color="grey", ls=":", label="tuned SGD lr")
+        axes[0].set_yscale("log")
+        axes[0].set_xlabel("update (epoch, per seed)")
+        axes[0].set_ylabel("value")
+        axes[0].legend(fontsize=8)
+    labels = ["tuned SGD", "learner"]
+    acc = [scalar(g, "baseline_test_accuracy"), scalar(g, "learner_test_accuracy")]
+    axes[1].bar(labels, acc, color=["tab:blue", "tab:orange"])
+    for i, a in enumerate(acc):
+        axes[1].text(i, a, f"{a:.3f}", ha="center", va="bottom", fontsize=9)
+    axes[1].set_ylabel("test accuracy")
+    axes[1].set_title(f"lr trials: tuned SGD {scalar(g, 'baseline_trials'):.0f}, learner {scalar(g, 'learner_trials'):.0f}", fontsize=9)
+    fig.suptitle(verdict_title(g), fontsize=10)
+    save(fig, outdir, "C8_learner")
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit("usage: plot_report.py RUN.h5 OUTDIR")
@@ -167,6 +239,14 @@ def main():
             plot_c3(units["C3"], outdir)
         if "C4" in units:
             plot_extremes_vs_b(units["C4"], outdir, "", "C4_ggn_top_vs_B", bottom=False)
+        if "C5" in units:
+            plot_c5(units["C5"], outdir)
+        if "C6" in units:
+            plot_lr(units["C6"], outdir, [("", "SGD")], "C6_sgd_lr_vs_B")
+        if "C7" in units:
+            plot_lr(units["C7"], outdir, [("small_", "Adam, small damping"), ("large_", "Adam, large damping")], "C7_adam_lr_vs_B")
+        if "C8" in units:
+            plot_c8(units["C8"], outdir)
         if "V1" in units:
             plot_v1(units["V1"], outdir)
         if "V3" in units:
