@@ -126,6 +126,7 @@ def main():
             "ratio_hvp_reuse_cpu": c["HvpReuse"]["cpu"] / py["hvp_reuse"]["cpu"],
             "batchrmt_hvp_over_gradient_cpu": c["HvpFresh"]["cpu"] / c["Gradient"]["cpu"],
             "pytorch_hvp_over_gradient_cpu": py["hvp_fresh"]["cpu"] / py["gradient"]["cpu"],
+            "raw_libtorch": {k: cpp.get(f"BM_{k}_{name}", {}) for k in ("RawHvpFresh", "RawHvpReuse")},
             "lanczos_step_over_hvp": lz.get("step_over_hvp"),
             "lanczos_selective_step_over_hvp": lzs.get("step_over_hvp"),
         })
@@ -141,6 +142,12 @@ def main():
             b, p = r["batchrmt"][ck], r["pytorch"][pk]
             print(f"| {r['model']} | {r['batch']} | {op} | {1e3 * b['wall']:.2f} / {1e3 * b['cpu']:.2f} | "
                   f"{1e3 * p['wall']:.2f} / {1e3 * p['cpu']:.2f} | {b['wall'] / p['wall']:.2f} / {b['cpu'] / p['cpu']:.2f} |")
+        raw = r["raw_libtorch"]
+        for op, k, pk in (("HVP fresh, raw LibTorch", "RawHvpFresh", "hvp_fresh"), ("HVP kept, raw LibTorch", "RawHvpReuse", "hvp_reuse")):
+            if raw.get(k):
+                b, p = raw[k], r["pytorch"][pk]
+                print(f"| {r['model']} | {r['batch']} | {op} | {1e3 * b['wall']:.2f} / {1e3 * b['cpu']:.2f} | "
+                      f"{1e3 * p['wall']:.2f} / {1e3 * p['cpu']:.2f} | {b['wall'] / p['wall']:.2f} / {b['cpu'] / p['cpu']:.2f} |")
     print()
     print("| model | HVP/gradient batchrmt (CPU) | HVP/gradient PyTorch (CPU) | Lanczos step / HVP (full reorth.) | (selective) |")
     print("|---|---|---|---|---|")

@@ -224,9 +224,10 @@ Tensor flat64(const NetCopy& n, const TensorList& pieces) {
   TensorList flat;
   flat.reserve(pieces.size());
   for (std::size_t i = 0; i < pieces.size(); ++i)
-    flat.push_back(pieces[i].defined() ? pieces[i].reshape({-1}).to(torch::kDouble)
-                                       : torch::zeros({n.infos[i].numel}, torch::TensorOptions().dtype(torch::kDouble).device(n.device)));
-  return torch::cat(flat);
+    flat.push_back(pieces[i].defined() ? pieces[i].reshape({-1})
+                                       : torch::zeros({n.infos[i].numel}, torch::TensorOptions().dtype(n.dtype).device(n.device)));
+  // One concatenation in the compute dtype, then one cast (float32 -> float64 is exact).
+  return torch::cat(flat).to(torch::kDouble);
 }
 
 // grad(outputs . grad_outputs, params), skipping outputs that carry no graph.
@@ -333,7 +334,7 @@ void CurvatureOperator::apply(const double* x, double* y) const {
     const auto [b, e] = s_->chunks[c];
     const auto idx = slice(s_->indices, b, e);
     Tensor hv = chunk_products(n, s_->kind, idx, v, s_->reuse ? &s_->cache[c] : nullptr)[0];
-    hv.mul_(static_cast<double>(e - b) / total);  // |c| / |S| (THEORY.md 5.4)
+    if (s_->chunks.size() > 1) hv.mul_(static_cast<double>(e - b) / total);  // |c| / |S| (THEORY.md 5.4)
     if (acc.defined())
       acc.add_(hv);
     else

@@ -54,18 +54,30 @@ SelfCheckReport curvature_self_check(const CurvatureOperator& op, std::uint64_t 
   const CurvatureOperator G = op.with_kind(CurvatureKind::ggn);
 
   // 1. Central finite differences of the gradient along a random unit vector (THEORY.md 5.2):
-  //    eps = eps_mach^(1/3) max(1, ||w||) / ||v||; truncation O(eps^2), rounding O(eps_mach/eps).
+  //    eps0 = eps_mach^(1/3) max(1, ||w||) / ||v||; truncation O(eps^2), rounding O(eps_mach/eps).
+  //    A ReLU (or max-pool) kink crossed within +-eps v makes the difference wrong by O(1/eps)
+  //    (seen on preresnet-8 at eps = 1e-3: relative error 90), so eps0, eps0/10 and eps0/100
+  //    are tried and the best agreement is reported with its step.
   {
     const Eigen::VectorXd v = random_unit(n, seed, 0x5e1f0001);
     const auto w = op.weights();
     double wn = 0;
     for (double x : w) wn += x * x;
-    const double eps = std::cbrt(fp64 ? std::numeric_limits<double>::epsilon() : 1.2e-7) * std::max(1.0, std::sqrt(wn));
-    const Eigen::VectorXd fd = (H.gradient_at(eps * v) - H.gradient_at(-eps * v)) / (2 * eps);
+    const double eps0 = std::cbrt(fp64 ? std::numeric_limits<double>::epsilon() : 1.2e-7) * std::max(1.0, std::sqrt(wn));
     const Eigen::VectorXd hv = H.apply(v);
-    const double rel = (fd - hv).norm() / std::max(hv.norm(), 1e-300);
-    rep.items.push_back(item("hvp_vs_finite_difference", rel, fp64 ? 1e-5 : 3e-2,
-                             "||FD - Hv|| / ||Hv|| with eps = " + sci(eps) + ", ||Hv|| = " + sci(hv.norm())));
+    double best = std::numeric_limits<double>::infinity(), best_eps = eps0;
+    for (double eps : {eps0, eps0 / 10, eps0 / 100}) {
+      const Eigen::VectorXd fd = (H.gradient_at(eps * v) - H.gradient_at(-eps * v)) / (2 * eps);
+      const double rel = (fd - hv).norm() / std::max(hv.norm(), 1e-300);
+      if (rel < best) {
+        best = rel;
+        best_eps = eps;
+      }
+      if (rel <= 1e-7) break;
+    }
+    rep.items.push_back(item("hvp_vs_finite_difference", best, fp64 ? 1e-5 : 3e-2,
+                             "||FD - Hv|| / ||Hv||, best of eps = " + sci(eps0) + ", /10, /100 (at " + sci(best_eps) +
+                                 "), ||Hv|| = " + sci(hv.norm())));
   }
   // 2. Symmetry u^T H v = v^T H u (and the same for the GGN).
   for (const auto* which : {&H, &G}) {
@@ -86,7 +98,7 @@ SelfCheckReport curvature_self_check(const CurvatureOperator& op, std::uint64_t 
   }
   // 4. GGN positive semidefinite: Rayleigh quotients and the smallest Ritz value of 30 steps.
   {
-    double worst = 0, top = 0;
+    double worst = std::numeric_limits<double>::infinity(), top = 0;
     for (int k = 0; k < 8; ++k) {
       const Eigen::VectorXd v = random_unit(n, seed, 0x5e1f0100 + static_cast<std::uint64_t>(k));
       const Eigen::VectorXd gv = G.apply(v);

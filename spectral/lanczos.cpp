@@ -79,7 +79,7 @@ void sgemv_(const char*, const int*, const int*, const float*, const float*, con
 // One classical Gram-Schmidt pass against the first j columns of an fp64 basis, as two GEMVs
 // (Golub & Van Loan 10.3.1): h = Q_j^T w; w -= Q_j h. Reads Q_j twice: 16 j P bytes. BLAS dgemv
 // is used because Eigen's column-major GEMV (w -= Q h) reached only 4-6 GB/s on the development
-// machine against 11-17 GB/s for OpenBLAS (docs/performance-spectral.md); Eigen is the fallback
+// machine against 11-17 GB/s for OpenBLAS (docs/performance.md); Eigen is the fallback
 // for P beyond the LP64 range.
 void cgs_pass(const Eigen::MatrixXd& q, Eigen::Index j, Eigen::VectorXd& w, Eigen::VectorXd& h) {
   if (q.rows() <= kBlasMaxRows) {

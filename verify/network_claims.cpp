@@ -81,6 +81,8 @@ CaseOutcome run_case(const Config& c, const std::string& name, std::uint64_t see
   req.lanczos_steps = static_cast<std::size_t>(c.integer("c5.lanczos_steps", 30));
   req.full_lanczos_steps = static_cast<std::size_t>(c.integer("c5.full_lanczos_steps", 40));
   req.noise_samples = static_cast<std::size_t>(c.integer("c5.noise_samples", 400));
+  req.curvature.dtype = networks::parse_compute_dtype(c.text("c5.dtype", "float32"));
+  req.curvature.reuse = networks::parse_graph_reuse(c.text("c5.graph_reuse", "auto"));
   req.seed = seed;
   out.spectrum = networks::measure_spectrum(req, nullptr);
   const double q_max = c.number("c5.perturbative_q", 0.5);
@@ -92,7 +94,10 @@ CaseOutcome run_case(const Config& c, const std::string& name, std::uint64_t see
       // Budget: the first- vs second-order difference (model uncertainty of the expansion)
       // plus `relative_budget` of the predicted shift.
       const double shift = row.predicted_top - out.spectrum.lambda_full;
-      const double budget = std::abs(row.predicted_top_second - row.predicted_top) + rel_budget * std::abs(shift);
+      // (The second-order form is NaN where the top eigenvalue is degenerate, e.g. the linear
+      // model at initialisation, whose Hessian is a Kronecker product with a (C-1)-fold top.)
+      const double order_gap = std::isfinite(row.predicted_top_second) ? std::abs(row.predicted_top_second - row.predicted_top) : 0.0;
+      const double budget = order_gap + rel_budget * std::abs(shift);
       const auto t = z_test(row.predicted_top, row.top_mean, row.top_se, budget);
       z = t.z;
       judged = row.q <= q_max;
