@@ -12,6 +12,7 @@
 #include "apps/cli_lists.hpp"
 #include "apps/command_registry.hpp"
 #include "apps/runtime.hpp"
+#include "apps/torch/train_run_info.hpp"
 #include "core/errors.hpp"
 #include "networks/curvature.hpp"
 #include "networks/datasets.hpp"
@@ -60,32 +61,8 @@ std::string fmt(double x, int p = 5) {
   return os.str();
 }
 
-// The data options a RUN.h5 of `batchrmt train` records in /train.
-struct RunInfo {
-  std::string dataset, normalize, data_dir, checkpoint_dir;
-  std::vector<std::int64_t> train_indices;
-  std::int64_t seed = -1;
-};
-RunInfo read_run(const std::string& path) {
-  RunInfo r;
-  const auto reader = outputs::Reader::open(path);
-  const auto root = reader.root();
-  if (!root.has("train")) throw InvalidInput("--checkpoint " + path + " has no /train group; it was not written by batchrmt train.");
-  const auto g = root.group("train");
-  auto text = [&](const char* k) {
-    if (const auto a = g.attribute(k))
-      if (const auto* s = std::get_if<std::string>(&*a)) return *s;
-    return std::string();
-  };
-  r.dataset = text("dataset");
-  r.normalize = text("normalize");
-  r.data_dir = text("data_dir");
-  r.checkpoint_dir = text("checkpoint_dir");
-  if (const auto a = g.attribute("seed"))
-    if (const auto* i = std::get_if<std::int64_t>(&*a)) r.seed = *i;
-  if (g.has("data") && g.group("data").has("train_indices")) r.train_indices = g.group("data").read_int_vector("train_indices");
-  return r;
-}
+using RunInfo = batchrmt::app::TrainRunInfo;
+const auto read_run = batchrmt::app::read_train_run;
 
 void run_lr_sweep_cli(const GlobalOptions& global, LrSweepCli c) {
   batchrmt::app::apply_runtime_settings(global);

@@ -14,6 +14,7 @@
 #include "apps/cli_lists.hpp"
 #include "apps/command_registry.hpp"
 #include "apps/runtime.hpp"
+#include "apps/torch/train_run_info.hpp"
 #include "core/errors.hpp"
 #include "core/rng.hpp"
 #include "networks/curvature.hpp"
@@ -64,39 +65,8 @@ std::string fmt(double x, int p = 6) {
   return os.str();
 }
 
-// Attributes of the /train unit of a RUN.h5 written by `batchrmt train`.
-struct RunInfo {
-  std::string dataset, normalize, data_dir, checkpoint_dir;
-  std::vector<std::int64_t> train_indices;
-  std::int64_t seed = -1, train_size = -1;
-};
-RunInfo read_run(const std::string& path) {
-  RunInfo r;
-  const auto reader = outputs::Reader::open(path);
-  const auto root = reader.root();
-  if (!root.has("train")) throw InvalidInput("--checkpoint " + path + " has no /train group; it was not written by batchrmt train.");
-  const auto g = root.group("train");
-  auto text = [&](const char* k) {
-    const auto a = g.attribute(k);
-    if (a)
-      if (const auto* s = std::get_if<std::string>(&*a)) return *s;
-    return std::string();
-  };
-  r.dataset = text("dataset");
-  r.normalize = text("normalize");
-  r.data_dir = text("data_dir");
-  r.checkpoint_dir = text("checkpoint_dir");
-  auto integer = [&](const char* k) -> std::int64_t {
-    const auto a = g.attribute(k);
-    if (a)
-      if (const auto* i = std::get_if<std::int64_t>(&*a)) return *i;
-    return -1;
-  };
-  r.seed = integer("seed");
-  r.train_size = integer("train_size");
-  if (g.has("data") && g.group("data").has("train_indices")) r.train_indices = g.group("data").read_int_vector("train_indices");
-  return r;
-}
+using RunInfo = batchrmt::app::TrainRunInfo;
+const auto read_run = batchrmt::app::read_train_run;
 
 void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
   batchrmt::app::apply_runtime_settings(global);
