@@ -133,6 +133,24 @@ def plot_v1(g, outdir):
     save(fig, outdir, "V1_trace")
 
 
+def plot_v2(g, outdir):
+    x, d, se = series(g, "slq_grid"), series(g, "slq_density"), series(g, "slq_density_se")
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    ev = series(g, "exact_eigenvalues")
+    if ev is not None:
+        ax.hist(ev, bins=60, density=True, color="lightgrey", edgecolor="white", label="exact eigenvalues (histogram)")
+    ax.plot(x, d, "-", color="tab:blue", label=f"SLQ density (Gaussian sd {scalar(g, 'kernel_sd'):.2g})")
+    if se is not None:
+        ax.fill_between(x, d - 2 * se, d + 2 * se, color="tab:blue", alpha=0.2, label="± 2 s.e. over probes")
+    t = np.linspace(-2, 2, 400)
+    ax.plot(t, np.sqrt(np.maximum(4 - t * t, 0)) / (2 * np.pi), "--", color="tab:green", label="semicircle")
+    ax.set_xlabel("eigenvalue")
+    ax.set_ylabel("spectral density")
+    ax.legend(fontsize=8)
+    ax.set_title(verdict_title(g), fontsize=10)
+    save(fig, outdir, "V2_slq_density")
+
+
 def plot_v3(g, outdir):
     x = series(g, "rescaled_top")
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -249,6 +267,8 @@ def main():
             plot_c8(units["C8"], outdir)
         if "V1" in units:
             plot_v1(units["V1"], outdir)
+        if "V2" in units:
+            plot_v2(units["V2"], outdir)
         if "V3" in units:
             plot_v3(units["V3"], outdir)
 

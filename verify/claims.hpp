@@ -54,6 +54,8 @@ ClaimResult claim_ggn_analogue(const Config& config, std::uint64_t seed);
 
 // V1: E tr W^2 = sigma^2 (n+1) for the dense GOE sampler.
 ClaimResult check_goe_trace(const Config& config, std::uint64_t seed);
+// V2: bulk density — SLQ density and moments of a GOE matrix against the semicircle.
+ClaimResult check_slq_semicircle(const Config& config, std::uint64_t seed);
 // V3: Tracy–Widom mean and variance of the rescaled top eigenvalue (tridiagonal GOE).
 ClaimResult check_tracy_widom(const Config& config, std::uint64_t seed);
 

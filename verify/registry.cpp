@@ -10,6 +10,7 @@ namespace batchrmt::verify {
 const std::vector<Experiment>& experiments() {
   static const std::vector<Experiment> list = {
       {"V1", "GOE trace identity (simulator self-check)", "/checks/V1", check_goe_trace},
+      {"V2", "SLQ spectral density of a GOE matrix vs the semicircle (spectral self-check)", "/checks/V2", check_slq_semicircle},
       {"V3", "Tracy–Widom edge of the tridiagonal GOE (simulator self-check)", "/checks/V3", check_tracy_widom},
       {"C1", "extremes grow as B shrinks (simulated pool)", "/claims/C1", claim_extremes_grow},
       {"C2", "shift linear in kappa_B above threshold, edge ~ kappa_B^(1/2) below", "/claims/C2", claim_shift_scaling},
