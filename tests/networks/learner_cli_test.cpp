@@ -45,3 +45,22 @@ TEST(LearnCli, StoresEveryUpdateAndPrintsTheRates) {
   EXPECT_EQ(g.read_int_vector("curvature_indices").size(), 16u);
   fs::remove_all(dir);
 }
+
+TEST(BenchCli, TimesGradientHvpAndLanczosStep) {
+  const std::string cmd = std::string("OMP_WAIT_POLICY=PASSIVE ") + BATCHRMT_CLI +
+                          " --json --threads 1 bench curvature --model lenet --channels 1 --side 28 --classes 10 --batch 16"
+                          " --repeats 2 --lanczos-steps 5 2>/dev/null";
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string out;
+  std::array<char, 4096> buf{};
+  std::size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  ASSERT_EQ(::pclose(pipe), 0);
+  const auto j = nlohmann::json::parse(out);
+  for (const char* key : {"gradient_ms", "hvp_fresh_ms", "hvp_reused_ms", "lanczos_step_ms", "hvp_over_gradient"}) {
+    ASSERT_TRUE(j.contains(key)) << key;
+    EXPECT_GT(j[key].get<double>(), 0.0) << key;
+  }
+  EXPECT_EQ(j["lanczos_steps"], 5);
+}
