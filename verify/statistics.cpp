@@ -46,7 +46,7 @@ ZTest z_test(double prediction, double measurement, double stderr_, double bias_
   const double d = measurement - prediction;
   const double excess = std::max(std::abs(d) - bias_budget, 0.0);
   ZTest t;
-  t.z = std::copysign(excess / stderr_, d);
+  t.z = excess > 0 ? std::copysign(excess / stderr_, d) : 0.0;  // no signed zero inside the budget
   t.tolerance = z_max * stderr_ + bias_budget;
   t.passed = std::abs(d) <= t.tolerance;
   return t;
