@@ -61,9 +61,6 @@ std::string fmt(double x, int p = 5) {
   return os.str();
 }
 
-using RunInfo = batchrmt::app::TrainRunInfo;
-const auto read_run = batchrmt::app::read_train_run;
-
 void run_lr_sweep_cli(const GlobalOptions& global, LrSweepCli c) {
   batchrmt::app::apply_runtime_settings(global);
   c.device = nw::checked_device(c.device);
@@ -71,61 +68,11 @@ void run_lr_sweep_cli(const GlobalOptions& global, LrSweepCli c) {
   auto log = [&](const std::string& m) {
     if (verbose) std::cerr << "lr-sweep: " << m << std::endl;
   };
-  RunInfo run;
-  nw::Model model;
-  std::map<std::string, std::string> attrs;
-  const bool run_file = c.checkpoint.size() > 3 && c.checkpoint.compare(c.checkpoint.size() - 3, 3, ".h5") == 0;
-  if (run_file) {
-    run = read_run(c.checkpoint);
-    if (c.data.name.empty()) c.data.name = run.dataset;
-    if (c.normalize.empty()) c.normalize = run.normalize;
-    if (c.data.data_dir.empty()) c.data.data_dir = run.data_dir;
-  }
-  if (c.data.name.empty()) c.data.name = "fashion-mnist";
-  if (c.normalize.empty()) c.normalize = "none";
-  c.data.normalize = nw::parse_normalize(c.normalize);
-  c.data.augment = "off";
-  const std::uint64_t data_seed = run_file && run.seed >= 0 ? static_cast<std::uint64_t>(run.seed) : global.seed;
-  c.data.subset_seed = data_seed;
-  c.data.synthetic.seed = data_seed;
-  c.data.image_folder.threads = global.threads;
-  if (!c.checkpoint.empty()) {
-    if (c.epoch < 0 && !(c.checkpoint.size() > 3 && c.checkpoint.compare(c.checkpoint.size() - 3, 3, ".pt") == 0))
-      throw InvalidInput("--checkpoint " + c.checkpoint + " needs --epoch E (which checkpoint of the run).");
-    std::string path;
-    if (run_file && !run.checkpoint_dir.empty() && c.epoch >= 0) {
-      path = nw::checkpoint_path(run.checkpoint_dir, c.epoch);
-      if (!fs::exists(path)) path = nw::resolve_checkpoint_path(c.checkpoint, c.epoch);
-    } else {
-      path = nw::resolve_checkpoint_path(c.checkpoint, c.epoch);
-    }
-    log("loading " + path);
-    model = nw::load_checkpoint_model(path, c.epoch, c.device);
-    attrs["checkpoint"] = path;
-    attrs["epoch"] = std::to_string(c.epoch);
-  }
-  if (model && c.data.name == "synthetic") {
-    c.data.synthetic.classes = static_cast<int>(model.spec().classes);
-    c.data.synthetic.shape = model.spec().input_shape;
-  }
-  const nw::DataSplits data = nw::load_dataset(c.data);
-  nw::Dataset train = data.train;
-  if (run_file && !run.train_indices.empty() && c.data.train_subset == 0) {
-    std::vector<std::size_t> idx(run.train_indices.begin(), run.train_indices.end());
-    train = data.train.subset(idx);
-  }
-  if (!model) {
-    if (!c.widths.empty()) c.model.widths = batchrmt::app::parse_int_list("--widths", c.widths);
-    if (c.init != "zeros" && c.init != "seed" && c.init != "default")
-      throw InvalidInput("--init is '" + c.init + "', but must be zeros or seed.");
-    c.model.init = c.init == "zeros" ? "zeros" : "default";
-    c.model.seed = global.seed;
-    c.model.input_shape = train.input_shape();
-    c.model.classes = train.classes();
-    c.model = c.model.resolved();
-    model = nw::Model::create(c.model, c.device);
-    attrs["init"] = c.init == "zeros" ? "zeros" : "seeded default initialisation (seed " + std::to_string(global.seed) + ")";
-  }
+  batchrmt::app::MeasuredModel measured = batchrmt::app::resolve_measured_model(c, global, false, log);
+  nw::Model& model = measured.model;
+  const nw::DataSplits& data = measured.data;
+  const nw::Dataset& train = measured.train;
+  std::map<std::string, std::string>& attrs = measured.attrs;
   attrs["model"] = model.spec().describe();
   attrs["model_spec"] = model.spec().serialize();
   attrs["dataset"] = data.description;
