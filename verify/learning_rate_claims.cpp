@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
-#include <sstream>
 
 #include "core/errors.hpp"
 #include "core/rng.hpp"
@@ -24,13 +23,6 @@ namespace batchrmt::verify {
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-[[maybe_unused]] std::string fmt(double x, int precision = 4) {
-  if (!std::isfinite(x)) return "nan";
-  std::ostringstream os;
-  os.precision(precision);
-  os << x;
-  return os.str();
-}
 }  // namespace
 
 double predicted_max_lr(const std::string& optimizer, double momentum, double beta1, double lambda_top) {
@@ -318,11 +310,11 @@ LrSweepResult run_lr_sweep(const LrSweepRequest& rq, outputs::Store* store) {
     g.set_attribute("optimizer", rq.trial.optimizer);
     g.set_attribute("trial_options", rq.trial.serialize());
     g.set_attribute("divergence_rule", "diverged iff a batch loss is non-finite or the monitor loss is non-finite or > " +
-                                           fmt(rq.trial.divergence_factor, 6) + " x its start");
-    g.set_attribute("search", "growth " + fmt(rq.search.growth) + ", bisections " + std::to_string(rq.search.bisections) +
+                                           format_number(rq.trial.divergence_factor, 6) + " x its start");
+    g.set_attribute("search", "growth " + format_number(rq.search.growth) + ", bisections " + std::to_string(rq.search.bisections) +
                                   ", seeds " + std::to_string(rq.search.seeds) + " from " +
-                                  std::to_string(rq.search.first_seed) + ", range [" + fmt(rq.search.lr_min) + ", " +
-                                  fmt(rq.search.lr_max) + "]" + (rq.start_at_prediction ? ", start at the prediction" : ""));
+                                  std::to_string(rq.search.first_seed) + ", range [" + format_number(rq.search.lr_min) + ", " +
+                                  format_number(rq.search.lr_max) + "]" + (rq.start_at_prediction ? ", start at the prediction" : ""));
     g.set_attribute("prediction_rule", out.rule);
     g.set_attribute("lr_se_rule", "se(ln lr_max) = ln(lr_hi/lr_lo)/2");
     for (const auto& [k, v] : rq.attributes) g.set_attribute(k, v);
@@ -415,9 +407,9 @@ LrSweepResult run_lr_sweep(const LrSweepRequest& rq, outputs::Store* store) {
       row.reasons = reasons;
       row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - tb).count();
       if (store) write_b_unit(*store, unit, row, so.lr_start);
-      log("B = " + std::to_string(B) + ": lr_max " + fmt(row.lr_max) + " in [" + fmt(row.lr_lo) + ", " +
-          fmt(row.lr_hi) + "], predicted " + fmt(row.predicted) + " (" + std::to_string(row.trials.size()) +
-          " trials, " + fmt(row.seconds, 3) + " s)");
+      log("B = " + std::to_string(B) + ": lr_max " + format_number(row.lr_max) + " in [" + format_number(row.lr_lo) + ", " +
+          format_number(row.lr_hi) + "], predicted " + format_number(row.predicted) + " (" + std::to_string(row.trials.size()) +
+          " trials, " + format_number(row.seconds, 3) + " s)");
     }
     out.rows.push_back(std::move(row));
   }
@@ -619,9 +611,9 @@ PartVerdict scaling_part(const LrSweepResult& s, const std::vector<bool>& use, d
     return p;
   }
   const std::string regime = majority_regime(s, use);
-  p.note = what + ": slope " + fmt(fit.slope, 3) + " +- " + fmt(fit.slope_se, 2) + " over B = {" + Bs +
-           "} (claim " + fmt(claim, 3) + ", bias budget " + fmt(budget, 3) + ", |z| <= 4; spectrum-predicted slope " +
-           fmt(pfit.slope, 3) + "; top eigenvalue there: " + regime + ")";
+  p.note = what + ": slope " + format_number(fit.slope, 3) + " +- " + format_number(fit.slope_se, 2) + " over B = {" + Bs +
+           "} (claim " + format_number(claim, 3) + ", bias budget " + format_number(budget, 3) + ", |z| <= 4; spectrum-predicted slope " +
+           format_number(pfit.slope, 3) + "; top eigenvalue there: " + regime + ")";
   if (regime == "edge") {
     p.verdict = Verdict::outside_regime;
     p.note += "; outside its regime: the measured top eigenvalue of H_B is the bulk edge, not an outlier (THEORY.md 3)";
@@ -673,18 +665,18 @@ ClaimResult claim_sgd_scaling(const Config& c, std::uint64_t seed) {
   const auto use = noise_dominated(s, ratio);
   std::vector<bool> sat;
   for (const auto& row : s.rows) sat.push_back(std::isfinite(row.top_mean) && row.top_mean <= sat_ratio * s.lambda_full);
-  const auto lin = scaling_part(s, use, 1.0, budget, "noise-dominated range (lambda'_1 >= " + fmt(ratio) + " lambda_1)", "");
+  const auto lin = scaling_part(s, use, 1.0, budget, "noise-dominated range (lambda'_1 >= " + format_number(ratio) + " lambda_1)", "");
   std::vector<Verdict> parts{lin.verdict};
   std::string note = lin.note;
   const auto sat_fit = fit_lr_scaling(s.rows, sat);
   if (sat_fit.points >= 2) {
-    const auto sp = scaling_part(s, sat, 0.0, budget, "saturated range (lambda'_1 <= " + fmt(sat_ratio) + " lambda_1)", "");
+    const auto sp = scaling_part(s, sat, 0.0, budget, "saturated range (lambda'_1 <= " + format_number(sat_ratio) + " lambda_1)", "");
     parts.push_back(sp.verdict);
     note += "; " + sp.note;
     r.scalars["saturated_slope"] = sp.slope;
     r.scalars["saturated_slope_se"] = sp.slope_se;
   } else {
-    note += "; saturation not tested (fewer than two B with lambda'_1 <= " + fmt(sat_ratio) + " lambda_1)";
+    note += "; saturation not tested (fewer than two B with lambda'_1 <= " + format_number(sat_ratio) + " lambda_1)";
   }
   r.verdict = combine(parts);
   r.prediction = 1.0;
@@ -695,9 +687,9 @@ ClaimResult claim_sgd_scaling(const Config& c, std::uint64_t seed) {
   std::vector<double> ratio_series;
   for (const auto& row : s.rows) ratio_series.push_back(row.lr_max / row.predicted);
   r.series["measured_over_predicted"] = ratio_series;
-  r.note = d.description + "; SGD momentum " + fmt(rq.trial.momentum) + ", " + std::to_string(rq.trial.steps) +
-           " steps, divergence factor " + fmt(rq.trial.divergence_factor) + ", " + std::to_string(rq.search.seeds) +
-           " seeds; lambda_1 = " + fmt(s.lambda_full) + "; " + note;
+  r.note = d.description + "; SGD momentum " + format_number(rq.trial.momentum) + ", " + std::to_string(rq.trial.steps) +
+           " steps, divergence factor " + format_number(rq.trial.divergence_factor) + ", " + std::to_string(rq.search.seeds) +
+           " seeds; lambda_1 = " + format_number(s.lambda_full) + "; " + note;
   r.labels["model"] = d.description;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
@@ -739,15 +731,15 @@ ClaimResult claim_adam_scaling(const Config& c, std::uint64_t seed) {
       const auto& row = s.rows[i];
       if (small && !(row.noise_fraction >= noise_min && row.damping_ratio <= 0.1))
         failure = "the second moment is not noise-dominated with small damping at B = " + std::to_string(row.B) +
-                  " (noise fraction " + fmt(row.noise_fraction, 3) + " < " + fmt(noise_min) + " or eps/rms sqrt(v) = " +
-                  fmt(row.damping_ratio, 3) + " > 0.1)";
+                  " (noise fraction " + format_number(row.noise_fraction, 3) + " < " + format_number(noise_min) + " or eps/rms sqrt(v) = " +
+                  format_number(row.damping_ratio, 3) + " > 0.1)";
       if (!small && !(row.damping_ratio >= 10.0))
         failure = "the damping does not dominate at B = " + std::to_string(row.B) + " (eps/rms sqrt(v) = " +
-                  fmt(row.damping_ratio, 3) + " < 10)";
+                  format_number(row.damping_ratio, 3) + " < 10)";
     }
     const auto p = scaling_part(s, use, small ? 0.5 : 1.0, budget,
-                                std::string(small ? "small" : "large") + " damping eps = " + fmt(eps) +
-                                    ", noise-dominated range (lambda'_1 >= " + fmt(ratio) + " lambda_1)",
+                                std::string(small ? "small" : "large") + " damping eps = " + format_number(eps) +
+                                    ", noise-dominated range (lambda'_1 >= " + format_number(ratio) + " lambda_1)",
                                 failure);
     parts.push_back(p.verdict);
     note += (note.empty() ? "" : "; ") + p.note;
@@ -763,7 +755,7 @@ ClaimResult claim_adam_scaling(const Config& c, std::uint64_t seed) {
     }
   }
   r.verdict = combine(parts);
-  r.note = d.description + "; Adam betas (" + fmt(c.number("c7.beta1", 0.9)) + ", " + fmt(c.number("c7.beta2", 0.999)) +
+  r.note = d.description + "; Adam betas (" + format_number(c.number("c7.beta1", 0.9)) + ", " + format_number(c.number("c7.beta2", 0.999)) +
            "), moments warmed over " + std::to_string(c.integer("c7.adam_warmup", 20)) + " batches at lr 0; " + note;
   r.labels["model"] = d.description;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -883,11 +875,11 @@ ClaimResult claim_spectrum_learner(const Config& c, std::uint64_t seed) {
   r.note = d.description + "; " + std::to_string(epochs) + " epochs, B = " + std::to_string(B) + ", " +
            std::to_string(seeds) + " seeds; learner " + variant + " (" + mu_rule + " rule, " + formula +
            " momentum, Lanczos " + std::to_string(lo.curvature_steps) + " steps on " + std::to_string(lo.curvature_batch) +
-           " items every " + std::to_string(lo.curvature_every) + " epoch(s)): test accuracy " + fmt(ls.mean) +
-           " with 1 run; SGD (momentum " + fmt(base_momentum) + ", constant lr) tuned over " +
+           " items every " + std::to_string(lo.curvature_every) + " epoch(s)): test accuracy " + format_number(ls.mean) +
+           " with 1 run; SGD (momentum " + format_number(base_momentum) + ", constant lr) tuned over " +
            std::to_string(lrs.size()) + " rates on a " + std::to_string(validation) + "-item validation split: best lr " +
-           fmt(lrs[static_cast<std::size_t>(best)]) + ", test accuracy " + fmt(bs.mean) +
-           "; agrees iff learner >= tuned - (" + fmt(budget) + " + 4 se), se " + fmt(se, 2) +
+           format_number(lrs[static_cast<std::size_t>(best)]) + ", test accuracy " + format_number(bs.mean) +
+           "; agrees iff learner >= tuned - (" + format_number(budget) + " + 4 se), se " + format_number(se, 2) +
            " (binomial or between-seed, the larger)";
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;

@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <sstream>
 
 #ifdef BATCHRMT_WITH_TORCH
 #include "networks/curvature.hpp"
@@ -13,15 +12,6 @@
 #endif
 
 namespace batchrmt::verify {
-
-namespace {
-[[maybe_unused]] std::string fmt(double x, int precision = 4) {
-  std::ostringstream os;
-  os.precision(precision);
-  os << x;
-  return os.str();
-}
-}  // namespace
 
 #ifdef BATCHRMT_WITH_TORCH
 
@@ -69,8 +59,8 @@ CaseOutcome run_case(const Config& c, const std::string& name, std::uint64_t see
     t.seed = seed;
     const auto tr = networks::train(model, data, t);
     const double acc = tr.history.empty() ? 0.0 : tr.history.back().test_accuracy;
-    out.training = "SGD lr " + fmt(t.lr) + " momentum 0.9, " + std::to_string(t.epochs) + " epochs on the same " +
-                   std::to_string(data.train.size()) + " images (test accuracy " + fmt(100 * acc, 3) + "%, status " + tr.status + ")";
+    out.training = "SGD lr " + format_number(t.lr) + " momentum 0.9, " + std::to_string(t.epochs) + " epochs on the same " +
+                   std::to_string(data.train.size()) + " images (test accuracy " + format_number(100 * acc, 3) + "%, status " + tr.status + ")";
   }
   networks::SpectrumRequest req;
   req.model = model;
@@ -178,27 +168,27 @@ ClaimResult claim_real_network(const Config& c, std::uint64_t seed) {
       headline_set = true;
     }
     note += name + " (" + o.training + ", P=" + std::to_string(s.P) + ", N=" + std::to_string(s.N) + "): lambda_full=" +
-            fmt(s.lambda_full) + (s.noise_top ? ", V_phi=" + fmt(s.noise_top->v_phi) + " +- " + fmt(s.noise_top->v_phi_se, 2) : "") +
+            format_number(s.lambda_full) + (s.noise_top ? ", V_phi=" + format_number(s.noise_top->v_phi) + " +- " + format_number(s.noise_top->v_phi_se, 2) : "") +
             "; per B (measured vs first-order prediction, q): ";
     for (std::size_t i = 0; i < s.rows.size(); ++i) {
       const auto& row = s.rows[i];
       if (row.full) continue;
-      note += "B=" + std::to_string(row.B) + " " + fmt(row.top_mean) + "+-" + fmt(row.top_se, 2) + " vs " + fmt(row.predicted_top) +
-              " (q=" + fmt(row.q, 2) + (o.judged[i] ? "" : ", not judged") + ", z=" + fmt(o.z[i], 3) + "); ";
+      note += "B=" + std::to_string(row.B) + " " + format_number(row.top_mean) + "+-" + format_number(row.top_se, 2) + " vs " + format_number(row.predicted_top) +
+              " (q=" + format_number(row.q, 2) + (o.judged[i] ? "" : ", not judged") + ", z=" + format_number(o.z[i], 3) + "); ";
     }
-    note += "[" + fmt(o.seconds, 3) + " s]. ";
+    note += "[" + format_number(o.seconds, 3) + " s]. ";
   }
   r.scalars["judged_batch_sizes"] = judged;
   r.scalars["within_tolerance"] = within;
   if (judged == 0) {
     r.verdict = Verdict::outside_regime;
-    note = "no batch size has q_B = kappa V_phi / lambda^2 <= " + fmt(c.number("c5.perturbative_q", 0.5)) +
+    note = "no batch size has q_B = kappa V_phi / lambda^2 <= " + format_number(c.number("c5.perturbative_q", 0.5)) +
            ": the top eigenvalue is not a perturbed outlier there (THEORY.md 3), so the first-order prediction is not tested. " + note;
   } else {
     r.verdict = within == judged ? Verdict::agrees : Verdict::disagrees;
     note = std::to_string(within) + " of " + std::to_string(judged) +
-           " judged (B, network) points within 4 se + budget (|second - first order| + " + fmt(100 * c.number("c5.relative_budget", 0.1), 2) +
-           "% of the shift); points with q_B > " + fmt(c.number("c5.perturbative_q", 0.5)) + " are reported, not judged. " + note;
+           " judged (B, network) points within 4 se + budget (|second - first order| + " + format_number(100 * c.number("c5.relative_budget", 0.1), 2) +
+           "% of the shift); points with q_B > " + format_number(c.number("c5.perturbative_q", 0.5)) + " are reported, not judged. " + note;
   }
   r.note = note;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

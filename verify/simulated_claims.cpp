@@ -1,7 +1,6 @@
 // Claims C1–C4 and checks V1, V3 on simulated matrices (THEORY.md §1.2, §2.3–2.6, §3, §7).
 #include <chrono>
 #include <cmath>
-#include <sstream>
 
 #include "core/checks.hpp"
 #include "core/rng.hpp"
@@ -25,12 +24,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-std::string fmt(double x, int precision = 4) {
-  std::ostringstream os;
-  os.precision(precision);
-  os << x;
-  return os.str();
-}
 
 // Batch spectra of a pool: for every B, `subsets` batches (subset s = the first B entries of
 // the permutation of RandomStream(seed, s), THEORY.md §5.4), their extreme eigenvalues.
@@ -210,10 +203,10 @@ ClaimResult claim_extremes_grow(const Config& c, std::uint64_t seed) {
   r.scalars["monotone_pairs_bottom"] = down;
   const bool grows = r.z >= 4.0 && fall / fall_se <= -4.0;
   r.verdict = grows ? Verdict::agrees : Verdict::disagrees;
-  r.note = "pool P=" + std::to_string(spec.P) + ", N=" + std::to_string(spec.N) + ", spikes " + fmt(emp_spikes[0]) + " / " +
-           fmt(emp_spikes[1]) + " (H_emp), " + std::to_string(subsets) + " subsets per B; verdict: top rise from B=" +
-           std::to_string(Bs[hi]) + " to B=" + std::to_string(Bs[lo]) + " has z=" + fmt(r.z, 3) + " and bottom fall z=" +
-           fmt(fall / fall_se, 3) + " (both must pass |z| >= 4 with the predicted sign); consecutive B moving the predicted way: top " +
+  r.note = "pool P=" + std::to_string(spec.P) + ", N=" + std::to_string(spec.N) + ", spikes " + format_number(emp_spikes[0]) + " / " +
+           format_number(emp_spikes[1]) + " (H_emp), " + std::to_string(subsets) + " subsets per B; verdict: top rise from B=" +
+           std::to_string(Bs[hi]) + " to B=" + std::to_string(Bs[lo]) + " has z=" + format_number(r.z, 3) + " and bottom fall z=" +
+           format_number(fall / fall_se, 3) + " (both must pass |z| >= 4 with the predicted sign); consecutive B moving the predicted way: top " +
            std::to_string(up) + "/" + std::to_string(Bs.size() - 1) + ", bottom " + std::to_string(down) + "/" +
            std::to_string(Bs.size() - 1) + ".";
   r.seconds = seconds_since(start);
@@ -337,12 +330,12 @@ ClaimResult claim_shift_scaling(const Config& c, std::uint64_t seed) {
   r.z = (exp_out - 1.0) / exp_out_se;
   r.verdict = (out_ok && edge_ok && slope_ok) ? Verdict::agrees : Verdict::disagrees;
   if (!std::isfinite(exp_out) || !std::isfinite(exp_edge)) r.verdict = Verdict::not_measured;
-  r.note = "outlier exponent " + fmt(exp_out, 3) + " +- " + fmt(exp_out_se, 2) + " (theory 1), slope " + fmt(slope.slope, 3) +
-           " +- " + fmt(slope.slope_se, 2) + " vs P s^2/lambda = " + fmt(slope_theory, 3) + "; edge exponent " + fmt(exp_edge, 3) +
-           " +- " + fmt(exp_edge_se, 2) + " (theory 0.5, fit over B <= " + fmt(max_fit_fraction * spec_edge.N, 4) +
-           "); tolerance 4 se + " + fmt(bias_budget, 2) + " on exponents, 4 se + 10% on the slope. Threshold crossing: theory kappa_c = " +
-           fmt(kappa_c, 3) + " (B ~ " + fmt(r.scalars["crossing_B_theory"], 3) + "), first resolved outlier at kappa = " +
-           fmt(measured_kappa_c, 3) + ".";
+  r.note = "outlier exponent " + format_number(exp_out, 3) + " +- " + format_number(exp_out_se, 2) + " (theory 1), slope " + format_number(slope.slope, 3) +
+           " +- " + format_number(slope.slope_se, 2) + " vs P s^2/lambda = " + format_number(slope_theory, 3) + "; edge exponent " + format_number(exp_edge, 3) +
+           " +- " + format_number(exp_edge_se, 2) + " (theory 0.5, fit over B <= " + format_number(max_fit_fraction * spec_edge.N, 4) +
+           "); tolerance 4 se + " + format_number(bias_budget, 2) + " on exponents, 4 se + 10% on the slope. Threshold crossing: theory kappa_c = " +
+           format_number(kappa_c, 3) + " (B ~ " + format_number(r.scalars["crossing_B_theory"], 3) + "), first resolved outlier at kappa = " +
+           format_number(measured_kappa_c, 3) + ".";
   if (r.verdict == Verdict::not_measured)
     r.note = "too few batch sizes with a resolved shift (> 3 se) or edge to fit an exponent (need 3 each; use more subsets, "
              "a larger P s^2 or more batch sizes). " + r.note;
@@ -431,11 +424,11 @@ ClaimResult claim_field_dependence(const Config& c, std::uint64_t seed) {
   const bool qve_ok = z_qve.passed && z_qve_edge.passed;
   const bool hom_rejected = !z_hom.passed && !z_hom_edge.passed;
   r.verdict = (qve_ok && hom_rejected) ? Verdict::agrees : Verdict::disagrees;
-  r.note = "n=" + std::to_string(n) + ", " + std::to_string(trials) + " matrices, theta=" + fmt(theta) + ": outlier " + fmt(ss.mean, 6) +
-           " +- " + fmt(ss.stderr_, 2) + " vs QVE " + fmt(qve_outlier, 6) + " (z=" + fmt(z_qve.z, 3) + ") and homogeneous " +
-           fmt(hom.extreme, 6) + " (z=" + fmt(z_hom.z, 3) + "); unspiked top " + fmt(sp.mean, 6) + " vs QVE edge+TW " +
-           fmt(qve_edge_mean, 6) + " (z=" + fmt(z_qve_edge.z, 3) + ") and homogeneous " + fmt(hom_edge_mean, 6) + " (z=" +
-           fmt(z_hom_edge.z, 3) + "). Pass: QVE within 4 se + budget (2/n outlier, one TW unit edge) and homogeneous outside.";
+  r.note = "n=" + std::to_string(n) + ", " + std::to_string(trials) + " matrices, theta=" + format_number(theta) + ": outlier " + format_number(ss.mean, 6) +
+           " +- " + format_number(ss.stderr_, 2) + " vs QVE " + format_number(qve_outlier, 6) + " (z=" + format_number(z_qve.z, 3) + ") and homogeneous " +
+           format_number(hom.extreme, 6) + " (z=" + format_number(z_hom.z, 3) + "); unspiked top " + format_number(sp.mean, 6) + " vs QVE edge+TW " +
+           format_number(qve_edge_mean, 6) + " (z=" + format_number(z_qve_edge.z, 3) + ") and homogeneous " + format_number(hom_edge_mean, 6) + " (z=" +
+           format_number(z_hom_edge.z, 3) + "). Pass: QVE within 4 se + budget (2/n outlier, one TW unit edge) and homogeneous outside.";
   r.seconds = seconds_since(start);
   return r;
 }
@@ -497,11 +490,11 @@ ClaimResult claim_ggn_analogue(const Config& c, std::uint64_t seed) {
   const bool ok = rise / rise_se >= 4.0 && within == static_cast<int>(Bs.size());
   r.verdict = ok ? Verdict::agrees : Verdict::disagrees;
   r.note = "GGN pool P=" + std::to_string(spec.P) + ", N=" + std::to_string(spec.N) + ", C=" + std::to_string(spec.C) +
-           ", ell=" + fmt(spec.spikes.empty() ? 0.0 : spec.spikes[0]) + ", " + std::to_string(subsets) +
+           ", ell=" + format_number(spec.spikes.empty() ? 0.0 : spec.spikes[0]) + ", " + std::to_string(subsets) +
            " subsets per B; rise of the top from B=" + std::to_string(Bs.back()) + " to B=" + std::to_string(Bs.front()) +
-           " has z=" + fmt(rise / rise_se, 3) + "; " + std::to_string(within) + "/" + std::to_string(Bs.size()) +
-           " batch sizes within 4 se + " + fmt(100 * rel_budget, 2) + "% of the spiked-covariance prediction (gamma_B = P kappa_B / C), worst |z| " +
-           fmt(worst, 3) + ".";
+           " has z=" + format_number(rise / rise_se, 3) + "; " + std::to_string(within) + "/" + std::to_string(Bs.size()) +
+           " batch sizes within 4 se + " + format_number(100 * rel_budget, 2) + "% of the spiked-covariance prediction (gamma_B = P kappa_B / C), worst |z| " +
+           format_number(worst, 3) + ".";
   r.seconds = seconds_since(start);
   return r;
 }
@@ -521,7 +514,7 @@ ClaimResult check_goe_trace(const Config& c, std::uint64_t seed) {
   r.series["streams"] = std::vector<double>(t.streams.begin(), t.streams.end());
   r.scalars["n"] = static_cast<double>(t.n);
   r.note = "exact identity (THEORY.md 7.2 V1); pass iff |mean - prediction| <= 4 exact standard errors; a doubled diagonal variance would shift the mean by 2 sigma^2 = " +
-           fmt(2 * t.sigma * t.sigma) + " = " + fmt(2 * t.sigma * t.sigma / r.stderr_, 3) + " standard errors.";
+           format_number(2 * t.sigma * t.sigma) + " = " + format_number(2 * t.sigma * t.sigma / r.stderr_, 3) + " standard errors.";
   r.seconds = t.seconds;
   return r;
 }
@@ -562,9 +555,9 @@ ClaimResult check_tracy_widom(const Config& c, std::uint64_t seed) {
   r.scalars["variance_theory"] = moments.variance;
   r.scalars["truncation"] = static_cast<double>(K);
   r.verdict = (zm.passed && var_ok) ? Verdict::agrees : Verdict::disagrees;
-  r.note = std::to_string(trials) + " draws of n^{2/3}(lambda_max - 2), truncation K=" + std::to_string(K) + ": mean " + fmt(s.mean, 5) +
-           " vs TW1 " + fmt(moments.mean, 6) + " (z=" + fmt(zm.z, 3) + "), variance " + fmt(s.sd * s.sd, 4) + " vs " +
-           fmt(moments.variance, 5) + " (tolerance " + fmt(var_tol, 3) + "); bias budget n^{-2/3}.";
+  r.note = std::to_string(trials) + " draws of n^{2/3}(lambda_max - 2), truncation K=" + std::to_string(K) + ": mean " + format_number(s.mean, 5) +
+           " vs TW1 " + format_number(moments.mean, 6) + " (z=" + format_number(zm.z, 3) + "), variance " + format_number(s.sd * s.sd, 4) + " vs " +
+           format_number(moments.variance, 5) + " (tolerance " + format_number(var_tol, 3) + "); bias budget n^{-2/3}.";
   r.seconds = seconds_since(start);
   return r;
 }
@@ -611,9 +604,9 @@ ClaimResult check_slq_semicircle(const Config& c, std::uint64_t seed) {
   }();
   r.scalars["kernel_sd"] = dens.sigma;
   r.verdict = (t.passed && t2.passed) ? Verdict::agrees : Verdict::disagrees;
-  r.note = std::to_string(probes) + " Rademacher probes x " + std::to_string(steps) + " Lanczos steps: (1/n) tr W^4 = " + fmt(m4.value, 5) +
-           " +- " + fmt(m4.std_error, 2) + " vs semicircle 2 (budget 6/n), (1/n) tr W^2 = " + fmt(m2.value, 5) + " +- " +
-           fmt(m2.std_error, 2) + " vs (n+1)/n exactly; the figure shows the Gaussian-broadened SLQ density (sd " + fmt(dens.sigma, 2) +
+  r.note = std::to_string(probes) + " Rademacher probes x " + std::to_string(steps) + " Lanczos steps: (1/n) tr W^4 = " + format_number(m4.value, 5) +
+           " +- " + format_number(m4.std_error, 2) + " vs semicircle 2 (budget 6/n), (1/n) tr W^2 = " + format_number(m2.value, 5) + " +- " +
+           format_number(m2.std_error, 2) + " vs (n+1)/n exactly; the figure shows the Gaussian-broadened SLQ density (sd " + format_number(dens.sigma, 2) +
            ") over the semicircle and the exact eigenvalue histogram.";
   r.seconds = seconds_since(start);
   return r;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <sstream>
 
 #include "core/checks.hpp"
 
@@ -16,6 +17,14 @@ std::string to_string(Verdict v) {
     case Verdict::not_measured: return "not measured";
   }
   return "unknown";
+}
+
+std::string format_number(double x, int precision) {
+  if (std::isnan(x)) return "nan";
+  std::ostringstream os;
+  os.precision(precision);
+  os << x;
+  return os.str();
 }
 
 SampleSummary summarize(const std::vector<double>& values) {

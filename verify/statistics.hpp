@@ -9,6 +9,9 @@ namespace batchrmt::verify {
 
 enum class Verdict { agrees, disagrees, outside_regime, not_measured };
 
+// A number for the notes of a verdict, with `precision` significant digits ("nan" for NaN).
+std::string format_number(double x, int precision = 4);
+
 // "agrees", "disagrees", "outside its regime", "not measured" (the report's words).
 std::string to_string(Verdict v);
 
