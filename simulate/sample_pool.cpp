@@ -98,11 +98,15 @@ void SamplePool::add_noise(std::int64_t i, Eigen::MatrixXd& acc, double weight) 
   }
   RandomStream rng(seed_, sample_stream(i));
   std::vector<Eigen::Index> block;
-  if (spec_.profile) block = spec_.profile->block_of_index();
+  Eigen::MatrixXd block_sd;  // K x K entry standard deviations, one sqrt per block pair
+  if (spec_.profile) {
+    block = spec_.profile->block_of_index();
+    block_sd = spec_.profile->variances.cwiseSqrt();
+  }
   const double sd_hom = std::sqrt(spec_.s2);
   auto sd_of = [&](Eigen::Index j, Eigen::Index k) {
     if (!spec_.profile) return sd_hom;
-    return std::sqrt(spec_.profile->variances(block[static_cast<std::size_t>(j)], block[static_cast<std::size_t>(k)]));
+    return block_sd(block[static_cast<std::size_t>(j)], block[static_cast<std::size_t>(k)]);
   };
   // Upper triangle row by row, diagonal first in each row (the order of sample_profile_wigner).
   for (Eigen::Index j = 0; j < P; ++j) {
