@@ -10,6 +10,7 @@
 
 #include "apps/command_registry.hpp"
 #include "core/errors.hpp"
+#include "core/mpi_context.hpp"
 #include "core/provenance.hpp"
 
 namespace {
@@ -17,7 +18,23 @@ namespace {
 void print_error(const std::string& message) {
   std::string m = message;
   if (!m.empty() && m.back() != '.') m += '.';
-  std::cerr << "batchrmt: error: " << m << std::endl;
+  std::string where;
+  try {
+    const auto& mpi = batchrmt::MpiContext::instance();
+    if (mpi.active()) where = " (MPI rank " + std::to_string(mpi.rank()) + ")";
+  } catch (const batchrmt::Error&) {  // mpirun without MPI support: already the message
+  }
+  std::cerr << "batchrmt: error" << where << ": " << m << std::endl;
+}
+
+// Under mpirun a failing rank ends them all (the others may wait in a collective it will not
+// reach); mpirun then exits with `code`.
+int fail(int code) {
+  try {
+    batchrmt::MpiContext::instance().abort(code);
+  } catch (const batchrmt::Error&) {
+  }
+  return code;
 }
 
 }  // namespace
@@ -53,13 +70,13 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const batchrmt::Error& e) {
     print_error(e.what());
-    return e.exit_code();
+    return fail(e.exit_code());
   } catch (const std::bad_alloc&) {
     print_error("out of memory; reduce the problem size or free memory and rerun");
-    return 1;
+    return fail(1);
   } catch (const std::exception& e) {
     print_error(e.what());
-    return 1;
+    return fail(1);
   }
 
   if (show_version) {

@@ -14,7 +14,7 @@
 #include "simulate/dense_spectrum.hpp"
 #include "simulate/ensembles.hpp"
 #include "simulate/monte_carlo.hpp"
-#include "simulate/mpi_context.hpp"
+#include "core/mpi_context.hpp"
 #include "simulate/sample_pool.hpp"
 #include "simulate/tridiagonal_models.hpp"
 #include "theory/batch_hessian.hpp"
@@ -58,7 +58,7 @@ std::vector<sim::UnitResult> run(const GlobalOptions& global, const CommonOption
   batchrmt::app::apply_runtime_settings(global);
   if (common.resume && common.overwrite)
     throw InvalidInput("--resume and --overwrite were both given, but at most one is allowed.");
-  const auto& mpi = sim::MpiContext::instance();
+  const auto& mpi = batchrmt::MpiContext::instance();
   std::optional<outputs::Store> store;
   if (!global.out.empty() && mpi.is_writer()) {
     const auto mode = common.overwrite ? outputs::OpenMode::overwrite

@@ -323,18 +323,31 @@ CurvatureOperator::CurvatureOperator(const Model& model, const Dataset& data, co
 
 Eigen::Index CurvatureOperator::rows() const { return s_ ? static_cast<Eigen::Index>(s_->net->P) : 0; }
 
-void CurvatureOperator::apply(const double* x, double* y) const {
+void CurvatureOperator::apply(const double* x, double* y) const { apply_shard(x, y, 0, 1); }
+
+void CurvatureOperator::apply_shard(const double* x, double* y, int shard, int shards) const {
+  check_at_least("CurvatureOperator::apply_shard", "shards", shards, 1);
+  if (shard < 0 || shard >= shards)
+    throw InvalidInput("CurvatureOperator::apply_shard: shard is " + std::to_string(shard) + ", but must be in [0, " +
+                       std::to_string(shards) + ").");
   const auto t0 = std::chrono::steady_clock::now();
   const NetCopy& n = *s_->net;
+  const std::size_t C = s_->chunks.size();
+  const std::size_t first = C * static_cast<std::size_t>(shard) / static_cast<std::size_t>(shards);
+  const std::size_t last = C * static_cast<std::size_t>(shard + 1) / static_cast<std::size_t>(shards);
+  if (first == last) {
+    std::fill(y, y + n.P, 0.0);
+    return;
+  }
   const TensorList v{to_compute(n, x)};
   Tensor acc;
-  if (s_->reuse && s_->cache.size() != s_->chunks.size()) s_->cache.assign(s_->chunks.size(), CachedChunk{});
+  if (s_->reuse && s_->cache.size() != C) s_->cache.assign(C, CachedChunk{});
   const double total = static_cast<double>(s_->indices.size());
-  for (std::size_t c = 0; c < s_->chunks.size(); ++c) {
+  for (std::size_t c = first; c < last; ++c) {
     const auto [b, e] = s_->chunks[c];
     const auto idx = slice(s_->indices, b, e);
     Tensor hv = chunk_products(n, s_->kind, idx, v, s_->reuse ? &s_->cache[c] : nullptr)[0];
-    if (s_->chunks.size() > 1) hv.mul_(static_cast<double>(e - b) / total);  // |c| / |S| (THEORY.md 5.4)
+    if (C > 1) hv.mul_(static_cast<double>(e - b) / total);  // |c| / |S| (THEORY.md 5.4)
     if (acc.defined())
       acc.add_(hv);
     else

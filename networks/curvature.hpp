@@ -89,6 +89,12 @@ class CurvatureOperator {
   Eigen::Index rows() const;
   void apply(const double* x, double* y) const;
   Eigen::VectorXd apply(const Eigen::VectorXd& x) const;
+  // The share of `shard` (of `shards`) in y = H_S x: sum over its chunks c of (|c|/|S|) HVP_c(x),
+  // the chunks dealt out in contiguous blocks (shard r gets chunks [rC/R, (r+1)C/R)); y = 0 for a
+  // shard without chunks. Summing the shards' y gives apply(x) up to float64 rounding (the data
+  // parallelism of networks/data_parallel.hpp). Chunks keep their boundaries, so train-mode BN
+  // batches are those of the single-process run.
+  void apply_shard(const double* x, double* y, int shard, int shards) const;
 
   // The same network copy, data and options on another index set / kind (no new model copy).
   CurvatureOperator with_indices(std::vector<std::size_t> indices) const;
@@ -177,9 +183,12 @@ NoiseEstimate estimate_noise(const CurvatureOperator& full, const Eigen::VectorX
                              const std::vector<Eigen::VectorXd>& others, const std::vector<std::size_t>& samples);
 // Same, for several directions at once (one forward+backward per sample, one double backward
 // per direction): result[d] belongs to phis[d]; `others` are used for direction 0 only.
+// over_ranks (collective, networks/data_parallel.hpp): H phi is spread over the MPI ranks and
+// rank r takes the samples [rM/R, (r+1)M/R); the per-sample values are gathered on rank 0, which
+// alone returns the estimates (the other ranks get NaN statistics).
 std::vector<NoiseEstimate> estimate_noise_multi(const CurvatureOperator& full, const std::vector<Eigen::VectorXd>& phis,
                                                 const std::vector<Eigen::VectorXd>& others,
-                                                const std::vector<std::size_t>& samples);
+                                                const std::vector<std::size_t>& samples, bool over_ranks = false);
 
 // ---------------------------------------------------------------- self-check (issue 6 item 4)
 
@@ -235,6 +244,11 @@ struct SpectrumRequest {
   bool selective_reorthogonalization = false;
   bool fp32_basis = false;
   std::uint64_t seed = 0;
+  // Collective over the MPI ranks (networks/data_parallel.hpp; no-op without mpirun): every
+  // rank calls measure_spectrum_core with the same request, rank 0 with the sink. Full-data
+  // products are spread over the ranks, the noise samples split, the (B, subset) runs dealt out;
+  // rank 0 alone returns the result (the other ranks get N, P and the conventions).
+  bool over_ranks = false;
   std::map<std::string, std::string> attributes;  // extra provenance (checkpoint, epoch, dataset, ...)
   std::function<void(const std::string&)> log;    // progress messages (may be empty)
 };

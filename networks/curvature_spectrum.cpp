@@ -10,8 +10,11 @@
 
 #include "core/checks.hpp"
 #include "core/errors.hpp"
+#include "core/byte_buffer.hpp"
+#include "core/mpi_context.hpp"
 #include "core/rng.hpp"
 #include "networks/curvature.hpp"
+#include "networks/data_parallel.hpp"
 #include "spectral/eigs.hpp"
 #include "spectral/lanczos.hpp"
 #include "spectral/slq.hpp"
@@ -93,7 +96,7 @@ struct FullRun {
   std::vector<double> spikes, spike_res;
 };
 
-FullRun run_full(const CurvatureOperator& full, const SpectrumRequest& rq, std::size_t spikes) {
+FullRun run_full(const spectral::AnyOperator& full, const SpectrumRequest& rq, std::size_t spikes) {
   const std::size_t steps = rq.full_lanczos_steps ? rq.full_lanczos_steps : rq.lanczos_steps;
   auto lo = lanczos_options(rq, steps, kFullLanczosStream, full.rows());
   lo.vectors_top = std::min(spikes, lo.steps);
@@ -252,6 +255,99 @@ SubsetMeasurement subset_from(const UnitData& u, int s) {
   return m;
 }
 
+std::vector<std::uint8_t> encode(const UnitData& u) {
+  ByteWriter w;
+  w.put(u.reals);
+  w.put(u.integers);
+  w.put(u.matrices);
+  w.put(u.text);
+  w.put(u.numbers);
+  return std::move(w.bytes());
+}
+
+UnitData decode(const std::vector<std::uint8_t>& bytes) {
+  ByteReader r(bytes);
+  UnitData u;
+  r.get(u.reals);
+  r.get(u.integers);
+  r.get(u.matrices);
+  r.get(u.text);
+  r.get(u.numbers);
+  if (!r.done()) throw IoError("a spectrum unit sent by another MPI rank has trailing bytes.");
+  return u;
+}
+
+// One (B, subset) Lanczos run (THEORY.md 5.5) as a unit; `full_for_eps` (the full-data operator,
+// possibly spread over the ranks) is needed when rq.fluctuation_steps > 0, together with the
+// full run's top Ritz value and residual for the Weyl slack.
+UnitData subset_unit(const CurvatureOperator& full, const spectral::AnyOperator* full_for_eps, const SpectrumRequest& rq,
+                     std::int64_t B, int s, double full_top, double full_top_res) {
+  const std::size_t N = rq.data.size();
+  const auto P = full.rows();
+  const auto idx = batch_indices(N, static_cast<std::size_t>(B), rq.seed, kSubsetStream + static_cast<std::uint64_t>(s));
+  const CurvatureOperator op = full.with_indices(idx);
+  const auto lo = lanczos_options(rq, rq.lanczos_steps, kBatchLanczosStream + static_cast<std::uint64_t>(s), P);
+  const auto r = spectral::lanczos(op, lo);
+  UnitData u;
+  put_lanczos(u, r);
+  const double top = r.ritz_values.back(), top_res = r.residuals.back();
+  u.integers["indices"] = to_int64(idx);
+  u.integers["seed_streams"] = {static_cast<std::int64_t>(rq.seed), static_cast<std::int64_t>(kSubsetStream + static_cast<std::uint64_t>(s)),
+                                static_cast<std::int64_t>(lo.stream)};
+  u.numbers["B"] = static_cast<double>(B);
+  u.numbers["top"] = top;
+  u.numbers["top_residual"] = top_res;
+  u.numbers["bottom"] = r.ritz_values.front();
+  u.numbers["bottom_residual"] = r.residuals.front();
+  if (rq.fluctuation_steps > 0) {
+    const auto eps = spectral::AnyOperator(spectral::make_difference(op, *full_for_eps));
+    const auto fo = lanczos_options(rq, rq.fluctuation_steps, lo.stream, P);
+    const auto fr = spectral::lanczos(eps, fo);
+    u.reals["eps_alpha"] = fr.alpha;
+    u.reals["eps_beta"] = fr.beta;
+    u.reals["eps_ritz_values"] = fr.ritz_values;
+    u.reals["eps_residuals"] = fr.residuals;
+    u.numbers["eps_top"] = fr.ritz_values.back();
+    u.numbers["eps_top_residual"] = fr.residuals.back();
+    u.numbers["eps_bottom"] = fr.ritz_values.front();
+    u.numbers["eps_bottom_residual"] = fr.residuals.front();
+    u.numbers["weyl_slack"] = full_top + fr.ritz_values.back() + fr.residuals.back() + top_res + full_top_res - top;
+    u.numbers["eps_applications"] = static_cast<double>(fr.applications);
+    u.numbers["eps_seconds"] = fr.wall_seconds;
+  }
+  if (rq.top_k > 0) {
+    spectral::EigsOptions eo;
+    eo.nev = std::min<std::size_t>(rq.top_k, static_cast<std::size_t>(P) - 1);
+    eo.seed = rq.seed;
+    eo.stream = lo.stream;
+    const auto e = spectral::eigs_spectra(op, eo);
+    u.reals["top_k"] = e.values;
+    u.reals["top_k_residuals"] = e.residuals;
+    u.text["top_k_status"] = spectral::to_string(e.status);
+    u.numbers["top_k_applications"] = static_cast<double>(e.applications);
+  }
+  if (rq.slq_probes > 0) {
+    spectral::SlqOptions so;
+    so.steps = std::min<std::size_t>(rq.lanczos_steps, static_cast<std::size_t>(P));
+    so.probes = rq.slq_probes;
+    so.seed = rq.seed;
+    so.stream = kSlqStream + 1000 * static_cast<std::uint64_t>(s);
+    const auto sl = spectral::slq(op, so);
+    const auto rows = static_cast<Eigen::Index>(sl.runs.size());
+    Eigen::MatrixXd nodes = Eigen::MatrixXd::Constant(rows, static_cast<Eigen::Index>(so.steps), kNaN);
+    Eigen::MatrixXd wts = nodes;
+    for (Eigen::Index l = 0; l < rows; ++l)
+      for (std::size_t i = 0; i < sl.runs[static_cast<std::size_t>(l)].ritz_values.size(); ++i) {
+        nodes(l, static_cast<Eigen::Index>(i)) = sl.runs[static_cast<std::size_t>(l)].ritz_values[i];
+        wts(l, static_cast<Eigen::Index>(i)) = sl.runs[static_cast<std::size_t>(l)].weights[i];
+      }
+    u.matrices["slq_nodes"] = nodes;
+    u.matrices["slq_weights"] = wts;
+    u.numbers["slq_applications"] = static_cast<double>(sl.applications);
+  }
+  return u;
+}
+
 }  // namespace
 
 SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* sink) {
@@ -293,16 +389,44 @@ SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* si
       rq.spikes ? rq.spikes : static_cast<std::size_t>(std::min(std::max(full.classes() - 1, 1), 10));
   res.lambda_full = res.lambda_full_residual = res.bottom_full = res.bottom_full_residual = kNaN;
 
+  // MPI (rq.over_ranks, collective): rank 0 reads and writes the sink and decides; products of
+  // the full-data operator are spread over the ranks (rank 0 runs the Lanczos recurrences), the
+  // noise samples are split, and the (B, subset) runs are dealt out whole, one rank each.
+  const auto& mpi = MpiContext::instance();
+  const bool spread = rq.over_ranks && mpi.active();
+  const bool root = !spread || mpi.is_writer();
+  auto load = [&](const std::string& unit) -> std::optional<UnitData> {
+    return root && sink ? sink->load(unit) : std::nullopt;
+  };
+  auto rank0_says = [&](bool v) {
+    std::int64_t x = v ? 1 : 0;
+    if (spread) mpi.broadcast(x);
+    return x != 0;
+  };
+  auto with_full = [&](const std::function<void(const spectral::AnyOperator&)>& body) {
+    if (spread)
+      lead_products(full, body);
+    else
+      body(spectral::AnyOperator(full));
+  };
+  if (spread) {
+    res.conventions["mpi_ranks"] = std::to_string(mpi.size());
+    res.conventions["mpi_data_parallel"] =
+        "full-data products: chunks of S dealt in contiguous blocks over the ranks, partial products summed by MPI_Reduce "
+        "(float64) on rank 0, which runs Lanczos; noise samples split in contiguous blocks; (B, subset) runs one rank each";
+  }
+
   FullRun f;
   if (want_full) {
-    std::optional<UnitData> loaded = sink ? sink->load("/spectrum/full") : std::nullopt;
-    if (loaded) {
-      f = full_from(*loaded);
+    std::optional<UnitData> loaded = load("/spectrum/full");
+    if (rank0_says(loaded.has_value())) {
+      if (root) f = full_from(*loaded);
       say(rq, "full: read back from the result file");
     } else {
-      say(rq, "full: Lanczos on the full-data operator (N = " + std::to_string(N) + ", P = " + std::to_string(P) + ")");
-      f = run_full(full, rq, spikes);
-      if (sink) sink->save("/spectrum/full", full_unit(f, rq));
+      say(rq, "full: Lanczos on the full-data operator (N = " + std::to_string(N) + ", P = " + std::to_string(P) +
+                  (spread ? ", products over " + std::to_string(mpi.size()) + " MPI ranks" : std::string()) + ")");
+      with_full([&](const spectral::AnyOperator& op) { f = run_full(op, rq, spikes); });
+      if (root && sink) sink->save("/spectrum/full", full_unit(f, rq));
     }
     res.lambda_full = f.top;
     res.lambda_full_residual = f.top_res;
@@ -313,21 +437,31 @@ SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* si
   }
 
   if (rq.noise_samples > 0) {
-    std::optional<UnitData> loaded = sink ? sink->load("/spectrum/noise") : std::nullopt;
-    if (loaded) {
-      res.noise_top = noise_from(*loaded, "top_");
-      res.noise_bottom = noise_from(*loaded, "bottom_");
+    std::optional<UnitData> loaded = load("/spectrum/noise");
+    if (rank0_says(loaded.has_value())) {
+      if (root) {
+        res.noise_top = noise_from(*loaded, "top_");
+        res.noise_bottom = noise_from(*loaded, "bottom_");
+      }
       say(rq, "noise: read back from the result file");
     } else {
-      if (!f.have_vectors) {
+      if (rank0_says(!f.have_vectors)) {
         // The full unit was stored without its vectors: the run is deterministic, repeat it.
         say(rq, "noise: repeating the full-data Lanczos run for its Ritz vectors");
-        const FullRun again = run_full(full, rq, spikes);
-        if (std::abs(again.top - f.top) > 1e-8 * std::max(1.0, std::abs(f.top)))
+        FullRun again;
+        with_full([&](const spectral::AnyOperator& op) { again = run_full(op, rq, spikes); });
+        if (root && std::abs(again.top - f.top) > 1e-8 * std::max(1.0, std::abs(f.top)))
           throw NumericalFailure("the repeated full-data Lanczos run gave the top Ritz value " + std::to_string(again.top) +
                                  ", not the stored " + std::to_string(f.top) + "; the operator is not reproducible.");
         f.vectors = again.vectors;
         f.have_vectors = true;
+      }
+      if (spread) {  // every rank needs the directions
+        ByteWriter w;
+        if (root) w.put(f.vectors);
+        mpi.broadcast(w.bytes());
+        ByteReader r(w.bytes());
+        r.get(f.vectors);
       }
       const auto K = f.vectors.cols() - 1;  // spikes
       const Eigen::VectorXd phi = f.vectors.col(0);
@@ -336,12 +470,74 @@ SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* si
       for (Eigen::Index k = 1; k < K; ++k) others.push_back(f.vectors.col(k));
       const auto samples = batch_indices(N, rq.noise_samples, rq.seed, kNoiseStream);
       say(rq, "noise: " + std::to_string(samples.size()) + " per-sample products along phi_top and phi_bottom");
-      auto est = estimate_noise_multi(full, {phi, phi_min}, others, samples);
-      res.noise_top = est[0];
-      res.noise_bottom = est[1];
-      if (sink) sink->save("/spectrum/noise", noise_unit(est[0], est[1]));
+      auto est = estimate_noise_multi(full, {phi, phi_min}, others, samples, spread);
+      if (root) {
+        res.noise_top = est[0];
+        res.noise_bottom = est[1];
+        if (sink) sink->save("/spectrum/noise", noise_unit(est[0], est[1]));
+      }
     }
   }
+
+  // The (B, subset) units in order; rank 0 knows which are complete.
+  struct Job {
+    std::int64_t B;
+    int s;
+    std::string unit;
+  };
+  std::vector<Job> jobs;
+  for (const auto B : rq.batch_sizes)
+    if (B != kFullBatch)
+      for (int s = 0; s < rq.subsets; ++s) jobs.push_back({B, s, "/spectrum/B=" + std::to_string(B) + "/subset=" + std::to_string(s)});
+  std::map<std::string, UnitData> units;
+  std::vector<std::uint8_t> pending(jobs.size(), 0);
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    if (!root) continue;
+    if (auto u = load(jobs[j].unit))
+      units[jobs[j].unit] = std::move(*u);
+    else
+      pending[j] = 1;
+  }
+  if (spread) mpi.broadcast(pending);
+  auto announce = [&](const Job& job) {
+    say(rq, "B = " + std::to_string(job.B) + ", subset " + std::to_string(job.s + 1) + "/" + std::to_string(rq.subsets));
+  };
+  auto keep = [&](const Job& job, UnitData u) {
+    if (sink) sink->save(job.unit, u);
+    units[job.unit] = std::move(u);
+  };
+  if (!spread || rq.fluctuation_steps > 0) {
+    // One rank runs every subset (eps_B = H_B - H_full needs the full-data products, which are
+    // spread over the ranks when spread).
+    with_full([&](const spectral::AnyOperator& full_op) {
+      for (std::size_t j = 0; j < jobs.size(); ++j)
+        if (pending[j]) {
+          announce(jobs[j]);
+          keep(jobs[j], subset_unit(full, &full_op, rq, jobs[j].B, jobs[j].s, f.top, f.top_res));
+        }
+    });
+  } else {
+    // Units dealt out round-robin over the pending ones; rank 0 receives them in order and
+    // writes each as it arrives (a failure loses at most the units in flight).
+    std::size_t dealt = 0;
+    for (std::size_t j = 0; j < jobs.size(); ++j) {
+      if (!pending[j]) continue;
+      const int owner = static_cast<int>(dealt++ % static_cast<std::size_t>(mpi.size()));
+      const int tag = 8000 + static_cast<int>(j % 20000);
+      if (owner == mpi.rank()) {
+        if (root) announce(jobs[j]);
+        UnitData u = subset_unit(full, nullptr, rq, jobs[j].B, jobs[j].s, f.top, f.top_res);
+        if (root)
+          keep(jobs[j], std::move(u));
+        else
+          mpi.send_bytes(encode(u), 0, tag);
+      } else if (root) {
+        keep(jobs[j], decode(mpi.receive_bytes(owner, tag)));
+        say(rq, "B = " + std::to_string(jobs[j].B) + ", subset " + std::to_string(jobs[j].s + 1) + " from rank " + std::to_string(owner));
+      }
+    }
+  }
+  if (!root) return res;  // rows, noise and full-run values live on rank 0
 
   for (const auto B : rq.batch_sizes) {
     BatchRow row;
@@ -366,97 +562,8 @@ SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* si
       row.subsets.push_back(m);
     } else {
       row.B = B;
-      for (int s = 0; s < rq.subsets; ++s) {
-        const std::string unit = "/spectrum/B=" + std::to_string(B) + "/subset=" + std::to_string(s);
-        std::optional<UnitData> loaded = sink ? sink->load(unit) : std::nullopt;
-        if (loaded) {
-          row.subsets.push_back(subset_from(*loaded, s));
-          continue;
-        }
-        say(rq, "B = " + std::to_string(B) + ", subset " + std::to_string(s + 1) + "/" + std::to_string(rq.subsets));
-        const auto idx = batch_indices(N, static_cast<std::size_t>(B), rq.seed, kSubsetStream + static_cast<std::uint64_t>(s));
-        const CurvatureOperator op = full.with_indices(idx);
-        const auto lo = lanczos_options(rq, rq.lanczos_steps, kBatchLanczosStream + static_cast<std::uint64_t>(s), P);
-        const auto r = spectral::lanczos(op, lo);
-        SubsetMeasurement m;
-        m.subset = s;
-        m.seed = rq.seed;
-        m.index_stream = kSubsetStream + static_cast<std::uint64_t>(s);
-        m.lanczos_stream = lo.stream;
-        m.top = r.ritz_values.back();
-        m.top_residual = r.residuals.back();
-        m.bottom = r.ritz_values.front();
-        m.bottom_residual = r.residuals.front();
-        m.steps = r.steps;
-        m.applications = r.applications;
-        m.seconds = r.wall_seconds;
-        m.status = spectral::to_string(r.status);
-        UnitData u;
-        put_lanczos(u, r);
-        u.integers["indices"] = to_int64(idx);
-        u.integers["seed_streams"] = {static_cast<std::int64_t>(rq.seed), static_cast<std::int64_t>(m.index_stream),
-                                      static_cast<std::int64_t>(m.lanczos_stream)};
-        u.numbers["B"] = static_cast<double>(B);
-        u.numbers["top"] = m.top;
-        u.numbers["top_residual"] = m.top_residual;
-        u.numbers["bottom"] = m.bottom;
-        u.numbers["bottom_residual"] = m.bottom_residual;
-        m.eps_top = m.eps_top_residual = m.eps_bottom = m.eps_bottom_residual = m.weyl_slack = kNaN;
-        if (rq.fluctuation_steps > 0) {
-          const auto eps = make_fluctuation_operator(op, full);
-          const auto fo = lanczos_options(rq, rq.fluctuation_steps, lo.stream, P);
-          const auto fr = spectral::lanczos(eps, fo);
-          m.eps_top = fr.ritz_values.back();
-          m.eps_top_residual = fr.residuals.back();
-          m.eps_bottom = fr.ritz_values.front();
-          m.eps_bottom_residual = fr.residuals.front();
-          m.weyl_slack = f.top + m.eps_top + m.eps_top_residual + m.top_residual + f.top_res - m.top;
-          u.reals["eps_alpha"] = fr.alpha;
-          u.reals["eps_beta"] = fr.beta;
-          u.reals["eps_ritz_values"] = fr.ritz_values;
-          u.reals["eps_residuals"] = fr.residuals;
-          u.numbers["eps_top"] = m.eps_top;
-          u.numbers["eps_top_residual"] = m.eps_top_residual;
-          u.numbers["eps_bottom"] = m.eps_bottom;
-          u.numbers["eps_bottom_residual"] = m.eps_bottom_residual;
-          u.numbers["weyl_slack"] = m.weyl_slack;
-          u.numbers["eps_applications"] = static_cast<double>(fr.applications);
-          u.numbers["eps_seconds"] = fr.wall_seconds;
-        }
-        if (rq.top_k > 0) {
-          spectral::EigsOptions eo;
-          eo.nev = std::min<std::size_t>(rq.top_k, static_cast<std::size_t>(P) - 1);
-          eo.seed = rq.seed;
-          eo.stream = lo.stream;
-          const auto e = spectral::eigs_spectra(op, eo);
-          m.top_k = e.values;
-          u.reals["top_k"] = e.values;
-          u.reals["top_k_residuals"] = e.residuals;
-          u.text["top_k_status"] = spectral::to_string(e.status);
-          u.numbers["top_k_applications"] = static_cast<double>(e.applications);
-        }
-        if (rq.slq_probes > 0) {
-          spectral::SlqOptions so;
-          so.steps = std::min<std::size_t>(rq.lanczos_steps, static_cast<std::size_t>(P));
-          so.probes = rq.slq_probes;
-          so.seed = rq.seed;
-          so.stream = kSlqStream + 1000 * static_cast<std::uint64_t>(s);
-          const auto sl = spectral::slq(op, so);
-          const auto rows = static_cast<Eigen::Index>(sl.runs.size());
-          Eigen::MatrixXd nodes = Eigen::MatrixXd::Constant(rows, static_cast<Eigen::Index>(so.steps), kNaN);
-          Eigen::MatrixXd wts = nodes;
-          for (Eigen::Index l = 0; l < rows; ++l)
-            for (std::size_t i = 0; i < sl.runs[static_cast<std::size_t>(l)].ritz_values.size(); ++i) {
-              nodes(l, static_cast<Eigen::Index>(i)) = sl.runs[static_cast<std::size_t>(l)].ritz_values[i];
-              wts(l, static_cast<Eigen::Index>(i)) = sl.runs[static_cast<std::size_t>(l)].weights[i];
-            }
-          u.matrices["slq_nodes"] = nodes;
-          u.matrices["slq_weights"] = wts;
-          u.numbers["slq_applications"] = static_cast<double>(sl.applications);
-        }
-        if (sink) sink->save(unit, u);
-        row.subsets.push_back(m);
-      }
+      for (int s = 0; s < rq.subsets; ++s)
+        row.subsets.push_back(subset_from(units.at("/spectrum/B=" + std::to_string(B) + "/subset=" + std::to_string(s)), s));
     }
     std::vector<double> tops, bottoms;
     for (const auto& m : row.subsets) {

@@ -8,7 +8,9 @@
 
 #include "core/checks.hpp"
 #include "core/errors.hpp"
+#include "core/mpi_context.hpp"
 #include "networks/curvature.hpp"
+#include "networks/data_parallel.hpp"
 
 namespace batchrmt::networks {
 
@@ -31,7 +33,7 @@ void sample_mean_se(const std::vector<double>& x, std::size_t N, double& mean, d
 
 std::vector<NoiseEstimate> estimate_noise_multi(const CurvatureOperator& full, const std::vector<Eigen::VectorXd>& phis,
                                                 const std::vector<Eigen::VectorXd>& others,
-                                                const std::vector<std::size_t>& samples) {
+                                                const std::vector<std::size_t>& samples, bool over_ranks) {
   const auto t0 = std::chrono::steady_clock::now();
   if (phis.empty()) throw InvalidInput("estimate_noise: no direction phi was given.");
   if (samples.empty()) throw InvalidInput("estimate_noise: the noise sample is empty, but must hold samples.");
@@ -45,7 +47,8 @@ std::vector<NoiseEstimate> estimate_noise_multi(const CurvatureOperator& full, c
                      static_cast<std::size_t>(full.rows()));
     const double nrm = phis[d].norm();
     if (!(std::abs(nrm - 1.0) < 1e-6)) throw InvalidInput("estimate_noise: phi has norm " + std::to_string(nrm) + ", but must be a unit vector.");
-    hphi[d] = full.apply(phis[d]);  // H_emp phi: one full-data pass
+    // H_emp phi: one full-data pass (spread over the ranks when over_ranks).
+    hphi[d] = over_ranks ? DataParallelOperator(full).apply(phis[d]) : full.apply(phis[d]);
     est[d].lambda = phis[d].dot(hphi[d]);
     est[d].h_phi_residual = (hphi[d] - est[d].lambda * phis[d]).norm();
     est[d].samples = M;
@@ -55,17 +58,51 @@ std::vector<NoiseEstimate> estimate_noise_multi(const CurvatureOperator& full, c
     est[d].proj2.assign(M, 0.0);
   }
   std::vector<std::vector<double>> ck(others.size(), std::vector<double>(M, 0.0));
-  full.per_sample_products(samples, phis, [&](std::size_t k, std::size_t d, const Eigen::VectorXd& hv) {
-    const Eigen::VectorXd u = hv - hphi[d];
-    est[d].norm2[k] = u.squaredNorm();
-    const double p = phis[d].dot(u);
-    est[d].proj2[k] = p * p;
-    if (d == 0)
-      for (std::size_t o = 0; o < others.size(); ++o) {
-        const double q = others[o].dot(u);
-        ck[o][k] = q * q;
-      }
-  });
+  // Rank r takes the samples [rM/R, (r+1)M/R) and sends its per-sample values to rank 0.
+  const auto& mpi = MpiContext::instance();
+  const bool spread = over_ranks && mpi.active();
+  const std::size_t R = spread ? static_cast<std::size_t>(mpi.size()) : 1, me = spread ? static_cast<std::size_t>(mpi.rank()) : 0;
+  auto block = [&](std::size_t r) { return std::make_pair(M * r / R, M * (r + 1) / R); };
+  const std::size_t first = block(me).first, last = block(me).second;
+  const std::vector<std::size_t> mine(samples.begin() + static_cast<std::ptrdiff_t>(first), samples.begin() + static_cast<std::ptrdiff_t>(last));
+  if (!mine.empty())
+    full.per_sample_products(mine, phis, [&](std::size_t kk, std::size_t d, const Eigen::VectorXd& hv) {
+      const std::size_t k = first + kk;
+      const Eigen::VectorXd u = hv - hphi[d];
+      est[d].norm2[k] = u.squaredNorm();
+      const double p = phis[d].dot(u);
+      est[d].proj2[k] = p * p;
+      if (d == 0)
+        for (std::size_t o = 0; o < others.size(); ++o) {
+          const double q = others[o].dot(u);
+          ck[o][k] = q * q;
+        }
+    });
+  if (spread) {
+    auto columns = [&]() {
+      std::vector<std::vector<double>*> c;
+      for (auto& e : est) c.insert(c.end(), {&e.norm2, &e.proj2});
+      for (auto& v : ck) c.push_back(&v);
+      return c;
+    }();
+    if (!mpi.is_writer()) {
+      std::vector<double> flat;
+      for (auto* c : columns) flat.insert(flat.end(), c->begin() + static_cast<std::ptrdiff_t>(first), c->begin() + static_cast<std::ptrdiff_t>(last));
+      mpi.send(flat, 0, 7001);
+      for (auto& e : est) e.v_phi = e.w_phi = e.v_perp = std::numeric_limits<double>::quiet_NaN();
+      return est;  // the estimates live on rank 0
+    }
+    for (std::size_t r = 1; r < R; ++r) {
+      const auto [b, e] = block(r);
+      const std::vector<double> flat = mpi.receive(static_cast<int>(r), 7001);
+      if (flat.size() != columns.size() * (e - b))
+        throw IoError("rank " + std::to_string(r) + " sent " + std::to_string(flat.size()) + " per-sample values, not " +
+                      std::to_string(columns.size() * (e - b)) + ".");
+      for (std::size_t c = 0; c < columns.size(); ++c)
+        std::copy(flat.begin() + static_cast<std::ptrdiff_t>(c * (e - b)), flat.begin() + static_cast<std::ptrdiff_t>((c + 1) * (e - b)),
+                  columns[c]->begin() + static_cast<std::ptrdiff_t>(b));
+    }
+  }
   for (std::size_t d = 0; d < D; ++d) {
     auto& e = est[d];
     sample_mean_se(e.norm2, N, e.v_phi, e.v_phi_se);
@@ -87,7 +124,7 @@ std::vector<NoiseEstimate> estimate_noise_multi(const CurvatureOperator& full, c
 
 NoiseEstimate estimate_noise(const CurvatureOperator& full, const Eigen::VectorXd& phi,
                              const std::vector<Eigen::VectorXd>& others, const std::vector<std::size_t>& samples) {
-  return estimate_noise_multi(full, {phi}, others, samples).front();
+  return estimate_noise_multi(full, {phi}, others, samples, false).front();
 }
 
 }  // namespace batchrmt::networks

@@ -6,7 +6,7 @@
 #include <limits>
 
 #include "core/checks.hpp"
-#include "simulate/mpi_context.hpp"
+#include "core/mpi_context.hpp"
 
 namespace batchrmt::simulate {
 

@@ -3,7 +3,8 @@
 #   <torch/...> or <ATen/...> outside networks/ (and apps/torch/, the CLI of networks),
 #   H5Cpp.h / hdf5.h outside outputs/,
 #   theory/ including spectral, simulate, networks, outputs, verify or apps headers,
-#   core/ including any other layer.
+#   core/ including any other layer,
+#   <mpi.h> outside core/mpi_context.cpp.
 set -u
 root="${1:?usage: check_layering.sh REPO_ROOT}"
 cd "$root" || exit 2
@@ -36,6 +37,13 @@ done < <(grep -rnE '#[[:space:]]*include[[:space:]]*"(theory|spectral|simulate|n
 while IFS= read -r hit; do
   report "$hit (spectral/ may include only core/)"
 done < <(grep -rnE '#[[:space:]]*include[[:space:]]*"(theory|simulate|networks|outputs|verify|apps)/' spectral 2>/dev/null)
+
+while IFS= read -r hit; do
+  case "$hit" in
+    core/mpi_context.cpp:*) ;;
+    *) report "$hit (<mpi.h> belongs in core/mpi_context.cpp only; use core/mpi_context.hpp)";;
+  esac
+done < <(grep -rnE '#[[:space:]]*include[[:space:]]*[<"]mpi\.h[>"]' $src_dirs tests 2>/dev/null)
 
 if [ $status -eq 0 ]; then echo "layering: all include rules hold"; fi
 exit $status

@@ -16,6 +16,7 @@
 #include "apps/runtime.hpp"
 #include "apps/torch/train_run_info.hpp"
 #include "core/errors.hpp"
+#include "core/mpi_context.hpp"
 #include "core/rng.hpp"
 #include "networks/curvature.hpp"
 #include "networks/curvature_store.hpp"
@@ -68,7 +69,10 @@ std::string fmt(double x, int p = 6) {
 void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
   batchrmt::app::apply_runtime_settings(global);
   c.device = nw::checked_device(c.device);
-  const bool verbose = !global.json && !c.quiet;
+  // Under mpirun every rank loads the model and the data; rank 0 leads and writes
+  // (networks/data_parallel.hpp), the others only compute their shares.
+  const auto& mpi = batchrmt::MpiContext::instance();
+  const bool verbose = !global.json && !c.quiet && mpi.is_writer();
   auto log = [&](const std::string& m) {
     if (verbose) std::cerr << "spectrum: " << m << std::endl;
   };
@@ -105,7 +109,8 @@ void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
   co.device = c.device;
   if (!c.layers.empty()) co.layers = batchrmt::app::split_commas(c.layers);
 
-  // ---- self-check
+  // ---- self-check (rank 0 alone: it is a few hundred samples)
+  if (c.self_check && !mpi.is_writer()) return;
   if (c.self_check) {
     nw::CurvatureOptions sc = co;
     sc.dtype = nw::ComputeDtype::float64;
@@ -164,6 +169,7 @@ void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
   rq.seed = global.seed;
   rq.attributes = attrs;
   rq.log = log;
+  rq.over_ranks = true;  // collective under mpirun, the plain run otherwise
 
   if (c.resume && c.overwrite) throw InvalidInput("--resume and --overwrite were both given, but at most one is allowed.");
   const std::string out =
@@ -172,7 +178,13 @@ void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
     throw InvalidInput("--out is '" + out + "', but must end in .h5.");
   if (!fs::path(out).parent_path().empty()) fs::create_directories(fs::path(out).parent_path());
   const auto mode = c.overwrite ? outputs::OpenMode::overwrite : c.resume ? outputs::OpenMode::resume : outputs::OpenMode::fresh;
-  outputs::Store store = outputs::Store::open(out, batchrmt::app::make_provenance(global), mode);
+  if (!mpi.is_writer()) {
+    nw::measure_spectrum(rq, nullptr);
+    return;
+  }
+  auto provenance = batchrmt::app::make_provenance(global);
+  provenance.libraries["mpi_ranks"] = std::to_string(mpi.size());
+  outputs::Store store = outputs::Store::open(out, provenance, mode);
   for (const auto& u : store.discarded_units()) log("resume: discarded the incomplete unit " + u);
   const auto r = nw::measure_spectrum(rq, &store);
   store.commit();

@@ -215,6 +215,35 @@ TEST(Curvature, ChunkedAccumulationEqualsOnePassAndGraphReuseChangesNothing) {
   }
 }
 
+// The data-parallel split (networks/data_parallel.hpp): the shards' products sum to the
+// single-process product to float64 rounding, for any number of shards (more shards than
+// chunks leaves some empty), for the Hessian and the GGN.
+TEST(Curvature, ShardProductsSumToTheFullProduct) {
+  const std::size_t N = 300;
+  const auto data = synthetic(N, kShape, 3, 5);
+  const auto m = model("mlp", kShape, 3, 7, {8});
+  for (auto kind : {nw::CurvatureKind::hessian, nw::CurvatureKind::ggn}) {
+    nw::CurvatureOptions o = fp64(64);  // 5 chunks, the last 44
+    o.kind = kind;
+    const nw::CurvatureOperator op(m, data, nw::Transform{}, range(N), o);
+    const Eigen::VectorXd v = random_unit(op.rows(), 4);
+    const Eigen::VectorXd full = op.apply(v);
+    for (int shards : {1, 2, 3, 7}) {
+      Eigen::VectorXd sum = Eigen::VectorXd::Zero(op.rows()), part(op.rows());
+      int empty = 0;
+      for (int r = 0; r < shards; ++r) {
+        op.apply_shard(v.data(), part.data(), r, shards);
+        empty += part.isZero(0.0);
+        sum += part;
+      }
+      EXPECT_LE((sum - full).norm(), 1e-14 * full.norm()) << "shards " << shards;
+      EXPECT_EQ(empty, std::max(0, shards - 5)) << "shards " << shards;
+    }
+    Eigen::VectorXd y(op.rows());
+    EXPECT_THROW(op.apply_shard(v.data(), y.data(), 2, 2), batchrmt::InvalidInput);
+  }
+}
+
 TEST(Curvature, PerSampleProductsAverageToTheBatchProduct) {
   const std::size_t N = 40;
   const auto data = synthetic(N, kShape, 3, 6);
