@@ -2,6 +2,7 @@
 // work each, into RUN.h5 (resumable), then RUN/report.md and its figures.
 // `batchrmt verify claim ID`: one of them, printed (and stored with --out).
 #include <filesystem>
+#include <optional>
 #include <iostream>
 
 #include "apps/command_registry.hpp"
@@ -9,6 +10,7 @@
 #include "apps/runtime.hpp"
 #include "core/config.hpp"
 #include "core/errors.hpp"
+#include "core/mpi_context.hpp"
 #include "core/progress.hpp"
 #include "outputs/store.hpp"
 #include "verify/claim_store.hpp"
@@ -56,28 +58,52 @@ void run_reproduce(const GlobalOptions& global, const ReproduceOptions& opt) {
   const auto mode = opt.overwrite ? outputs::OpenMode::overwrite
                     : opt.resume  ? outputs::OpenMode::resume
                                   : outputs::OpenMode::fresh;
-  outputs::Store store = outputs::Store::open(out, batchrmt::app::make_provenance(global), mode);
-  for (const auto& unit : store.discarded_units())
-    std::cerr << "resume: discarded the incomplete unit " << unit << std::endl;
+  // Under mpirun the checks and claims are dealt out over the ranks like the simulation runner's
+  // units (each runs whole on one rank); rank 0 owns the file, receives them in order and writes
+  // each as it arrives, so an interruption loses at most the units in flight.
+  const auto& mpi = batchrmt::MpiContext::instance();
+  std::optional<outputs::Store> opened;
+  std::vector<std::uint8_t> complete(todo.size(), 0);
+  if (mpi.is_writer()) {
+    auto provenance = batchrmt::app::make_provenance(global);
+    if (mpi.active()) provenance.libraries["mpi_ranks"] = std::to_string(mpi.size());
+    opened.emplace(outputs::Store::open(out, provenance, mode));
+    for (const auto& unit : opened->discarded_units())
+      std::cerr << "resume: discarded the incomplete unit " << unit << std::endl;
+    for (std::size_t i = 0; i < todo.size(); ++i) complete[i] = opened->is_complete(todo[i].unit_path) ? 1 : 0;
+  }
+  mpi.broadcast(complete);
 
   std::vector<verify::ClaimResult> claims;
   batchrmt::Progress progress("reproduce", todo.size(),
-                              global.json ? batchrmt::Progress::Mode::quiet : batchrmt::Progress::Mode::automatic);
-  std::size_t skipped = 0;
-  for (const auto& e : todo) {
-    if (store.is_complete(e.unit_path)) {
+                              global.json || !mpi.is_writer() ? batchrmt::Progress::Mode::quiet : batchrmt::Progress::Mode::automatic);
+  std::size_t skipped = 0, dealt = 0;
+  for (std::size_t i = 0; i < todo.size(); ++i) {
+    const auto& e = todo[i];
+    if (complete[i]) {
       ++skipped;
-      claims.push_back(verify::read_claim(store.root().group(e.unit_path)));
-    } else {
-      const verify::ClaimResult c = e.run(config, global.seed);
-      const outputs::Group g = store.begin_unit(e.unit_path);
-      verify::write_claim(g, c);
-      store.complete_unit(g);
-      claims.push_back(c);
+      if (opened) claims.push_back(verify::read_claim(opened->root().group(e.unit_path)));
+      progress.advance();
+      continue;
     }
+    const int owner = static_cast<int>(dealt++ % static_cast<std::size_t>(mpi.size()));
+    const int tag = 9000 + static_cast<int>(i);
+    verify::ClaimResult c;
+    if (owner == mpi.rank()) {
+      c = e.run(config, global.seed);
+      if (!mpi.is_writer()) mpi.send_bytes(verify::encode_claim(c), 0, tag);
+    }
+    if (!mpi.is_writer()) continue;
+    if (owner != mpi.rank()) c = verify::decode_claim(mpi.receive_bytes(owner, tag));
+    const outputs::Group g = opened->begin_unit(e.unit_path);
+    verify::write_claim(g, c);
+    opened->complete_unit(g);
+    claims.push_back(c);
     progress.advance();
   }
   progress.finish();
+  if (!mpi.is_writer()) return;  // rank 0 writes the report
+  outputs::Store& store = *opened;
   store.set_root_attribute("config", config.resolved().dump());
   store.set_root_attribute("config_source", config.source());
   store.commit();

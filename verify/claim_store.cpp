@@ -1,5 +1,7 @@
 #include "verify/claim_store.hpp"
 
+#include "core/byte_buffer.hpp"
+
 #include <cmath>
 
 namespace batchrmt::verify {
@@ -83,6 +85,40 @@ nlohmann::json claim_json(const ClaimResult& c) {
           {"stderr", number_or_null(c.stderr_)},
           {"z", number_or_null(c.z)},
           {"note", c.note}};
+}
+
+std::vector<std::uint8_t> encode_claim(const ClaimResult& c) {
+  ByteWriter w;
+  w.put(c.id);
+  w.put(c.name);
+  w.put(static_cast<std::int32_t>(c.verdict));
+  for (double x : {c.prediction, c.measurement, c.stderr_, c.z, c.seconds}) w.put(x);
+  w.put(c.note);
+  w.put(c.series);
+  w.put(c.matrices);
+  w.put(c.scalars);
+  w.put(c.labels);
+  return std::move(w.bytes());
+}
+
+ClaimResult decode_claim(const std::vector<std::uint8_t>& bytes) {
+  ByteReader r(bytes);
+  ClaimResult c;
+  r.get(c.id);
+  r.get(c.name);
+  std::int32_t v = 0;
+  r.get(v);
+  if (v < 0 || v > static_cast<std::int32_t>(Verdict::not_measured))
+    throw IoError("a claim sent by another MPI rank has the unknown verdict code " + std::to_string(v) + ".");
+  c.verdict = static_cast<Verdict>(v);
+  for (double* x : {&c.prediction, &c.measurement, &c.stderr_, &c.z, &c.seconds}) r.get(*x);
+  r.get(c.note);
+  r.get(c.series);
+  r.get(c.matrices);
+  r.get(c.scalars);
+  r.get(c.labels);
+  if (!r.done()) throw IoError("a claim sent by another MPI rank has trailing bytes.");
+  return c;
 }
 
 }  // namespace batchrmt::verify

@@ -1,7 +1,9 @@
 // ClaimResult <-> a unit of the HDF5 store (layout in docs/hdf5-schema.md, "Claims").
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "outputs/store.hpp"
 #include "verify/claims.hpp"
@@ -12,6 +14,11 @@ namespace batchrmt::verify {
 // wall_seconds, scalar.<name>, label.<name>; datasets series/<name>, matrices/<name>.
 void write_claim(const outputs::Group& unit, const ClaimResult& claim);
 ClaimResult read_claim(const outputs::Group& unit);
+
+// The same content as bytes, for sending a claim computed on one MPI rank to rank 0, which
+// writes it (core/byte_buffer.hpp; decode throws IoError on a truncated buffer).
+std::vector<std::uint8_t> encode_claim(const ClaimResult& claim);
+ClaimResult decode_claim(const std::vector<std::uint8_t>& bytes);
 
 // {"id", "name", "verdict", "prediction", "measurement", "stderr", "z", "note"} (NaN -> null).
 nlohmann::json claim_json(const ClaimResult& claim);

@@ -1,0 +1,46 @@
+// `mpirun -np 2 batchrmt reproduce` (issue 9): checks and claims are dealt out over the ranks,
+// each run whole on one rank, so the claims equal the single-process run exactly; rank 0
+// writes the file and the report. Built only when MPI is (BATCHRMT_MPIEXEC).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tests/apps/cli_support.hpp"
+
+#ifdef BATCHRMT_MPIEXEC
+namespace fs = std::filesystem;
+using batchrmt::testing::run_cli;
+
+TEST(ReproduceMpi, TwoRanksGiveTheSameClaimsAsOneProcessAndOneReport) {
+  const fs::path dir = fs::temp_directory_path() / ("batchrmt_reproduce_mpi_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string toml = (dir / "tiny.toml").string();
+  std::ofstream(toml) << "[v1]\nn = 50\ntrials = 20\n[c1]\nP = 40\nN = 200\nbatch_sizes = [2, 8, 32, 200]\nsubsets = 4\n"
+                         "[c3]\nn = 100\ntrials = 10\n";
+  const std::string args = "--json --seed 2 reproduce --config " + toml + " --only V1 C1 C3 --no-plots --out ";
+  const auto serial = run_cli(args + (dir / "s.h5").string());
+  ASSERT_EQ(serial.exit_code, 0) << serial.err;
+  const std::string out = (dir / "m.json").string();
+  const std::string mpi = std::string(BATCHRMT_MPIEXEC) + " --allow-run-as-root --oversubscribe -np 2 " + BATCHRMT_CLI + " " +
+                          args + (dir / "m.h5").string() + " >" + out + " 2>/dev/null";
+  ASSERT_EQ(std::system(mpi.c_str()), 0) << mpi;
+  std::ifstream in(out);
+  const auto m = nlohmann::json::parse(in);  // exactly one JSON object: rank 0 alone prints
+  const auto s = nlohmann::json::parse(serial.out);
+  ASSERT_EQ(m["claims"].size(), 3u);
+  EXPECT_EQ(m["claims"], s["claims"]);
+  EXPECT_TRUE(fs::exists(dir / "m" / "report.md"));
+  // Resuming the complete file under mpirun recomputes nothing.
+  const std::string again = std::string(BATCHRMT_MPIEXEC) + " --allow-run-as-root --oversubscribe -np 2 " + BATCHRMT_CLI + " " +
+                            args + (dir / "m.h5").string() + " --resume >" + out + " 2>/dev/null";
+  ASSERT_EQ(std::system(again.c_str()), 0);
+  std::ifstream in2(out);
+  const auto r = nlohmann::json::parse(in2);
+  EXPECT_EQ(r["units_skipped_complete"], 3);
+  EXPECT_EQ(r["claims"], s["claims"]);
+  fs::remove_all(dir);
+}
+#endif
