@@ -27,8 +27,24 @@ struct ReproduceOptions {
   bool overwrite = false;
   bool no_plots = false;
   std::string config;
+  std::string data_dir;  // run.data_dir: datasets the configuration names (CIFAR-100, ImageNet)
+  std::string device;    // run.device: cpu | cuda | cuda:N
   std::vector<std::string> only;
 };
+
+// Command-line values every section falls back to (run.data_dir, run.device).
+void apply_overrides(batchrmt::Config& config, const std::string& data_dir, const std::string& device) {
+  if (!data_dir.empty()) {
+    if (!std::filesystem::is_directory(data_dir))
+      throw batchrmt::InvalidInput("--data-dir is '" + data_dir + "', but must be an existing folder.");
+    config.set("run.data_dir", data_dir);
+  }
+  if (!device.empty()) {
+    if (device != "cpu" && device.rfind("cuda", 0) != 0)
+      throw batchrmt::InvalidInput("--device is '" + device + "', but must be cpu, cuda or cuda:N.");
+    config.set("run.device", device);
+  }
+}
 
 batchrmt::Config load_config(const std::string& path) {
   if (!path.empty()) return batchrmt::Config::load(path);
@@ -47,14 +63,23 @@ void print_claims(std::ostream& os, const std::vector<verify::ClaimResult>& clai
 
 void run_reproduce(const GlobalOptions& global, const ReproduceOptions& opt) {
   batchrmt::app::apply_runtime_settings(global);
-  const batchrmt::Config config = load_config(opt.config);
+  batchrmt::Config config = load_config(opt.config);
+  apply_overrides(config, opt.data_dir, opt.device);
   const std::string out = global.out.empty() ? std::string("results/reproduce.h5") : global.out;
+  if (out.size() < 4 || out.compare(out.size() - 3, 3, ".h5") != 0)
+    throw batchrmt::InvalidInput("--out is '" + out + "', but must end in .h5.");
+  // Claims that keep intermediate results (C5's per-subset spectra and training checkpoints)
+  // keep them in RUN.work/, resumed with RUN.h5 and discarded with it.
+  const std::string work_dir = out.substr(0, out.size() - 3) + ".work";
+  config.set("run.work_dir", work_dir);
   if (opt.resume && opt.overwrite)
     throw batchrmt::InvalidInput("--resume and --overwrite were both given, but at most one is allowed.");
+  // --only, else the configuration's run.only (a paper-scale file names the claims it is for).
+  const std::vector<std::string> only = opt.only.empty() ? config.texts("run.only", {}) : opt.only;
   std::vector<verify::Experiment> todo;
   for (const auto& e : verify::experiments())
-    if (opt.only.empty() || std::find(opt.only.begin(), opt.only.end(), e.id) != opt.only.end()) todo.push_back(e);
-  for (const auto& id : opt.only) verify::find_experiment(id);  // unknown ids: one sentence, exit 2
+    if (only.empty() || std::find(only.begin(), only.end(), e.id) != only.end()) todo.push_back(e);
+  for (const auto& id : only) verify::find_experiment(id);  // unknown ids: one sentence, exit 2
   const auto mode = opt.overwrite ? outputs::OpenMode::overwrite
                     : opt.resume  ? outputs::OpenMode::resume
                                   : outputs::OpenMode::fresh;
@@ -68,6 +93,7 @@ void run_reproduce(const GlobalOptions& global, const ReproduceOptions& opt) {
     auto provenance = batchrmt::app::make_provenance(global);
     if (mpi.active()) provenance.libraries["mpi_ranks"] = std::to_string(mpi.size());
     opened.emplace(outputs::Store::open(out, provenance, mode));
+    if (mode != outputs::OpenMode::resume) std::filesystem::remove_all(work_dir);  // another run's leftovers
     for (const auto& unit : opened->discarded_units())
       std::cerr << "resume: discarded the incomplete unit " << unit << std::endl;
     for (std::size_t i = 0; i < todo.size(); ++i) complete[i] = opened->is_complete(todo[i].unit_path) ? 1 : 0;
@@ -122,10 +148,12 @@ void run_reproduce(const GlobalOptions& global, const ReproduceOptions& opt) {
   });
 }
 
-void run_verify_claim(const GlobalOptions& global, const std::string& id, const std::string& config_path) {
+void run_verify_claim(const GlobalOptions& global, const std::string& id, const std::string& config_path,
+                      const std::string& data_dir, const std::string& device) {
   batchrmt::app::apply_runtime_settings(global);
   const auto& e = verify::find_experiment(id);
-  const batchrmt::Config config = load_config(config_path);
+  batchrmt::Config config = load_config(config_path);
+  apply_overrides(config, data_dir, device);
   const verify::ClaimResult c = e.run(config, global.seed);
   if (!global.out.empty()) {
     outputs::Store store = outputs::Store::open(global.out, batchrmt::app::make_provenance(global), outputs::OpenMode::fresh);
@@ -149,6 +177,10 @@ void register_reproduce(CLI::App& app, GlobalOptions& global) {
                                  "with RUN/report.md and figures beside it");
   sub->add_option("--config", opt->config, "Experiment configuration (TOML; default configs/default.toml when present)");
   sub->add_option("--only", opt->only, "Run only these checks/claims (ids such as C1 V3)");
+  sub->add_option("--data-dir", opt->data_dir,
+                  "Folder of the datasets the configuration names (CIFAR-100 binary files, an ImageNet folder); "
+                  "claims whose data are absent are reported as not measured");
+  sub->add_option("--device", opt->device, "Device of the network claims: cpu, cuda or cuda:N (default: each section's, else cpu)");
   sub->add_flag("--resume", opt->resume, "Continue an interrupted run: keep complete units, redo the rest");
   sub->add_flag("--overwrite", opt->overwrite, "Replace an existing result file");
   sub->add_flag("--no-plots", opt->no_plots, "Write the report without running the plotting script");
@@ -160,10 +192,14 @@ void register_verify(CLI::App& app, GlobalOptions& global) {
   sub->require_subcommand(1);
   auto id = std::make_shared<std::string>();
   auto config = std::make_shared<std::string>();
+  auto data_dir = std::make_shared<std::string>();
+  auto device = std::make_shared<std::string>();
   auto* claim = sub->add_subcommand("claim", "Run one claim or check (C1..C8, V1, V3) and print its verdict");
   claim->add_option("id", *id, "Claim or check id")->required();
   claim->add_option("--config", *config, "Experiment configuration (TOML)");
-  claim->callback([id, config, &global] { run_verify_claim(global, *id, *config); });
+  claim->add_option("--data-dir", *data_dir, "Folder of the datasets the configuration names");
+  claim->add_option("--device", *device, "Device of the network claims: cpu, cuda or cuda:N");
+  claim->callback([id, config, data_dir, device, &global] { run_verify_claim(global, *id, *config, *data_dir, *device); });
   batchrmt::app::register_regression(sub, global);
 }
 

@@ -115,4 +115,19 @@ std::vector<std::int64_t> Config::integers(const std::string& key, const std::ve
   return get<std::vector<std::int64_t>>(key, fallback, "an array of integers");
 }
 
+std::vector<std::string> Config::texts(const std::string& key, const std::vector<std::string>& fallback) const {
+  return get<std::vector<std::string>>(key, fallback, "a list of strings");
+}
+
+void Config::set(const std::string& key, const nlohmann::json& value) {
+  nlohmann::json* slot = &values_;
+  const auto parts = split_key(key);
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    if (!slot->is_object()) *slot = nlohmann::json::object();
+    slot = &(*slot)[parts[i]];
+  }
+  if (!slot->is_object()) *slot = nlohmann::json::object();
+  (*slot)[parts.back()] = value;
+}
+
 }  // namespace batchrmt

@@ -25,7 +25,11 @@ class Config {
   std::string text(const std::string& key, const std::string& fallback) const;
   std::vector<double> numbers(const std::string& key, const std::vector<double>& fallback) const;
   std::vector<std::int64_t> integers(const std::string& key, const std::vector<std::int64_t>& fallback) const;
+  std::vector<std::string> texts(const std::string& key, const std::vector<std::string>& fallback) const;
   bool has(const std::string& key) const;
+  // Sets a value, replacing the file's (command-line overrides such as `reproduce --data-dir`):
+  // later reads see it and record it like any other.
+  void set(const std::string& key, const nlohmann::json& value);
 
   const std::string& source() const noexcept { return source_; }
   // The values consulted so far, as JSON (keys nested as in the file).

@@ -166,11 +166,18 @@ def plot_v3(g, outdir):
 
 
 def plot_c5(g, outdir):
-    cases = [c for c in ("linear_init", "lenet_trained") if series(g, c + "_B") is not None]
+    listed = g.attrs.get("label.cases", "linear_init,lenet_trained")
+    if isinstance(listed, bytes):
+        listed = listed.decode()
+    cases = [c for c in listed.split(",") if c and series(g, c + "_B") is not None]
     if not cases:
         return
-    fig, axes = plt.subplots(1, len(cases), figsize=(6 * len(cases), 4.4), squeeze=False)
-    for ax, case in zip(axes[0], cases):
+    columns = min(len(cases), 3)
+    rows = (len(cases) + columns - 1) // columns
+    fig, axes = plt.subplots(rows, columns, figsize=(6 * columns, 4.4 * rows), squeeze=False)
+    for ax in axes.flat[len(cases):]:
+        ax.set_visible(False)
+    for ax, case in zip(axes.flat, cases):
         B = series(g, case + "_B")
         kappa = series(g, case + "_kappa")
         m = kappa > 0  # the full-data row (kappa = 0) is drawn as a line

@@ -466,22 +466,32 @@ ClaimData load_claim_data(const Config& c, const std::string& sec, std::uint64_t
   ClaimData d;
   nw::DataOptions o;
   o.name = c.text(sec + ".dataset", "fashion-mnist");
-  o.data_dir = c.text(sec + ".data_dir", "");
+  o.data_dir = c.text(sec + ".data_dir", c.text("run.data_dir", ""));  // run.*: reproduce --data-dir / --device
   o.normalize = nw::parse_normalize(c.text(sec + ".normalize", "per-channel"));
   o.augment = "off";
   o.train_subset = static_cast<std::size_t>(c.integer(sec + ".train_subset", train_default));
   o.test_subset = static_cast<std::size_t>(c.integer(sec + ".test_subset", test_default));
   o.subset_seed = seed;
   o.synthetic.seed = seed;
-  d.data = nw::load_dataset(o);
+  o.image_folder.side = static_cast<int>(c.integer(sec + ".image_side", 32));
+  const auto names = nw::dataset_names();
+  if (std::find(names.begin(), names.end(), o.name) == names.end())
+    throw InvalidInput(c.source() + ": " + sec + ".dataset is '" + o.name + "', but must be fashion-mnist, cifar100, imagenet or synthetic.");
+  try {
+    d.data = nw::load_dataset(o);
+  } catch (const Error& e) {  // absent or unreadable data: the claim is "not measured"
+    throw IoError(o.name + " could not be read (" + e.what() + ")");
+  }
   nw::ModelSpec spec;
   spec.name = c.text(sec + ".model", model_default);
   spec.input_shape = d.data.train.input_shape();
   spec.classes = d.data.train.classes();
   spec.init = c.text(sec + ".init", "default");
+  spec.depth = static_cast<int>(c.integer(sec + ".depth", 0));
+  spec.width = static_cast<int>(c.integer(sec + ".width", 0));
   spec.seed = seed;
   spec = spec.resolved();
-  const std::string device = nw::checked_device(c.text(sec + ".device", "cpu"));
+  const std::string device = nw::checked_device(c.text(sec + ".device", c.text("run.device", "cpu")));
   d.model = nw::Model::create(spec, device);
   const int pre = static_cast<int>(c.integer(sec + ".pretrain_epochs", 0));
   if (pre > 0) {

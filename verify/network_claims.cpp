@@ -1,15 +1,25 @@
 #include "verify/network_claims.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
+#include <optional>
 
 #ifdef BATCHRMT_WITH_TORCH
 #include "networks/curvature.hpp"
 #include "networks/curvature_store.hpp"
 #include "networks/datasets.hpp"
 #include "networks/models.hpp"
+#include "networks/torch_runtime.hpp"
 #include "networks/training.hpp"
+#include "outputs/store.hpp"
 #endif
+#include "core/errors.hpp"
+#include "core/provenance.hpp"
 
 namespace batchrmt::verify {
 
@@ -17,64 +27,41 @@ namespace batchrmt::verify {
 
 namespace {
 
-struct CaseOutcome {
+// A key of case `name`: [c5.<name>] when the file sets it there, else the shared [c5] value.
+struct CaseKeys {
+  const Config& c;
   std::string name;
+  std::string key(const std::string& k) const {
+    const std::string own = "c5." + name + "." + k;
+    return c.has(own) ? own : "c5." + k;
+  }
+  std::string text(const std::string& k, const std::string& fb) const { return c.text(key(k), fb); }
+  std::int64_t integer(const std::string& k, std::int64_t fb) const { return c.integer(key(k), fb); }
+  double number(const std::string& k, double fb) const { return c.number(key(k), fb); }
+  std::vector<std::int64_t> integers(const std::string& k, const std::vector<std::int64_t>& fb) const {
+    return c.integers(key(k), fb);
+  }
+};
+
+struct CaseOutcome {
+  std::string label;  // series prefix: the case name, with _e<epoch> when several epochs are measured
   networks::SpectrumResult spectrum;
   std::vector<double> z;      // per batch row (NaN for full)
   std::vector<bool> judged;   // q_B <= perturbative_q
   int within = 0, judged_count = 0;
   double seconds = 0;
   std::string training;       // how the weights were obtained
+  std::string work_file;      // the per-subset spectrum file (empty without run.work_dir)
 };
 
-CaseOutcome run_case(const Config& c, const std::string& name, std::uint64_t seed) {
-  const auto start = std::chrono::steady_clock::now();
-  CaseOutcome out;
-  out.name = name;
-  networks::DataOptions data_opt;
-  data_opt.name = c.text("c5.dataset", "fashion-mnist");
-  data_opt.normalize = networks::parse_normalize(c.text("c5.normalize", "per-channel"));
-  data_opt.train_subset = static_cast<std::size_t>(c.integer("c5.train_subset", 4096));
-  data_opt.test_subset = static_cast<std::size_t>(c.integer("c5.test_subset", 1000));
-  data_opt.augment = "off";
-  data_opt.subset_seed = seed;
-  const networks::DataSplits data = networks::load_dataset(data_opt);
-  networks::ModelSpec spec;
-  spec.name = name == "linear_init" ? "linear" : "lenet";
-  spec.input_shape = data.train.input_shape();
-  spec.classes = data.train.classes();
-  spec.seed = seed;
-  spec = spec.resolved();
-  networks::Model model = networks::Model::create(spec, "cpu");
-  out.training = "initialisation (seed " + std::to_string(seed) + ")";
-  if (name == "lenet_trained") {
-    networks::TrainOptions t;
-    t.epochs = static_cast<int>(c.integer("c5.lenet_epochs", 2));
-    t.batch_size = 128;
-    t.optimizer = "sgd";
-    t.lr = c.number("c5.lenet_lr", 0.05);
-    t.momentum = 0.9;
-    t.schedule = "constant";
-    t.evaluate_test = true;
-    t.seed = seed;
-    const auto tr = networks::train(model, data, t);
-    const double acc = tr.history.empty() ? 0.0 : tr.history.back().test_accuracy;
-    out.training = "SGD lr " + format_number(t.lr) + " momentum 0.9, " + std::to_string(t.epochs) + " epochs on the same " +
-                   std::to_string(data.train.size()) + " images (test accuracy " + format_number(100 * acc, 3) + "%, status " + tr.status + ")";
-  }
-  networks::SpectrumRequest req;
-  req.model = model;
-  req.data = data.train;
-  req.transform = data.test_transform;
-  req.batch_sizes = c.integers("c5.batch_sizes", {8, 32, 128, 512, networks::kFullBatch});
-  req.subsets = static_cast<int>(c.integer("c5.subsets", 5));
-  req.lanczos_steps = static_cast<std::size_t>(c.integer("c5.lanczos_steps", 30));
-  req.full_lanczos_steps = static_cast<std::size_t>(c.integer("c5.full_lanczos_steps", 40));
-  req.noise_samples = static_cast<std::size_t>(c.integer("c5.noise_samples", 400));
-  req.curvature.dtype = networks::parse_compute_dtype(c.text("c5.dtype", "float32"));
-  req.curvature.reuse = networks::parse_graph_reuse(c.text("c5.graph_reuse", "auto"));
-  req.seed = seed;
-  out.spectrum = networks::measure_spectrum(req, nullptr);
+std::string slug(const std::string& s) {
+  std::string o;
+  for (char ch : s) o += std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' ? ch : '-';
+  return o;
+}
+
+// Judges every batch row of a measured spectrum (THEORY.md 5.7 and 3.4).
+void judge(const Config& c, CaseOutcome& out) {
   const double q_max = c.number("c5.perturbative_q", 0.5);
   const double rel_budget = c.number("c5.relative_budget", 0.1);
   for (const auto& row : out.spectrum.rows) {
@@ -99,8 +86,149 @@ CaseOutcome run_case(const Config& c, const std::string& name, std::uint64_t see
     out.z.push_back(z);
     out.judged.push_back(judged);
   }
-  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return out;
+}
+
+// One network case of [c5]: its data, its weights (initialisation, or SGD with checkpoints), and
+// the spectrum at every epoch of `measure_epochs`. Returns the reason instead when the data are
+// absent (the case is then "not measured").
+std::string run_case(const Config& c, const std::string& name, std::uint64_t seed, std::vector<CaseOutcome>& outcomes) {
+  const CaseKeys k{c, name};
+  const std::string model_default = name == "linear_init" ? "linear" : name == "lenet_trained" ? "lenet" : "";
+  const std::string model_name = k.text("model", model_default);
+  if (model_name.empty())
+    throw InvalidInput(c.source() + ": c5 case '" + name + "' has no model; set c5." + name + ".model (one of linear, mlp, lenet, "
+                       "vgg16, vgg16bn, wrn, preresnet).");
+  networks::DataOptions data_opt;
+  data_opt.name = k.text("dataset", "fashion-mnist");
+  const auto names = networks::dataset_names();
+  if (std::find(names.begin(), names.end(), data_opt.name) == names.end())
+    throw InvalidInput(c.source() + ": c5." + name + ".dataset is '" + data_opt.name + "', but must be fashion-mnist, cifar100, imagenet or synthetic.");
+  data_opt.data_dir = k.text("data_dir", c.text("run.data_dir", ""));
+  data_opt.normalize = networks::parse_normalize(k.text("normalize", "per-channel"));
+  data_opt.train_subset = static_cast<std::size_t>(k.integer("train_subset", 4096));
+  data_opt.test_subset = static_cast<std::size_t>(k.integer("test_subset", 1000));
+  data_opt.augment = k.text("augment", "off");  // training only: spectra use the test-time transform
+  data_opt.image_folder.side = static_cast<int>(k.integer("image_side", 32));
+  data_opt.subset_seed = seed;
+  data_opt.synthetic.seed = seed;
+  // The model is resolved from the dataset's signature first, so a bad model name, depth or
+  // device is an error of the configuration even when the data are absent.
+  const std::string device = networks::checked_device(k.text("device", c.text("run.device", "cpu")));
+  networks::ModelSpec spec;
+  spec.name = model_name;
+  const auto signature = networks::dataset_signature(data_opt);
+  spec.input_shape = signature.input_shape;
+  spec.classes = signature.classes;
+  spec.depth = static_cast<int>(k.integer("depth", 0));
+  spec.width = static_cast<int>(k.integer("width", 0));
+  spec.seed = seed;
+  spec = spec.resolved();
+  const auto batchnorm = networks::parse_batchnorm_policy(k.text("batchnorm", "eval"));
+  networks::DataSplits data;
+  try {
+    data = networks::load_dataset(data_opt);
+  } catch (const Error& e) {
+    return name + ": " + data_opt.name + " could not be read (" + e.what() + ")";
+  }
+  networks::Model model = networks::Model::create(spec, device);
+
+  // Training (THEORY.md 6.2's protocol when the case asks for it): checkpoints in the work
+  // folder, so an interrupted run resumes bit for bit; the spectra are measured on them.
+  const int epochs = static_cast<int>(k.integer("epochs", name == "lenet_trained" ? 2 : 0));
+  std::vector<std::int64_t> measure = k.integers("measure_epochs", {epochs});
+  for (auto e : measure)
+    if (e < 0 || e > epochs)
+      throw InvalidInput(c.source() + ": c5." + name + ".measure_epochs holds " + std::to_string(e) + ", but every epoch must be in [0, " +
+                         std::to_string(epochs) + "] (the case's epochs).");
+  const std::string work = c.text("run.work_dir", "");
+  std::string checkpoint_dir;
+  std::optional<std::filesystem::path> scratch;
+  networks::TrainOptions t;
+  std::string training = "initialisation (seed " + std::to_string(seed) + ")";
+  if (epochs > 0) {
+    t.epochs = epochs;
+    t.batch_size = k.integer("batch_size", 128);
+    t.optimizer = k.text("optimizer", "sgd");
+    t.lr = k.number("lr", 0.05);
+    t.momentum = k.number("momentum", 0.9);
+    t.weight_decay = k.number("weight_decay", 0.0);
+    t.schedule = k.text("schedule", "constant");
+    t.checkpoint_every = static_cast<int>(k.integer("checkpoint_every", epochs));
+    t.evaluate_test = true;
+    t.seed = seed;
+    if (!work.empty()) {
+      checkpoint_dir = (std::filesystem::path(work) / ("c5-" + slug(name) + ".checkpoints")).string();
+    } else {
+      scratch = std::filesystem::temp_directory_path() / ("batchrmt-c5-" + slug(name) + "-" + std::to_string(::getpid()));
+      checkpoint_dir = scratch->string();
+    }
+    std::filesystem::create_directories(checkpoint_dir);
+    t.checkpoint_dir = checkpoint_dir;
+    t.resume = !networks::list_checkpoints(checkpoint_dir).empty();
+    const auto tr = networks::train(model, data, t);
+    const double acc = tr.history.empty() ? 0.0 : tr.history.back().test_accuracy;
+    training = t.optimizer + " lr " + format_number(t.lr) + " momentum " + format_number(t.momentum) + " weight decay " +
+               format_number(t.weight_decay) + ", schedule " + t.schedule + ", " + std::to_string(t.epochs) + " epochs of batch " +
+               std::to_string(t.batch_size) + " on the same " + std::to_string(data.train.size()) + " images (test accuracy " +
+               format_number(100 * acc, 3) + "%, status " + tr.status + ")";
+    if (tr.status == "diverged") {
+      if (scratch) std::filesystem::remove_all(*scratch);
+      return name + ": training diverged (" + training + ")";
+    }
+  }
+
+  for (const auto epoch : measure) {
+    const auto t0 = std::chrono::steady_clock::now();
+    CaseOutcome out;
+    out.label = measure.size() > 1 ? name + "_e" + std::to_string(epoch) : name;
+    networks::Model at = model;
+    if (epochs > 0 && epoch != epochs)
+      at = networks::load_checkpoint_model(networks::checkpoint_path(checkpoint_dir, static_cast<int>(epoch)), -1, device);
+    out.training = epoch == 0 ? "initialisation (seed " + std::to_string(seed) + ")" : training + ", measured after epoch " + std::to_string(epoch);
+    const std::int64_t bn_batch = k.integer("recompute_bn_batch", 0);
+    if (bn_batch > 0 && at.has_batchnorm()) {
+      networks::recompute_batchnorm(at, data.train, data.test_transform, bn_batch);
+      out.training += "; BatchNorm statistics recomputed over the population (batches of " + std::to_string(bn_batch) + ")";
+    }
+    networks::SpectrumRequest req;
+    req.model = at;
+    req.data = data.train;
+    req.transform = data.test_transform;
+    req.batch_sizes = k.integers("batch_sizes", {8, 32, 128, 512, networks::kFullBatch});
+    req.subsets = static_cast<int>(k.integer("subsets", 5));
+    req.lanczos_steps = static_cast<std::size_t>(k.integer("lanczos_steps", 30));
+    req.full_lanczos_steps = static_cast<std::size_t>(k.integer("full_lanczos_steps", 40));
+    req.noise_samples = static_cast<std::size_t>(k.integer("noise_samples", 400));
+    req.curvature.dtype = networks::parse_compute_dtype(k.text("dtype", "float32"));
+    req.curvature.reuse = networks::parse_graph_reuse(k.text("graph_reuse", "auto"));
+    req.curvature.chunk_size = k.integer("chunk_size", 512);
+    req.curvature.device = device;
+    req.curvature.batchnorm = batchnorm;
+    const std::string basis = k.text("basis", "float64");  // Lanczos basis storage (THEORY.md 5.5)
+    if (basis != "float64" && basis != "float32")
+      throw InvalidInput(c.source() + ": c5." + name + ".basis is '" + basis + "', but must be float64 or float32.");
+    req.fp32_basis = basis == "float32";
+    req.seed = seed;
+    req.attributes["model"] = spec.describe();
+    req.attributes["dataset"] = data.description;
+    req.attributes["weights"] = out.training;
+    if (!work.empty()) {
+      // Every (B, subset) run is a unit of this file: an interrupted claim resumes there.
+      std::filesystem::create_directories(work);
+      out.work_file = (std::filesystem::path(work) / ("c5-" + slug(out.label) + ".h5")).string();
+      outputs::Store store = outputs::Store::open(out.work_file, collect_provenance({"batchrmt", "reproduce", "(C5 " + out.label + ")"}, seed, 1),
+                                                  outputs::OpenMode::resume);
+      out.spectrum = networks::measure_spectrum(req, &store);
+      store.commit();
+    } else {
+      out.spectrum = networks::measure_spectrum(req, nullptr);
+    }
+    judge(c, out);
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    outcomes.push_back(std::move(out));
+  }
+  if (scratch) std::filesystem::remove_all(*scratch);
+  return "";
 }
 
 }  // namespace
@@ -109,15 +237,19 @@ ClaimResult claim_real_network(const Config& c, std::uint64_t seed) {
   const auto start = std::chrono::steady_clock::now();
   ClaimResult r;
   r.id = "C5";
-  r.name = "real networks: measured top eigenvalue per B vs lambda + kappa_B V_phi / lambda (Fashion-MNIST)";
-  std::vector<std::string> names;
-  if (c.flag("c5.linear_init", true)) names.push_back("linear_init");
-  if (c.flag("c5.lenet_trained", true)) names.push_back("lenet_trained");
+  r.name = "real networks: measured top eigenvalue per B vs lambda + kappa_B V_phi / lambda";
+  const std::vector<std::string> names = c.texts("c5.cases", {"linear_init", "lenet_trained"});
   int judged = 0, within = 0;
-  std::string note;
+  std::string note, absent, labels;
   bool headline_set = false;
+  std::vector<CaseOutcome> outcomes;
   for (const auto& name : names) {
-    const CaseOutcome o = run_case(c, name, seed);
+    const std::string reason = run_case(c, name, seed, outcomes);
+    if (!reason.empty()) absent += (absent.empty() ? "" : "; ") + reason;
+  }
+  for (const auto& o : outcomes) {
+    const std::string name = o.label;
+    labels += (labels.empty() ? "" : ",") + name;
     const auto& s = o.spectrum;
     std::vector<double> B, kappa, top, se, pred, pred2, q, zv, bottom, bottom_se;
     for (std::size_t i = 0; i < s.rows.size(); ++i) {
@@ -155,6 +287,7 @@ ClaimResult claim_real_network(const Config& c, std::uint64_t seed) {
       r.scalars[p + "w_phi"] = s.noise_top->w_phi;
     }
     r.labels[p + "training"] = o.training;
+    if (!o.work_file.empty()) r.labels[p + "spectrum_file"] = o.work_file;
     judged += o.judged_count;
     within += o.within;
     // Headline: the smallest judged B of the first case.
@@ -180,7 +313,15 @@ ClaimResult claim_real_network(const Config& c, std::uint64_t seed) {
   }
   r.scalars["judged_batch_sizes"] = judged;
   r.scalars["within_tolerance"] = within;
-  if (judged == 0) {
+  r.labels["cases"] = labels;
+  if (!absent.empty()) {
+    r.labels["not_measured"] = absent;
+    note += "Not measured: " + absent + ". ";
+  }
+  if (outcomes.empty()) {
+    r.verdict = Verdict::not_measured;
+    note = "no case could be measured. " + note;
+  } else if (judged == 0) {
     r.verdict = Verdict::outside_regime;
     note = "no batch size has q_B = kappa V_phi / lambda^2 <= " + format_number(c.number("c5.perturbative_q", 0.5)) +
            ": the top eigenvalue is not a perturbed outlier there (THEORY.md 3), so the first-order prediction is not tested. " + note;

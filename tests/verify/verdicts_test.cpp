@@ -157,7 +157,7 @@ TEST(Claims, RealNetworkAtTinySize) {
   // without LibTorch it is "not measured" with the reason.
   const Config tiny = Config::parse(R"(
 [c5]
-lenet_trained = false
+cases = ["linear_init"]
 train_subset = 256
 test_subset = 100
 batch_sizes = [8, 64, 0]
