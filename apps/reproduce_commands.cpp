@@ -100,18 +100,38 @@ void run_reproduce(const GlobalOptions& global, const ReproduceOptions& opt) {
   }
   mpi.broadcast(complete);
 
-  std::vector<verify::ClaimResult> claims;
+  std::vector<std::optional<verify::ClaimResult>> results(todo.size());
   batchrmt::Progress progress("reproduce", todo.size(),
                               global.json || !mpi.is_writer() ? batchrmt::Progress::Mode::quiet : batchrmt::Progress::Mode::automatic);
-  std::size_t skipped = 0, dealt = 0;
-  for (std::size_t i = 0; i < todo.size(); ++i) {
-    const auto& e = todo[i];
+  auto keep = [&](std::size_t i, verify::ClaimResult c) {
+    const outputs::Group g = opened->begin_unit(todo[i].unit_path);
+    verify::write_claim(g, c);
+    opened->complete_unit(g);
+    results[i] = std::move(c);
+  };
+  std::size_t skipped = 0;
+  for (std::size_t i = 0; i < todo.size(); ++i)
     if (complete[i]) {
       ++skipped;
-      if (opened) claims.push_back(verify::read_claim(opened->root().group(e.unit_path)));
+      if (opened) results[i] = verify::read_claim(opened->root().group(todo[i].unit_path));
       progress.advance();
-      continue;
     }
+  // Collective experiments first, every rank together (a rank busy with a dealt unit would
+  // otherwise leave the others waiting in the collective while rank 0 waits for its unit).
+  if (mpi.active()) {
+    config.set("run.over_ranks", true);
+    for (std::size_t i = 0; i < todo.size(); ++i)
+      if (!complete[i] && todo[i].collective) {
+        verify::ClaimResult c = todo[i].run(config, global.seed);
+        if (mpi.is_writer()) keep(i, std::move(c));
+        progress.advance();
+      }
+    config.set("run.over_ranks", false);
+  }
+  std::size_t dealt = 0;
+  for (std::size_t i = 0; i < todo.size(); ++i) {
+    const auto& e = todo[i];
+    if (complete[i] || (mpi.active() && e.collective)) continue;
     const int owner = static_cast<int>(dealt++ % static_cast<std::size_t>(mpi.size()));
     const int tag = 9000 + static_cast<int>(i);
     verify::ClaimResult c;
@@ -121,15 +141,14 @@ void run_reproduce(const GlobalOptions& global, const ReproduceOptions& opt) {
     }
     if (!mpi.is_writer()) continue;
     if (owner != mpi.rank()) c = verify::decode_claim(mpi.receive_bytes(owner, tag));
-    const outputs::Group g = opened->begin_unit(e.unit_path);
-    verify::write_claim(g, c);
-    opened->complete_unit(g);
-    claims.push_back(c);
+    keep(i, std::move(c));
     progress.advance();
   }
   progress.finish();
   if (!mpi.is_writer()) return;  // rank 0 writes the report
   outputs::Store& store = *opened;
+  std::vector<verify::ClaimResult> claims;
+  for (auto& r : results) claims.push_back(std::move(*r));
   store.set_root_attribute("config", config.resolved().dump());
   store.set_root_attribute("config_source", config.source());
   store.commit();

@@ -19,6 +19,7 @@
 #include "outputs/store.hpp"
 #endif
 #include "core/errors.hpp"
+#include "core/mpi_context.hpp"
 #include "core/provenance.hpp"
 
 namespace batchrmt::verify {
@@ -141,6 +142,12 @@ std::string run_case(const Config& c, const std::string& name, std::uint64_t see
       throw InvalidInput(c.source() + ": c5." + name + ".measure_epochs holds " + std::to_string(e) + ", but every epoch must be in [0, " +
                          std::to_string(epochs) + "] (the case's epochs).");
   const std::string work = c.text("run.work_dir", "");
+  // `reproduce` under mpirun runs C5 on every rank together (run.over_ranks): rank 0 trains and
+  // writes the checkpoints, the other ranks read them from the (shared) work folder, and every
+  // spectrum's products are spread over the ranks (networks/data_parallel.hpp).
+  const auto& mpi = MpiContext::instance();
+  const bool together = c.flag("run.over_ranks", false) && mpi.active() && !work.empty();
+  const bool leader = !together || mpi.is_writer();
   std::string checkpoint_dir;
   std::optional<std::filesystem::path> scratch;
   networks::TrainOptions t;
@@ -162,16 +169,21 @@ std::string run_case(const Config& c, const std::string& name, std::uint64_t see
       scratch = std::filesystem::temp_directory_path() / ("batchrmt-c5-" + slug(name) + "-" + std::to_string(::getpid()));
       checkpoint_dir = scratch->string();
     }
-    std::filesystem::create_directories(checkpoint_dir);
-    t.checkpoint_dir = checkpoint_dir;
-    t.resume = !networks::list_checkpoints(checkpoint_dir).empty();
-    const auto tr = networks::train(model, data, t);
-    const double acc = tr.history.empty() ? 0.0 : tr.history.back().test_accuracy;
-    training = t.optimizer + " lr " + format_number(t.lr) + " momentum " + format_number(t.momentum) + " weight decay " +
-               format_number(t.weight_decay) + ", schedule " + t.schedule + ", " + std::to_string(t.epochs) + " epochs of batch " +
-               std::to_string(t.batch_size) + " on the same " + std::to_string(data.train.size()) + " images (test accuracy " +
-               format_number(100 * acc, 3) + "%, status " + tr.status + ")";
-    if (tr.status == "diverged") {
+    std::int64_t diverged = 0;
+    if (leader) {
+      std::filesystem::create_directories(checkpoint_dir);
+      t.checkpoint_dir = checkpoint_dir;
+      t.resume = !networks::list_checkpoints(checkpoint_dir).empty();
+      const auto tr = networks::train(model, data, t);
+      const double acc = tr.history.empty() ? 0.0 : tr.history.back().test_accuracy;
+      training = t.optimizer + " lr " + format_number(t.lr) + " momentum " + format_number(t.momentum) + " weight decay " +
+                 format_number(t.weight_decay) + ", schedule " + t.schedule + ", " + std::to_string(t.epochs) + " epochs of batch " +
+                 std::to_string(t.batch_size) + " on the same " + std::to_string(data.train.size()) + " images (test accuracy " +
+                 format_number(100 * acc, 3) + "%, status " + tr.status + ")";
+      diverged = tr.status == "diverged" ? 1 : 0;
+    }
+    if (together) mpi.broadcast(diverged);  // also: the checkpoints are written
+    if (diverged) {
       if (scratch) std::filesystem::remove_all(*scratch);
       return name + ": training diverged (" + training + ")";
     }
@@ -182,7 +194,7 @@ std::string run_case(const Config& c, const std::string& name, std::uint64_t see
     CaseOutcome out;
     out.label = measure.size() > 1 ? name + "_e" + std::to_string(epoch) : name;
     networks::Model at = model;
-    if (epochs > 0 && epoch != epochs)
+    if (epochs > 0 && (epoch != epochs || !leader))
       at = networks::load_checkpoint_model(networks::checkpoint_path(checkpoint_dir, static_cast<int>(epoch)), -1, device);
     out.training = epoch == 0 ? "initialisation (seed " + std::to_string(seed) + ")" : training + ", measured after epoch " + std::to_string(epoch);
     const std::int64_t bn_batch = k.integer("recompute_bn_batch", 0);
@@ -212,7 +224,8 @@ std::string run_case(const Config& c, const std::string& name, std::uint64_t see
     req.attributes["model"] = spec.describe();
     req.attributes["dataset"] = data.description;
     req.attributes["weights"] = out.training;
-    if (!work.empty()) {
+    req.over_ranks = together;
+    if (!work.empty() && leader) {
       // Every (B, subset) run is a unit of this file: an interrupted claim resumes there.
       std::filesystem::create_directories(work);
       out.work_file = (std::filesystem::path(work) / ("c5-" + slug(out.label) + ".h5")).string();

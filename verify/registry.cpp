@@ -16,7 +16,7 @@ const std::vector<Experiment>& experiments() {
       {"C2", "shift linear in kappa_B above threshold, edge ~ kappa_B^(1/2) below", "/claims/C2", claim_shift_scaling},
       {"C3", "field dependence: QVE vs homogeneous", "/claims/C3", claim_field_dependence},
       {"C4", "GGN analogue (spiked covariance pools)", "/claims/C4", claim_ggn_analogue},
-      {"C5", "real networks: measured top eigenvalue per B vs lambda + kappa_B V_phi / lambda", "/claims/C5", claim_real_network},
+      {"C5", "real networks: measured top eigenvalue per B vs lambda + kappa_B V_phi / lambda", "/claims/C5", claim_real_network, true},
       {"C6", "SGD largest stable learning rate vs B (linear where noise dominates, saturating otherwise)", "/claims/C6", claim_sgd_scaling},
       {"C7", "Adam largest stable learning rate vs B (square root with small damping, linear with large)", "/claims/C7", claim_adam_scaling},
       {"C8", "spectrum-driven learner vs SGD with a tuned constant learning rate", "/claims/C8", claim_spectrum_learner},

@@ -15,6 +15,10 @@ struct Experiment {
   std::string name;
   std::string unit_path;  // "/claims/C1"
   std::function<ClaimResult(const Config&, std::uint64_t seed)> run;
+  // Under mpirun, run by every rank together (with run.over_ranks = true in the configuration:
+  // its network products are spread over the ranks) instead of whole on one rank. Rank 0's
+  // result is the claim.
+  bool collective = false;
 };
 
 const std::vector<Experiment>& experiments();

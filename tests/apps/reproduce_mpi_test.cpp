@@ -3,6 +3,7 @@
 // writes the file and the report. Built only when MPI is (BATCHRMT_MPIEXEC).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -43,4 +44,39 @@ TEST(ReproduceMpi, TwoRanksGiveTheSameClaimsAsOneProcessAndOneReport) {
   EXPECT_EQ(r["claims"], s["claims"]);
   fs::remove_all(dir);
 }
+
+#ifdef BATCHRMT_WITH_TORCH
+// C5 is collective: every rank takes part in each spectrum (products spread over the ranks,
+// rank 0 trains and writes the checkpoints the others read), so its numbers equal the
+// single-process run to float64 rounding (float64 networks here): relative 1e-10 on every
+// headline number, and the same verdict.
+TEST(ReproduceMpi, RealNetworkClaimIsDataParallelAndEqualsOneProcess) {
+  const fs::path dir = fs::temp_directory_path() / ("batchrmt_reproduce_mpi_c5_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string toml = (dir / "c5.toml").string();
+  std::ofstream(toml) << "[run]\nonly = [\"C5\"]\n[c5]\ncases = [\"linear_init\", \"lenet_trained\"]\ntrain_subset = 384\n"
+                         "test_subset = 100\nbatch_sizes = [8, 64, 0]\nsubsets = 2\nlanczos_steps = 10\nfull_lanczos_steps = 12\n"
+                         "noise_samples = 30\ndtype = \"float64\"\nchunk_size = 128\n[c5.lenet_trained]\nmodel = \"lenet\"\n"
+                         "epochs = 1\nmeasure_epochs = [0, 1]\n";
+  const std::string args = "--json --threads 1 reproduce --config " + toml + " --no-plots --out ";
+  const auto serial = run_cli(args + (dir / "s.h5").string());
+  ASSERT_EQ(serial.exit_code, 0) << serial.err;
+  const std::string out = (dir / "m.json").string();
+  const std::string mpi = std::string(BATCHRMT_MPIEXEC) + " --allow-run-as-root --oversubscribe -np 2 " + BATCHRMT_CLI + " " +
+                          args + (dir / "m.h5").string() + " >" + out + " 2>/dev/null";
+  ASSERT_EQ(std::system(mpi.c_str()), 0) << mpi;
+  std::ifstream in(out);
+  const auto m = nlohmann::json::parse(in)["claims"].at(0);
+  const auto s = nlohmann::json::parse(serial.out)["claims"].at(0);
+  EXPECT_EQ(m["verdict"], s["verdict"]);
+  for (const char* k : {"prediction", "measurement", "stderr"}) {
+    ASSERT_TRUE(s[k].is_number()) << k;
+    const double a = s[k], b = m[k];
+    EXPECT_LE(std::abs(a - b), 1e-10 * std::abs(a)) << k;
+  }
+  EXPECT_TRUE(fs::exists(dir / "m.work" / "c5-lenet_trained_e1.h5"));
+  fs::remove_all(dir);
+}
+#endif
 #endif
