@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <new>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "apps/command_registry.hpp"
@@ -37,6 +38,21 @@ int fail(int code) {
   return code;
 }
 
+// Under mpirun with several ranks only the subcommands that share their work out over the
+// ranks may run; any other would run once per rank and every rank would write the same file.
+void check_mpi_support(CLI::App& app, int argc, char** argv) {
+  static const std::set<std::string> spread = {"simulate", "spectrum", "reproduce"};
+  std::string command;
+  for (int i = 1; i < argc && command.empty(); ++i)
+    for (const auto* sub : app.get_subcommands([](CLI::App*) { return true; }))
+      if (sub->get_name() == argv[i]) command = argv[i];
+  if (command.empty() || spread.count(command)) return;
+  const auto& mpi = batchrmt::MpiContext::instance();
+  if (mpi.active())
+    throw batchrmt::InvalidInput("'" + command + "' was started by mpirun with " + std::to_string(mpi.size()) +
+                                 " ranks, but only simulate, spectrum and reproduce spread over MPI ranks; run it without mpirun.");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -62,6 +78,7 @@ int main(int argc, char** argv) {
   batchrmt::app::register_all_commands(app, global);
 
   try {
+    check_mpi_support(app, argc, argv);
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help
     return app.exit(e);

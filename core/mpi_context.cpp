@@ -76,6 +76,18 @@ MpiContext::MpiContext() {
 #endif
 }
 
+int MpiContext::local_rank() const {
+  if (!active()) return -1;
+  for (const char* var : {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"})
+    if (const char* v = std::getenv(var)) {
+      try {
+        return std::stoi(v);
+      } catch (const std::exception&) {
+      }
+    }
+  return -1;
+}
+
 MpiContext& MpiContext::instance() {
   static MpiContext ctx;
   return ctx;

@@ -20,6 +20,9 @@ class MpiContext {
   int size() const noexcept { return size_; }
   bool active() const noexcept { return size_ > 1; }
   bool is_writer() const noexcept { return rank_ == 0; }
+  // Rank among the processes of this node, from the launcher's environment
+  // (OMPI_COMM_WORLD_LOCAL_RANK, MPI_LOCALRANKID, SLURM_LOCALID); -1 when inactive or unknown.
+  int local_rank() const;
   static bool built_with_mpi();
 
   // Point-to-point transfer (rank -> dest) with a tag; no-ops when inactive.

@@ -44,4 +44,10 @@ std::string checked_device(const std::string& device) {
   return device;
 }
 
+std::string device_for_local_rank(const std::string& device, int local_rank) {
+  if (device != "cuda" || local_rank < 0 || !cuda_available()) return device;
+  const int count = static_cast<int>(torch::cuda::device_count());
+  return count > 0 ? "cuda:" + std::to_string(local_rank % count) : device;
+}
+
 }  // namespace batchrmt::networks

@@ -19,4 +19,9 @@ bool cuda_available();
 // for anything else, and when CUDA is asked for on a build or machine without it.
 std::string checked_device(const std::string& device);
 
+// Under mpirun several ranks usually share a node: a plain "cuda" becomes "cuda:K" with
+// K = local_rank mod (CUDA devices), so the ranks of a node use its GPUs in turn. Any other
+// device (cpu, an explicit cuda:K) is returned unchanged. local_rank < 0: unchanged.
+std::string device_for_local_rank(const std::string& device, int local_rank);
+
 }  // namespace batchrmt::networks

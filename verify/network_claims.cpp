@@ -114,7 +114,8 @@ std::string run_case(const Config& c, const std::string& name, std::uint64_t see
   data_opt.synthetic.seed = seed;
   // The model is resolved from the dataset's signature first, so a bad model name, depth or
   // device is an error of the configuration even when the data are absent.
-  const std::string device = networks::checked_device(k.text("device", c.text("run.device", "cpu")));
+  const std::string device = networks::checked_device(
+      networks::device_for_local_rank(k.text("device", c.text("run.device", "cpu")), MpiContext::instance().local_rank()));
   networks::ModelSpec spec;
   spec.name = model_name;
   const auto signature = networks::dataset_signature(data_opt);

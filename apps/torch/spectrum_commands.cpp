@@ -68,10 +68,11 @@ std::string fmt(double x, int p = 6) {
 
 void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
   batchrmt::app::apply_runtime_settings(global);
-  c.device = nw::checked_device(c.device);
   // Under mpirun every rank loads the model and the data; rank 0 leads and writes
-  // (networks/data_parallel.hpp), the others only compute their shares.
+  // (networks/data_parallel.hpp), the others only compute their shares; "cuda" spreads the
+  // ranks of a node over its GPUs.
   const auto& mpi = batchrmt::MpiContext::instance();
+  c.device = nw::checked_device(nw::device_for_local_rank(c.device, mpi.local_rank()));
   const bool verbose = !global.json && !c.quiet && mpi.is_writer();
   auto log = [&](const std::string& m) {
     if (verbose) std::cerr << "spectrum: " << m << std::endl;

@@ -45,6 +45,15 @@ TEST(ReproduceMpi, TwoRanksGiveTheSameClaimsAsOneProcessAndOneReport) {
   fs::remove_all(dir);
 }
 
+// A subcommand that does not share its work out refuses to run once per rank (every rank would
+// write the same file): one sentence, exit 2.
+TEST(ReproduceMpi, CommandsThatDoNotSpreadRefuseSeveralRanks) {
+  const std::string cmd = std::string(BATCHRMT_MPIEXEC) + " --allow-run-as-root --oversubscribe -np 2 " + BATCHRMT_CLI +
+                          " inspect /nonexistent.h5 >/dev/null 2>&1";
+  const int rc = std::system(cmd.c_str());
+  EXPECT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 2) << rc;
+}
+
 #ifdef BATCHRMT_WITH_TORCH
 // C5 is collective: every rank takes part in each spectrum (products spread over the ranks,
 // rank 0 trains and writes the checkpoints the others read), so its numbers equal the
