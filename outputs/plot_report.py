@@ -7,6 +7,7 @@ docs/hdf5-schema.md). Needs h5py, numpy and matplotlib (Debian: python3-h5py,
 python3-numpy, python3-matplotlib).
 """
 import os
+import re
 import sys
 
 import h5py
@@ -192,7 +193,7 @@ def plot_c5(g, outdir):
         ax.set_xscale("log")
         ax.set_xlabel("batch size B")
         ax.set_ylabel("top Hessian eigenvalue (loss curvature)")
-        ax.set_title(case.replace("_", " "), fontsize=9)
+        ax.set_title(re.sub(r"_e(\d+)$", r", epoch \1", case).replace("_", " "), fontsize=9)
         ax.legend(fontsize=7)
     fig.suptitle(verdict_title(g) + "  (q = kappa V_phi / lambda^2; judged where q <= 0.5)", fontsize=10)
     save(fig, outdir, "C5_real_networks")
