@@ -389,60 +389,64 @@ void run_batch_hessian(const GlobalOptions& global, const BatchOptions& o) {
     };
     units.push_back(std::move(u));
   }
-  // Predictions from the measured H_emp (THEORY.md 1.2: batchrmt predicts H_B from H_emp).
-  const Eigen::VectorXd emp = sim::symmetric_eigenvalues(pool->empirical());
-  std::vector<double> emp_spikes;
-  std::size_t n_pos = 0, n_neg = 0;
-  for (double s : spec.spikes) (s >= 0 ? n_pos : n_neg)++;
-  for (std::size_t k = 0; k < n_pos; ++k) emp_spikes.push_back(emp(emp.size() - 1 - static_cast<Eigen::Index>(k)));
-  for (std::size_t k = 0; k < n_neg; ++k) emp_spikes.push_back(emp(static_cast<Eigen::Index>(k)));
-  const double F = pool->frobenius_variance();
-  const double s2_eff = F / (static_cast<double>(o.P) * static_cast<double>(o.P));
+  // Predictions from the measured H_emp (THEORY.md 1.2: batchrmt predicts H_B from H_emp), on
+  // the writing rank only (under mpirun the others only compute their units).
+  double F = 0;
   std::vector<json> pred_rows;
-  if (spec.curvature == sim::Curvature::hessian && !spec.profile) {
-    for (const auto& row : theory::batch_hessian_table(emp_spikes, static_cast<double>(o.P), s2_eff, o.N, Bs))
-      pred_rows.push_back({{"top", row.top}, {"bottom", row.bottom}, {"regime", theory::to_string(row.regime_top)},
-                           {"lr_max_sgd", nullable(row.lr_max_sgd)}});
-  } else if (spec.curvature == sim::Curvature::hessian) {
-    Eigen::VectorXd sizes(static_cast<Eigen::Index>(spec.profile->sizes.size()));
-    for (std::size_t a = 0; a < spec.profile->sizes.size(); ++a)
-      sizes(static_cast<Eigen::Index>(a)) = static_cast<double>(spec.profile->sizes[a]);
-    const Eigen::VectorXd w = sizes / sizes.sum();  // Haar spike vectors: block masses n_a / P on average
-    const double top_spike = n_pos ? emp_spikes.front() : 0.0;
-    for (auto B : Bs) {
-      const double kappa = theory::kappa_factor(o.N, B);
-      if (kappa == 0.0) {
-        pred_rows.push_back({{"top", emp(emp.size() - 1)}, {"bottom", emp(0)}, {"regime", "no noise (B = N)"}});
-        continue;
-      }
-      const theory::QveSolver solver(theory::QveProfile::block(sizes, kappa * spec.profile->variances));
-      double top = solver.edge().upper;
-      std::string regime = "edge";
-      if (n_pos) {
-        const auto out = solver.outlier(top_spike, w);
-        if (out.outlier) {
-          top = *out.outlier;
-          regime = "outlier";
+  std::vector<double> emp_spikes;
+  if (batchrmt::MpiContext::instance().is_writer()) {
+    const Eigen::VectorXd emp = sim::symmetric_eigenvalues(pool->empirical());
+    std::size_t n_pos = 0, n_neg = 0;
+    for (double s : spec.spikes) (s >= 0 ? n_pos : n_neg)++;
+    for (std::size_t k = 0; k < n_pos; ++k) emp_spikes.push_back(emp(emp.size() - 1 - static_cast<Eigen::Index>(k)));
+    for (std::size_t k = 0; k < n_neg; ++k) emp_spikes.push_back(emp(static_cast<Eigen::Index>(k)));
+    F = pool->frobenius_variance();
+    const double s2_eff = F / (static_cast<double>(o.P) * static_cast<double>(o.P));
+    if (spec.curvature == sim::Curvature::hessian && !spec.profile) {
+      for (const auto& row : theory::batch_hessian_table(emp_spikes, static_cast<double>(o.P), s2_eff, o.N, Bs))
+        pred_rows.push_back({{"top", row.top}, {"bottom", row.bottom}, {"regime", theory::to_string(row.regime_top)},
+                             {"lr_max_sgd", nullable(row.lr_max_sgd)}});
+    } else if (spec.curvature == sim::Curvature::hessian) {
+      Eigen::VectorXd sizes(static_cast<Eigen::Index>(spec.profile->sizes.size()));
+      for (std::size_t a = 0; a < spec.profile->sizes.size(); ++a)
+        sizes(static_cast<Eigen::Index>(a)) = static_cast<double>(spec.profile->sizes[a]);
+      const Eigen::VectorXd w = sizes / sizes.sum();  // Haar spike vectors: block masses n_a / P on average
+      const double top_spike = n_pos ? emp_spikes.front() : 0.0;
+      for (auto B : Bs) {
+        const double kappa = theory::kappa_factor(o.N, B);
+        if (kappa == 0.0) {
+          pred_rows.push_back({{"top", emp(emp.size() - 1)}, {"bottom", emp(0)}, {"regime", "no noise (B = N)"}});
+          continue;
         }
+        const theory::QveSolver solver(theory::QveProfile::block(sizes, kappa * spec.profile->variances));
+        double top = solver.edge().upper;
+        std::string regime = "edge";
+        if (n_pos) {
+          const auto out = solver.outlier(top_spike, w);
+          if (out.outlier) {
+            top = *out.outlier;
+            regime = "outlier";
+          }
+        }
+        pred_rows.push_back({{"top", top}, {"bottom", solver.edge().lower}, {"regime", regime}});
       }
-      pred_rows.push_back({{"top", top}, {"bottom", solver.edge().lower}, {"regime", regime}});
+    } else {
+      for (const auto& row : theory::ggn_batch_table(spec.spikes, spec.sigma2, static_cast<double>(o.P),
+                                                     static_cast<double>(o.C), o.N, Bs))
+        pred_rows.push_back({{"top", row.top}, {"bottom", row.bottom}, {"regime", theory::to_string(row.regime)},
+                             {"lr_max_sgd", nullable(row.lr_max_sgd)}});
     }
-  } else {
-    for (const auto& row : theory::ggn_batch_table(spec.spikes, spec.sigma2, static_cast<double>(o.P),
-                                                   static_cast<double>(o.C), o.N, Bs))
-      pred_rows.push_back({{"top", row.top}, {"bottom", row.bottom}, {"regime", theory::to_string(row.regime)},
-                           {"lr_max_sgd", nullable(row.lr_max_sgd)}});
-  }
-  for (std::size_t i = 0; i < units.size(); ++i) {
-    const json pred = pred_rows[i];
-    const double frob_pred = theory::kappa_factor(o.N, Bs[i]) * F;
-    units[i].annotate = [pred, frob_pred, F](const outputs::Group& g) {
-      g.set_attribute("predicted_top", pred["top"].get<double>());
-      g.set_attribute("predicted_bottom", pred["bottom"].get<double>());
-      g.set_attribute("predicted_regime", pred["regime"].get<std::string>());
-      g.set_attribute("predicted_frobenius2", frob_pred);
-      g.set_attribute("population_frobenius_variance", F);
-    };
+    for (std::size_t i = 0; i < units.size(); ++i) {
+      const json pred = pred_rows[i];
+      const double frob_pred = theory::kappa_factor(o.N, Bs[i]) * F;
+      units[i].annotate = [pred, frob_pred, F](const outputs::Group& g) {
+        g.set_attribute("predicted_top", pred["top"].get<double>());
+        g.set_attribute("predicted_bottom", pred["bottom"].get<double>());
+        g.set_attribute("predicted_regime", pred["regime"].get<std::string>());
+        g.set_attribute("predicted_frobenius2", frob_pred);
+        g.set_attribute("population_frobenius_variance", F);
+      };
+    }
   }
   const auto results = run(global, o, units, "simulate batch-hessian");
   if (results.empty()) return;
