@@ -7,13 +7,22 @@
 #   scripts/gpu-check.sh [STAGED_HEADERS_DIR] [OUT_DIR]
 # STAGED_HEADERS_DIR (from scripts/stage-headers.sh) is needed only where Spectra, CLI11, toml++
 # or nlohmann-json are not installed. Budget: under 5 minutes on one H100-class GPU after the build.
+# Smoke test of the script itself on a CPU machine (same commands, tiny sizes, no CUDA build):
+#   GPU_CHECK_BUILD=build/release GPU_CHECK_DEVICE=cpu GPU_CHECK_BATCH=2 GPU_CHECK_REPEATS=1 \
+#   GPU_CHECK_STEPS=3 scripts/gpu-check.sh "" /tmp/gpu-check-smoke
 set -euo pipefail
 cd "$(dirname "$0")/.."
 staged="${1:-}"
 out="${2:-${OUT:-results/gpu-check}}"
 mkdir -p "$out"
-build=build/cuda
-if [[ -n "$staged" ]]; then
+device="${GPU_CHECK_DEVICE:-cuda}"
+batch="${GPU_CHECK_BATCH:-128}"
+repeats="${GPU_CHECK_REPEATS:-10}"
+steps="${GPU_CHECK_STEPS:-30}"
+build="${GPU_CHECK_BUILD:-build/cuda}"
+if [[ -n "${GPU_CHECK_BUILD:-}" ]]; then
+  [[ -x "$build/batchrmt" ]] || { echo "gpu-check: $build/batchrmt is missing." >&2; exit 2; }
+elif [[ -n "$staged" ]]; then
   scripts/build-cuda.sh "$staged" "$build"
 else
   mkdir -p /tmp/batchrmt-empty-stage/include
@@ -21,13 +30,13 @@ else
 fi
 bin="$build/batchrmt"
 export OMP_WAIT_POLICY=PASSIVE
-"$bin" --json --threads 4 spectrum --self-check --model lenet --dataset synthetic --device cuda \
+"$bin" --json --threads 4 spectrum --self-check --model lenet --dataset synthetic --device "$device" \
   --out "$out/self-check.h5" --overwrite > "$out/self-check.json"
 echo "self-check: $(cat "$out/self-check.json" | head -c 400)"
 results=()
 for m in vgg16bn preresnet-110 wrn-28-10; do
-  "$bin" --json bench curvature --model "$m" --device cuda --dtype float32 --batchnorm eval --batch 128 \
-    --channels 3 --side 32 --classes 100 --lanczos-steps 30 --repeats 10 > "$out/bench-$m.json"
+  "$bin" --json bench curvature --model "$m" --device "$device" --dtype float32 --batchnorm eval --batch "$batch" \
+    --channels 3 --side 32 --classes 100 --lanczos-steps "$steps" --repeats "$repeats" > "$out/bench-$m.json"
   results+=("$out/bench-$m.json")
 done
 python3 - "$out" "${results[@]}" <<'PY'
