@@ -167,6 +167,17 @@ void check_labels(const std::string& where, const std::vector<std::int64_t>& lab
 
 }  // namespace
 
+Dataset Dataset::over_storage(std::string name, std::array<std::int64_t, 3> shape, int classes,
+                              std::shared_ptr<const DatasetStorage> storage) {
+  Dataset d;
+  d.name_ = std::move(name);
+  d.shape_ = shape;
+  d.classes_ = classes;
+  d.base_size_ = storage->labels.size();
+  d.storage_ = std::move(storage);
+  return d;
+}
+
 Dataset Dataset::from_pixels(std::string name, std::array<std::int64_t, 3> shape, int classes,
                              std::vector<std::uint8_t> pixels, std::vector<std::int64_t> labels) {
   const std::size_t numel = static_cast<std::size_t>(shape[0] * shape[1] * shape[2]);
@@ -178,13 +189,7 @@ Dataset Dataset::from_pixels(std::string name, std::array<std::int64_t, 3> shape
   st->pixels = std::move(pixels);
   st->labels = std::move(labels);
   st->image = true;
-  Dataset d;
-  d.name_ = std::move(name);
-  d.shape_ = shape;
-  d.classes_ = classes;
-  d.base_size_ = st->labels.size();
-  d.storage_ = st;
-  return d;
+  return over_storage(std::move(name), shape, classes, std::move(st));
 }
 
 Dataset Dataset::from_features(std::string name, std::array<std::int64_t, 3> shape, int classes,
@@ -198,13 +203,7 @@ Dataset Dataset::from_features(std::string name, std::array<std::int64_t, 3> sha
   st->features = std::move(features);
   st->labels = std::move(labels);
   st->image = false;
-  Dataset d;
-  d.name_ = std::move(name);
-  d.shape_ = shape;
-  d.classes_ = classes;
-  d.base_size_ = st->labels.size();
-  d.storage_ = st;
-  return d;
+  return over_storage(std::move(name), shape, classes, std::move(st));
 }
 
 Dataset Dataset::from_mapped_pixels(std::string name, std::array<std::int64_t, 3> shape, int classes,
@@ -232,13 +231,7 @@ Dataset Dataset::from_mapped_pixels(std::string name, std::array<std::int64_t, 3
   st->mapped = static_cast<const std::uint8_t*>(base) + offset;
   st->labels = std::move(labels);
   st->image = true;
-  Dataset d;
-  d.name_ = std::move(name);
-  d.shape_ = shape;
-  d.classes_ = classes;
-  d.base_size_ = count;
-  d.storage_ = st;
-  return d;
+  return over_storage(std::move(name), shape, classes, std::move(st));
 }
 
 // ---------------------------------------------------------------- IDX

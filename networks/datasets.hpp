@@ -85,6 +85,9 @@ class Dataset {
                                     std::vector<std::int64_t> labels);
 
  private:
+  // The dataset over `storage` (its labels and one of pixels / features / a mapping), all items.
+  static Dataset over_storage(std::string name, std::array<std::int64_t, 3> shape, int classes,
+                              std::shared_ptr<const DatasetStorage> storage);
   std::string name_;
   std::array<std::int64_t, 3> shape_{0, 0, 0};
   int classes_ = 0;
