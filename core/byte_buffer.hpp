@@ -46,6 +46,11 @@ class ByteWriter {
       put(v);
     }
   }
+  // Writes each argument in turn: one field list serves both directions (see ByteReader).
+  template <class... T>
+  void operator()(const T&... v) {
+    (put(v), ...);
+  }
   std::vector<std::uint8_t>& bytes() { return bytes_; }
 
  private:
@@ -91,6 +96,12 @@ class ByteReader {
       get(k);
       get(m[k]);
     }
+  }
+  // Reads each argument in turn, so `template <class A, class S> void fields(A& a, S& s) { a(s.x, s.y); }`
+  // encodes with a ByteWriter and decodes with a ByteReader.
+  template <class... T>
+  void operator()(T&... v) {
+    (get(v), ...);
   }
   bool done() const { return pos_ == bytes_.size(); }
 

@@ -255,24 +255,21 @@ SubsetMeasurement subset_from(const UnitData& u, int s) {
   return m;
 }
 
+template <class Archive, class Unit>
+void unit_fields(Archive& a, Unit& u) {
+  a(u.reals, u.integers, u.matrices, u.text, u.numbers);
+}
+
 std::vector<std::uint8_t> encode(const UnitData& u) {
   ByteWriter w;
-  w.put(u.reals);
-  w.put(u.integers);
-  w.put(u.matrices);
-  w.put(u.text);
-  w.put(u.numbers);
+  unit_fields(w, u);
   return std::move(w.bytes());
 }
 
 UnitData decode(const std::vector<std::uint8_t>& bytes) {
   ByteReader r(bytes);
   UnitData u;
-  r.get(u.reals);
-  r.get(u.integers);
-  r.get(u.matrices);
-  r.get(u.text);
-  r.get(u.numbers);
+  unit_fields(r, u);
   if (!r.done()) throw IoError("a spectrum unit sent by another MPI rank has trailing bytes.");
   return u;
 }

@@ -87,37 +87,31 @@ nlohmann::json claim_json(const ClaimResult& c) {
           {"note", c.note}};
 }
 
+namespace {
+// The fields of a claim in transfer order (the verdict travels as an int32).
+template <class Archive, class Claim>
+void claim_fields(Archive& a, Claim& c, std::int32_t& verdict) {
+  a(c.id, c.name, verdict, c.prediction, c.measurement, c.stderr_, c.z, c.seconds, c.note, c.series, c.matrices, c.scalars,
+    c.labels);
+}
+}  // namespace
+
 std::vector<std::uint8_t> encode_claim(const ClaimResult& c) {
   ByteWriter w;
-  w.put(c.id);
-  w.put(c.name);
-  w.put(static_cast<std::int32_t>(c.verdict));
-  for (double x : {c.prediction, c.measurement, c.stderr_, c.z, c.seconds}) w.put(x);
-  w.put(c.note);
-  w.put(c.series);
-  w.put(c.matrices);
-  w.put(c.scalars);
-  w.put(c.labels);
+  std::int32_t verdict = static_cast<std::int32_t>(c.verdict);
+  claim_fields(w, c, verdict);
   return std::move(w.bytes());
 }
 
 ClaimResult decode_claim(const std::vector<std::uint8_t>& bytes) {
   ByteReader r(bytes);
   ClaimResult c;
-  r.get(c.id);
-  r.get(c.name);
-  std::int32_t v = 0;
-  r.get(v);
-  if (v < 0 || v > static_cast<std::int32_t>(Verdict::not_measured))
-    throw IoError("a claim sent by another MPI rank has the unknown verdict code " + std::to_string(v) + ".");
-  c.verdict = static_cast<Verdict>(v);
-  for (double* x : {&c.prediction, &c.measurement, &c.stderr_, &c.z, &c.seconds}) r.get(*x);
-  r.get(c.note);
-  r.get(c.series);
-  r.get(c.matrices);
-  r.get(c.scalars);
-  r.get(c.labels);
+  std::int32_t verdict = 0;
+  claim_fields(r, c, verdict);
   if (!r.done()) throw IoError("a claim sent by another MPI rank has trailing bytes.");
+  if (verdict < 0 || verdict > static_cast<std::int32_t>(Verdict::not_measured))
+    throw IoError("a claim sent by another MPI rank has the unknown verdict code " + std::to_string(verdict) + ".");
+  c.verdict = static_cast<Verdict>(verdict);
   return c;
 }
 

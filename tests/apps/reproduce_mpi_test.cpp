@@ -1,6 +1,7 @@
 // `mpirun -np 2 batchrmt reproduce` (issue 9): checks and claims are dealt out over the ranks,
-// each run whole on one rank, so the claims equal the single-process run exactly; rank 0
-// writes the file and the report. Built only when MPI is (BATCHRMT_MPIEXEC).
+// each run whole on one rank, so those claims equal the single-process run exactly; C5 runs on
+// every rank together (data-parallel) and equals it to float64 rounding; rank 0 writes the file
+// and the report. Built only when MPI is (BATCHRMT_MPIEXEC).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -14,6 +15,20 @@
 namespace fs = std::filesystem;
 using batchrmt::testing::run_cli;
 
+namespace {
+
+// Runs the CLI under mpirun with 2 ranks (OpenMPI refuses root without --allow-run-as-root;
+// --oversubscribe allows 2 ranks anywhere), stdout to `out`; returns the JSON printed there.
+nlohmann::json run_two_ranks(const std::string& args, const std::string& out) {
+  const std::string cmd = std::string(BATCHRMT_MPIEXEC) + " --allow-run-as-root --oversubscribe -np 2 " + BATCHRMT_CLI + " " +
+                          args + " >" + out + " 2>/dev/null";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  std::ifstream in(out);
+  return nlohmann::json::parse(in);  // exactly one JSON object: rank 0 alone prints
+}
+
+}  // namespace
+
 TEST(ReproduceMpi, TwoRanksGiveTheSameClaimsAsOneProcessAndOneReport) {
   const fs::path dir = fs::temp_directory_path() / ("batchrmt_reproduce_mpi_" + std::to_string(::getpid()));
   fs::remove_all(dir);
@@ -25,21 +40,13 @@ TEST(ReproduceMpi, TwoRanksGiveTheSameClaimsAsOneProcessAndOneReport) {
   const auto serial = run_cli(args + (dir / "s.h5").string());
   ASSERT_EQ(serial.exit_code, 0) << serial.err;
   const std::string out = (dir / "m.json").string();
-  const std::string mpi = std::string(BATCHRMT_MPIEXEC) + " --allow-run-as-root --oversubscribe -np 2 " + BATCHRMT_CLI + " " +
-                          args + (dir / "m.h5").string() + " >" + out + " 2>/dev/null";
-  ASSERT_EQ(std::system(mpi.c_str()), 0) << mpi;
-  std::ifstream in(out);
-  const auto m = nlohmann::json::parse(in);  // exactly one JSON object: rank 0 alone prints
+  const auto m = run_two_ranks(args + (dir / "m.h5").string(), out);
   const auto s = nlohmann::json::parse(serial.out);
   ASSERT_EQ(m["claims"].size(), 3u);
   EXPECT_EQ(m["claims"], s["claims"]);
   EXPECT_TRUE(fs::exists(dir / "m" / "report.md"));
   // Resuming the complete file under mpirun recomputes nothing.
-  const std::string again = std::string(BATCHRMT_MPIEXEC) + " --allow-run-as-root --oversubscribe -np 2 " + BATCHRMT_CLI + " " +
-                            args + (dir / "m.h5").string() + " --resume >" + out + " 2>/dev/null";
-  ASSERT_EQ(std::system(again.c_str()), 0);
-  std::ifstream in2(out);
-  const auto r = nlohmann::json::parse(in2);
+  const auto r = run_two_ranks(args + (dir / "m.h5").string() + " --resume", out);
   EXPECT_EQ(r["units_skipped_complete"], 3);
   EXPECT_EQ(r["claims"], s["claims"]);
   fs::remove_all(dir);
@@ -71,12 +78,7 @@ TEST(ReproduceMpi, RealNetworkClaimIsDataParallelAndEqualsOneProcess) {
   const std::string args = "--json --threads 1 reproduce --config " + toml + " --no-plots --out ";
   const auto serial = run_cli(args + (dir / "s.h5").string());
   ASSERT_EQ(serial.exit_code, 0) << serial.err;
-  const std::string out = (dir / "m.json").string();
-  const std::string mpi = std::string(BATCHRMT_MPIEXEC) + " --allow-run-as-root --oversubscribe -np 2 " + BATCHRMT_CLI + " " +
-                          args + (dir / "m.h5").string() + " >" + out + " 2>/dev/null";
-  ASSERT_EQ(std::system(mpi.c_str()), 0) << mpi;
-  std::ifstream in(out);
-  const auto m = nlohmann::json::parse(in)["claims"].at(0);
+  const auto m = run_two_ranks(args + (dir / "m.h5").string(), (dir / "m.json").string())["claims"].at(0);
   const auto s = nlohmann::json::parse(serial.out)["claims"].at(0);
   EXPECT_EQ(m["verdict"], s["verdict"]);
   for (const char* k : {"prediction", "measurement", "stderr"}) {
