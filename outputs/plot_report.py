@@ -170,31 +170,47 @@ def plot_c5(g, outdir):
     listed = g.attrs.get("label.cases", "linear_init,lenet_trained")
     if isinstance(listed, bytes):
         listed = listed.decode()
-    cases = [c for c in listed.split(",") if c and series(g, c + "_B") is not None]
-    if not cases:
+    labels = [c for c in listed.split(",") if c and series(g, c + "_B") is not None]
+    if not labels:
         return
-    columns = min(len(cases), 3)
-    rows = (len(cases) + columns - 1) // columns
+    # One panel per network case; a case measured at several checkpoints (labels <case>_e<epoch>)
+    # draws every epoch in its panel, coloured by epoch (the paper's protocol: 13 checkpoints).
+    groups = {}
+    for label in labels:
+        match = re.match(r"^(.*)_e(\d+)$", label)
+        case, epoch = (match.group(1), int(match.group(2))) if match else (label, None)
+        groups.setdefault(case, []).append((epoch, label))
+    columns = min(len(groups), 3)
+    rows = (len(groups) + columns - 1) // columns
     fig, axes = plt.subplots(rows, columns, figsize=(6 * columns, 4.4 * rows), squeeze=False)
-    for ax in axes.flat[len(cases):]:
+    for ax in axes.flat[len(groups):]:
         ax.set_visible(False)
-    for ax, case in zip(axes.flat, cases):
-        B = series(g, case + "_B")
-        kappa = series(g, case + "_kappa")
-        m = kappa > 0  # the full-data row (kappa = 0) is drawn as a line
-        ax.errorbar(B[m], series(g, case + "_top_mean")[m], yerr=series(g, case + "_top_se")[m], fmt="o", capsize=3,
-                    label="measured $\\lambda'_1(B)$ (Lanczos, mean ± s.e. over subsets)")
-        ax.plot(B[m], series(g, case + "_predicted_top")[m], "-", label="$\\lambda+\\kappa_B V_\\phi/\\lambda$ (first order)")
-        ax.plot(B[m], series(g, case + "_predicted_top_second")[m], "--", label="refined second order")
-        ax.axhline(scalar(g, case + "_lambda_full"), color="grey", ls=":", label="full-data $\\lambda_1$")
-        q = series(g, case + "_q")
-        for b, qq, t in zip(B[m], q[m], series(g, case + "_top_mean")[m]):
-            ax.annotate(f"q={qq:.2g}", (b, t), textcoords="offset points", xytext=(4, 6), fontsize=7)
+    for ax, (case, members) in zip(axes.flat, groups.items()):
+        several = len(members) > 1
+        colours = plt.cm.viridis(np.linspace(0, 0.9, len(members)))
+        for colour, (epoch, label) in zip(colours, members):
+            B = series(g, label + "_B")
+            m = series(g, label + "_kappa") > 0  # the full-data row (kappa = 0) is drawn as a line
+            top = series(g, label + "_top_mean")
+            tag = f"epoch {epoch}: " if several else ""
+            ax.errorbar(B[m], top[m], yerr=series(g, label + "_top_se")[m], fmt="o", capsize=3,
+                        color=colour if several else None,
+                        label=tag + "measured $\\lambda'_1(B)$" + ("" if several else " (Lanczos, mean ± s.e. over subsets)"))
+            ax.plot(B[m], series(g, label + "_predicted_top")[m], "-", color=colour if several else None,
+                    label=tag + "$\\lambda+\\kappa_B V_\\phi/\\lambda$" + ("" if several else " (first order)"))
+            if not several:
+                ax.plot(B[m], series(g, label + "_predicted_top_second")[m], "--", label="refined second order")
+                ax.axhline(scalar(g, label + "_lambda_full"), color="grey", ls=":", label="full-data $\\lambda_1$")
+                for b, qq, t in zip(B[m], series(g, label + "_q")[m], top[m]):
+                    ax.annotate(f"q={qq:.2g}", (b, t), textcoords="offset points", xytext=(4, 6), fontsize=7)
         ax.set_xscale("log")
+        if several:
+            ax.set_yscale("log")
         ax.set_xlabel("batch size B")
         ax.set_ylabel("top Hessian eigenvalue (loss curvature)")
-        ax.set_title(re.sub(r"_e(\d+)$", r", epoch \1", case).replace("_", " "), fontsize=9)
-        ax.legend(fontsize=7)
+        ax.set_title(case.replace("_", " ") + (" (dots measured, lines first-order prediction)" if several else ""),
+                     fontsize=9)
+        ax.legend(fontsize=6 if several else 7, ncol=2 if len(members) > 4 else 1)
     fig.suptitle(verdict_title(g) + "  (q = kappa V_phi / lambda^2; judged where q <= 0.5)", fontsize=10)
     save(fig, outdir, "C5_real_networks")
 
