@@ -510,6 +510,19 @@ ClaimData load_claim_data(const Config& c, const std::string& sec, std::uint64_t
   return d;
 }
 
+// Loads the section's data into `d`; false, with `r` turned into "not measured" and the reason,
+// when they are absent.
+bool load_or_explain(ClaimResult& r, ClaimData& d, const Config& c, const std::string& sec, std::uint64_t seed,
+                     const std::string& model_default, std::int64_t train_default, std::int64_t test_default) {
+  try {
+    d = load_claim_data(c, sec, seed, model_default, train_default, test_default);
+    return true;
+  } catch (const IoError& e) {
+    r = not_measured(r.id, r.name, std::string("the data are not available: ") + e.what());
+    return false;
+  }
+}
+
 LrSweepRequest sweep_request(const Config& c, const std::string& sec, const ClaimData& d, std::uint64_t seed) {
   LrSweepRequest rq;
   rq.model = d.model;
@@ -659,11 +672,7 @@ ClaimResult claim_sgd_scaling(const Config& c, std::uint64_t seed) {
   r.id = "C6";
   r.name = "SGD stability limit ~ B in the noise-dominated regime, saturating at large B (measured lr-sweep)";
   ClaimData d;
-  try {
-    d = load_claim_data(c, "c6", seed, "linear", 4096, 0);
-  } catch (const IoError& e) {
-    return not_measured(r.id, r.name, std::string("the data are not available: ") + e.what());
-  }
+  if (!load_or_explain(r, d, c, "c6", seed, "linear", 4096, 0)) return r;
   LrSweepRequest rq = sweep_request(c, "c6", d, seed);
   rq.trial.optimizer = "sgd";
   rq.trial.momentum = c.number("c6.momentum", 0.0);
@@ -711,11 +720,7 @@ ClaimResult claim_adam_scaling(const Config& c, std::uint64_t seed) {
   r.id = "C7";
   r.name = "Adam stability limit ~ B^(1/2) with small damping, ~ B with large damping (measured lr-sweep)";
   ClaimData d;
-  try {
-    d = load_claim_data(c, "c7", seed, "linear", 4096, 0);
-  } catch (const IoError& e) {
-    return not_measured(r.id, r.name, std::string("the data are not available: ") + e.what());
-  }
+  if (!load_or_explain(r, d, c, "c7", seed, "linear", 4096, 0)) return r;
   const double ratio = c.number("c7.noise_dominated_ratio", 2.0);
   const double budget = c.number("c7.exponent_bias_budget", 0.2);
   const double noise_min = c.number("c7.noise_fraction_min", 0.9);
@@ -778,11 +783,7 @@ ClaimResult claim_spectrum_learner(const Config& c, std::uint64_t seed) {
   r.id = "C8";
   r.name = "spectrum-driven learner (Lanczos on a curvature subset) vs SGD with a tuned constant learning rate";
   ClaimData d;
-  try {
-    d = load_claim_data(c, "c8", seed, "lenet", 4096, 2000);
-  } catch (const IoError& e) {
-    return not_measured(r.id, r.name, std::string("the data are not available: ") + e.what());
-  }
+  if (!load_or_explain(r, d, c, "c8", seed, "lenet", 4096, 2000)) return r;
   const int epochs = static_cast<int>(c.integer("c8.epochs", 3));
   const std::int64_t B = c.integer("c8.batch_size", 128);
   const int seeds = static_cast<int>(c.integer("c8.seeds", 2));
