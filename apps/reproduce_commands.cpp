@@ -76,9 +76,9 @@ void run_reproduce(const GlobalOptions& global, const ReproduceOptions& opt) {
     throw batchrmt::InvalidInput("--resume and --overwrite were both given, but at most one is allowed.");
   // --only, else the configuration's run.only (a paper-scale file names the claims it is for).
   const std::vector<std::string> only = opt.only.empty() ? config.texts("run.only", {}) : opt.only;
-  std::vector<verify::Experiment> todo;
+  std::vector<verify::Experiment> selected;
   for (const auto& e : verify::experiments())
-    if (only.empty() || std::find(only.begin(), only.end(), e.id) != only.end()) todo.push_back(e);
+    if (only.empty() || std::find(only.begin(), only.end(), e.id) != only.end()) selected.push_back(e);
   for (const auto& id : only) verify::find_experiment(id);  // unknown ids: one sentence, exit 2
   const auto mode = opt.overwrite ? outputs::OpenMode::overwrite
                     : opt.resume  ? outputs::OpenMode::resume
@@ -88,7 +88,7 @@ void run_reproduce(const GlobalOptions& global, const ReproduceOptions& opt) {
   // each as it arrives, so an interruption loses at most the units in flight.
   const auto& mpi = batchrmt::MpiContext::instance();
   std::optional<outputs::Store> opened;
-  std::vector<std::uint8_t> complete(todo.size(), 0);
+  std::vector<std::uint8_t> complete(selected.size(), 0);
   if (mpi.is_writer()) {
     auto provenance = batchrmt::app::make_provenance(global);
     if (mpi.active()) provenance.libraries["mpi_ranks"] = std::to_string(mpi.size());
@@ -96,41 +96,41 @@ void run_reproduce(const GlobalOptions& global, const ReproduceOptions& opt) {
     if (mode != outputs::OpenMode::resume) std::filesystem::remove_all(work_dir);  // another run's leftovers
     for (const auto& unit : opened->discarded_units())
       std::cerr << "resume: discarded the incomplete unit " << unit << std::endl;
-    for (std::size_t i = 0; i < todo.size(); ++i) complete[i] = opened->is_complete(todo[i].unit_path) ? 1 : 0;
+    for (std::size_t i = 0; i < selected.size(); ++i) complete[i] = opened->is_complete(selected[i].unit_path) ? 1 : 0;
   }
   mpi.broadcast(complete);
 
-  std::vector<std::optional<verify::ClaimResult>> results(todo.size());
-  batchrmt::Progress progress("reproduce", todo.size(),
+  std::vector<std::optional<verify::ClaimResult>> results(selected.size());
+  batchrmt::Progress progress("reproduce", selected.size(),
                               global.json || !mpi.is_writer() ? batchrmt::Progress::Mode::quiet : batchrmt::Progress::Mode::automatic);
   auto keep = [&](std::size_t i, verify::ClaimResult c) {
-    const outputs::Group g = opened->begin_unit(todo[i].unit_path);
+    const outputs::Group g = opened->begin_unit(selected[i].unit_path);
     verify::write_claim(g, c);
     opened->complete_unit(g);
     results[i] = std::move(c);
   };
   std::size_t skipped = 0;
-  for (std::size_t i = 0; i < todo.size(); ++i)
+  for (std::size_t i = 0; i < selected.size(); ++i)
     if (complete[i]) {
       ++skipped;
-      if (opened) results[i] = verify::read_claim(opened->root().group(todo[i].unit_path));
+      if (opened) results[i] = verify::read_claim(opened->root().group(selected[i].unit_path));
       progress.advance();
     }
   // Collective experiments first, every rank together (a rank busy with a dealt unit would
   // otherwise leave the others waiting in the collective while rank 0 waits for its unit).
   if (mpi.active()) {
     config.set("run.over_ranks", true);
-    for (std::size_t i = 0; i < todo.size(); ++i)
-      if (!complete[i] && todo[i].collective) {
-        verify::ClaimResult c = todo[i].run(config, global.seed);
+    for (std::size_t i = 0; i < selected.size(); ++i)
+      if (!complete[i] && selected[i].collective) {
+        verify::ClaimResult c = selected[i].run(config, global.seed);
         if (mpi.is_writer()) keep(i, std::move(c));
         progress.advance();
       }
     config.set("run.over_ranks", false);
   }
   std::size_t dealt = 0;
-  for (std::size_t i = 0; i < todo.size(); ++i) {
-    const auto& e = todo[i];
+  for (std::size_t i = 0; i < selected.size(); ++i) {
+    const auto& e = selected[i];
     if (complete[i] || (mpi.active() && e.collective)) continue;
     const int owner = static_cast<int>(dealt++ % static_cast<std::size_t>(mpi.size()));
     const int tag = 9000 + static_cast<int>(i);
@@ -155,12 +155,12 @@ void run_reproduce(const GlobalOptions& global, const ReproduceOptions& opt) {
 
   const auto report = batchrmt::app::write_report(out, !opt.no_plots);
   nlohmann::json summary{{"results", out}, {"report", report.markdown}, {"figures", report.figures},
-                         {"units", todo.size()}, {"units_skipped_complete", skipped}, {"claims", nlohmann::json::array()}};
+                         {"units", selected.size()}, {"units_skipped_complete", skipped}, {"claims", nlohmann::json::array()}};
   if (!report.plot_message.empty()) summary["plots"] = report.plot_message;
   for (const auto& c : claims) summary["claims"].push_back(verify::claim_json(c));
   batchrmt::app::emit(global, summary, [&](std::ostream& os) {
     print_claims(os, claims);
-    os << "reproduce: " << todo.size() << " unit(s), " << skipped << " already complete\n";
+    os << "reproduce: " << selected.size() << " unit(s), " << skipped << " already complete\n";
     if (!report.plot_message.empty()) os << "figures: " << report.plot_message << "\n";
     os << "HDF5 results: " << out << "\n";
     os << "Report:       " << report.markdown << "\n";

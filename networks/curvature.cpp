@@ -538,7 +538,7 @@ std::map<std::string, std::string> CurvatureOperator::conventions() const {
   return c;
 }
 
-spectral::AnyOperator make_fluctuation_operator(const CurvatureOperator& batch, const CurvatureOperator& full) {
+spectral::AnyOperator make_fluctuation_operator(const CurvatureOperator& batch, const spectral::AnyOperator& full) {
   return spectral::AnyOperator(spectral::make_difference(batch, full));
 }
 

@@ -140,8 +140,9 @@ class CurvatureOperator {
 };
 
 // H_batch - H_full (THEORY.md 5.4, the fluctuation eps_B itself; the authors' hess_noise_vec
-// is its negative). Both operators must have the same rows().
-spectral::AnyOperator make_fluctuation_operator(const CurvatureOperator& batch, const CurvatureOperator& full);
+// is its negative). Both operators must have the same rows(); `full` may be a CurvatureOperator
+// or a product spread over MPI ranks (networks/data_parallel.hpp).
+spectral::AnyOperator make_fluctuation_operator(const CurvatureOperator& batch, const spectral::AnyOperator& full);
 
 // A model from a training checkpoint without LibTorch in the caller: `path` is either an
 // epoch-NNNNNN.pt checkpoint, or a RUN.h5 written by `batchrmt train` together with `epoch`

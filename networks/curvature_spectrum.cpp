@@ -255,6 +255,10 @@ SubsetMeasurement subset_from(const UnitData& u, int s) {
   return m;
 }
 
+std::string subset_unit_path(std::int64_t B, int s) {
+  return "/spectrum/B=" + std::to_string(B) + "/subset=" + std::to_string(s);
+}
+
 template <class Archive, class Unit>
 void unit_fields(Archive& a, Unit& u) {
   a(u.reals, u.integers, u.matrices, u.text, u.numbers);
@@ -297,7 +301,7 @@ UnitData subset_unit(const CurvatureOperator& full, const spectral::AnyOperator*
   u.numbers["bottom"] = r.ritz_values.front();
   u.numbers["bottom_residual"] = r.residuals.front();
   if (rq.fluctuation_steps > 0) {
-    const auto eps = spectral::AnyOperator(spectral::make_difference(op, *full_for_eps));
+    const auto eps = make_fluctuation_operator(op, *full_for_eps);
     const auto fo = lanczos_options(rq, rq.fluctuation_steps, lo.stream, P);
     const auto fr = spectral::lanczos(eps, fo);
     u.reals["eps_alpha"] = fr.alpha;
@@ -485,7 +489,7 @@ SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* si
   std::vector<Job> jobs;
   for (const auto B : rq.batch_sizes)
     if (B != kFullBatch)
-      for (int s = 0; s < rq.subsets; ++s) jobs.push_back({B, s, "/spectrum/B=" + std::to_string(B) + "/subset=" + std::to_string(s)});
+      for (int s = 0; s < rq.subsets; ++s) jobs.push_back({B, s, subset_unit_path(B, s)});
   std::map<std::string, UnitData> units;
   std::vector<std::uint8_t> pending(jobs.size(), 0);
   for (std::size_t j = 0; j < jobs.size(); ++j) {
@@ -560,7 +564,7 @@ SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* si
     } else {
       row.B = B;
       for (int s = 0; s < rq.subsets; ++s)
-        row.subsets.push_back(subset_from(units.at("/spectrum/B=" + std::to_string(B) + "/subset=" + std::to_string(s)), s));
+        row.subsets.push_back(subset_from(units.at(subset_unit_path(B, s)), s));
     }
     std::vector<double> tops, bottoms;
     for (const auto& m : row.subsets) {

@@ -474,9 +474,7 @@ ClaimData load_claim_data(const Config& c, const std::string& sec, std::uint64_t
   o.subset_seed = seed;
   o.synthetic.seed = seed;
   o.image_folder.side = static_cast<int>(c.integer(sec + ".image_side", 32));
-  const auto names = nw::dataset_names();
-  if (std::find(names.begin(), names.end(), o.name) == names.end())
-    throw InvalidInput(c.source() + ": " + sec + ".dataset is '" + o.name + "', but must be fashion-mnist, cifar100, imagenet or synthetic.");
+  nw::dataset_signature(o);  // an unknown dataset name is a configuration error (InvalidInput), not absent data
   try {
     d.data = nw::load_dataset(o);
   } catch (const Error& e) {  // absent or unreadable data: the claim is "not measured"

@@ -101,9 +101,6 @@ std::string run_case(const Config& c, const std::string& name, std::uint64_t see
                        "vgg16, vgg16bn, wrn, preresnet).");
   networks::DataOptions data_opt;
   data_opt.name = k.text("dataset", "fashion-mnist");
-  const auto names = networks::dataset_names();
-  if (std::find(names.begin(), names.end(), data_opt.name) == names.end())
-    throw InvalidInput(c.source() + ": c5." + name + ".dataset is '" + data_opt.name + "', but must be fashion-mnist, cifar100, imagenet or synthetic.");
   data_opt.data_dir = k.text("data_dir", c.text("run.data_dir", ""));
   data_opt.normalize = networks::parse_normalize(k.text("normalize", "per-channel"));
   data_opt.train_subset = static_cast<std::size_t>(k.integer("train_subset", 4096));
