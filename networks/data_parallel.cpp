@@ -49,24 +49,25 @@ Eigen::VectorXd DataParallelOperator::apply(const Eigen::VectorXd& x) const {
   return y;
 }
 
-std::int64_t lead_products(const CurvatureOperator& op, const std::function<void(const spectral::AnyOperator&)>& body) {
+void lead_products(const CurvatureOperator& op, const std::function<void(const spectral::AnyOperator&)>& body) {
   const auto& mpi = MpiContext::instance();
   if (!mpi.active()) {
     body(spectral::AnyOperator(op));
-    return 0;
+    return;
   }
-  std::int64_t served = 0;
   if (mpi.is_writer()) {
+    auto release = [&mpi] {
+      std::int64_t stop = kStop;
+      mpi.broadcast(stop);
+    };
     try {
       body(spectral::AnyOperator(LedOperator(op)));
     } catch (...) {
-      std::int64_t stop = kStop;
-      mpi.broadcast(stop);
+      release();
       throw;
     }
-    std::int64_t stop = kStop;
-    mpi.broadcast(stop);
-    return served;
+    release();
+    return;
   }
   const auto P = static_cast<std::size_t>(op.rows());
   std::vector<double> x(P), y(P);
@@ -77,9 +78,7 @@ std::int64_t lead_products(const CurvatureOperator& op, const std::function<void
     mpi.broadcast(x.data(), P);
     op.apply_shard(x.data(), y.data(), mpi.rank(), mpi.size());
     mpi.reduce_sum(y.data(), y.data(), P);
-    ++served;
   }
-  return served;
 }
 
 }  // namespace batchrmt::networks

@@ -37,7 +37,7 @@ class DataParallelOperator {
 // Collective (every rank calls it with an operator over the same index set). On rank 0 calls
 // body(A) where A.apply is H_S spread over the ranks; returns on every rank when body has
 // returned on rank 0. If body throws on rank 0, the other ranks are released first and the
-// exception propagates on rank 0 only. Returns the number of products served.
-std::int64_t lead_products(const CurvatureOperator& op, const std::function<void(const spectral::AnyOperator&)>& body);
+// exception propagates on rank 0 only.
+void lead_products(const CurvatureOperator& op, const std::function<void(const spectral::AnyOperator&)>& body);
 
 }  // namespace batchrmt::networks
