@@ -448,10 +448,8 @@ bool Group::is_group(const std::string& name) const {
   const std::string full = join_path(path_, name);
   return guarded(*file_, full, [&] {
     if (!link_exists(file_->file.getId(), full)) return false;
-    H5O_info_t info;
-    if (H5Oget_info_by_name(file_->file.getId(), full.c_str(), &info, H5P_DEFAULT) < 0)
-      throw IoError(file_->path + ": cannot read object '" + full + "'.");
-    return info.type == H5O_TYPE_GROUP;
+    // childObjType, not H5Oget_info_by_name: that macro changed arity between HDF5 1.10 and 1.12+.
+    return file_->file.childObjType(full) == H5O_TYPE_GROUP;
   });
 }
 

@@ -3,7 +3,9 @@
 # a machine with CUDA, g++, CMake, Eigen, Boost, HDF5 and a LAPACK/BLAS, and the header-only
 # dependencies staged beforehand by scripts/stage-headers.sh (no network needed):
 #   scripts/build-cuda.sh STAGED_DIR [BUILD_DIR]      (default build/cuda)
-# Environment: PYTHON (default python3) — the interpreter whose torch to use; JOBS.
+# Environment: PYTHON (default python3) — the interpreter whose torch to use; JOBS;
+# BATCHRMT_TESTS, BATCHRMT_BENCHMARKS: ON, OFF or AUTO (default: built where GTest / Google
+# Benchmark are installed, skipped with a message otherwise).
 set -euo pipefail
 staged="${1:?usage: scripts/build-cuda.sh STAGED_DIR [BUILD_DIR]}"
 build="${2:-build/cuda}"
@@ -23,6 +25,7 @@ command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
 abi="$("$python" -c 'import torch; print(int(torch._C._GLIBCXX_USE_CXX11_ABI))')"
 cmake -S . -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DBATCHRMT_WITH_TORCH=ON \
   -DCMAKE_PREFIX_PATH="$prefix" -DBATCHRMT_STAGED_HEADERS="$(cd "$staged" && pwd)" \
-  -DBATCHRMT_TORCH_CXX11_ABI="$abi"
+  -DBATCHRMT_TORCH_CXX11_ABI="$abi" -DBATCHRMT_BUILD_TESTS="${BATCHRMT_TESTS:-AUTO}" \
+  -DBATCHRMT_BUILD_BENCHMARKS="${BATCHRMT_BENCHMARKS:-AUTO}"
 cmake --build "$build" -j "${JOBS:-$(nproc)}"
 echo "build-cuda: built $build/batchrmt ($("$build"/batchrmt --version))"
