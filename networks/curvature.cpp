@@ -302,6 +302,27 @@ void to_host(const Tensor& t, double* y) {
   std::copy(c.data_ptr<double>(), c.data_ptr<double>() + c.numel(), y);
 }
 
+// sum over the chunks [first, last) of (|c| / |S|) HVP_c(v) (THEORY.md 5.4), float64 on the
+// operator's device; v is flat in the compute dtype there.
+Tensor chunk_sum(CurvatureOperator::State& s, const TensorList& v, std::size_t first, std::size_t last) {
+  const NetCopy& n = *s.net;
+  const std::size_t C = s.chunks.size();
+  Tensor acc;
+  if (s.reuse && s.cache.size() != C) s.cache.assign(C, CachedChunk{});
+  const double total = static_cast<double>(s.indices.size());
+  for (std::size_t c = first; c < last; ++c) {
+    const auto [b, e] = s.chunks[c];
+    const auto idx = slice(s.indices, b, e);
+    Tensor hv = chunk_products(n, s.kind, idx, v, s.reuse ? &s.cache[c] : nullptr)[0];
+    if (C > 1) hv.mul_(static_cast<double>(e - b) / total);
+    if (acc.defined())
+      acc.add_(hv);
+    else
+      acc = hv;
+  }
+  return acc;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- CurvatureOperator
@@ -339,23 +360,21 @@ void CurvatureOperator::apply_shard(const double* x, double* y, int shard, int s
     std::fill(y, y + n.P, 0.0);
     return;
   }
-  const TensorList v{to_compute(n, x)};
-  Tensor acc;
-  if (s_->reuse && s_->cache.size() != C) s_->cache.assign(C, CachedChunk{});
-  const double total = static_cast<double>(s_->indices.size());
-  for (std::size_t c = first; c < last; ++c) {
-    const auto [b, e] = s_->chunks[c];
-    const auto idx = slice(s_->indices, b, e);
-    Tensor hv = chunk_products(n, s_->kind, idx, v, s_->reuse ? &s_->cache[c] : nullptr)[0];
-    if (C > 1) hv.mul_(static_cast<double>(e - b) / total);  // |c| / |S| (THEORY.md 5.4)
-    if (acc.defined())
-      acc.add_(hv);
-    else
-      acc = hv;
-  }
-  to_host(acc, y);
+  to_host(chunk_sum(*s_, {to_compute(n, x)}, first, last), y);
   ++s_->applications;
   s_->seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+Tensor CurvatureOperator::apply_on_device(const Tensor& x) const {
+  const NetCopy& n = *s_->net;
+  if (x.dim() != 1 || x.size(0) != n.P)
+    throw InvalidInput("CurvatureOperator::apply_on_device: x has " + std::to_string(x.numel()) + " entries in " +
+                       std::to_string(x.dim()) + " dimension(s), but must be a vector of " + std::to_string(n.P) + ".");
+  const auto t0 = std::chrono::steady_clock::now();
+  Tensor y = chunk_sum(*s_, {x.to(n.device, n.dtype)}, 0, s_->chunks.size());
+  ++s_->applications;
+  s_->seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return y;
 }
 
 Eigen::VectorXd CurvatureOperator::apply(const Eigen::VectorXd& x) const {

@@ -47,6 +47,10 @@
 #include "networks/models.hpp"
 #include "spectral/operators.hpp"
 
+namespace at {
+class Tensor;  // LibTorch's tensor; only networks/ .cpp files, which include <torch/torch.h>, use it
+}
+
 namespace batchrmt::networks {
 
 enum class CurvatureKind { hessian, ggn };
@@ -54,17 +58,23 @@ enum class LossKind { cross_entropy, squared };
 enum class BatchNormPolicy { eval, train };
 enum class ComputeDtype { automatic, float32, float64 };
 enum class GraphReuse { automatic, always, never };
+// Where Lanczos keeps its Krylov basis (networks/device_lanczos.hpp): host memory, the
+// operator's device, or automatic (the device for a CUDA operator with full reorthogonalisation).
+enum class LanczosBasisPlacement { automatic, host, device };
 
 CurvatureKind parse_curvature_kind(const std::string& s);  // "hessian" | "ggn"
 LossKind parse_loss_kind(const std::string& s);            // "cross-entropy" | "squared"
 BatchNormPolicy parse_batchnorm_policy(const std::string& s);  // "eval" | "train"
 ComputeDtype parse_compute_dtype(const std::string& s);    // "auto" | "float32" | "float64"
 GraphReuse parse_graph_reuse(const std::string& s);        // "auto" | "always" | "never"
+LanczosBasisPlacement parse_lanczos_basis(const std::string& s,  // "auto" | "host" | "device"
+                                          const std::string& name = "--lanczos-basis");
 std::string to_string(CurvatureKind k);
 std::string to_string(LossKind k);
 std::string to_string(BatchNormPolicy p);
 std::string to_string(ComputeDtype d);
 std::string to_string(GraphReuse r);
+std::string to_string(LanczosBasisPlacement p);
 
 struct CurvatureOptions {
   CurvatureKind kind = CurvatureKind::hessian;
@@ -95,6 +105,11 @@ class CurvatureOperator {
   // parallelism of networks/data_parallel.hpp). Chunks keep their boundaries, so train-mode BN
   // batches are those of the single-process run.
   void apply_shard(const double* x, double* y, int shard, int shards) const;
+  // y = H_S x without leaving the operator's device (options().device): x is a vector of rows()
+  // entries there (any floating dtype; used in the compute dtype), y float64 there. The tensor
+  // form of apply() for drivers whose vectors live on a GPU (networks/device_lanczos.cpp);
+  // counted like apply().
+  at::Tensor apply_on_device(const at::Tensor& x) const;
 
   // The same network copy, data and options on another index set / kind (no new model copy).
   CurvatureOperator with_indices(std::vector<std::size_t> indices) const;
@@ -244,6 +259,9 @@ struct SpectrumRequest {
   // selective; basis float64 (default) or float32 (half the memory traffic for large P).
   bool selective_reorthogonalization = false;
   bool fp32_basis = false;
+  // Where each run keeps its basis (networks/device_lanczos.hpp); a full-data run spread over
+  // MPI ranks keeps it on rank 0's host, where its products are reduced.
+  LanczosBasisPlacement lanczos_basis = LanczosBasisPlacement::automatic;
   std::uint64_t seed = 0;
   // Collective over the MPI ranks (networks/data_parallel.hpp; no-op without mpirun): every
   // rank calls measure_spectrum_core with the same request, rank 0 with the sink. Full-data

@@ -16,6 +16,7 @@
 #include "networks/curvature.hpp"
 #include "networks/data_parallel.hpp"
 #include "spectral/eigs.hpp"
+#include "networks/device_lanczos.hpp"
 #include "spectral/lanczos.hpp"
 #include "spectral/slq.hpp"
 
@@ -96,15 +97,16 @@ struct FullRun {
   std::vector<double> spikes, spike_res;
 };
 
-FullRun run_full(const spectral::AnyOperator& full, const SpectrumRequest& rq, std::size_t spikes) {
+// `local`: the same operator as `full` when this process computes it alone (its basis may then
+// live on its device); nullptr when `full` is spread over MPI ranks.
+FullRun run_full(const spectral::AnyOperator& full, const CurvatureOperator* local, const SpectrumRequest& rq,
+                 std::size_t spikes) {
   const std::size_t steps = rq.full_lanczos_steps ? rq.full_lanczos_steps : rq.lanczos_steps;
   auto lo = lanczos_options(rq, steps, kFullLanczosStream, full.rows());
   lo.vectors_top = std::min(spikes, lo.steps);
   lo.vectors_bottom = 1;
-  spectral::Lanczos lz(lo);
-  lz.compute(full);
   FullRun f;
-  f.lanczos = lz.result();
+  f.lanczos = local ? curvature_lanczos(*local, lo, rq.lanczos_basis) : spectral::lanczos(full, lo);
   const auto& r = f.lanczos;
   const std::size_t m = r.ritz_values.size();
   f.top = r.ritz_values.back();
@@ -288,7 +290,7 @@ UnitData subset_unit(const CurvatureOperator& full, const spectral::AnyOperator*
   const auto idx = batch_indices(N, static_cast<std::size_t>(B), rq.seed, kSubsetStream + static_cast<std::uint64_t>(s));
   const CurvatureOperator op = full.with_indices(idx);
   const auto lo = lanczos_options(rq, rq.lanczos_steps, kBatchLanczosStream + static_cast<std::uint64_t>(s), P);
-  const auto r = spectral::lanczos(op, lo);
+  const auto r = curvature_lanczos(op, lo, rq.lanczos_basis);
   UnitData u;
   put_lanczos(u, r);
   const double top = r.ritz_values.back(), top_res = r.residuals.back();
@@ -380,6 +382,14 @@ SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* si
                                (rq.fp32_basis ? ", float32 basis" : ", float64 basis") +
                                ", Rademacher start from RandomStream(seed, 0x4c000000 + s) for subset s, "
                                "RandomStream(seed, 0x4c100000) for the full operator";
+  {
+    const auto placed = resolve_lanczos_basis(full, lanczos_options(rq, rq.lanczos_steps, 0, P), rq.lanczos_basis);
+    res.conventions["lanczos_basis"] = placed == LanczosBasisPlacement::device
+                                           ? "device (" + full.options().device + "): basis and reorthogonalisation on it"
+                                           : std::string("host memory");
+    if (rq.over_ranks && MpiContext::instance().active())
+      res.conventions["lanczos_basis"] += "; the full-data run (products over MPI ranks) keeps its basis on rank 0's host";
+  }
   res.conventions["noise_sample"] = "first M entries of RandomStream(seed, 0x4e000000).permutation(N)";
   res.conventions["seed"] = std::to_string(rq.seed);
   for (const auto& [k, v] : rq.attributes) res.conventions[k] = v;
@@ -426,7 +436,7 @@ SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* si
     } else {
       say(rq, "full: Lanczos on the full-data operator (N = " + std::to_string(N) + ", P = " + std::to_string(P) +
                   (spread ? ", products over " + std::to_string(mpi.size()) + " MPI ranks" : std::string()) + ")");
-      with_full([&](const spectral::AnyOperator& op) { f = run_full(op, rq, spikes); });
+      with_full([&](const spectral::AnyOperator& op) { f = run_full(op, spread ? nullptr : &full, rq, spikes); });
       if (root && sink) sink->save("/spectrum/full", full_unit(f, rq));
     }
     res.lambda_full = f.top;
@@ -450,7 +460,7 @@ SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* si
         // The full unit was stored without its vectors: the run is deterministic, repeat it.
         say(rq, "noise: repeating the full-data Lanczos run for its Ritz vectors");
         FullRun again;
-        with_full([&](const spectral::AnyOperator& op) { again = run_full(op, rq, spikes); });
+        with_full([&](const spectral::AnyOperator& op) { again = run_full(op, spread ? nullptr : &full, rq, spikes); });
         if (root && std::abs(again.top - f.top) > 1e-8 * std::max(1.0, std::abs(f.top)))
           throw NumericalFailure("the repeated full-data Lanczos run gave the top Ritz value " + std::to_string(again.top) +
                                  ", not the stored " + std::to_string(f.top) + "; the operator is not reproducible.");

@@ -129,7 +129,9 @@ Eigen::MatrixXd basis_times(const Eigen::MatrixXd& q64, const Eigen::MatrixXf& q
   return y;
 }
 
-void fill_start(const LanczosOptions& o, const double* given, Eigen::VectorXd& q, RandomStream& rng) {
+}  // namespace
+
+void lanczos_start(const LanczosOptions& o, const double* given, Eigen::VectorXd& q, RandomStream& rng) {
   if (o.start == StartVector::Given) {
     q = Eigen::Map<const Eigen::VectorXd>(given, q.size());
   } else {
@@ -145,11 +147,9 @@ void fill_start(const LanczosOptions& o, const double* given, Eigen::VectorXd& q
   q /= nrm;
 }
 
-
-// Residual-based stopping test on T_j (Spectra's criterion, see LanczosOptions).
-bool wanted_converged(const std::vector<double>& alpha, const std::vector<double>& beta, std::size_t top,
-                      std::size_t bottom, double tol, double tnorm) {
-  const std::size_t m = alpha.size();
+bool lanczos_wanted_converged(const std::vector<double>& alpha, const std::vector<double>& beta,
+                              const LanczosOptions& o, double tnorm) {
+  const std::size_t m = alpha.size(), top = o.converge_top, bottom = o.converge_bottom;
   if (top + bottom > m) return false;
   const Eigen::Map<const Eigen::VectorXd> a(alpha.data(), static_cast<Eigen::Index>(m));
   const Eigen::Map<const Eigen::VectorXd> b(beta.data(), static_cast<Eigen::Index>(m - 1));
@@ -158,7 +158,7 @@ bool wanted_converged(const std::vector<double>& alpha, const std::vector<double
   const double floor = std::pow(kEps, 2.0 / 3.0) * tnorm;
   auto ok = [&](Eigen::Index i) {
     return bm * std::fabs(e.vectors(static_cast<Eigen::Index>(m - 1), i)) <=
-           tol * std::max(std::fabs(e.values[i]), floor);
+           o.tol * std::max(std::fabs(e.values[i]), floor);
   };
   for (std::size_t k = 0; k < top; ++k)
     if (!ok(static_cast<Eigen::Index>(m - 1 - k))) return false;
@@ -167,7 +167,41 @@ bool wanted_converged(const std::vector<double>& alpha, const std::vector<double
   return true;
 }
 
-}  // namespace
+void check_lanczos_options(const char* fn, const LanczosOptions& o, Eigen::Index rows, bool start_passed) {
+  check_at_least(fn, "operator rows", rows, Eigen::Index(1));
+  check_at_least(fn, "steps", o.steps, std::size_t(1));
+  check_bounded(fn, "passes", o.passes, 1, 3);
+  check_nonnegative(fn, "breakdown_tol", o.breakdown_tol);
+  check_nonnegative(fn, "tol", o.tol);
+  check_at_least(fn, "check_interval", o.check_interval, std::size_t(1));
+  if (o.storage == BasisStorage::None && o.reorth != Reorthogonalization::None)
+    throw InvalidInput(std::string(fn) + ": reorth is " + to_string(o.reorth) +
+                       ", but with storage none (no stored basis) it must be none.");
+  if (o.start == StartVector::Given && !start_passed)
+    throw InvalidInput(std::string(fn) + ": start is given, but no start vector was passed.");
+}
+
+LanczosResult lanczos_result_for(const LanczosOptions& o, Eigen::Index rows) {
+  LanczosResult r;
+  r.dimension = static_cast<std::size_t>(rows);
+  r.reorth = o.reorth;
+  r.reorth_passes = o.reorth == Reorthogonalization::Full ? o.passes : (o.reorth == Reorthogonalization::Selective ? 2 : 0);
+  r.storage = o.storage;
+  r.start = o.start;
+  r.seed = o.seed;
+  r.stream = o.stream;
+  r.tol = o.converge_top + o.converge_bottom > 0 ? o.tol : 0.0;
+  return r;
+}
+
+std::vector<std::size_t> lanczos_vector_selection(const LanczosOptions& o, std::size_t steps) {
+  std::vector<std::size_t> idx;
+  for (std::size_t k = 0; k < std::min(o.vectors_bottom, steps); ++k) idx.push_back(k);
+  for (std::size_t k = 0; k < std::min(o.vectors_top, steps); ++k) idx.push_back(steps - 1 - k);
+  std::sort(idx.begin(), idx.end());
+  idx.erase(std::unique(idx.begin(), idx.end()), idx.end());
+  return idx;
+}
 
 Eigen::MatrixXd lanczos_ritz(LanczosResult& r) {
   const std::size_t m = r.alpha.size();
@@ -194,31 +228,13 @@ Lanczos& Lanczos::compute_ref(OperatorRef op, const double* start) {
   const char* fn = "Lanczos::compute";
   const LanczosOptions& o = options_;
   const Eigen::Index p = op.rows();
-  check_at_least(fn, "operator rows", p, Eigen::Index(1));
-  check_at_least(fn, "steps", o.steps, std::size_t(1));
-  check_bounded(fn, "passes", o.passes, 1, 3);
-  check_nonnegative(fn, "breakdown_tol", o.breakdown_tol);
-  check_nonnegative(fn, "tol", o.tol);
-  check_at_least(fn, "check_interval", o.check_interval, std::size_t(1));
-  if (o.storage == BasisStorage::None && o.reorth != Reorthogonalization::None)
-    throw InvalidInput(std::string(fn) + ": reorth is " + to_string(o.reorth) +
-                       ", but with storage none (no stored basis) it must be none.");
-  if (o.start == StartVector::Given && start == nullptr)
-    throw InvalidInput(std::string(fn) + ": start is given, but no start vector was passed.");
+  check_lanczos_options(fn, o, p, start != nullptr);
 
   const Eigen::Index m = std::min<Eigen::Index>(static_cast<Eigen::Index>(o.steps), p);
   const bool want_stop = o.converge_top + o.converge_bottom > 0;
 
-  result_ = LanczosResult{};
+  result_ = lanczos_result_for(o, p);
   LanczosResult& r = result_;
-  r.dimension = static_cast<std::size_t>(p);
-  r.reorth = o.reorth;
-  r.reorth_passes = o.reorth == Reorthogonalization::Full ? o.passes : (o.reorth == Reorthogonalization::Selective ? 2 : 0);
-  r.storage = o.storage;
-  r.start = o.start;
-  r.seed = o.seed;
-  r.stream = o.stream;
-  r.tol = want_stop ? o.tol : 0.0;
   r.alpha.reserve(static_cast<std::size_t>(m));
   r.beta.reserve(static_cast<std::size_t>(m));
 
@@ -232,7 +248,7 @@ Lanczos& Lanczos::compute_ref(OperatorRef op, const double* start) {
 
   Eigen::VectorXd q(p), qprev = Eigen::VectorXd::Zero(p), w(p), h(m);
   RandomStream rng(o.seed, o.stream);
-  fill_start(o, start, q, rng);
+  lanczos_start(o, start, q, rng);
   store(0, q);
 
   std::vector<Eigen::VectorXd> locked;  // Selective: converged Ritz vectors
@@ -341,7 +357,7 @@ Lanczos& Lanczos::compute_ref(OperatorRef op, const double* start) {
       continue;
     }
     if (want_stop && ((j + 1) % static_cast<Eigen::Index>(o.check_interval) == 0 || j + 1 == m) &&
-        wanted_converged(r.alpha, r.beta, o.converge_top, o.converge_bottom, o.tol, tnorm)) {
+        lanczos_wanted_converged(r.alpha, r.beta, o, tnorm)) {
       r.status = LanczosStatus::Converged;
       break;
     }
@@ -367,12 +383,7 @@ Lanczos& Lanczos::compute_ref(OperatorRef op, const double* start) {
   const Eigen::MatrixXd s = lanczos_ritz(r);
 
   // Ritz vectors on request: the vectors_bottom smallest and vectors_top largest.
-  std::vector<std::size_t> idx;
-  const auto ms = r.steps;
-  for (std::size_t k = 0; k < std::min(o.vectors_bottom, ms); ++k) idx.push_back(k);
-  for (std::size_t k = 0; k < std::min(o.vectors_top, ms); ++k) idx.push_back(ms - 1 - k);
-  std::sort(idx.begin(), idx.end());
-  idx.erase(std::unique(idx.begin(), idx.end()), idx.end());
+  const std::vector<std::size_t> idx = lanczos_vector_selection(o, r.steps);
   if (!idx.empty()) {
     Eigen::MatrixXd ssub(steps, static_cast<Eigen::Index>(idx.size()));
     for (std::size_t c = 0; c < idx.size(); ++c) ssub.col(static_cast<Eigen::Index>(c)) = s.col(static_cast<Eigen::Index>(idx[c]));
@@ -383,7 +394,7 @@ Lanczos& Lanczos::compute_ref(OperatorRef op, const double* start) {
       // accumulate y += q_j s_j. Exact replay for a deterministic operator.
       r.ritz_vectors = Eigen::MatrixXd::Zero(p, ssub.cols());
       RandomStream replay(o.seed, o.stream);
-      fill_start(o, start, q, replay);
+      lanczos_start(o, start, q, replay);
       qprev.setZero();
       for (Eigen::Index j = 0; j < steps; ++j) {
         r.ritz_vectors.noalias() += q * ssub.row(j);

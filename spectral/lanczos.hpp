@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "core/rng.hpp"
 #include "spectral/operators.hpp"
 
 namespace batchrmt::spectral {
@@ -152,5 +153,20 @@ LanczosResult lanczos(const Op& op, const LanczosOptions& options, const double*
 // alpha.size() (the last beta is ||r_m||). Fills ritz_values, weights, residuals of `r`; returns
 // the eigenvectors of T.
 Eigen::MatrixXd lanczos_ritz(LanczosResult& r);
+
+// Pieces of Lanczos::compute shared with drivers whose Krylov basis lives elsewhere
+// (networks/device_lanczos.cpp keeps it on the operator's GPU), so that both follow one
+// definition of the options, the start vector, the stopping test and the Ritz selection.
+// Throws InvalidInput (naming `fn`) for options that compute() refuses.
+void check_lanczos_options(const char* fn, const LanczosOptions& o, Eigen::Index rows, bool start_passed);
+// A result with the run's settings filled in (dimension, reorth, storage, start, seed, tol).
+LanczosResult lanczos_result_for(const LanczosOptions& o, Eigen::Index rows);
+// q_1 (unit norm, length q.size()): the given vector, or Rademacher / Gaussian from `rng`.
+void lanczos_start(const LanczosOptions& o, const double* given, Eigen::VectorXd& q, RandomStream& rng);
+// Residual-based stopping test on T_j = tridiag(beta; alpha; beta) (LanczosOptions::converge_*).
+bool lanczos_wanted_converged(const std::vector<double>& alpha, const std::vector<double>& beta,
+                              const LanczosOptions& o, double tnorm);
+// Indices (ascending, into the ascending Ritz values of `steps` steps) of the wanted Ritz vectors.
+std::vector<std::size_t> lanczos_vector_selection(const LanczosOptions& o, std::size_t steps);
 
 }  // namespace batchrmt::spectral

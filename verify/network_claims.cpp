@@ -217,6 +217,8 @@ std::string run_case(const Config& c, const std::string& name, std::uint64_t see
     if (basis != "float64" && basis != "float32")
       throw InvalidInput(c.source() + ": c5." + name + ".basis is '" + basis + "', but must be float64 or float32.");
     req.fp32_basis = basis == "float32";
+    req.lanczos_basis =
+        networks::parse_lanczos_basis(k.text("lanczos_basis", "auto"), c.source() + ": c5." + name + ".lanczos_basis");
     req.seed = seed;
     req.attributes["model"] = spec.describe();
     req.attributes["dataset"] = data.description;

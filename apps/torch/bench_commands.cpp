@@ -11,6 +11,7 @@
 #include "core/errors.hpp"
 #include "networks/curvature.hpp"
 #include "networks/datasets.hpp"
+#include "networks/device_lanczos.hpp"
 #include "networks/models.hpp"
 #include "networks/torch_runtime.hpp"
 #include "spectral/lanczos.hpp"
@@ -22,7 +23,7 @@ using batchrmt::app::GlobalOptions;
 using Clock = std::chrono::steady_clock;
 
 struct BenchCli {
-  std::string model = "vgg16bn", device = "cpu", dtype = "float32", batchnorm = "eval";
+  std::string model = "vgg16bn", device = "cpu", dtype = "float32", batchnorm = "eval", lanczos_basis = "auto";
   std::int64_t batch = 128, classes = 100;
   std::int64_t channels = 3, side = 32;
   std::size_t lanczos_steps = 30;
@@ -81,15 +82,19 @@ void run_bench(const GlobalOptions& global, BenchCli c) {
   batchrmt::spectral::LanczosOptions lo;
   lo.steps = c.lanczos_steps;
   lo.seed = global.seed;
-  (void)batchrmt::spectral::lanczos(reused, lo);  // warm-up
+  const auto where = nw::resolve_lanczos_basis(reused, lo, nw::parse_lanczos_basis(c.lanczos_basis));
+  (void)nw::curvature_lanczos(reused, lo, where);  // warm-up
   const auto s = Clock::now();
-  const auto lr = batchrmt::spectral::lanczos(reused, lo);
-  const double lanczos_step_ms =
-      std::chrono::duration<double, std::milli>(Clock::now() - s).count() / static_cast<double>(std::max<std::size_t>(lr.alpha.size(), 1));
+  const auto lr = nw::curvature_lanczos(reused, lo, where);
+  const double steps = static_cast<double>(std::max<std::size_t>(lr.alpha.size(), 1));
+  const double lanczos_step_ms = std::chrono::duration<double, std::milli>(Clock::now() - s).count() / steps;
+  const double step_hvp_ms = 1e3 * lr.operator_seconds / steps, step_reorth_ms = 1e3 * lr.reorth_seconds / steps;
   nlohmann::json j{{"model", spec.describe()}, {"parameters", model.parameter_count()}, {"device", c.device}, {"dtype", c.dtype},
                    {"batchnorm", c.batchnorm}, {"batch", c.batch}, {"threads", global.threads},
                    {"gradient_ms", grad_ms}, {"hvp_fresh_ms", hvp_fresh_ms}, {"hvp_reused_ms", hvp_reused_ms},
                    {"lanczos_step_ms", lanczos_step_ms}, {"lanczos_steps", lr.alpha.size()},
+                   {"lanczos_basis", nw::to_string(where)}, {"lanczos_step_hvp_ms", step_hvp_ms},
+                   {"lanczos_step_reorth_ms", step_reorth_ms},
                    {"hvp_over_gradient", hvp_reused_ms / grad_ms}, {"lanczos_step_over_hvp", lanczos_step_ms / hvp_reused_ms},
                    {"libtorch", nw::libtorch_version()}};
   batchrmt::app::emit(global, j, [&](std::ostream& os) {
@@ -97,7 +102,8 @@ void run_bench(const GlobalOptions& global, BenchCli c) {
        << c.batch << ", BN " << c.batchnorm << "\n";
     os << "  gradient        " << grad_ms << " ms\n  HVP fresh graph " << hvp_fresh_ms << " ms\n  HVP reused      " << hvp_reused_ms
        << " ms (" << hvp_reused_ms / grad_ms << " x gradient)\n  Lanczos step    " << lanczos_step_ms << " ms ("
-       << lanczos_step_ms / hvp_reused_ms << " x HVP, full reorthogonalisation)\n";
+       << lanczos_step_ms / hvp_reused_ms << " x HVP, full reorthogonalisation, basis on " << nw::to_string(where)
+       << ": " << step_hvp_ms << " ms HVP + " << step_reorth_ms << " ms reorthogonalisation)\n";
   });
 }
 
@@ -116,6 +122,9 @@ void register_bench(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--side", c->side, "Input height and width")->capture_default_str();
   sub->add_option("--lanczos-steps", c->lanczos_steps, "Lanczos steps timed")->capture_default_str();
   sub->add_option("--repeats", c->repeats, "Timed repetitions (median)")->capture_default_str();
+  sub->add_option("--lanczos-basis", c->lanczos_basis,
+                  "Where the timed Lanczos keeps its basis: auto (the GPU on cuda) | host | device")
+      ->capture_default_str();
   sub->callback([c, &global] { run_bench(global, *c); });
 }
 

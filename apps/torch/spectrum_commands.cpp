@@ -53,7 +53,7 @@ struct SpectrumCli {
   bool self_check = false, resume = false, overwrite = false, quiet = false, no_vectors = false;
   std::size_t self_check_samples = 256;
   std::size_t fluctuation_steps = 0;
-  std::string reorth = "full", basis = "float64";
+  std::string reorth = "full", basis = "float64", lanczos_basis = "auto";
   std::int64_t recompute_bn_batch = 0;
 };
 
@@ -166,6 +166,7 @@ void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
     throw InvalidInput("--basis is '" + c.basis + "', but must be float64 or float32.");
   rq.selective_reorthogonalization = c.reorth == "selective";
   rq.fp32_basis = c.basis == "float32";
+  rq.lanczos_basis = nw::parse_lanczos_basis(c.lanczos_basis);
   rq.store_vectors = !c.no_vectors;
   rq.seed = global.seed;
   rq.attributes = attrs;
@@ -227,6 +228,7 @@ void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
          {"curvature", c.curvature},
          {"lambda_full", num(r.lambda_full)},
          {"lambda_full_residual", num(r.lambda_full_residual)}};
+  if (const auto it = r.conventions.find("lanczos_basis"); it != r.conventions.end()) j["lanczos_basis"] = it->second;
   if (r.noise_top) {
     j["v_phi"] = num(r.noise_top->v_phi);
     j["v_phi_se"] = num(r.noise_top->v_phi_se);
@@ -306,6 +308,10 @@ void register_spectrum(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--reorth", c->reorth, "Lanczos reorthogonalisation: full (2 passes) | selective (cheaper for large P)")
       ->capture_default_str();
   sub->add_option("--basis", c->basis, "Lanczos basis storage: float64 | float32 (half the memory and traffic)")
+      ->capture_default_str();
+  sub->add_option("--lanczos-basis", c->lanczos_basis,
+                  "Where Lanczos keeps its basis: auto (the GPU for --device cuda with full reorthogonalisation, "
+                  "else host memory) | host | device")
       ->capture_default_str();
   sub->add_option("--device", c->device, "cpu | cuda | cuda:K")->capture_default_str();
   sub->add_flag("--no-vectors", c->no_vectors, "Do not store the spike Ritz vectors of H_full");

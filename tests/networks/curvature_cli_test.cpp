@@ -89,6 +89,31 @@ TEST(SpectrumCli, BadValuesAreOneSentenceWithExitCode2) {
   }
 }
 
+// --lanczos-basis device on the CPU runs networks/device_lanczos.cpp (basis as torch tensors):
+// the same numbers as the host basis to the rounding of two GEMV kernels (1e-9 relative, see
+// device_lanczos_test.cpp), and a placement that cannot work is refused.
+TEST(SpectrumCli, DeviceLanczosBasisGivesTheHostNumbers) {
+  ScratchDir d("spectrum_device_basis");
+  const std::string base = "spectrum --model mlp --widths 16 --dataset synthetic --synthetic-train 300 --seed 3 --quiet "
+                           "--json --batch-sizes full,32 --subsets 2 --lanczos-steps 20 --noise-samples 50 ";
+  const auto host = run_cli(base + "--lanczos-basis host --out " + (d / "h.h5"));
+  const auto dev = run_cli(base + "--lanczos-basis device --out " + (d / "d.h5"));
+  ASSERT_EQ(host.exit_code, 0) << host.err;
+  ASSERT_EQ(dev.exit_code, 0) << dev.err;
+  const auto jh = nlohmann::json::parse(host.out), jd = nlohmann::json::parse(dev.out);
+  EXPECT_EQ(jh["lanczos_basis"], "host memory");
+  EXPECT_EQ(jd["lanczos_basis"].get<std::string>().rfind("device (cpu)", 0), 0u) << jd["lanczos_basis"];
+  const double lam = jh["lambda_full"];
+  EXPECT_NEAR(jd["lambda_full"].get<double>(), lam, 1e-9 * lam);
+  ASSERT_EQ(jh["rows"].size(), jd["rows"].size());
+  for (std::size_t i = 0; i < jh["rows"].size(); ++i)
+    for (const char* k : {"top_mean", "bottom_mean", "v_phi"})
+      EXPECT_NEAR(jd["rows"][i][k].get<double>(), jh["rows"][i][k].get<double>(), 1e-9 * lam) << k << " row " << i;
+  const auto refused = run_cli(base + "--lanczos-basis device --reorth selective --out " + (d / "x.h5"));
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_EQ(count_lines(refused.err), 1) << refused.err;
+}
+
 TEST(SpectrumCli, ReadsATrainingRunCheckpoint) {
   ScratchDir d("spectrum_ckpt");
   const auto t = run_cli("train --model mlp --widths 16 --dataset synthetic --synthetic-train 200 --synthetic-test 50 "

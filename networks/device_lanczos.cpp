@@ -1,0 +1,205 @@
+// Lanczos with the basis on the operator's device; see device_lanczos.hpp. The step follows
+// spectral/lanczos.cpp's Lanczos::compute_ref line for line for full reorthogonalisation.
+#include "networks/device_lanczos.hpp"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+
+#include "core/errors.hpp"
+#include "core/rng.hpp"
+
+namespace batchrmt::networks {
+
+namespace {
+
+using torch::Tensor;
+using Clock = std::chrono::steady_clock;
+using spectral::BasisStorage;
+using spectral::LanczosOptions;
+using spectral::LanczosResult;
+using spectral::LanczosStatus;
+using spectral::Reorthogonalization;
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// Kernel launches are asynchronous on CUDA: wait before reading a clock, so that the operator
+// and reorthogonalisation times are each the work they launched.
+void wait_for(const torch::Device& d) {
+  if (d.is_cuda()) torch::cuda::synchronize(d.index());
+}
+
+// One classical Gram-Schmidt pass of w (float64) against the first j rows of the basis q (m x P):
+// h = Q_j w; w -= Q_j^T h. An fp32 basis projects a float copy of w (accurate to fp32 rounding,
+// the level of that basis), as spectral/lanczos.cpp's cgs_pass does. Returns h in float64.
+Tensor cgs_pass(const Tensor& q, std::int64_t j, Tensor& w) {
+  const Tensor qj = q.narrow(0, 0, j);
+  if (q.scalar_type() == torch::kDouble) {
+    Tensor h = torch::mv(qj, w);
+    w.sub_(torch::mv(qj.t(), h));
+    return h;
+  }
+  const Tensor h = torch::mv(qj, w.to(torch::kFloat));
+  w.sub_(torch::mv(qj.t(), h).to(torch::kDouble));
+  return h.to(torch::kDouble);
+}
+
+Tensor to_device(const Eigen::VectorXd& v, const torch::Device& d) {
+  return torch::from_blob(const_cast<double*>(v.data()), {v.size()}, torch::kDouble)
+      .to(d, torch::kDouble, /*non_blocking=*/false, /*copy=*/true);
+}
+
+}  // namespace
+
+LanczosBasisPlacement parse_lanczos_basis(const std::string& s, const std::string& name) {
+  if (s == "auto") return LanczosBasisPlacement::automatic;
+  if (s == "host") return LanczosBasisPlacement::host;
+  if (s == "device") return LanczosBasisPlacement::device;
+  throw InvalidInput(name + " is '" + s + "', but must be auto, host or device.");
+}
+
+std::string to_string(LanczosBasisPlacement p) {
+  return p == LanczosBasisPlacement::automatic ? "auto" : p == LanczosBasisPlacement::host ? "host" : "device";
+}
+
+LanczosBasisPlacement resolve_lanczos_basis(const CurvatureOperator& op, const LanczosOptions& o,
+                                            LanczosBasisPlacement where) {
+  const bool possible = o.reorth == Reorthogonalization::Full && o.storage != BasisStorage::None;
+  if (where == LanczosBasisPlacement::device && !possible)
+    throw InvalidInput(std::string("a device Lanczos basis needs full reorthogonalisation with a stored basis, but "
+                                   "the run asks for reorthogonalisation ") +
+                       spectral::to_string(o.reorth) + " with storage " + spectral::to_string(o.storage) + ".");
+  if (where != LanczosBasisPlacement::automatic) return where;
+  return possible && torch::Device(op.options().device).is_cuda() ? LanczosBasisPlacement::device
+                                                                   : LanczosBasisPlacement::host;
+}
+
+LanczosResult curvature_lanczos(const CurvatureOperator& op, const LanczosOptions& o, LanczosBasisPlacement where,
+                                const double* start) {
+  if (resolve_lanczos_basis(op, o, where) == LanczosBasisPlacement::host) return spectral::lanczos(op, o, start);
+
+  const auto t_begin = Clock::now();
+  const char* fn = "curvature_lanczos (device basis)";
+  const std::int64_t p = op.rows();
+  spectral::check_lanczos_options(fn, o, p, start != nullptr);
+  const torch::Device dev(op.options().device);
+  const std::int64_t m = std::min<std::int64_t>(static_cast<std::int64_t>(o.steps), p);
+  const bool want_stop = o.converge_top + o.converge_bottom > 0;
+  const bool fused = o.storage == BasisStorage::Fp64;  // as in spectral/lanczos.cpp
+
+  LanczosResult r = spectral::lanczos_result_for(o, p);
+  r.alpha.reserve(static_cast<std::size_t>(m));
+  r.beta.reserve(static_cast<std::size_t>(m));
+  const auto basis_type = o.storage == BasisStorage::Fp64 ? torch::kDouble : torch::kFloat;
+  Tensor basis = torch::empty({m, p}, torch::TensorOptions().dtype(basis_type).device(dev));
+
+  RandomStream rng(o.seed, o.stream);
+  Eigen::VectorXd host(p);
+  spectral::lanczos_start(o, start, host, rng);
+  Tensor q = to_device(host, dev);
+  Tensor qprev = torch::zeros_like(q);
+  basis[0].copy_(q);
+  double tnorm = 0.0;
+
+  const auto t_loop = Clock::now();
+  for (std::int64_t j = 0; j < m; ++j) {
+    auto t0 = Clock::now();
+    Tensor w = op.apply_on_device(fused ? basis[j] : q);
+    wait_for(dev);
+    r.operator_seconds += seconds_since(t0);
+    ++r.applications;
+    double a = 0.0;
+    t0 = Clock::now();
+    if (fused) {
+      // CGS2 against all of Q_j including q_j and q_{j-1}: alpha_j is the q_j component of the
+      // projections and the three-term subtraction is part of the GEMV.
+      for (int pass = 0; pass < o.passes; ++pass) a += cgs_pass(basis, j + 1, w)[j].item<double>();
+    } else {
+      a = q.dot(w).item<double>();
+      const double bprev = j > 0 ? r.beta[static_cast<std::size_t>(j - 1)] : 0.0;
+      w.sub_(q * a + qprev * bprev);
+      for (int pass = 0; pass < o.passes; ++pass) cgs_pass(basis, j + 1, w);
+    }
+    if (!std::isfinite(a))
+      throw NumericalFailure(std::string(fn) + ": the operator returned a non-finite vector at step " +
+                             std::to_string(j + 1) + ".");
+    r.alpha.push_back(a);
+    tnorm = std::max(tnorm, std::fabs(a));
+    r.reorth_seconds += seconds_since(t0);
+    const double b = w.norm().item<double>();
+    r.beta.push_back(b);
+    tnorm = std::max(tnorm, b);
+    r.steps = static_cast<std::size_t>(j + 1);
+    if (!(b > o.breakdown_tol * tnorm)) {
+      bool restarted = false;
+      if (o.restart_on_breakdown && j + 1 < m) {
+        // Invariant subspace: continue in its orthogonal complement with a fresh vector that
+        // continues the start vector's stream (T_{j+1, j} = 0), as spectral::Lanczos does.
+        rng.fill_normal(host.data(), static_cast<std::size_t>(p));
+        w = to_device(host, dev);
+        for (int pass = 0; pass < 2; ++pass) cgs_pass(basis, j + 1, w);
+        const double wn = w.norm().item<double>();
+        if (wn > 1e-8 * std::sqrt(static_cast<double>(p))) {
+          r.beta.back() = 0.0;
+          ++r.restarts;
+          qprev = q;
+          q = w / wn;
+          basis[j + 1].copy_(q);
+          restarted = true;
+        }
+      }
+      if (!restarted) {
+        r.status = LanczosStatus::Breakdown;
+        break;
+      }
+      continue;
+    }
+    if (want_stop && ((j + 1) % static_cast<std::int64_t>(o.check_interval) == 0 || j + 1 == m) &&
+        spectral::lanczos_wanted_converged(r.alpha, r.beta, o, tnorm)) {
+      r.status = LanczosStatus::Converged;
+      break;
+    }
+    if (j + 1 < m) {
+      if (fused) {
+        basis[j + 1].copy_(w / b);
+      } else {
+        qprev = q;
+        q = w / b;
+        basis[j + 1].copy_(q);
+      }
+    }
+  }
+  r.loop_seconds = seconds_since(t_loop);
+  if (want_stop && r.status == LanczosStatus::Completed) r.status = LanczosStatus::NotConverged;
+
+  const Eigen::MatrixXd s = spectral::lanczos_ritz(r);
+  const auto idx = spectral::lanczos_vector_selection(o, r.steps);
+  if (!idx.empty()) {
+    // y_i = Q^T s_i on the device (an fp32 basis is widened in blocks of rows), then one copy of
+    // the wanted vectors to the host.
+    const auto steps = static_cast<std::int64_t>(r.steps);
+    const auto k = static_cast<std::int64_t>(idx.size());
+    Eigen::MatrixXd st(k, steps);  // row c = the Ritz coefficients of vector c
+    for (std::int64_t c = 0; c < k; ++c) st.row(c) = s.col(static_cast<Eigen::Index>(idx[static_cast<std::size_t>(c)])).transpose();
+    // Eigen is column-major: st's storage read row-major is its transpose, steps x k.
+    const Tensor coeffs = torch::from_blob(st.data(), {steps, k}, torch::kDouble).to(dev, torch::kDouble, false, true);
+    const Tensor q_used = basis.narrow(0, 0, steps);
+    Tensor y = torch::empty({p, k}, torch::TensorOptions().dtype(torch::kDouble).device(dev));
+    constexpr std::int64_t kBlock = 1 << 20;
+    for (std::int64_t r0 = 0; r0 < p; r0 += kBlock) {
+      const std::int64_t len = std::min(kBlock, p - r0);
+      y.narrow(0, r0, len).copy_(torch::mm(q_used.narrow(1, r0, len).t().to(torch::kDouble), coeffs));
+    }
+    const Tensor yt = y.t().contiguous().to(torch::kCPU);  // k x P: row c is Ritz vector c
+    r.ritz_vectors.resize(p, k);
+    std::memcpy(r.ritz_vectors.data(), yt.data_ptr<double>(), sizeof(double) * static_cast<std::size_t>(p * k));
+    r.ritz_vector_indices = idx;
+  }
+  r.wall_seconds = seconds_since(t_begin);
+  return r;
+}
+
+}  // namespace batchrmt::networks
