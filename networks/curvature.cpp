@@ -446,6 +446,12 @@ double CurvatureOperator::loss() const {
 }
 
 Eigen::VectorXd CurvatureOperator::gradient() const {
+  Eigen::VectorXd out(rows());
+  to_host(gradient_on_device(), out.data());
+  return out;
+}
+
+Tensor CurvatureOperator::gradient_on_device() const {
   const NetCopy& n = *s_->net;
   torch::AutoGradMode grad_on(true);
   Tensor acc;
@@ -457,9 +463,7 @@ Eigen::VectorXd CurvatureOperator::gradient() const {
     g.mul_(static_cast<double>(e - b) / total);
     acc = acc.defined() ? acc.add_(g) : g;
   }
-  Eigen::VectorXd out(n.P);
-  to_host(acc, out.data());
-  return out;
+  return acc;
 }
 
 Eigen::VectorXd CurvatureOperator::gradient_at(const Eigen::VectorXd& delta) const {

@@ -35,15 +35,16 @@ void wait_for(const torch::Device& d) {
 // One classical Gram-Schmidt pass of w (float64) against the first j rows of the basis q (m x P):
 // h = Q_j w; w -= Q_j^T h. An fp32 basis projects a float copy of w (accurate to fp32 rounding,
 // the level of that basis), as spectral/lanczos.cpp's cgs_pass does. Returns h in float64.
+// In place (addmv_, beta = 1, alpha = -1): no P-vector temporaries in the fp64 case.
 Tensor cgs_pass(const Tensor& q, std::int64_t j, Tensor& w) {
   const Tensor qj = q.narrow(0, 0, j);
   if (q.scalar_type() == torch::kDouble) {
     Tensor h = torch::mv(qj, w);
-    w.sub_(torch::mv(qj.t(), h));
+    w.addmv_(qj.t(), h, /*beta=*/1.0, /*alpha=*/-1.0);
     return h;
   }
   const Tensor h = torch::mv(qj, w.to(torch::kFloat));
-  w.sub_(torch::mv(qj.t(), h).to(torch::kDouble));
+  w.sub_(torch::mv(qj.t(), h));  // float32 product, subtracted into float64 (type promotion)
   return h.to(torch::kDouble);
 }
 
@@ -164,7 +165,7 @@ LanczosResult curvature_lanczos(const CurvatureOperator& op, const LanczosOption
     }
     if (j + 1 < m) {
       if (fused) {
-        basis[j + 1].copy_(w / b);
+        basis[j + 1].copy_(w).div_(b);
       } else {
         qprev = q;
         q = w / b;

@@ -3,7 +3,8 @@
 # the curvature self-checks on the GPU (float64 HVP vs central finite differences, symmetry,
 # GGN checks), then times gradient, HVP (fresh and reused graph) and a Lanczos step for
 # vgg16bn, preresnet-110 and wrn-28-10 on CIFAR-shaped random input (batch 128, float32,
-# eval-mode BatchNorm). Writes OUT_DIR/gpu-check.json and prints a table last.
+# eval-mode BatchNorm; products timed on the device without host copies, the Lanczos basis on
+# the GPU). Writes OUT_DIR/gpu-check.json and prints a table last.
 #   scripts/gpu-check.sh [STAGED_HEADERS_DIR] [OUT_DIR]
 # STAGED_HEADERS_DIR (from scripts/stage-headers.sh) is needed only where Spectra, CLI11, toml++
 # or nlohmann-json are not installed. Budget: under 5 minutes on one H100-class GPU after the build.
@@ -19,6 +20,9 @@ device="${GPU_CHECK_DEVICE:-cuda}"
 batch="${GPU_CHECK_BATCH:-128}"
 repeats="${GPU_CHECK_REPEATS:-10}"
 steps="${GPU_CHECK_STEPS:-30}"
+# float32 Lanczos vectors, like the float32 network and the reference Python loop (a float64
+# basis doubles the reorthogonalisation traffic: GPU_CHECK_BASIS=float64 to time it).
+basis="${GPU_CHECK_BASIS:-float32}"
 build="${GPU_CHECK_BUILD:-build/cuda}"
 if [[ -n "${GPU_CHECK_BUILD:-}" ]]; then
   [[ -x "$build/batchrmt" ]] || { echo "gpu-check: $build/batchrmt is missing." >&2; exit 2; }
@@ -36,7 +40,8 @@ echo "self-check: $(cat "$out/self-check.json" | head -c 400)"
 results=()
 for m in vgg16bn preresnet-110 wrn-28-10; do
   "$bin" --json bench curvature --model "$m" --device "$device" --dtype float32 --batchnorm eval --batch "$batch" \
-    --channels 3 --side 32 --classes 100 --lanczos-steps "$steps" --repeats "$repeats" > "$out/bench-$m.json"
+    --channels 3 --side 32 --classes 100 --lanczos-steps "$steps" --repeats "$repeats" --basis "$basis" \
+    > "$out/bench-$m.json"
   results+=("$out/bench-$m.json")
 done
 python3 - "$out" "${results[@]}" <<'PY'
@@ -46,11 +51,12 @@ rows = [json.load(open(f)) for f in files]
 # Reference: PyTorch 2.11 in Python on one H100, same batch, dtype and BN mode (issue 9).
 ref = {"vgg16bn": (15.5, 5.2, 43), "preresnet": (151, 35.9, 178), "wrn": (106, 35.1, 141)}
 json.dump(rows, open(out + "/gpu-check.json", "w"), indent=1)
-print("| model | grad ms | HVP fresh ms | HVP reused ms | Lanczos step ms | HVP/grad | step/HVP | Python HVP ms | Python step ms |")
+print("| model | grad ms | HVP fresh ms | HVP reused ms | Lanczos step ms (HVP + reorth, basis place, dtype) | HVP/grad | step/HVP | Python HVP ms | Python step ms |")
 print("|---|---|---|---|---|---|---|---|---|")
 for r in rows:
     key = next((k for k in ref if r["model"].startswith(k)), None)
     py = ref.get(key, (float("nan"),) * 3)
     print(f"| {r['model']} | {r['gradient_ms']:.1f} | {r['hvp_fresh_ms']:.1f} | {r['hvp_reused_ms']:.1f} | "
-          f"{r['lanczos_step_ms']:.1f} | {r['hvp_over_gradient']:.2f} | {r['lanczos_step_over_hvp']:.2f} | {py[0]} | {py[2]} |")
+          f"{r['lanczos_step_ms']:.1f} ({r['lanczos_step_hvp_ms']:.1f} + {r['lanczos_step_reorth_ms']:.1f}, {r['lanczos_basis']}, {r['lanczos_basis_dtype']}) | "
+          f"{r['hvp_over_gradient']:.2f} | {r['lanczos_step_over_hvp']:.2f} | {py[0]} | {py[2]} |")
 PY

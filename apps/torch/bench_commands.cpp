@@ -1,7 +1,8 @@
 // `batchrmt bench curvature`: time per gradient, per Hessian-vector product (fresh graph and
 // reused graph) and per Lanczos step (full reorthogonalisation) of one network on one batch of
 // random inputs — the figures scripts/gpu-check.sh collects on a GPU (issue 9) and that
-// benchmarks/compare.sh sets beside PyTorch on a CPU. Medians over --repeats.
+// benchmarks/compare.sh sets beside PyTorch on a CPU. Medians over --repeats; the products stay
+// on the device (networks/device_timing.hpp), the Lanczos step includes everything it does.
 #include <algorithm>
 #include <chrono>
 #include <iostream>
@@ -12,6 +13,7 @@
 #include "networks/curvature.hpp"
 #include "networks/datasets.hpp"
 #include "networks/device_lanczos.hpp"
+#include "networks/device_timing.hpp"
 #include "networks/models.hpp"
 #include "networks/torch_runtime.hpp"
 #include "spectral/lanczos.hpp"
@@ -24,16 +26,12 @@ using Clock = std::chrono::steady_clock;
 
 struct BenchCli {
   std::string model = "vgg16bn", device = "cpu", dtype = "float32", batchnorm = "eval", lanczos_basis = "auto";
+  std::string basis = "float64";
   std::int64_t batch = 128, classes = 100;
   std::int64_t channels = 3, side = 32;
   std::size_t lanczos_steps = 30;
   int repeats = 5;
 };
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0.0 : v[v.size() / 2];
-}
 
 void run_bench(const GlobalOptions& global, BenchCli c) {
   batchrmt::app::apply_runtime_settings(global);
@@ -61,27 +59,20 @@ void run_bench(const GlobalOptions& global, BenchCli c) {
   opt.batchnorm = nw::parse_batchnorm_policy(c.batchnorm);
   opt.chunk_size = c.batch;
   nw::Transform t;  // the synthetic inputs are used as they are
-  auto time_ms = [&](auto&& f) {
-    std::vector<double> ms;
-    f();  // warm-up (allocations, kernels, cuDNN autotuning)
-    for (int r = 0; r < c.repeats; ++r) {
-      const auto s = Clock::now();
-      f();
-      ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - s).count());
-    }
-    return median(ms);
-  };
   opt.reuse = nw::parse_graph_reuse("never");
   const nw::CurvatureOperator fresh(model, data, t, idx, opt);
   opt.reuse = nw::parse_graph_reuse("always");
   const nw::CurvatureOperator reused(model, data, t, idx, opt);
-  const Eigen::VectorXd v = Eigen::VectorXd::Random(fresh.rows()).normalized();
-  const double grad_ms = time_ms([&] { (void)fresh.gradient(); });
-  const double hvp_fresh_ms = time_ms([&] { (void)fresh.apply(v); });
-  const double hvp_reused_ms = time_ms([&] { (void)reused.apply(v); });
+  // On the device, without host copies, synchronised: as the reference PyTorch calls are timed.
+  const double grad_ms = nw::gradient_milliseconds(fresh, c.repeats);
+  const double hvp_fresh_ms = nw::product_milliseconds(fresh, c.repeats, global.seed);
+  const double hvp_reused_ms = nw::product_milliseconds(reused, c.repeats, global.seed);
   batchrmt::spectral::LanczosOptions lo;
   lo.steps = c.lanczos_steps;
   lo.seed = global.seed;
+  if (c.basis != "float64" && c.basis != "float32")
+    throw batchrmt::InvalidInput("--basis is '" + c.basis + "', but must be float64 or float32.");
+  lo.storage = c.basis == "float32" ? batchrmt::spectral::BasisStorage::Fp32 : batchrmt::spectral::BasisStorage::Fp64;
   const auto where = nw::resolve_lanczos_basis(reused, lo, nw::parse_lanczos_basis(c.lanczos_basis));
   (void)nw::curvature_lanczos(reused, lo, where);  // warm-up
   const auto s = Clock::now();
@@ -93,7 +84,7 @@ void run_bench(const GlobalOptions& global, BenchCli c) {
                    {"batchnorm", c.batchnorm}, {"batch", c.batch}, {"threads", global.threads},
                    {"gradient_ms", grad_ms}, {"hvp_fresh_ms", hvp_fresh_ms}, {"hvp_reused_ms", hvp_reused_ms},
                    {"lanczos_step_ms", lanczos_step_ms}, {"lanczos_steps", lr.alpha.size()},
-                   {"lanczos_basis", nw::to_string(where)}, {"lanczos_step_hvp_ms", step_hvp_ms},
+                   {"lanczos_basis", nw::to_string(where)}, {"lanczos_basis_dtype", c.basis}, {"lanczos_step_hvp_ms", step_hvp_ms},
                    {"lanczos_step_reorth_ms", step_reorth_ms},
                    {"hvp_over_gradient", hvp_reused_ms / grad_ms}, {"lanczos_step_over_hvp", lanczos_step_ms / hvp_reused_ms},
                    {"libtorch", nw::libtorch_version()}};
@@ -102,7 +93,7 @@ void run_bench(const GlobalOptions& global, BenchCli c) {
        << c.batch << ", BN " << c.batchnorm << "\n";
     os << "  gradient        " << grad_ms << " ms\n  HVP fresh graph " << hvp_fresh_ms << " ms\n  HVP reused      " << hvp_reused_ms
        << " ms (" << hvp_reused_ms / grad_ms << " x gradient)\n  Lanczos step    " << lanczos_step_ms << " ms ("
-       << lanczos_step_ms / hvp_reused_ms << " x HVP, full reorthogonalisation, basis on " << nw::to_string(where)
+       << lanczos_step_ms / hvp_reused_ms << " x HVP, full reorthogonalisation, " << c.basis << " basis on " << nw::to_string(where)
        << ": " << step_hvp_ms << " ms HVP + " << step_reorth_ms << " ms reorthogonalisation)\n";
   });
 }
@@ -122,6 +113,7 @@ void register_bench(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--side", c->side, "Input height and width")->capture_default_str();
   sub->add_option("--lanczos-steps", c->lanczos_steps, "Lanczos steps timed")->capture_default_str();
   sub->add_option("--repeats", c->repeats, "Timed repetitions (median)")->capture_default_str();
+  sub->add_option("--basis", c->basis, "Lanczos basis storage: float64 | float32")->capture_default_str();
   sub->add_option("--lanczos-basis", c->lanczos_basis,
                   "Where the timed Lanczos keeps its basis: auto (the GPU on cuda) | host | device")
       ->capture_default_str();

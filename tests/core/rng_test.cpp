@@ -3,6 +3,7 @@
 // (false-alarm rate < 1e-6 per assertion were the seed random; fixed here, so deterministic).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <set>

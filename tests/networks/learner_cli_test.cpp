@@ -58,9 +58,14 @@ TEST(BenchCli, TimesGradientHvpAndLanczosStep) {
   while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
   ASSERT_EQ(::pclose(pipe), 0);
   const auto j = nlohmann::json::parse(out);
-  for (const char* key : {"gradient_ms", "hvp_fresh_ms", "hvp_reused_ms", "lanczos_step_ms", "hvp_over_gradient"}) {
+  for (const char* key : {"gradient_ms", "hvp_fresh_ms", "hvp_reused_ms", "lanczos_step_ms", "hvp_over_gradient",
+                          "lanczos_step_hvp_ms", "lanczos_step_reorth_ms"}) {
     ASSERT_TRUE(j.contains(key)) << key;
     EXPECT_GT(j[key].get<double>(), 0.0) << key;
   }
   EXPECT_EQ(j["lanczos_steps"], 5);
+  EXPECT_EQ(j["lanczos_basis"], "host");  // auto on the CPU (gpu-check.sh reads these keys)
+  // The step's parts are inside the step's wall time.
+  EXPECT_LE(j["lanczos_step_hvp_ms"].get<double>() + j["lanczos_step_reorth_ms"].get<double>(),
+            j["lanczos_step_ms"].get<double>() * 1.001);
 }
