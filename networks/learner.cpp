@@ -8,6 +8,7 @@
 #include "core/checks.hpp"
 #include "core/errors.hpp"
 #include "core/rng.hpp"
+#include "networks/device_lanczos.hpp"
 #include "networks/torch_bridge.hpp"
 #include "networks/training.hpp"
 #include "spectral/lanczos.hpp"
@@ -65,7 +66,7 @@ LearnerResult train_with_learner(Model& model, const DataSplits& data, const Lea
       lo.start = spectral::StartVector::Gaussian;
       lo.seed = o.curvature_seed;
       lo.stream = kLearnerLanczosStream + static_cast<std::uint64_t>(epoch);
-      const auto lz = spectral::lanczos(op, lo);
+      const auto lz = curvature_lanczos(op, lo, LanczosBasisPlacement::automatic);  // the GPU on cuda
       rec.ritz = lz.ritz_values;
       rec.weights = lz.weights;
       const LearnerRates r = rule(rec.ritz, rec.weights);

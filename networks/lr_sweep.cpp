@@ -6,10 +6,12 @@
 #include <cmath>
 #include <limits>
 #include <sstream>
+#include <type_traits>
 
 #include "core/checks.hpp"
 #include "core/errors.hpp"
 #include "core/rng.hpp"
+#include "networks/device_lanczos.hpp"
 #include "networks/torch_bridge.hpp"
 #include "networks/training.hpp"
 #include "spectral/lanczos.hpp"
@@ -245,9 +247,11 @@ Top top_of(const Op& op, std::size_t steps, std::uint64_t seed, std::uint64_t st
   lo.stream = stream;
   lo.restart_on_breakdown = true;
   lo.vectors_top = vector ? 1 : 0;
-  spectral::Lanczos lz(lo);
-  lz.compute(op);
-  const auto& r = lz.result();
+  spectral::LanczosResult r;
+  if constexpr (std::is_same_v<Op, CurvatureOperator>)
+    r = curvature_lanczos(op, lo, LanczosBasisPlacement::automatic);  // the basis on the GPU on cuda
+  else
+    r = spectral::lanczos(op, lo);
   Top t;
   const std::size_t m = r.ritz_values.size();
   t.top = r.ritz_values[m - 1];
