@@ -22,7 +22,7 @@ trap 'for m in proc sys dev; do umount "$root/$m" 2>/dev/null || true; done' EXI
 chroot "$root" bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
   g++ cmake ninja-build make pkg-config ccache libeigen3-dev libboost-dev libhdf5-dev libopenblas-dev liblapacke-dev \
   libtorch-dev python3-torch python3-numpy python3-h5py python3-matplotlib python3-mpmath \
-  libopenmpi-dev openmpi-bin libgtest-dev libgmock-dev libbenchmark-dev dataset-fashion-mnist' >/dev/null
+  libopenmpi-dev openmpi-bin libgtest-dev libgmock-dev libbenchmark-dev dataset-fashion-mnist libturbojpeg0-dev' >/dev/null
 # Spectra, CLI11, toml++ and nlohmann-json from this machine, as for a CUDA machine.
 rm -rf "$root/opt/staged"
 scripts/stage-headers.sh "$root/opt/staged" >/dev/null
