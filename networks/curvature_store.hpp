@@ -21,8 +21,10 @@
 #pragma once
 
 #include <cmath>
+#include <initializer_list>
 #include <limits>
 #include <string>
+#include <utility>
 
 #include "networks/curvature.hpp"
 #include "outputs/store.hpp"
@@ -124,52 +126,31 @@ inline void write_spectrum_summary(outputs::Store& store, const SpectrumResult& 
     g.set_attribute("noise_samples", static_cast<std::int64_t>(r.noise_top->samples));
   }
   const outputs::Group s = g.group("summary");
-  std::vector<std::int64_t> B, full, K;
-  std::vector<double> kappa, tm, ts, tsd, bm, bs, bsd, p1, p2, psd, q, pb1, pb2, etm, ets, ebm, ebs, wms;
-  for (const auto& row : r.rows) {
-    B.push_back(row.B);
-    full.push_back(row.full ? 1 : 0);
-    K.push_back(static_cast<std::int64_t>(row.subsets.size()));
-    kappa.push_back(row.kappa);
-    tm.push_back(row.top_mean);
-    ts.push_back(row.top_se);
-    tsd.push_back(row.top_sd);
-    bm.push_back(row.bottom_mean);
-    bs.push_back(row.bottom_se);
-    bsd.push_back(row.bottom_sd);
-    p1.push_back(row.predicted_top);
-    p2.push_back(row.predicted_top_second);
-    psd.push_back(row.predicted_top_sd);
-    q.push_back(row.q);
-    pb1.push_back(row.predicted_bottom);
-    pb2.push_back(row.predicted_bottom_second);
-    etm.push_back(row.eps_top_mean);
-    ets.push_back(row.eps_top_se);
-    ebm.push_back(row.eps_bottom_mean);
-    ebs.push_back(row.eps_bottom_se);
-    wms.push_back(row.weyl_min_slack);
-  }
-  s.write("B", B);
-  s.write("is_full", full);
-  s.write("subsets", K);
-  s.write("kappa", kappa);
-  s.write("top_mean", tm);
-  s.write("top_se", ts);
-  s.write("top_sd", tsd);
-  s.write("bottom_mean", bm);
-  s.write("bottom_se", bs);
-  s.write("bottom_sd", bsd);
-  s.write("predicted_top", p1);
-  s.write("predicted_top_second", p2);
-  s.write("predicted_top_sd", psd);
-  s.write("q", q);
-  s.write("predicted_bottom", pb1);
-  s.write("predicted_bottom_second", pb2);
-  s.write("eps_top_mean", etm);
-  s.write("eps_top_se", ets);
-  s.write("eps_bottom_mean", ebm);
-  s.write("eps_bottom_se", ebs);
-  s.write("weyl_min_slack", wms);
+  const auto& rows = r.rows;
+  using Row = BatchRow;
+  outputs::write_column(s, "B", rows, &Row::B);
+  outputs::write_column(s, "is_full", rows, &Row::full);
+  outputs::write_column(s, "subsets", rows, [](const Row& row) { return row.subsets.size(); });
+  for (const auto& [name, field] : std::initializer_list<std::pair<const char*, double Row::*>>{
+           {"kappa", &Row::kappa},
+           {"top_mean", &Row::top_mean},
+           {"top_se", &Row::top_se},
+           {"top_sd", &Row::top_sd},
+           {"bottom_mean", &Row::bottom_mean},
+           {"bottom_se", &Row::bottom_se},
+           {"bottom_sd", &Row::bottom_sd},
+           {"predicted_top", &Row::predicted_top},
+           {"predicted_top_second", &Row::predicted_top_second},
+           {"predicted_top_sd", &Row::predicted_top_sd},
+           {"q", &Row::q},
+           {"predicted_bottom", &Row::predicted_bottom},
+           {"predicted_bottom_second", &Row::predicted_bottom_second},
+           {"eps_top_mean", &Row::eps_top_mean},
+           {"eps_top_se", &Row::eps_top_se},
+           {"eps_bottom_mean", &Row::eps_bottom_mean},
+           {"eps_bottom_se", &Row::eps_bottom_se},
+           {"weyl_min_slack", &Row::weyl_min_slack}})
+    outputs::write_column(s, name, rows, field);
 }
 
 // The measurement with resume (store may be null) and predictions; writes the summary.

@@ -8,6 +8,8 @@
 // lists the complete ones so a sweep can skip them.
 #pragma once
 
+#include <type_traits>
+#include <functional>
 #include <Eigen/Dense>
 #include <cstdint>
 #include <map>
@@ -82,6 +84,20 @@ class Group {
   std::shared_ptr<FileHandle> file_;
   std::string path_;
 };
+
+// One dataset per field of a table of records: write_column(g, "lr", history, &EpochRecord::lr)
+// stores [r.lr for r in rows]. `field` is a data member or a callable on a row; integral values
+// (bool included) are stored as int64, floating ones as double, strings as strings.
+template <class Row, class Field>
+void write_column(const Group& g, const std::string& name, const std::vector<Row>& rows, Field field) {
+  using Value = std::decay_t<std::invoke_result_t<Field, const Row&>>;
+  using Stored = std::conditional_t<std::is_same_v<Value, std::string>, std::string,
+                                    std::conditional_t<std::is_integral_v<Value>, std::int64_t, double>>;
+  std::vector<Stored> column;
+  column.reserve(rows.size());
+  for (const auto& r : rows) column.push_back(static_cast<Stored>(std::invoke(field, r)));
+  g.write(name, column);
+}
 
 enum class OpenMode {
   fresh,      // refuse if NAME.h5 or NAME.h5.partial exists

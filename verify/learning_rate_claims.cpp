@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <initializer_list>
 #include <limits>
+#include <utility>
 
 #include "core/errors.hpp"
 #include "core/rng.hpp"
@@ -417,29 +419,19 @@ LrSweepResult run_lr_sweep(const LrSweepRequest& rq, outputs::Store* store) {
   out.predicted_fit = fit_predicted_scaling(out.rows, {});
   if (store) {
     const outputs::Group s = store->root().group(rq.group + "/summary");
-    std::vector<std::int64_t> B, br;
-    std::vector<double> lm, lo, hi, pr, top, ov;
-    std::vector<std::string> regime;
-    for (const auto& r : out.rows) {
-      B.push_back(r.B);
-      br.push_back(r.bracketed ? 1 : 0);
-      lm.push_back(r.lr_max);
-      lo.push_back(r.lr_lo);
-      hi.push_back(r.lr_hi);
-      pr.push_back(r.predicted);
-      top.push_back(r.top_mean);
-      ov.push_back(r.overlap);
-      regime.push_back(r.regime);
-    }
-    s.write("B", B);
-    s.write("bracketed", br);
-    s.write("lr_max", lm);
-    s.write("lr_lo", lo);
-    s.write("lr_hi", hi);
-    s.write("predicted", pr);
-    s.write("top_mean", top);
-    s.write("overlap", ov);
-    s.write("regime", regime);
+    const auto& rows = out.rows;
+    using Row = LrSweepRow;
+    outputs::write_column(s, "B", rows, &Row::B);
+    outputs::write_column(s, "bracketed", rows, &Row::bracketed);
+    for (const auto& [name, field] : std::initializer_list<std::pair<const char*, double Row::*>>{
+             {"lr_max", &Row::lr_max},
+             {"lr_lo", &Row::lr_lo},
+             {"lr_hi", &Row::lr_hi},
+             {"predicted", &Row::predicted},
+             {"top_mean", &Row::top_mean},
+             {"overlap", &Row::overlap}})
+      outputs::write_column(s, name, rows, field);
+    outputs::write_column(s, "regime", rows, &Row::regime);
     s.set_attribute("fit_slope", out.fit.slope);
     s.set_attribute("fit_slope_se", out.fit.slope_se);
     s.set_attribute("fit_intercept", out.fit.intercept);

@@ -16,9 +16,11 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <initializer_list>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
+#include <utility>
 
 #include "apps/command_registry.hpp"
 #include "apps/runtime.hpp"
@@ -64,26 +66,17 @@ std::string percent(double x) {
 
 void write_history(const outputs::Group& unit, const std::vector<nw::EpochRecord>& h) {
   const auto g = unit.group("history");
-  std::vector<std::int64_t> epoch;
-  std::vector<double> lr, trl, tra, tel, tea, sec, ips;
-  for (const auto& r : h) {
-    epoch.push_back(r.epoch);
-    lr.push_back(r.lr);
-    trl.push_back(r.train_loss);
-    tra.push_back(r.train_accuracy);
-    tel.push_back(r.test_loss);
-    tea.push_back(r.test_accuracy);
-    sec.push_back(r.seconds);
-    ips.push_back(r.images_per_second);
-  }
-  g.write("epoch", epoch);
-  g.write("lr", lr);
-  g.write("train_loss", trl);
-  g.write("train_accuracy", tra);
-  g.write("test_loss", tel);
-  g.write("test_accuracy", tea);
-  g.write("seconds", sec);
-  g.write("images_per_second", ips);
+  using R = nw::EpochRecord;
+  outputs::write_column(g, "epoch", h, &R::epoch);
+  for (const auto& [name, field] : std::initializer_list<std::pair<const char*, double R::*>>{
+           {"lr", &R::lr},
+           {"train_loss", &R::train_loss},
+           {"train_accuracy", &R::train_accuracy},
+           {"test_loss", &R::test_loss},
+           {"test_accuracy", &R::test_accuracy},
+           {"seconds", &R::seconds},
+           {"images_per_second", &R::images_per_second}})
+    outputs::write_column(g, name, h, field);
 }
 
 void write_checkpoints(const outputs::Group& unit, const nw::TrainResult& r) {
