@@ -95,6 +95,7 @@ struct FullRun {
   bool have_vectors = false;
   double top = kNaN, top_res = kNaN, bottom = kNaN, bottom_res = kNaN;
   std::vector<double> spikes, spike_res;
+  std::string basis_placement;  // where the Lanczos basis was (host / device)
 };
 
 // `local`: the same operator as `full` when this process computes it alone (its basis may then
@@ -106,7 +107,9 @@ FullRun run_full(const spectral::AnyOperator& full, const CurvatureOperator* loc
   lo.vectors_top = std::min(spikes, lo.steps);
   lo.vectors_bottom = 1;
   FullRun f;
-  f.lanczos = local ? curvature_lanczos(*local, lo, rq.lanczos_basis) : spectral::lanczos(full, lo);
+  LanczosBasisPlacement used = LanczosBasisPlacement::host;
+  f.lanczos = local ? curvature_lanczos(*local, lo, rq.lanczos_basis, nullptr, &used) : spectral::lanczos(full, lo);
+  f.basis_placement = to_string(used);
   const auto& r = f.lanczos;
   const std::size_t m = r.ritz_values.size();
   f.top = r.ritz_values.back();
@@ -140,6 +143,7 @@ FullRun run_full(const spectral::AnyOperator& full, const CurvatureOperator* loc
 UnitData full_unit(const FullRun& f, const SpectrumRequest& rq) {
   UnitData u;
   put_lanczos(u, f.lanczos);
+  u.text["lanczos_basis"] = f.basis_placement;
   u.numbers["top"] = f.top;
   u.numbers["top_residual"] = f.top_res;
   u.numbers["bottom"] = f.bottom;
@@ -290,9 +294,11 @@ UnitData subset_unit(const CurvatureOperator& full, const spectral::AnyOperator*
   const auto idx = batch_indices(N, static_cast<std::size_t>(B), rq.seed, kSubsetStream + static_cast<std::uint64_t>(s));
   const CurvatureOperator op = full.with_indices(idx);
   const auto lo = lanczos_options(rq, rq.lanczos_steps, kBatchLanczosStream + static_cast<std::uint64_t>(s), P);
-  const auto r = curvature_lanczos(op, lo, rq.lanczos_basis);
+  LanczosBasisPlacement used = LanczosBasisPlacement::host;
+  const auto r = curvature_lanczos(op, lo, rq.lanczos_basis, nullptr, &used);
   UnitData u;
   put_lanczos(u, r);
+  u.text["lanczos_basis"] = to_string(used);  // automatic falls back to host when the device is full
   const double top = r.ritz_values.back(), top_res = r.residuals.back();
   u.integers["indices"] = to_int64(idx);
   u.integers["seed_streams"] = {static_cast<std::int64_t>(rq.seed), static_cast<std::int64_t>(kSubsetStream + static_cast<std::uint64_t>(s)),

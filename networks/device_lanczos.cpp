@@ -79,8 +79,26 @@ LanczosBasisPlacement resolve_lanczos_basis(const CurvatureOperator& op, const L
 }
 
 LanczosResult curvature_lanczos(const CurvatureOperator& op, const LanczosOptions& o, LanczosBasisPlacement where,
-                                const double* start) {
-  if (resolve_lanczos_basis(op, o, where) == LanczosBasisPlacement::host) return spectral::lanczos(op, o, start);
+                                const double* start, LanczosBasisPlacement* used) {
+  LanczosBasisPlacement placed = resolve_lanczos_basis(op, o, where);
+  Tensor basis;
+  if (placed == LanczosBasisPlacement::device) {
+    const std::int64_t m = std::min<std::int64_t>(static_cast<std::int64_t>(o.steps), op.rows());
+    const auto type = o.storage == BasisStorage::Fp64 ? torch::kDouble : torch::kFloat;
+    try {
+      basis = torch::empty({m, op.rows()}, torch::TensorOptions().dtype(type).device(torch::Device(op.options().device)));
+    } catch (const c10::Error& e) {
+      // Out of device memory: automatic placement falls back to the host (reported in `used`);
+      // an explicit `device` request fails.
+      if (where == LanczosBasisPlacement::device)
+        throw NumericalFailure("the Lanczos basis (" + std::to_string(m) + " x " + std::to_string(op.rows()) +
+                               " entries) does not fit on " + op.options().device + "; use --lanczos-basis host, "
+                               "--basis float32 or fewer steps.");
+      placed = LanczosBasisPlacement::host;
+    }
+  }
+  if (used) *used = placed;
+  if (placed == LanczosBasisPlacement::host) return spectral::lanczos(op, o, start);
 
   const auto t_begin = Clock::now();
   const char* fn = "curvature_lanczos (device basis)";
@@ -94,8 +112,6 @@ LanczosResult curvature_lanczos(const CurvatureOperator& op, const LanczosOption
   LanczosResult r = spectral::lanczos_result_for(o, p);
   r.alpha.reserve(static_cast<std::size_t>(m));
   r.beta.reserve(static_cast<std::size_t>(m));
-  const auto basis_type = o.storage == BasisStorage::Fp64 ? torch::kDouble : torch::kFloat;
-  Tensor basis = torch::empty({m, p}, torch::TensorOptions().dtype(basis_type).device(dev));
 
   RandomStream rng(o.seed, o.stream);
   Eigen::VectorXd host(p);
@@ -121,9 +137,10 @@ LanczosResult curvature_lanczos(const CurvatureOperator& op, const LanczosOption
     } else {
       a = q.dot(w).item<double>();
       const double bprev = j > 0 ? r.beta[static_cast<std::size_t>(j - 1)] : 0.0;
-      w.sub_(q * a + qprev * bprev);
+      w.sub_(q, a).sub_(qprev, bprev);  // in place: no P-vector temporaries
       for (int pass = 0; pass < o.passes; ++pass) cgs_pass(basis, j + 1, w);
     }
+    wait_for(dev);  // the fp32 passes are only queued until here
     if (!std::isfinite(a))
       throw NumericalFailure(std::string(fn) + ": the operator returned a non-finite vector at step " +
                              std::to_string(j + 1) + ".");

@@ -33,8 +33,11 @@ namespace batchrmt::networks {
 LanczosBasisPlacement resolve_lanczos_basis(const CurvatureOperator& op, const spectral::LanczosOptions& o,
                                             LanczosBasisPlacement where);
 
-// spectral::lanczos(op, o, start) with the basis placed by resolve_lanczos_basis.
+// spectral::lanczos(op, o, start) with the basis placed by resolve_lanczos_basis. When the m x P
+// basis cannot be allocated on the device, `automatic` falls back to the host and `device`
+// throws NumericalFailure. `used` (optional) receives where the basis was.
 spectral::LanczosResult curvature_lanczos(const CurvatureOperator& op, const spectral::LanczosOptions& o,
-                                          LanczosBasisPlacement where, const double* start = nullptr);
+                                          LanczosBasisPlacement where, const double* start = nullptr,
+                                          LanczosBasisPlacement* used = nullptr);
 
 }  // namespace batchrmt::networks

@@ -36,6 +36,9 @@ struct BenchCli {
 void run_bench(const GlobalOptions& global, BenchCli c) {
   batchrmt::app::apply_runtime_settings(global);
   c.device = nw::checked_device(c.device);
+  if (c.basis != "float64" && c.basis != "float32")
+    throw batchrmt::InvalidInput("--basis is '" + c.basis + "', but must be float64 or float32.");
+  const auto placement = nw::parse_lanczos_basis(c.lanczos_basis);
   if (c.batch < 1) throw batchrmt::InvalidInput("--batch is " + std::to_string(c.batch) + ", but must be at least 1.");
   if (c.repeats < 1) throw batchrmt::InvalidInput("--repeats is " + std::to_string(c.repeats) + ", but must be at least 1.");
   nw::TeacherStudentOptions ts;
@@ -70,11 +73,9 @@ void run_bench(const GlobalOptions& global, BenchCli c) {
   batchrmt::spectral::LanczosOptions lo;
   lo.steps = c.lanczos_steps;
   lo.seed = global.seed;
-  if (c.basis != "float64" && c.basis != "float32")
-    throw batchrmt::InvalidInput("--basis is '" + c.basis + "', but must be float64 or float32.");
   lo.storage = c.basis == "float32" ? batchrmt::spectral::BasisStorage::Fp32 : batchrmt::spectral::BasisStorage::Fp64;
-  const auto where = nw::resolve_lanczos_basis(reused, lo, nw::parse_lanczos_basis(c.lanczos_basis));
-  (void)nw::curvature_lanczos(reused, lo, where);  // warm-up
+  auto where = nw::LanczosBasisPlacement::host;
+  (void)nw::curvature_lanczos(reused, lo, placement, nullptr, &where);  // warm-up; `where` it got
   const auto s = Clock::now();
   const auto lr = nw::curvature_lanczos(reused, lo, where);
   const double steps = static_cast<double>(std::max<std::size_t>(lr.alpha.size(), 1));
