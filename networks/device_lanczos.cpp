@@ -206,7 +206,7 @@ LanczosResult curvature_lanczos(const CurvatureOperator& op, const LanczosOption
     const Tensor coeffs = torch::from_blob(st.data(), {steps, k}, torch::kDouble).to(dev, torch::kDouble, false, true);
     const Tensor q_used = basis.narrow(0, 0, steps);
     Tensor y = torch::empty({p, k}, torch::TensorOptions().dtype(torch::kDouble).device(dev));
-    constexpr std::int64_t kBlock = 1 << 20;
+    constexpr std::int64_t kBlock = 1 << 18;  // widened fp32 rows: 2 MB x steps at a time
     for (std::int64_t r0 = 0; r0 < p; r0 += kBlock) {
       const std::int64_t len = std::min(kBlock, p - r0);
       y.narrow(0, r0, len).copy_(torch::mm(q_used.narrow(1, r0, len).t().to(torch::kDouble), coeffs));

@@ -124,6 +124,18 @@ TEST(DeviceLanczos, Fp32BasisReproducesTheHostFp32Run) {
   expect_same_run(host, dev, kFp32);
 }
 
+// P = 332,035 > 2^18: the Ritz vectors are formed in several row blocks of the basis.
+TEST(DeviceLanczos, RitzVectorsOfALargeOperatorSpanSeveralBlocks) {
+  const auto op = curvature("mlp", {4096, 64}, "default");
+  ASSERT_GT(op.rows(), 1 << 18);
+  for (const auto storage : {sp::BasisStorage::Fp64, sp::BasisStorage::Fp32}) {
+    auto o = options(12);
+    o.storage = storage;
+    expect_same_run(sp::lanczos(op, o), nw::curvature_lanczos(op, o, nw::LanczosBasisPlacement::device),
+                    storage == sp::BasisStorage::Fp64 ? kRelative : kFp32);
+  }
+}
+
 TEST(DeviceLanczos, ResidualStoppingStopsAtTheSameStep) {
   const auto op = curvature("mlp", {8}, "default");
   auto o = options(120);
