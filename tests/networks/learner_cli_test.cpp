@@ -1,34 +1,27 @@
 // `batchrmt learn` as users run it: per-epoch rates in JSON and the HDF5 history.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "outputs/store.hpp"
+#include "tests/apps/cli_support.hpp"
 
 namespace fs = std::filesystem;
+using batchrmt::testing::run_cli;
 
 TEST(LearnCli, StoresEveryUpdateAndPrintsTheRates) {
   const fs::path dir = fs::temp_directory_path() / ("batchrmt_learn_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   const std::string h5 = (dir / "learn.h5").string();
-  const std::string cmd = std::string("OMP_WAIT_POLICY=PASSIVE ") + BATCHRMT_CLI +
-                          " --json --threads 1 learn --model linear --dataset synthetic --epochs 2 --batch-size 64"
-                          " --curvature-batch 16 --curvature-steps 8 --out " + h5 + " 2>/dev/null";
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string out;
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  ASSERT_TRUE(WIFEXITED(status));
-  const auto j = nlohmann::json::parse(out);
+  ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);  // the CLI inherits it: LibTorch threads must not spin
+  const auto run = run_cli("--json --threads 1 learn --model linear --dataset synthetic --epochs 2 --batch-size 64"
+                           " --curvature-batch 16 --curvature-steps 8 --out " + h5);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto j = nlohmann::json::parse(run.out);
   ASSERT_EQ(j["epochs"].size(), 2u);
   for (const auto& e : j["epochs"]) {
     EXPECT_TRUE(e["updated"].get<bool>());
@@ -47,17 +40,11 @@ TEST(LearnCli, StoresEveryUpdateAndPrintsTheRates) {
 }
 
 TEST(BenchCli, TimesGradientHvpAndLanczosStep) {
-  const std::string cmd = std::string("OMP_WAIT_POLICY=PASSIVE ") + BATCHRMT_CLI +
-                          " --json --threads 1 bench curvature --model lenet --channels 1 --side 28 --classes 10 --batch 16"
-                          " --repeats 2 --lanczos-steps 5 2>/dev/null";
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string out;
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  ASSERT_EQ(::pclose(pipe), 0);
-  const auto j = nlohmann::json::parse(out);
+  ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  const auto run = run_cli("--json --threads 1 bench curvature --model lenet --channels 1 --side 28 --classes 10 "
+                           "--batch 16 --repeats 2 --lanczos-steps 5");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto j = nlohmann::json::parse(run.out);
   for (const char* key : {"gradient_ms", "hvp_fresh_ms", "hvp_reused_ms", "lanczos_step_ms", "hvp_over_gradient",
                           "lanczos_step_hvp_ms", "lanczos_step_reorth_ms"}) {
     ASSERT_TRUE(j.contains(key)) << key;
