@@ -21,10 +21,8 @@
 #pragma once
 
 #include <cmath>
-#include <initializer_list>
 #include <limits>
 #include <string>
-#include <utility>
 
 #include "networks/curvature.hpp"
 #include "outputs/store.hpp"
@@ -131,26 +129,25 @@ inline void write_spectrum_summary(outputs::Store& store, const SpectrumResult& 
   outputs::write_column(s, "B", rows, &Row::B);
   outputs::write_column(s, "is_full", rows, &Row::full);
   outputs::write_column(s, "subsets", rows, [](const Row& row) { return row.subsets.size(); });
-  for (const auto& [name, field] : std::initializer_list<std::pair<const char*, double Row::*>>{
-           {"kappa", &Row::kappa},
-           {"top_mean", &Row::top_mean},
-           {"top_se", &Row::top_se},
-           {"top_sd", &Row::top_sd},
-           {"bottom_mean", &Row::bottom_mean},
-           {"bottom_se", &Row::bottom_se},
-           {"bottom_sd", &Row::bottom_sd},
-           {"predicted_top", &Row::predicted_top},
-           {"predicted_top_second", &Row::predicted_top_second},
-           {"predicted_top_sd", &Row::predicted_top_sd},
-           {"q", &Row::q},
-           {"predicted_bottom", &Row::predicted_bottom},
-           {"predicted_bottom_second", &Row::predicted_bottom_second},
-           {"eps_top_mean", &Row::eps_top_mean},
-           {"eps_top_se", &Row::eps_top_se},
-           {"eps_bottom_mean", &Row::eps_bottom_mean},
-           {"eps_bottom_se", &Row::eps_bottom_se},
-           {"weyl_min_slack", &Row::weyl_min_slack}})
-    outputs::write_column(s, name, rows, field);
+  outputs::write_columns<Row>(s, rows, {
+      {"kappa", &Row::kappa},
+      {"top_mean", &Row::top_mean},
+      {"top_se", &Row::top_se},
+      {"top_sd", &Row::top_sd},
+      {"bottom_mean", &Row::bottom_mean},
+      {"bottom_se", &Row::bottom_se},
+      {"bottom_sd", &Row::bottom_sd},
+      {"predicted_top", &Row::predicted_top},
+      {"predicted_top_second", &Row::predicted_top_second},
+      {"predicted_top_sd", &Row::predicted_top_sd},
+      {"q", &Row::q},
+      {"predicted_bottom", &Row::predicted_bottom},
+      {"predicted_bottom_second", &Row::predicted_bottom_second},
+      {"eps_top_mean", &Row::eps_top_mean},
+      {"eps_top_se", &Row::eps_top_se},
+      {"eps_bottom_mean", &Row::eps_bottom_mean},
+      {"eps_bottom_se", &Row::eps_bottom_se},
+      {"weyl_min_slack", &Row::weyl_min_slack}});
 }
 
 // The measurement with resume (store may be null) and predictions; writes the summary.

@@ -8,14 +8,16 @@
 // lists the complete ones so a sweep can skip them.
 #pragma once
 
-#include <type_traits>
-#include <functional>
 #include <Eigen/Dense>
 #include <cstdint>
+#include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -97,6 +99,13 @@ void write_column(const Group& g, const std::string& name, const std::vector<Row
   column.reserve(rows.size());
   for (const auto& r : rows) column.push_back(static_cast<Stored>(std::invoke(field, r)));
   g.write(name, column);
+}
+
+// write_column for each (name, member) of a table of floating fields of Row.
+template <class Row>
+void write_columns(const Group& g, const std::vector<Row>& rows,
+                   std::initializer_list<std::pair<const char*, double Row::*>> fields) {
+  for (const auto& [name, field] : fields) write_column(g, name, rows, field);
 }
 
 enum class OpenMode {

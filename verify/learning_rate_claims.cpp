@@ -5,9 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <initializer_list>
 #include <limits>
-#include <utility>
 
 #include "core/errors.hpp"
 #include "core/rng.hpp"
@@ -423,14 +421,13 @@ LrSweepResult run_lr_sweep(const LrSweepRequest& rq, outputs::Store* store) {
     using Row = LrSweepRow;
     outputs::write_column(s, "B", rows, &Row::B);
     outputs::write_column(s, "bracketed", rows, &Row::bracketed);
-    for (const auto& [name, field] : std::initializer_list<std::pair<const char*, double Row::*>>{
-             {"lr_max", &Row::lr_max},
-             {"lr_lo", &Row::lr_lo},
-             {"lr_hi", &Row::lr_hi},
-             {"predicted", &Row::predicted},
-             {"top_mean", &Row::top_mean},
-             {"overlap", &Row::overlap}})
-      outputs::write_column(s, name, rows, field);
+    outputs::write_columns<Row>(s, rows, {
+        {"lr_max", &Row::lr_max},
+        {"lr_lo", &Row::lr_lo},
+        {"lr_hi", &Row::lr_hi},
+        {"predicted", &Row::predicted},
+        {"top_mean", &Row::top_mean},
+        {"overlap", &Row::overlap}});
     outputs::write_column(s, "regime", rows, &Row::regime);
     s.set_attribute("fit_slope", out.fit.slope);
     s.set_attribute("fit_slope_se", out.fit.slope_se);

@@ -16,11 +16,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <initializer_list>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
-#include <utility>
 
 #include "apps/command_registry.hpp"
 #include "apps/runtime.hpp"
@@ -68,15 +66,14 @@ void write_history(const outputs::Group& unit, const std::vector<nw::EpochRecord
   const auto g = unit.group("history");
   using R = nw::EpochRecord;
   outputs::write_column(g, "epoch", h, &R::epoch);
-  for (const auto& [name, field] : std::initializer_list<std::pair<const char*, double R::*>>{
-           {"lr", &R::lr},
-           {"train_loss", &R::train_loss},
-           {"train_accuracy", &R::train_accuracy},
-           {"test_loss", &R::test_loss},
-           {"test_accuracy", &R::test_accuracy},
-           {"seconds", &R::seconds},
-           {"images_per_second", &R::images_per_second}})
-    outputs::write_column(g, name, h, field);
+  outputs::write_columns<R>(g, h, {
+      {"lr", &R::lr},
+      {"train_loss", &R::train_loss},
+      {"train_accuracy", &R::train_accuracy},
+      {"test_loss", &R::test_loss},
+      {"test_accuracy", &R::test_accuracy},
+      {"seconds", &R::seconds},
+      {"images_per_second", &R::images_per_second}});
 }
 
 void write_checkpoints(const outputs::Group& unit, const nw::TrainResult& r) {
