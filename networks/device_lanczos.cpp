@@ -160,7 +160,7 @@ LanczosResult curvature_lanczos(const CurvatureOperator& op, const LanczosOption
         w = to_device(host, dev);
         for (int pass = 0; pass < 2; ++pass) cgs_pass(basis, j + 1, w);
         const double wn = w.norm().item<double>();
-        if (wn > 1e-8 * std::sqrt(static_cast<double>(p))) {
+        if (spectral::lanczos_restart_usable(wn, p)) {
           r.beta.back() = 0.0;
           ++r.restarts;
           qprev = q;
@@ -175,8 +175,7 @@ LanczosResult curvature_lanczos(const CurvatureOperator& op, const LanczosOption
       }
       continue;
     }
-    if (want_stop && ((j + 1) % static_cast<std::int64_t>(o.check_interval) == 0 || j + 1 == m) &&
-        spectral::lanczos_wanted_converged(r.alpha, r.beta, o, tnorm)) {
+    if (spectral::lanczos_converged_now(r.alpha, r.beta, o, static_cast<std::size_t>(m), tnorm)) {
       r.status = LanczosStatus::Converged;
       break;
     }

@@ -147,9 +147,10 @@ void lanczos_start(const LanczosOptions& o, const double* given, Eigen::VectorXd
   q /= nrm;
 }
 
-bool lanczos_wanted_converged(const std::vector<double>& alpha, const std::vector<double>& beta,
-                              const LanczosOptions& o, double tnorm) {
+bool lanczos_converged_now(const std::vector<double>& alpha, const std::vector<double>& beta,
+                           const LanczosOptions& o, std::size_t max_steps, double tnorm) {
   const std::size_t m = alpha.size(), top = o.converge_top, bottom = o.converge_bottom;
+  if (top + bottom == 0 || (m % o.check_interval != 0 && m != max_steps)) return false;
   if (top + bottom > m) return false;
   const Eigen::Map<const Eigen::VectorXd> a(alpha.data(), static_cast<Eigen::Index>(m));
   const Eigen::Map<const Eigen::VectorXd> b(beta.data(), static_cast<Eigen::Index>(m - 1));
@@ -165,6 +166,10 @@ bool lanczos_wanted_converged(const std::vector<double>& alpha, const std::vecto
   for (std::size_t k = 0; k < bottom; ++k)
     if (!ok(static_cast<Eigen::Index>(k))) return false;
   return true;
+}
+
+bool lanczos_restart_usable(double norm, Eigen::Index rows) {
+  return norm > 1e-8 * std::sqrt(static_cast<double>(rows));
 }
 
 void check_lanczos_options(const char* fn, const LanczosOptions& o, Eigen::Index rows, bool start_passed) {
@@ -341,7 +346,7 @@ Lanczos& Lanczos::compute_ref(OperatorRef op, const double* start) {
             cgs_pass(basis32_, j + 1, w, h);
         }
         const double wn = w.norm();
-        if (wn > 1e-8 * std::sqrt(static_cast<double>(p))) {
+        if (lanczos_restart_usable(wn, p)) {
           r.beta.back() = 0.0;
           ++r.restarts;
           qprev.swap(q);
@@ -356,8 +361,7 @@ Lanczos& Lanczos::compute_ref(OperatorRef op, const double* start) {
       }
       continue;
     }
-    if (want_stop && ((j + 1) % static_cast<Eigen::Index>(o.check_interval) == 0 || j + 1 == m) &&
-        lanczos_wanted_converged(r.alpha, r.beta, o, tnorm)) {
+    if (lanczos_converged_now(r.alpha, r.beta, o, static_cast<std::size_t>(m), tnorm)) {
       r.status = LanczosStatus::Converged;
       break;
     }

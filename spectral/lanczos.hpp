@@ -163,9 +163,14 @@ void check_lanczos_options(const char* fn, const LanczosOptions& o, Eigen::Index
 LanczosResult lanczos_result_for(const LanczosOptions& o, Eigen::Index rows);
 // q_1 (unit norm, length q.size()): the given vector, or Rademacher / Gaussian from `rng`.
 void lanczos_start(const LanczosOptions& o, const double* given, Eigen::VectorXd& q, RandomStream& rng);
-// Residual-based stopping test on T_j = tridiag(beta; alpha; beta) (LanczosOptions::converge_*).
-bool lanczos_wanted_converged(const std::vector<double>& alpha, const std::vector<double>& beta,
-                              const LanczosOptions& o, double tnorm);
+// Residual-based stopping after step j = alpha.size() of at most `max_steps`: false unless
+// stopping was asked for (LanczosOptions::converge_*) and j is a check step (a multiple of
+// check_interval, or the last); then the test on T_j = tridiag(beta; alpha; beta).
+bool lanczos_converged_now(const std::vector<double>& alpha, const std::vector<double>& beta,
+                           const LanczosOptions& o, std::size_t max_steps, double tnorm);
+// Whether a restart vector, orthogonalised against the basis, kept enough norm to be used
+// (> 1e-8 sqrt(P) for a Gaussian vector of expected norm sqrt(P)).
+bool lanczos_restart_usable(double norm, Eigen::Index rows);
 // Indices (ascending, into the ascending Ritz values of `steps` steps) of the wanted Ritz vectors.
 std::vector<std::size_t> lanczos_vector_selection(const LanczosOptions& o, std::size_t steps);
 
