@@ -47,7 +47,7 @@ std::string write_markdown_report(const std::string& h5_path, const std::string&
   md << "batchrmt checks the claims of Granziol, Zohren & Roberts, *Learning Rates as a Function of Batch Size* "
         "(JMLR 2022) against its own simulations and measurements; it does not assume them. Each row is one "
         "experiment: a prediction from the theory layer, a measurement with its standard error, the z-score and "
-        "the verdict (`agrees`, `disagrees`, `outside its regime`, `not measured`). The notes say how each verdict "
+        "the verdict (`agrees`, `disagrees`, `inconclusive`, `outside its regime`, `not measured`). The notes say how each verdict "
         "was reached (tolerance = statistical term + stated bias budget).\n\n";
 
   struct Row {

@@ -23,7 +23,7 @@ std::string attr_string(const outputs::Group& g, const std::string& name) {
   return "";
 }
 Verdict parse_verdict(const std::string& s) {
-  for (Verdict v : {Verdict::agrees, Verdict::disagrees, Verdict::outside_regime, Verdict::not_measured})
+  for (Verdict v : {Verdict::agrees, Verdict::disagrees, Verdict::outside_regime, Verdict::not_measured, Verdict::inconclusive})
     if (to_string(v) == s) return v;
   return Verdict::not_measured;
 }
@@ -109,7 +109,7 @@ ClaimResult decode_claim(const std::vector<std::uint8_t>& bytes) {
   std::int32_t verdict = 0;
   claim_fields(r, c, verdict);
   if (!r.done()) throw IoError("a claim sent by another MPI rank has trailing bytes.");
-  if (verdict < 0 || verdict > static_cast<std::int32_t>(Verdict::not_measured))
+  if (verdict < 0 || verdict > static_cast<std::int32_t>(Verdict::inconclusive))
     throw IoError("a claim sent by another MPI rank has the unknown verdict code " + std::to_string(verdict) + ".");
   c.verdict = static_cast<Verdict>(verdict);
   return c;

@@ -15,6 +15,7 @@ std::string to_string(Verdict v) {
     case Verdict::disagrees: return "disagrees";
     case Verdict::outside_regime: return "outside its regime";
     case Verdict::not_measured: return "not measured";
+    case Verdict::inconclusive: return "inconclusive";
   }
   return "unknown";
 }
@@ -55,10 +56,58 @@ ZTest z_test(double prediction, double measurement, double stderr_, double bias_
   const double d = measurement - prediction;
   const double excess = std::max(std::abs(d) - bias_budget, 0.0);
   ZTest t;
-  t.z = excess > 0 ? std::copysign(excess / stderr_, d) : 0.0;  // no signed zero inside the budget
+  t.z = d / stderr_;
+  t.z_excess = excess > 0 ? std::copysign(excess / stderr_, d) : 0.0;  // no signed zero inside the budget
   t.tolerance = z_max * stderr_ + bias_budget;
   t.passed = std::abs(d) <= t.tolerance;
   return t;
+}
+
+double raw_z(double prediction, double measurement, double stderr_) {
+  if (!(std::isfinite(prediction) && std::isfinite(measurement) && std::isfinite(stderr_) && stderr_ > 0))
+    return std::numeric_limits<double>::quiet_NaN();
+  return (measurement - prediction) / stderr_;
+}
+
+Judgement judge_against_null(double prediction, double null_value, double measurement, double stderr_, double budget,
+                             double z_max) {
+  check_finite("judge_against_null", "null_value", null_value);
+  const ZTest t = z_test(prediction, measurement, stderr_, budget, z_max);
+  Judgement j;
+  j.z = t.z;
+  j.z_null = (measurement - null_value) / stderr_;
+  j.budget = budget;
+  j.tolerance = t.tolerance;
+  const bool near_null = std::abs(measurement - null_value) <= t.tolerance;
+  const std::string tol = "tolerance " + format_number(z_max, 2) + " se + budget " + format_number(budget, 3) + " = " +
+                          format_number(t.tolerance, 3);
+  if (!t.passed) {
+    j.verdict = Verdict::disagrees;
+    j.rule = "|z| = " + format_number(std::abs(t.z), 3) + ": the prediction is off by more than the " + tol;
+  } else if (near_null) {
+    j.verdict = Verdict::inconclusive;
+    j.rule = "within the " + tol + " of both the prediction (z = " + format_number(t.z, 3) + ") and the null " +
+             format_number(null_value) + " (z = " + format_number(j.z_null, 3) + "): the data cannot tell them apart";
+  } else {
+    j.verdict = Verdict::agrees;
+    j.rule = "within the " + tol + " of the prediction (z = " + format_number(t.z, 3) + "), and the null " +
+             format_number(null_value) + " is rejected (z = " + format_number(j.z_null, 3) + ")";
+  }
+  return j;
+}
+
+Verdict combine_parts(const std::vector<Verdict>& parts) {
+  bool agree = false, inconclusive = false, outside = false;
+  for (Verdict v : parts) {
+    if (v == Verdict::disagrees) return Verdict::disagrees;
+    inconclusive |= v == Verdict::inconclusive;
+    agree |= v == Verdict::agrees;
+    outside |= v == Verdict::outside_regime;
+  }
+  if (inconclusive) return Verdict::inconclusive;
+  if (agree) return Verdict::agrees;
+  if (outside) return Verdict::outside_regime;
+  return Verdict::not_measured;
 }
 
 }  // namespace batchrmt::verify
