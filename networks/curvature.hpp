@@ -246,6 +246,12 @@ struct SpectrumRequest {
   CurvatureOptions curvature;
   std::vector<std::int64_t> batch_sizes{kFullBatch};  // kFullBatch (0) = full
   int subsets = 10;                    // K subsets per batch size
+  // Per entry of batch_sizes (the full entry's value is ignored): K for that B; empty: `subsets`
+  // for every B. More subsets where the spread over subsets is largest (small B).
+  std::vector<int> subsets_per_batch;
+  int subsets_for(std::size_t batch_index) const {
+    return batch_index < subsets_per_batch.size() ? subsets_per_batch[batch_index] : subsets;
+  }
   std::size_t lanczos_steps = 100;     // m per batch run
   std::size_t full_lanczos_steps = 0;  // m of the full-data run (0: lanczos_steps)
   std::size_t noise_samples = 0;       // M for V_phi (0: no noise / prediction)

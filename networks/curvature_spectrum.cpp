@@ -363,6 +363,11 @@ SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* si
   const std::size_t N = rq.data.size();
   if (N == 0) throw InvalidInput("spectrum: the dataset is empty.");
   check_at_least("spectrum", "subsets", rq.subsets, 1);
+  if (!rq.subsets_per_batch.empty() && rq.subsets_per_batch.size() != rq.batch_sizes.size())
+    throw InvalidInput("spectrum: subsets_per_batch has " + std::to_string(rq.subsets_per_batch.size()) +
+                       " entries, but must have one per batch size (" + std::to_string(rq.batch_sizes.size()) + ").");
+  for (std::size_t i = 0; i < rq.subsets_per_batch.size(); ++i)
+    if (rq.batch_sizes[i] != kFullBatch) check_at_least("spectrum", "subsets_per_batch", rq.subsets_per_batch[i], 1);
   check_at_least("spectrum", "lanczos_steps", rq.lanczos_steps, std::size_t{1});
   if (rq.batch_sizes.empty()) throw InvalidInput("--batch-sizes is empty, but must list full and/or batch sizes.");
   for (auto B : rq.batch_sizes)
@@ -503,9 +508,9 @@ SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* si
     std::string unit;
   };
   std::vector<Job> jobs;
-  for (const auto B : rq.batch_sizes)
-    if (B != kFullBatch)
-      for (int s = 0; s < rq.subsets; ++s) jobs.push_back({B, s, subset_unit_path(B, s)});
+  for (std::size_t b = 0; b < rq.batch_sizes.size(); ++b)
+    if (rq.batch_sizes[b] != kFullBatch)
+      for (int s = 0; s < rq.subsets_for(b); ++s) jobs.push_back({rq.batch_sizes[b], s, subset_unit_path(rq.batch_sizes[b], s)});
   std::map<std::string, UnitData> units;
   std::vector<std::uint8_t> pending(jobs.size(), 0);
   for (std::size_t j = 0; j < jobs.size(); ++j) {
@@ -517,7 +522,7 @@ SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* si
   }
   if (spread) mpi.broadcast(pending);
   auto announce = [&](const Job& job) {
-    say(rq, "B = " + std::to_string(job.B) + ", subset " + std::to_string(job.s + 1) + "/" + std::to_string(rq.subsets));
+    say(rq, "B = " + std::to_string(job.B) + ", subset " + std::to_string(job.s + 1));
   };
   auto keep = [&](const Job& job, UnitData u) {
     if (sink) sink->save(job.unit, u);
@@ -556,7 +561,8 @@ SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* si
   }
   if (!root) return res;  // rows, noise and full-run values live on rank 0
 
-  for (const auto B : rq.batch_sizes) {
+  for (std::size_t b = 0; b < rq.batch_sizes.size(); ++b) {
+    const std::int64_t B = rq.batch_sizes[b];
     BatchRow row;
     row.kappa = kNaN;
     row.predicted_top = row.predicted_top_second = row.predicted_top_sd = row.q = kNaN;
@@ -579,7 +585,7 @@ SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* si
       row.subsets.push_back(m);
     } else {
       row.B = B;
-      for (int s = 0; s < rq.subsets; ++s)
+      for (int s = 0; s < rq.subsets_for(b); ++s)
         row.subsets.push_back(subset_from(units.at(subset_unit_path(B, s)), s));
     }
     std::vector<double> tops, bottoms;

@@ -313,13 +313,22 @@ LrSpectrum measure_lr_spectrum(const Model& model, const Dataset& train, const T
   out.conventions["lr_spectrum.subsets"] = std::to_string(o.subsets);
   out.conventions["lr_spectrum.start"] = "Gaussian, seed " + std::to_string(o.seed) + ", streams kFullLanczosStream / kBatchLanczosStream + s";
   out.conventions["lr_spectrum.regime_rule"] = "mean <phi'_B, phi>^2 >= 0.5 outlier, < 0.1 edge, else ambiguous";
-  log("full-data Lanczos (" + std::to_string(o.full_lanczos_steps) + " steps, N = " + std::to_string(N) +
-      ", P = " + std::to_string(out.P) + ")");
-  const Top ft = top_of(full, std::max<std::size_t>(o.full_lanczos_steps, 2), o.seed, kFullLanczosStream, true);
-  out.lambda_full = ft.top;
-  out.lambda_full_residual = ft.residual;
-  out.second_full = ft.second;
-  const Eigen::VectorXd phi = ft.vector.normalized();
+  Eigen::VectorXd phi;
+  if (std::isfinite(o.lambda_full_given)) {
+    out.lambda_full = o.lambda_full_given;
+    out.lambda_full_residual = out.second_full = std::numeric_limits<double>::quiet_NaN();
+    out.conventions["lr_spectrum.lambda_full"] = "given (measured once for the checkpoint); overlap not measured";
+  } else {
+    log("full-data Lanczos (" + std::to_string(o.full_lanczos_steps) + " steps, N = " + std::to_string(N) +
+        ", P = " + std::to_string(out.P) + ")");
+    const Top ft = top_of(full, std::max<std::size_t>(o.full_lanczos_steps, 2), o.seed, kFullLanczosStream, true);
+    out.lambda_full = ft.top;
+    out.lambda_full_residual = ft.residual;
+    out.second_full = ft.second;
+    phi = ft.vector.normalized();
+  }
+  if (!o.plain_batch_top && !o.preconditioned)
+    throw InvalidInput("lr-sweep spectrum: without the plain batch top the preconditioned one must be asked for.");
 
   Eigen::VectorXd gbar2, svar;
   if (o.preconditioned) {
@@ -356,17 +365,20 @@ LrSpectrum measure_lr_spectrum(const Model& model, const Dataset& train, const T
       sqrt_d = (v.cwiseSqrt().array() + o.eps).inverse().sqrt().matrix();
       row.noise_fraction = row.kappa * svar.sum() / v.sum();
       row.damping_ratio = o.eps / std::sqrt(v.mean());
+      row.mean_d = (v.cwiseSqrt().array() + o.eps).inverse().mean();
     }
     for (int s = 0; s < o.subsets; ++s) {
       const auto idx = batch_indices(N, static_cast<std::size_t>(B), o.seed, kSubsetStream + static_cast<std::uint64_t>(s));
       const CurvatureOperator op = full.with_indices(idx);
-      const Top bt = top_of(op, o.lanczos_steps, o.seed, kBatchLanczosStream + static_cast<std::uint64_t>(s), true);
-      row.top.push_back(bt.top);
-      row.second.push_back(bt.second);
-      row.residual.push_back(bt.residual);
-      const double ov = bt.vector.normalized().dot(phi);
-      row.overlap.push_back(ov * ov);
-      row.applications += bt.applications;
+      if (o.plain_batch_top) {
+        const Top bt = top_of(op, o.lanczos_steps, o.seed, kBatchLanczosStream + static_cast<std::uint64_t>(s), true);
+        row.top.push_back(bt.top);
+        row.second.push_back(bt.second);
+        row.residual.push_back(bt.residual);
+        const double ov = phi.size() ? bt.vector.normalized().dot(phi) : std::numeric_limits<double>::quiet_NaN();
+        row.overlap.push_back(ov * ov);
+        row.applications += bt.applications;
+      }
       if (o.preconditioned) {
         const PreconditionedOperator pop{op, sqrt_d};
         const Top pt = top_of(pop, o.lanczos_steps, o.seed, kBatchLanczosStream + static_cast<std::uint64_t>(s), false);

@@ -41,6 +41,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -106,6 +107,10 @@ struct LrSpectrumOptions {
   double eps = 1e-8;                    // Adam's damping in D
   std::size_t gradient_samples = 256;   // per-sample gradients for s_j^2
   std::uint64_t seed = 0;
+  // When finite: lambda_1 is known (measured once per checkpoint and shared by the claims), so
+  // the full-data Lanczos run is skipped; the overlap with phi is then not measured (NaN).
+  double lambda_full_given = std::numeric_limits<double>::quiet_NaN();
+  bool plain_batch_top = true;  // false: only the preconditioned top per subset (Adam)
   std::function<void(const std::string&)> log;
 };
 
@@ -121,6 +126,7 @@ struct LrSpectrumRow {
   double pre_top_mean = 0, pre_top_se = 0;
   double noise_fraction = 0;  // sum_j kappa s_j^2 / sum_j v_j(B)
   double damping_ratio = 0;   // eps / rms_j sqrt(v_j(B))
+  double mean_d = 0;          // mean_j D_j(B): the isotropic preconditioner d of THEORY.md §2.7
   std::int64_t applications = 0;
   double seconds = 0;
 };

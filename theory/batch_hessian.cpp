@@ -150,6 +150,12 @@ double first_order_shift(double lambda, double kappa, double V_phi) {
   return lambda + kappa * V_phi / lambda;
 }
 
+double threshold_top(double lambda, double kappa, double V_phi) {
+  const double first = first_order_shift(lambda, kappa, V_phi);
+  const double omega2 = kappa * V_phi;
+  return omega2 <= lambda * lambda ? first : std::copysign(2.0 * std::sqrt(omega2), lambda);
+}
+
 double second_order_shift(double lambda, double kappa, double V_perp, const std::vector<double>& other_spikes,
                           const std::vector<double>& c) {
   const char* fn = "second_order_shift";

@@ -72,6 +72,13 @@ std::vector<GgnBatchRow> ggn_batch_table(const std::vector<double>& ells, double
 // (equals §2.5(f) with kappa_B V_phi = sum_j phi_j^2 r_j under the independent-entry model).
 double first_order_shift(double lambda, double kappa, double V_phi);
 
+// The threshold-aware (BBP) value of the same measured ingredients: Theorem A (THEORY.md §2.3
+// [STD]) with the noise radius omega_B^2 = kappa_B V_phi (the homogeneous identification
+// V_phi ~ P s^2 of §5.7 [DER]): lambda + kappa V_phi / lambda while q_B = kappa V_phi / lambda^2
+// <= 1, the bulk edge 2 sqrt(kappa V_phi) = 2 lambda sqrt(q_B) above the threshold. It equals the
+// first-order form below the threshold and is always <= it (AM-GM).
+double threshold_top(double lambda, double kappa, double V_phi);
+
 // THEORY.md §5.7 [DER] refined second order:
 // lambda + kappa [V_perp/lambda + sum_k c_k (1/(lambda - lambda_k) - 1/lambda)], other spikes
 // lambda_k with coefficients c_k.

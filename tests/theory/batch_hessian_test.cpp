@@ -82,6 +82,19 @@ TEST(BatchHessian, FirstAndSecondOrderShift) {
   EXPECT_NEAR(first_order_shift(5.0, 1.0 / 64, 400.0), r[0].top, 1e-14);
 }
 
+TEST(BatchHessian, ThresholdTopIsTheoremAWithTheMeasuredNoise) {
+  // The THEORY.md 3.1 table (lambda_1 = 5, P sigma^2 = 400, N = inf): omega_B^2 = kappa_B V_phi with
+  // V_phi = P sigma^2 reproduces Theorem A on both sides of the threshold (B = 16).
+  const std::vector<std::int64_t> Bs{1, 4, 16, 64, 256, 1024};
+  const auto rows = batch_hessian_table({5.0}, 400.0, 1.0, 0, Bs);
+  for (std::size_t i = 0; i < Bs.size(); ++i)
+    EXPECT_NEAR(threshold_top(5.0, 1.0 / static_cast<double>(Bs[i]), 400.0), rows[i].top, 1e-12) << Bs[i];
+  // Below the threshold it is the first-order form; above, smaller (40 < 5 + 400/5 = 85 at B = 1).
+  EXPECT_DOUBLE_EQ(threshold_top(5.0, 1.0 / 64, 400.0), first_order_shift(5.0, 1.0 / 64, 400.0));
+  EXPECT_DOUBLE_EQ(threshold_top(5.0, 1.0, 400.0), 40.0);
+  EXPECT_DOUBLE_EQ(threshold_top(-5.0, 1.0, 400.0), -40.0);  // the bottom mirrors the top
+}
+
 TEST(LearningRates, SgdRegimes) {
   // §3.1: below threshold the exact rule scales like sqrt(B), not B
   const auto e = sgd_rule(5.0, 400.0, 0, 1);

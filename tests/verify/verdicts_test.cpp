@@ -7,6 +7,7 @@
 #include "core/errors.hpp"
 #include "verify/claims.hpp"
 #include "verify/network_claims.hpp"
+#include "verify/statistics.hpp"
 #include "verify/registry.hpp"
 #include "verify/statistics.hpp"
 
@@ -22,7 +23,11 @@ TEST(ZTest, AgreesWithinToleranceDisagreesOutsideAndUsesTheBiasBudget) {
   EXPECT_NEAR(t.z, 5.0, 1e-12);
   t = z_test(1.0, 1.5, 0.1, 0.2);  // the budget absorbs 0.2 of the 0.5 difference
   EXPECT_TRUE(t.passed);
-  EXPECT_NEAR(t.z, 3.0, 1e-12);
+  EXPECT_NEAR(t.z, 5.0, 1e-12);  // the plain z, never reduced by the budget
+  EXPECT_NEAR(t.z_excess, 3.0, 1e-12);
+  t = z_test(1.0, 1.1, 0.1, 0.2);
+  EXPECT_NEAR(t.z, 1.0, 1e-12);  // inside the budget: plain z still 1, not clamped to 0
+  EXPECT_EQ(t.z_excess, 0.0);
   t = z_test(1.0, 0.5, 0.1, 0.0);
   EXPECT_NEAR(t.z, -5.0, 1e-12);
   EXPECT_THROW(z_test(1.0, 1.0, 0.0, 0.0), InvalidInput);
@@ -180,4 +185,40 @@ noise_samples = 48
   EXPECT_EQ(r.verdict, Verdict::not_measured);
   EXPECT_NE(r.note.find("LibTorch"), std::string::npos);
 #endif
+}
+
+TEST(RawZ, SignedUnclampedAndNanWithoutAStandardError) {
+  EXPECT_DOUBLE_EQ(raw_z(2.0, 1.5, 0.25), -2.0);
+  EXPECT_DOUBLE_EQ(raw_z(2.0, 2.0, 0.25), 0.0);
+  EXPECT_TRUE(std::isnan(raw_z(2.0, 1.5, 0.0)));
+  EXPECT_TRUE(std::isnan(raw_z(NAN, 1.5, 0.1)));
+}
+
+TEST(JudgeAgainstNull, AgreesDisagreesAndInconclusive) {
+  // Prediction 10, null 5 (no shift), se 1, budget 0: tolerance 4.
+  auto j = judge_against_null(10.0, 5.0, 10.5, 1.0, 0.0);
+  EXPECT_EQ(j.verdict, Verdict::agrees);  // |10.5 - 10| = 0.5 <= 4, |10.5 - 5| = 5.5 > 4
+  EXPECT_DOUBLE_EQ(j.z, 0.5);
+  EXPECT_DOUBLE_EQ(j.z_null, 5.5);
+  j = judge_against_null(10.0, 5.0, 7.5, 1.0, 0.0);
+  EXPECT_EQ(j.verdict, Verdict::inconclusive);  // 2.5 from both: the data cannot decide
+  j = judge_against_null(10.0, 5.0, 4.0, 1.0, 0.0);
+  EXPECT_EQ(j.verdict, Verdict::disagrees);  // 6 below the prediction, at the null
+  EXPECT_DOUBLE_EQ(j.z, -6.0);
+  j = judge_against_null(10.0, 5.0, 15.0, 1.0, 0.5);
+  EXPECT_EQ(j.verdict, Verdict::disagrees);  // 5 > 4 + 0.5
+  j = judge_against_null(10.0, 5.0, 14.4, 1.0, 0.5);
+  EXPECT_EQ(j.verdict, Verdict::agrees);  // the budget widens the tolerance to 4.5
+  EXPECT_NE(j.rule.find("null"), std::string::npos);
+  EXPECT_EQ(to_string(Verdict::inconclusive), "inconclusive");
+}
+
+TEST(CombineParts, OrderDisagreesInconclusiveAgreesOutside) {
+  using V = Verdict;
+  EXPECT_EQ(combine_parts({V::agrees, V::inconclusive, V::disagrees}), V::disagrees);
+  EXPECT_EQ(combine_parts({V::agrees, V::inconclusive, V::outside_regime}), V::inconclusive);
+  EXPECT_EQ(combine_parts({V::agrees, V::outside_regime}), V::agrees);
+  EXPECT_EQ(combine_parts({V::outside_regime, V::not_measured}), V::outside_regime);
+  EXPECT_EQ(combine_parts({V::not_measured}), V::not_measured);
+  EXPECT_EQ(combine_parts({}), V::not_measured);
 }
