@@ -6,8 +6,8 @@
 //       with its own budget;
 //   (c) magnitude where q_B > perturbative_q: the same formula, with the fitted exponent of
 //       lambda'_1 against B and whether the second-order form explains a shortfall.
-// A batch size is judged only where the predicted shift is at least 4 se (power); the others are
-// reported. Every row shows the first-order, second-order and threshold (BBP) values side by side.
+// A batch size agrees only where the predicted shift is at least 4 se (power); without power it
+// can still disagree (a miss beyond the tolerance), otherwise it is reported. Every row shows the first-order, second-order and threshold (BBP) values side by side.
 #include "verify/network_claims.hpp"
 
 #include <algorithm>
@@ -91,12 +91,13 @@ C5Row judge_row(const networks::SpectrumResult& s, const networks::BatchRow& row
   r.z_first = raw_z(r.first, r.top, r.se);
   r.z_second = raw_z(r.second, r.top, r.se);
   r.z_threshold = raw_z(r.threshold, r.top, r.se);
-  if (r.power < o.min_power) {
-    r.rule = "not judged: predicted shift " + format_number(shift, 3) + " is " + format_number(r.power, 2) + " se (< " +
-             format_number(o.min_power, 2) + ")";
+  const Judgement j = judge_against_null(r.first, s.lambda_full, r.top, r.se, r.budget);
+  if (r.power < o.min_power && j.verdict != Verdict::disagrees) {
+    // Without power a batch size can show a miss, never an agreement.
+    r.rule = "reported: predicted shift " + format_number(shift, 3) + " is " + format_number(r.power, 2) + " se (< " +
+             format_number(o.min_power, 2) + "), and the measurement is within its tolerance";
     return r;
   }
-  const Judgement j = judge_against_null(r.first, s.lambda_full, r.top, r.se, r.budget);
   r.verdict = j.verdict;
   r.rule = j.rule;
   return r;

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "core/errors.hpp"
+#include "verify/batch_rule_protocol.hpp"
 #include "verify/learning_rate_claims.hpp"
 #include "verify/statistics.hpp"
 #ifdef BATCHRMT_WITH_TORCH
@@ -78,7 +79,10 @@ ClaimResult claim_sgd_scaling(const Config& c, std::uint64_t seed) {
   r.scalars["momentum"] = rho;
   r.labels["start"] = describe_start(start);
   if (!rq.work_file.empty()) r.labels["trials_file"] = rq.work_file;
-  r.verdict = combine_parts({j.per_b, j.scaling});
+  std::string protocol_note;
+  const Verdict protocol = run_batch_rule_protocol(r, c, "c6", "sgd", seed, protocol_note);
+  r.labels["part_c_verdict"] = to_string(protocol);
+  r.verdict = combine_parts({j.per_b, j.scaling, protocol});
   // Headline: the scaling law where it is judged; else the per-B formula at the smallest B.
   if (j.scaling != Verdict::outside_regime) {
     const std::size_t ref = factor_index(o, o.reference_factor);
@@ -101,8 +105,8 @@ ClaimResult claim_sgd_scaling(const Config& c, std::uint64_t seed) {
   r.note = "start: " + describe_start(start) + "; SGD momentum " + format_number(rho) + ", " + std::to_string(rq.trial.steps) + " steps, " +
            std::to_string(rq.seeds) + " seeds, grid ratio " + format_number(rq.ratio, 3) + " x " + std::to_string(rq.points) +
            " rates centred on the prediction, divergence factors 1.5/2/4 from the stored loss ratios. (a) " + to_string(j.per_b) + ": " +
-           j.per_b_note + ". (b) " + to_string(j.scaling) + ": " + j.scaling_note +
-           ". Verdict: disagrees > inconclusive > agrees > outside its regime over (a), (b).";
+           j.per_b_note + ". (b) " + to_string(j.scaling) + ": " + j.scaling_note + ". (c) " + to_string(protocol) + ": " + protocol_note +
+           ". Verdict: disagrees > inconclusive > agrees > outside its regime over (a), (b), (c).";
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "core/errors.hpp"
+#include "verify/batch_rule_protocol.hpp"
 #include "verify/learning_rate_claims.hpp"
 #include "verify/statistics.hpp"
 #ifdef BATCHRMT_WITH_TORCH
@@ -131,6 +132,11 @@ ClaimResult claim_adam_scaling(const Config& c, std::uint64_t seed) {
       r.z = j.scaling_z;
     }
   }
+  std::string protocol_note;
+  const Verdict protocol = run_batch_rule_protocol(r, c, "c7", "adam", seed, protocol_note);
+  r.labels["protocol_verdict"] = to_string(protocol);
+  parts.push_back(protocol);
+  note += "Paper protocol: " + to_string(protocol) + ": " + protocol_note + ". ";
   r.scalars["lambda_full"] = lambda;
   r.scalars["v_phi"] = noise.v_phi;
   r.labels["start"] = describe_start(start);

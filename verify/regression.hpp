@@ -19,7 +19,11 @@ struct RegressionQuantity {
 // Theory: tolerance 1e-10 relative (the code, not rounding, must change to move them).
 // Simulations: 1e-9 relative (seeded and bit-reproducible on one machine; the allowance
 // covers BLAS kernels that differ between CPUs in the last bits of an eigenvalue).
+// Networks ("networks." names, verify/regression_networks.cpp): 1e-6 relative. A build without
+// LibTorch computes none of them and skips them in the comparison (it cannot measure them).
 std::vector<RegressionQuantity> regression_quantities();
+bool network_quantities_available();
+void add_network_quantities(std::vector<RegressionQuantity>& quantities);
 
 struct RegressionDifference {
   std::string name;
