@@ -200,6 +200,14 @@ def plot_c5(g, outdir):
                     label=tag + "$\\lambda+\\kappa_B V_\\phi/\\lambda$" + ("" if several else " (first order)"))
             if not several:
                 ax.plot(B[m], series(g, label + "_predicted_top_second")[m], "--", label="refined second order")
+                thr = series(g, label + "_threshold_top")
+                if thr is not None:
+                    ax.plot(B[m], thr[m], ":", color="tab:red", label="threshold (BBP) form: edge $2\\sqrt{\\kappa_B V_\\phi}$ above $q=1$")
+                verdicts = {p: g.attrs.get(f"label.{label}_part_{p}_verdict", "") for p in "abc"}
+                verdicts = {p: (v.decode() if isinstance(v, bytes) else v) for p, v in verdicts.items()}
+                if any(verdicts.values()):
+                    ax.text(0.02, 0.02, "\n".join(f"({p}) {v}" for p, v in verdicts.items()), transform=ax.transAxes,
+                            fontsize=7, va="bottom")
                 ax.axhline(scalar(g, label + "_lambda_full"), color="grey", ls=":", label="full-data $\\lambda_1$")
                 for b, qq, t in zip(B[m], series(g, label + "_q")[m], top[m]):
                     ax.annotate(f"q={qq:.2g}", (b, t), textcoords="offset points", xytext=(4, 6), fontsize=7)
@@ -211,29 +219,44 @@ def plot_c5(g, outdir):
         ax.set_title(case.replace("_", " ") + (" (dots measured, lines first-order prediction)" if several else ""),
                      fontsize=9)
         ax.legend(fontsize=6 if several else 7, ncol=2 if len(members) > 4 else 1)
-    fig.suptitle(verdict_title(g) + "  (q = kappa V_phi / lambda^2; judged where q <= 0.5)", fontsize=10)
+    fig.suptitle(verdict_title(g) + "  (q = kappa V_phi / lambda^2; (b) q <= 0.5, (c) q > 0.5)", fontsize=10)
     save(fig, outdir, "C5_real_networks")
 
 
 def plot_lr(g, outdir, prefixes, name):
-    fig, axes = plt.subplots(1, len(prefixes), figsize=(6 * len(prefixes), 4.4), squeeze=False)
+    fig, axes = plt.subplots(1, len(prefixes), figsize=(6.5 * len(prefixes), 4.6), squeeze=False)
     for ax, (prefix, title) in zip(axes[0], prefixes):
         B = series(g, prefix + "B")
-        if B is None:
+        factors = series(g, prefix + "factors")
+        if B is None or factors is None:
             continue
-        lo, hi, mx = series(g, prefix + "lr_lo"), series(g, prefix + "lr_hi"), series(g, prefix + "lr_max")
-        ax.errorbar(B, mx, yerr=[mx - lo, hi - mx], fmt="o", capsize=3, label="measured largest stable lr (bracket)")
-        pred = series(g, prefix + "predicted")
-        if pred is not None:
-            ax.plot(B, pred, "-", label="predicted from the measured batch spectrum")
-        slope = scalar(g, prefix + "slope_all")
-        slope_se = scalar(g, prefix + "slope_all_se")
+        # lr_max per divergence factor (the rule as a sensitivity), with its bracket.
+        for k, f in enumerate(factors):
+            tag = f"_f{f:.4g}"
+            mx, lo, hi = (series(g, prefix + w + tag) for w in ("lr_max", "lr_lo", "lr_hi"))
+            if mx is None:
+                continue
+            shift = 1.0 + 0.04 * (k - (len(factors) - 1) / 2)  # side by side on the log axis
+            ax.errorbar(B * shift, mx, yerr=[np.maximum(mx - lo, 0), np.maximum(hi - mx, 0)], fmt="o", capsize=2,
+                        label=f"measured lr_max, divergence factor {f:g}")
+        ax.plot(B, series(g, prefix + "predicted"), "-", label="2(1+rho)/lambda'_1(B) (batch spectrum)")
+        ms = series(g, prefix + "mean_square")
+        if ms is not None:
+            ax.plot(B, ms, "--", label="mean-square bound (lambda + kappa V_phi / lambda)")
+        null = series(g, prefix + "null")
+        if null is not None:
+            ax.plot(B, null, ":", color="grey", label="no batch effect (full-data lambda)")
+        slope = scalar(g, prefix + "slope_asymptotic_f2")
+        slope_se = scalar(g, prefix + "slope_asymptotic_se_f2")
+        va = g.attrs.get(f"label.{prefix}part_a_verdict", b"")
+        vb = g.attrs.get(f"label.{prefix}part_b_verdict", b"")
+        va, vb = (v.decode() if isinstance(v, bytes) else v for v in (va, vb))
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("batch size B")
-        ax.set_ylabel("learning rate")
-        ax.set_title(f"{title}: fitted slope {slope:.2f} ± {slope_se:.2f}", fontsize=9)
-        ax.legend(fontsize=8)
+        ax.set_ylabel("largest stable learning rate")
+        ax.set_title(f"{title}: (a) {va}, (b) {vb}; slope where q>=4: {slope:.2f} ± {slope_se:.2f}", fontsize=8)
+        ax.legend(fontsize=6)
     fig.suptitle(verdict_title(g), fontsize=10)
     save(fig, outdir, name)
 

@@ -62,6 +62,7 @@ struct CaseJudgement {
   double growth_z = kNaN;
   LineFit exponent_c;  // ln lambda'_1 on ln B over the part (c) rows
   bool second_explains = false;
+  bool threshold_explains = false;
 };
 
 C5Row judge_row(const networks::SpectrumResult& s, const networks::BatchRow& row, const C5Settings& o) {
@@ -162,7 +163,7 @@ CaseJudgement judge_case(const NetworkCase& nc, const C5Settings& o) {
   cj.c = combine_rows(cj.rows, 'c', "q_B > " + qs);
   // (c) diagnosis: the exponent of lambda'_1 against B, and the second-order form.
   std::vector<double> x, y, se;
-  bool second_ok = true;
+  bool second_ok = true, threshold_ok = true;
   int judged_short = 0;
   for (const auto& r : cj.rows) {
     if (r.part != 'c' || !(r.top > 0 && r.top_se > 0)) continue;
@@ -172,16 +173,19 @@ CaseJudgement judge_case(const NetworkCase& nc, const C5Settings& o) {
     if (r.verdict == Verdict::disagrees) {
       ++judged_short;
       second_ok = second_ok && std::isfinite(r.z_second) && std::abs(r.top - r.second) <= 4 * r.se + r.budget;
+      threshold_ok = threshold_ok && std::isfinite(r.z_threshold) && std::abs(r.top - r.threshold) <= 4 * r.se + r.budget;
     }
   }
   if (x.size() >= 2) cj.exponent_c = fit_line(x, y, se);
   cj.second_explains = judged_short > 0 && second_ok;
+  cj.threshold_explains = judged_short > 0 && threshold_ok;
   if (x.size() >= 2)
     cj.c.note += "; lambda'_1 ~ B^" + format_number(cj.exponent_c.slope, 3) + " +- " + format_number(cj.exponent_c.slope_se, 2) +
                  " there (first-order form: shift ~ 1/B)";
   if (judged_short > 0)
     cj.c.note += std::string("; the second-order form ") + (cj.second_explains ? "explains" : "does not explain") +
-                 " the disagreeing rows (within 4 se + budget)";
+                 " the disagreeing rows, the threshold (BBP edge) form " + (cj.threshold_explains ? "explains" : "does not explain") +
+                 " them (within 4 se + budget)";
   return cj;
 }
 
@@ -240,6 +244,8 @@ void put_case(ClaimResult& r, const NetworkCase& nc, const CaseJudgement& cj) {
   r.labels[p + "part_b"] = cj.b.note;
   r.labels[p + "part_c"] = cj.c.note;
   r.scalars[p + "growth_z"] = cj.growth_z;
+  r.labels[p + "second_order_explains"] = cj.second_explains ? "yes" : "no";
+  r.labels[p + "threshold_explains"] = cj.threshold_explains ? "yes" : "no";
   r.scalars[p + "exponent_c"] = cj.exponent_c.points >= 2 ? cj.exponent_c.slope : kNaN;
   r.scalars[p + "exponent_c_se"] = cj.exponent_c.points >= 2 ? cj.exponent_c.slope_se : kNaN;
   r.scalars[p + "lambda_full"] = s.lambda_full;

@@ -34,18 +34,18 @@ TEST(LimitForFactor, EachFactorFromTheSameStoredRatios) {
   const double inf = std::numeric_limits<double>::infinity();
   add(t, g, 0, {1.0, 1.2, 1.8, 3.0, inf});
   add(t, g, 1, {1.0, 1.6, 2.5, 5.0});  // stopped at the first rate beyond the largest factor
-  // factor 1.5: seed 0 unstable first at 2 (lo 1), seed 1 at 0.5 (lo 0.25)
+  // factor 1.5: seed 0 first unstable at 1 (ratio 1.8; lo 0.5), seed 1 at 0.5 (ratio 1.6; lo 0.25)
   auto f = limit_for_factor(t, g, 1.5);
   EXPECT_EQ(f.status, "bracketed");
   EXPECT_EQ(f.bracketed, 2);
-  EXPECT_NEAR(f.per_seed[0], std::sqrt(2.0), 1e-12);
+  EXPECT_NEAR(f.per_seed[0], std::sqrt(0.5), 1e-12);
   EXPECT_NEAR(f.per_seed[1], std::sqrt(0.125), 1e-12);
-  EXPECT_NEAR(f.lr_max, std::sqrt(std::sqrt(2.0) * std::sqrt(0.125)), 1e-12);
+  EXPECT_NEAR(f.lr_max, 0.5, 1e-12);  // geometric mean of sqrt(0.5) and sqrt(0.125)
   EXPECT_DOUBLE_EQ(f.lr_lo, 0.25);
-  EXPECT_DOUBLE_EQ(f.lr_hi, 2.0);
-  // se: seed spread of ln lr_max_s (difference ln 4, so var = (ln 4)^2 / 2, over n = 2) plus rounding.
+  EXPECT_DOUBLE_EQ(f.lr_hi, 1.0);
+  // se: seed spread of ln lr_max_s (they differ by ln 2, so var = (ln 2)^2 / 2, over n = 2) plus rounding.
   const double w = std::log(2.0);
-  EXPECT_NEAR(f.ln_se, std::sqrt(std::log(4.0) * std::log(4.0) / 4.0 + w * w / 12.0), 1e-12);
+  EXPECT_NEAR(f.ln_se, std::sqrt(w * w / 4.0 + w * w / 12.0), 1e-12);
   // factor 2: seed 0 at 2 (lo 1), seed 1 at 1 (lo 0.5)
   f = limit_for_factor(t, g, 2.0);
   EXPECT_NEAR(f.per_seed[0], std::sqrt(2.0), 1e-12);
