@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <functional>
 #include <stdexcept>
 #include <numeric>
@@ -161,10 +162,14 @@ std::function<void()> make_operator_call(const std::string& what, const Case& c,
   };
 }
 
+// Process CPU seconds of one call (all LibTorch threads): on a loaded machine much steadier than
+// wall time, which also counts the time the scheduler gave to others.
 double seconds_of(const std::function<void()>& f) {
-  const auto t0 = std::chrono::steady_clock::now();
+  timespec a{}, b{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
   f();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+  return static_cast<double>(b.tv_sec - a.tv_sec) + 1e-9 * static_cast<double>(b.tv_nsec - a.tv_nsec);
 }
 
 void run(benchmark::State& state, const std::string& what, const std::string& name, std::array<std::int64_t, 3> shape,
@@ -173,7 +178,8 @@ void run(benchmark::State& state, const std::string& what, const std::string& na
   const auto tdtype = dtype == nw::ComputeDtype::float64 ? torch::kDouble : torch::kFloat;
   if (what.rfind("AB", 0) == 0) {
     // Same-process A/B: operator and raw control alternate call by call (which goes first
-    // alternates too), so machine load hits both alike; counters: the median per-pair ratio.
+    // alternates too), so machine load hits both alike; counters: the median per-pair ratio of
+    // process CPU time (op_over_raw) and the medians of each (op_ms, raw_ms, CPU).
     const auto op_call = make_operator_call(what.substr(2), c, dtype);
     const auto raw_call = make_raw(what.substr(2), c, tdtype);
     op_call();  // warm-up (and the kept graph)
