@@ -1,22 +1,37 @@
-// Hessian-vector products of batchrmt's curvature operators (networks/curvature.hpp) on
-// random inputs of Fashion-MNIST shape (lenet, batch 128) and CIFAR-100 shape (vgg16bn,
-// batch 32, BN eval), so no dataset is needed. The same products in PyTorch:
-// benchmarks/networks_hvp_pytorch_compare.py (which also runs this binary).
+// Curvature products of batchrmt's operators (networks/curvature.hpp) against raw-LibTorch
+// controls, on random inputs of Fashion-MNIST shape (lenet, batch 128) and CIFAR-100 shape
+// (vgg16bn, batch 32, BN eval), so no dataset is needed. The same products in PyTorch:
+// benchmarks/networks_hvp_pytorch_compare.py. Figures for docs/performance.md come from
+// benchmarks/run_idle.sh, which runs every benchmark of this file in its own process
+// (`--benchmark_filter='^BM_<name>$'`), alternating operator and control, 3 times.
 //
-//   OMP_WAIT_POLICY=PASSIVE build/<dir>/benchmarks/networks_hvp_bench   [threads: BATCHRMT_BENCH_THREADS, default 2]
-// Times: wall (real_time) and process CPU time (cpu_time), the steadier one on a shared machine.
+//   OMP_WAIT_POLICY=PASSIVE BATCHRMT_BENCH_THREADS=1 build/<dir>/benchmarks/networks_hvp_bench
+// Times: wall (real_time) and process CPU time (cpu_time).
 //
-// Benchmarks (all float32 unless the name says fp64, products through the float64 interface):
-//   Gradient/<model>      mean-loss gradient of the batch (forward + backward)
-//   HvpFresh/<model>      one HVP building its graph (forward, backward with graph, double backward)
-//   HvpReuse/<model>      one HVP on the kept graph of the frozen batch (double backward only)
-//   GgnReuse/<model>      one GGN product on the kept graph
-//   LanczosStep/<model>   one step of 20-step full-reorthogonalisation Lanczos on HvpReuse's operator
-//   LanczosStepSelective  the same with selective orthogonalisation (Parlett & Scott)
-//   RawHvpFresh/Reuse     control: the same products written directly against LibTorch
+// Operator benchmarks (float32 unless the name says fp64; products through the float64 interface,
+// as Lanczos calls them: one cast in, one cast out):
+//   Gradient_<model>      mean-loss gradient of the batch (forward + backward), float64 out
+//   HvpFresh_<model>      one HVP building its graph (forward, backward with graph, double backward)
+//   HvpReuse_<model>      one HVP on the kept graph of the frozen batch (double backward only)
+//   GgnReuse_<model>      one GGN product on the kept graph (J v by the double-backward trick, J^T)
+//   LanczosStep_<model>   one step of a 20-step full-reorthogonalisation Lanczos run on HvpReuse's
+//                         operator (counters step_over_hvp, seconds_per_step); Selective: selective
+//                         orthogonalisation; LanczosStep100: the paper's 100 steps
+// Raw controls (Raw<Op>_<model>): the same mathematics written directly against LibTorch, the
+// fastest way we know to write each: the model's own parameters, the product vector already split
+// into parameter-shaped tensors of the compute dtype (no float64 interface), results left as
+// LibTorch returns them. The fresh-graph control builds its graph inside the loop body, so the
+// previous graph is released before the next forward, and the double backward does not retain
+// the graph (retain_graph = false frees its buffers as it goes). The vector is the operator's:
+// the same unit vector, split.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <ctime>
+#include <functional>
+#include <stdexcept>
 #include <numeric>
 
 #include "core/rng.hpp"
@@ -31,7 +46,7 @@ namespace {
 
 int bench_threads() {
   const char* t = std::getenv("BATCHRMT_BENCH_THREADS");
-  return t ? std::atoi(t) : 2;
+  return t ? std::atoi(t) : 1;
 }
 
 struct Case {
@@ -75,62 +90,190 @@ Eigen::VectorXd random_vector(Eigen::Index n) {
   return v / v.norm();
 }
 
+using TensorList = std::vector<torch::Tensor>;
+
+// The raw-LibTorch controls as one call each. `what` without the "Raw" prefix: Gradient,
+// HvpFresh, HvpReuse, GgnReuse. The state (model, inputs, kept graph) lives in the closure.
+std::function<void()> make_raw(const std::string& what, const Case& c, torch::ScalarType dtype) {
+  auto m = c.model;  // the benchmark's own model (its copy of the parameters), in the compute dtype
+  auto& net = nw::network(m);
+  net.eval();
+  net.to(dtype);
+  auto params = std::make_shared<TensorList>(nw::model_parameters(m));
+  const auto x = nw::make_inputs(c.data, c.idx, nw::Transform{}, torch::kCPU).to(dtype);
+  const auto y = nw::make_targets(c.data, c.idx, torch::kCPU);
+  std::int64_t P = 0;
+  for (const auto& p : *params) P += p.numel();
+  const Eigen::VectorXd v64 = random_vector(P);
+  const auto flat = torch::from_blob(const_cast<double*>(v64.data()), {P}, torch::kDouble).to(dtype);
+  auto v = std::make_shared<TensorList>();
+  std::int64_t off = 0;
+  for (const auto& p : *params) {
+    v->push_back(flat.narrow(0, off, p.numel()).view(p.sizes()));
+    off += p.numel();
+  }
+  auto loss_of = [m, x, y] { return torch::nn::functional::cross_entropy(nw::network(m).forward(x), y); };
+  if (what == "Gradient") return [=] { benchmark::DoNotOptimize(torch::autograd::grad({loss_of()}, *params)); };
+  if (what == "HvpFresh")
+    return [=] {
+      // Graph built, used once and released inside the call.
+      const TensorList g = torch::autograd::grad({loss_of()}, *params, {}, /*retain_graph=*/true, /*create_graph=*/true);
+      benchmark::DoNotOptimize(torch::autograd::grad(g, *params, *v, /*retain_graph=*/false));
+    };
+  if (what == "HvpReuse") {
+    auto kept = std::make_shared<TensorList>(torch::autograd::grad({loss_of()}, *params, {}, true, true));
+    return [=] { benchmark::DoNotOptimize(torch::autograd::grad(*kept, *params, *v, /*retain_graph=*/true)); };
+  }
+  if (what == "GgnReuse") {
+    // G v = J^T H_out J v / n (cross-entropy: H_out = diag p - p p^T), as the operator computes it.
+    const auto logits = nw::network(m).forward(x);
+    const auto u = torch::zeros_like(logits).requires_grad_(true);
+    auto jtu = std::make_shared<TensorList>(torch::autograd::grad({logits}, *params, {u}, true, true));
+    const auto probs = torch::softmax(logits.detach(), 1);
+    const double inv_n = 1.0 / static_cast<double>(c.idx.size());
+    return [=] {
+      const auto jv = torch::autograd::grad(*jtu, {u}, *v, true)[0];
+      const auto pj = probs * jv;
+      const auto hm = (pj - probs * pj.sum(1, true)) * inv_n;
+      benchmark::DoNotOptimize(torch::autograd::grad({logits}, *params, {hm}, true));
+    };
+  }
+  throw std::invalid_argument("unknown raw control " + what);
+}
+
+// The operator's product as one call (through the float64 interface, as Lanczos calls it).
+std::function<void()> make_operator_call(const std::string& what, const Case& c, nw::ComputeDtype dtype) {
+  if (what == "Gradient") {
+    const auto op = make_op(c, nw::GraphReuse::never, nw::CurvatureKind::hessian, dtype);
+    auto g = std::make_shared<Eigen::VectorXd>(op.rows());
+    return [op, g] {
+      op.gradient(g->data());
+      benchmark::DoNotOptimize(g->data());
+    };
+  }
+  const auto reuse = what == "HvpFresh" ? nw::GraphReuse::never : nw::GraphReuse::always;
+  const auto kind = what == "GgnReuse" ? nw::CurvatureKind::ggn : nw::CurvatureKind::hessian;
+  const auto op = make_op(c, reuse, kind, dtype);
+  auto v = std::make_shared<Eigen::VectorXd>(random_vector(op.rows()));
+  auto y = std::make_shared<Eigen::VectorXd>(op.rows());
+  return [op, v, y] {
+    op.apply(v->data(), y->data());
+    benchmark::DoNotOptimize(y->data());
+  };
+}
+
+// Process CPU seconds of one call (all LibTorch threads): on a loaded machine much steadier than
+// wall time, which also counts the time the scheduler gave to others.
+double seconds_of(const std::function<void()>& f) {
+  timespec a{}, b{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
+  f();
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+  return static_cast<double>(b.tv_sec - a.tv_sec) + 1e-9 * static_cast<double>(b.tv_nsec - a.tv_nsec);
+}
+
 void run(benchmark::State& state, const std::string& what, const std::string& name, std::array<std::int64_t, 3> shape,
          int classes, std::size_t batch, nw::ComputeDtype dtype) {
   const Case c = make_case(name, shape, classes, batch);
-  if (what == "RawHvpReuse" || what == "RawHvpFresh") {
-    // Control: the same double backward written directly against LibTorch (lists of tensors,
-    // no float64 interface, no chunking), as the PyTorch script does it.
-    auto m = c.model;
-    nw::network(m).eval();
-    auto params = nw::model_parameters(m);
-    const auto x = nw::make_inputs(c.data, c.idx, nw::Transform{}, torch::kCPU);
-    const auto y = nw::make_targets(c.data, c.idx, torch::kCPU);
-    std::vector<torch::Tensor> v;
-    for (const auto& p : params) v.push_back(torch::randn_like(p));
-    auto grads = [&] {
-      const auto loss = torch::nn::functional::cross_entropy(nw::network(m).forward(x), y);
-      return torch::autograd::grad({loss}, params, {}, true, true);
-    };
-    auto kept = grads();
+  const auto tdtype = dtype == nw::ComputeDtype::float64 ? torch::kDouble : torch::kFloat;
+  if (what.rfind("AB", 0) == 0) {
+    // Same-process A/B: operator and raw control alternate call by call (which goes first
+    // alternates too), so machine load hits both alike; counters: the median per-pair ratio of
+    // process CPU time (op_over_raw) and the medians of each (op_ms, raw_ms, CPU).
+    const auto op_call = make_operator_call(what.substr(2), c, dtype);
+    const auto raw_call = make_raw(what.substr(2), c, tdtype);
+    op_call();  // warm-up (and the kept graph)
+    raw_call();
+    std::vector<double> ratios, op_s, raw_s;
+    bool op_first = true;
     for (auto _ : state) {
-      if (what == "RawHvpFresh") kept = grads();
-      benchmark::DoNotOptimize(torch::autograd::grad(kept, params, v, true));
+      const double a = op_first ? seconds_of(op_call) : 0, r = seconds_of(raw_call);
+      const double b = op_first ? a : seconds_of(op_call);
+      op_s.push_back(b);
+      raw_s.push_back(r);
+      ratios.push_back(b / r);
+      op_first = !op_first;
     }
-  } else if (what == "Gradient") {
-    const auto op = make_op(c, nw::GraphReuse::never, nw::CurvatureKind::hessian, dtype);
-    for (auto _ : state) benchmark::DoNotOptimize(op.gradient());
-  } else if (what == "LanczosStep" || what == "LanczosStepSelective") {
+    auto median = [](std::vector<double> x) {
+      std::sort(x.begin(), x.end());
+      return x.empty() ? 0.0 : x[x.size() / 2];
+    };
+    state.counters["op_over_raw"] = median(ratios);
+    state.counters["op_ms"] = 1e3 * median(op_s);
+    state.counters["raw_ms"] = 1e3 * median(raw_s);
+  } else if (what.rfind("Raw", 0) == 0) {
+    const auto call = make_raw(what.substr(3), c, tdtype);
+    call();  // warm-up, as the operator benchmarks do
+    for (auto _ : state) call();
+  } else if (what.rfind("LanczosStep", 0) == 0) {
     const auto op = make_op(c, nw::GraphReuse::always, nw::CurvatureKind::hessian, dtype);
     batchrmt::spectral::LanczosOptions lo;
-    lo.steps = 20;
+    lo.steps = what == "LanczosStep100" ? 100 : 20;
     if (what == "LanczosStepSelective") lo.reorth = batchrmt::spectral::Reorthogonalization::Selective;
-    double op_seconds = 0, total = 0;
+    if (what == "LanczosStepFp32Basis") lo.storage = batchrmt::spectral::BasisStorage::Fp32;
+    double op_seconds = 0, total = 0, reorth = 0;
     std::int64_t steps = 0;
     for (auto _ : state) {
       const auto r = batchrmt::spectral::lanczos(op, lo);
       op_seconds += r.operator_seconds;
       total += r.loop_seconds;
+      reorth += r.reorth_seconds;
       steps += static_cast<std::int64_t>(r.steps);
     }
-    // Per step: the loop time over the time spent inside the operator (goal <= 1.05).
+    // Per step: the loop time over the time spent inside the operator.
     state.counters["step_over_hvp"] = total / op_seconds;
     state.counters["seconds_per_step"] = total / static_cast<double>(steps);
+    state.counters["hvp_seconds"] = op_seconds / static_cast<double>(steps);
+    state.counters["reorth_seconds_per_step"] = reorth / static_cast<double>(steps);
+    state.counters["P"] = static_cast<double>(op.rows());
   } else {
-    const auto reuse = what == "HvpFresh" ? nw::GraphReuse::never : nw::GraphReuse::always;
-    const auto kind = what == "GgnReuse" ? nw::CurvatureKind::ggn : nw::CurvatureKind::hessian;
-    const auto op = make_op(c, reuse, kind, dtype);
-    const Eigen::VectorXd v = random_vector(op.rows());
-    Eigen::VectorXd y(op.rows());
-    op.apply(v.data(), y.data());  // builds the kept graph outside the timing
-    for (auto _ : state) {
-      op.apply(v.data(), y.data());
-      benchmark::DoNotOptimize(y.data());
-    }
+    const auto call = make_operator_call(what, c, dtype);
+    call();  // warm-up; builds the kept graph outside the timing
+    for (auto _ : state) call();
   }
   state.counters["threads"] = bench_threads();
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(batch));
 }
+
+// Full-data products (issue 17 item 5): lenet on all 60,000 Fashion-MNIST training images
+// (Debian's dataset-fashion-mnist), float32, chunks of 512 (118 chunks, no kept graph), threads
+// from BATCHRMT_BENCH_THREADS. FullDataGradient: one mean gradient; FullDataHvp: one HVP.
+void run_full_data(benchmark::State& state, bool hvp) {
+  nw::set_torch_threads(bench_threads());
+  nw::Dataset data;
+  try {
+    data = nw::load_fashion_mnist(nw::kFashionMnistDefaultDir, "train");
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return;
+  }
+  nw::ModelSpec s;
+  s.name = "lenet";
+  s.input_shape = {1, 28, 28};
+  s.classes = 10;
+  const auto model = nw::Model::create(s, "cpu");
+  std::vector<std::size_t> idx(data.size());
+  std::iota(idx.begin(), idx.end(), std::size_t{0});
+  nw::CurvatureOptions o;
+  o.dtype = nw::ComputeDtype::float32;
+  o.chunk_size = 512;
+  const nw::CurvatureOperator op(model, data, nw::Transform{}, idx, o);
+  const Eigen::VectorXd v = random_vector(op.rows());
+  Eigen::VectorXd y(op.rows());
+  for (auto _ : state) {
+    if (hvp)
+      op.apply(v.data(), y.data());
+    else
+      op.gradient(y.data());
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["threads"] = bench_threads();
+  state.counters["samples"] = static_cast<double>(idx.size());
+}
+void BM_FullDataGradient_lenet(benchmark::State& s) { run_full_data(s, false); }
+void BM_FullDataHvp_lenet(benchmark::State& s) { run_full_data(s, true); }
+BENCHMARK(BM_FullDataGradient_lenet)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime()->Iterations(1);
+BENCHMARK(BM_FullDataHvp_lenet)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime()->Iterations(1);
 
 constexpr std::array<std::int64_t, 3> kFashion{1, 28, 28};
 constexpr std::array<std::int64_t, 3> kCifar{3, 32, 32};
@@ -138,24 +281,50 @@ constexpr std::array<std::int64_t, 3> kCifar{3, 32, 32};
 #define LENET(what, dtype, tag)                                                                             \
   void BM_##what##_lenet##tag(benchmark::State& s) { run(s, #what, "lenet", kFashion, 10, 128, dtype); } \
   BENCHMARK(BM_##what##_lenet##tag)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
-#define VGG(what)                                                                                                  \
+#define VGG(what, iterations)                                                                                      \
   void BM_##what##_vgg16bn(benchmark::State& s) { run(s, #what, "vgg16bn", kCifar, 100, 32, nw::ComputeDtype::float32); } \
-  BENCHMARK(BM_##what##_vgg16bn)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime()->Iterations(2);
+  BENCHMARK(BM_##what##_vgg16bn)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime()->Iterations(iterations);
 
-LENET(Gradient, nw::ComputeDtype::float32, )
-LENET(HvpFresh, nw::ComputeDtype::float32, )
-LENET(HvpReuse, nw::ComputeDtype::float32, )
-LENET(GgnReuse, nw::ComputeDtype::float32, )
-LENET(LanczosStep, nw::ComputeDtype::float32, )
-LENET(LanczosStepSelective, nw::ComputeDtype::float32, )
-LENET(HvpReuse, nw::ComputeDtype::float64, _fp64)
-LENET(RawHvpFresh, nw::ComputeDtype::float32, )
-LENET(RawHvpReuse, nw::ComputeDtype::float32, )
-VGG(Gradient)
-VGG(HvpFresh)
-VGG(HvpReuse)
-VGG(LanczosStep)
-VGG(LanczosStepSelective)
+constexpr auto kF32 = nw::ComputeDtype::float32;
+constexpr auto kF64 = nw::ComputeDtype::float64;
+
+LENET(Gradient, kF32, )
+LENET(RawGradient, kF32, )
+LENET(HvpFresh, kF32, )
+LENET(RawHvpFresh, kF32, )
+LENET(HvpReuse, kF32, )
+LENET(RawHvpReuse, kF32, )
+LENET(GgnReuse, kF32, )
+LENET(RawGgnReuse, kF32, )
+LENET(HvpFresh, kF64, _fp64)
+LENET(RawHvpFresh, kF64, _fp64)
+LENET(HvpReuse, kF64, _fp64)
+LENET(RawHvpReuse, kF64, _fp64)
+LENET(LanczosStep, kF32, )
+LENET(LanczosStepSelective, kF32, )
+// Same-process A/B (operator vs raw control, alternating call by call): load-robust ratios.
+LENET(ABGradient, kF32, )
+LENET(ABHvpFresh, kF32, )
+LENET(ABHvpReuse, kF32, )
+LENET(ABGgnReuse, kF32, )
+LENET(ABHvpFresh, kF64, _fp64)
+LENET(ABHvpReuse, kF64, _fp64)
+VGG(ABGradient, 3)
+VGG(ABHvpFresh, 3)
+VGG(ABHvpReuse, 3)
+VGG(ABGgnReuse, 3)
+VGG(Gradient, 2)
+VGG(RawGradient, 2)
+VGG(HvpFresh, 2)
+VGG(RawHvpFresh, 2)
+VGG(HvpReuse, 2)
+VGG(RawHvpReuse, 2)
+VGG(GgnReuse, 2)
+VGG(RawGgnReuse, 2)
+VGG(LanczosStep, 1)
+VGG(LanczosStepFp32Basis, 1)
+VGG(LanczosStepSelective, 1)
+VGG(LanczosStep100, 1)
 
 }  // namespace
 

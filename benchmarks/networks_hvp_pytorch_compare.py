@@ -1,30 +1,24 @@
 #!/usr/bin/python3
-"""Side-by-side Hessian-vector products: batchrmt (networks/curvature.hpp, LibTorch C++) vs
-PyTorch, same model, batch, threads and dtype (float32), in the same run, on random inputs.
+"""One PyTorch-in-Python curvature product, timed in this process: the reference beside
+batchrmt's operator and its raw-LibTorch control (benchmarks/networks_hvp_bench.cpp). The
+harness benchmarks/idle_harness.py runs one case per process, so no case runs after another.
 
-Run with Debian's interpreter, which has python3-torch:
+    /usr/bin/python3 benchmarks/networks_hvp_pytorch_compare.py --case lenet:hvp_reuse \
+        [--dtype float32] [--threads 1] [--min-time 1.0]
 
-    /usr/bin/python3 benchmarks/networks_hvp_pytorch_compare.py \
-        --bench build/release/benchmarks/networks_hvp_bench [--threads 2] [--out hvp.json]
+Prints one JSON object: {"wall": s, "cpu": s, "calls": n} (medians per call after one warm-up).
 
-PyTorch side (eval mode, mean cross-entropy, double backward as THEORY.md 5.2):
+Cases (eval mode, mean cross-entropy, random inputs: lenet on 1x28x28 with batch 128, vgg16bn on
+3x32x32 with batch 32; THEORY.md 5.2):
     gradient   loss = CE(f(x), y); autograd.grad(loss, params)
-    hvp fresh  g = autograd.grad(loss, params, create_graph=True); autograd.grad(g, params, v)
-    hvp reuse  g built once; autograd.grad(g, params, v, retain_graph=True)
-batchrmt does the same through its float64 operator interface (a float64 vector in, cast to
-float32 and split into the parameter shapes; the product flattened and cast back to float64),
-so its HVP includes two casts and a concatenation of P numbers that the PyTorch loop does not.
-
-Prints a Markdown table: time per HVP, the ratio batchrmt/PyTorch (goal <= 1.0), HVP/gradient
-(goal <= 3.0 on CPU) and the Lanczos step over the HVP time (goal <= 1.05).
+    hvp_fresh  g = autograd.grad(loss, params, create_graph=True); autograd.grad(g, params, v)
+    hvp_reuse  g built once; autograd.grad(g, params, v, retain_graph=True)
+    ggn_reuse  J^T u built once with u = 0 requiring grad; Jv = autograd.grad(J^T u, u, v);
+               autograd.grad(f, params, (diag p - p p^T) Jv / n)  (the operator's GGN, THEORY.md 5.2)
 """
 import argparse
-import datetime
 import json
 import os
-import platform
-import socket
-import subprocess
 import sys
 import time
 
@@ -34,130 +28,83 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from networks_pytorch_compare import LeNet, vgg16  # noqa: E402  (the same architectures)
 
+MODELS = {"lenet": (lambda: LeNet(1, 28, 10), (1, 28, 28), 10, 128),
+          "vgg16bn": (lambda: vgg16(True, 100), (3, 32, 32), 100, 32)}
 
-def median_time(fn, min_time, min_reps=3):
-    """Median wall time and median process CPU time per call."""
-    fn()  # warm-up
+
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2]
+
+
+def time_calls(fn, min_time, min_calls=3):
+    """Median wall and process-CPU time per call, after one warm-up call."""
+    fn()
     walls, cpus, start = [], [], time.perf_counter()
-    while len(walls) < min_reps or time.perf_counter() - start < min_time:
+    while len(walls) < min_calls or time.perf_counter() - start < min_time:
         t0, c0 = time.perf_counter(), time.process_time()
         fn()
         walls.append(time.perf_counter() - t0)
         cpus.append(time.process_time() - c0)
-    walls.sort()
-    cpus.sort()
-    return {"wall": walls[len(walls) // 2], "cpu": cpus[len(cpus) // 2]}
+    return {"wall": median(walls), "cpu": median(cpus), "calls": len(walls)}
 
 
-def pytorch_times(model, shape, classes, batch, min_time):
+def make_case(model_name, op, dtype):
+    build, shape, classes, batch = MODELS[model_name]
     torch.manual_seed(0)
+    model = build().to(dtype)
     model.eval()
-    params = [p for p in model.parameters()]
-    x = torch.randn(batch, *shape)
+    params = list(model.parameters())
+    x = torch.randn(batch, *shape, dtype=dtype)
     y = torch.randint(0, classes, (batch,))
-    v = [torch.randn_like(p) for p in params]
+    # A unit vector split into the parameter shapes, as the operator's benchmark uses.
+    flat = torch.randn(sum(p.numel() for p in params), dtype=torch.float64)
+    flat = (flat / flat.norm()).to(dtype)
+    v, off = [], 0
+    for p in params:
+        v.append(flat[off:off + p.numel()].view_as(p))
+        off += p.numel()
 
-    def grad():
-        loss = F.cross_entropy(model(x), y)
-        torch.autograd.grad(loss, params)
+    if op == "gradient":
+        return lambda: torch.autograd.grad(F.cross_entropy(model(x), y), params)
+    if op == "hvp_fresh":
+        def hvp_fresh():
+            g = torch.autograd.grad(F.cross_entropy(model(x), y), params, create_graph=True)
+            return torch.autograd.grad(g, params, v)
+        return hvp_fresh
+    if op == "hvp_reuse":
+        g_kept = torch.autograd.grad(F.cross_entropy(model(x), y), params, create_graph=True)
+        return lambda: torch.autograd.grad(g_kept, params, v, retain_graph=True)
+    if op == "ggn_reuse":
+        logits = model(x)
+        u = torch.zeros_like(logits, requires_grad=True)
+        jtu = torch.autograd.grad(logits, params, u, create_graph=True)
+        probs = torch.softmax(logits.detach(), 1)
 
-    def hvp_fresh():
-        loss = F.cross_entropy(model(x), y)
-        g = torch.autograd.grad(loss, params, create_graph=True)
-        torch.autograd.grad(g, params, v)
-
-    loss = F.cross_entropy(model(x), y)
-    g_kept = torch.autograd.grad(loss, params, create_graph=True)
-
-    def hvp_reuse():
-        torch.autograd.grad(g_kept, params, v, retain_graph=True)
-
-    return {"gradient": median_time(grad, min_time), "hvp_fresh": median_time(hvp_fresh, min_time),
-            "hvp_reuse": median_time(hvp_reuse, min_time)}
-
-
-def cpp_times(bench, threads, repetitions, raw_path, reuse):
-    if reuse:
-        with open(raw_path) as f:
-            out = f.read()
-    else:
-        env = dict(os.environ, BATCHRMT_BENCH_THREADS=str(threads))
-        out = subprocess.run([bench, "--benchmark_format=json", f"--benchmark_repetitions={repetitions}",
-                              "--benchmark_report_aggregates_only=true"],
-                             check=True, capture_output=True, text=True, env=env).stdout
-        if raw_path:
-            with open(raw_path, "w") as f:
-                f.write(out)
-    res = {}
-    for b in json.loads(out)["benchmarks"]:
-        if b.get("aggregate_name", "median") != "median":
-            continue
-        name = b["run_name"].split("/")[0]
-        unit = {"ms": 1e-3, "us": 1e-6, "ns": 1e-9, "s": 1.0}[b["time_unit"]]
-        res[name] = {"wall": b["real_time"] * unit, "cpu": b["cpu_time"] * unit,
-                     "step_over_hvp": b.get("step_over_hvp"),
-                     "seconds_per_step": b.get("seconds_per_step")}
-    return res
+        def ggn():
+            jv = torch.autograd.grad(jtu, u, v, retain_graph=True)[0]
+            pj = probs * jv
+            return torch.autograd.grad(logits, params, (pj - probs * pj.sum(1, keepdim=True)) / batch,
+                                       retain_graph=True)
+        return ggn
+    raise SystemExit(f"--case op is '{op}', but must be gradient, hvp_fresh, hvp_reuse or ggn_reuse.")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bench", required=True, help="path of networks_hvp_bench")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--min-time", type=float, default=2.0)
-    ap.add_argument("--out", help="write the results as JSON here")
-    ap.add_argument("--repetitions", type=int, default=3, help="Google Benchmark repetitions (median reported)")
-    ap.add_argument("--cpp-json", help="keep the C++ benchmark's raw JSON here (with --reuse-cpp: read it instead)")
-    ap.add_argument("--reuse-cpp", action="store_true", help="do not run the C++ benchmark; read --cpp-json")
+    ap.add_argument("--case", required=True, help="MODEL:OP, e.g. lenet:hvp_reuse")
+    ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--min-time", type=float, default=1.0, help="seconds of timed calls (at least 3 calls)")
     a = ap.parse_args()
+    model_name, _, op = a.case.partition(":")
+    if model_name not in MODELS:
+        ap.error(f"--case model is '{model_name}', but must be lenet or vgg16bn.")
     torch.set_num_threads(a.threads)
-    cases = [("lenet", LeNet(1, 28, 10), (1, 28, 28), 10, 128), ("vgg16bn", vgg16(True, 100), (3, 32, 32), 100, 32)]
-    cpp = cpp_times(a.bench, a.threads, a.repetitions, a.cpp_json, a.reuse_cpp)
-    rows = []
-    for name, model, shape, classes, batch in cases:
-        py = pytorch_times(model, shape, classes, batch, a.min_time)
-        c = {k: cpp.get(f"BM_{k}_{name}", {}) for k in ("Gradient", "HvpFresh", "HvpReuse")}
-        lz = cpp.get(f"BM_LanczosStep_{name}", {})
-        lzs = cpp.get(f"BM_LanczosStepSelective_{name}", {})
-        rows.append({
-            "model": name, "batch": batch,
-            "pytorch": py, "batchrmt": c,
-            "ratio_hvp_fresh_cpu": c["HvpFresh"]["cpu"] / py["hvp_fresh"]["cpu"],
-            "ratio_hvp_reuse_cpu": c["HvpReuse"]["cpu"] / py["hvp_reuse"]["cpu"],
-            "batchrmt_hvp_over_gradient_cpu": c["HvpFresh"]["cpu"] / c["Gradient"]["cpu"],
-            "pytorch_hvp_over_gradient_cpu": py["hvp_fresh"]["cpu"] / py["gradient"]["cpu"],
-            "raw_libtorch": {k: cpp.get(f"BM_{k}_{name}", {}) for k in ("RawHvpFresh", "RawHvpReuse")},
-            "lanczos_step_over_hvp": lz.get("step_over_hvp"),
-            "lanczos_selective_step_over_hvp": lzs.get("step_over_hvp"),
-        })
-    meta = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "host": socket.gethostname(),
-            "platform": platform.platform(), "cpu_count": os.cpu_count(), "threads": a.threads,
-            "torch": torch.__version__, "dtype": "float32"}
-    print(f"threads {a.threads}, float32, PyTorch {torch.__version__}, {meta['date']}")
-    print("| model | batch | op | batchrmt ms wall / CPU | PyTorch ms wall / CPU | ratio wall / CPU |")
-    print("|---|---|---|---|---|---|")
-    for r in rows:
-        for op, ck, pk in (("gradient", "Gradient", "gradient"), ("HVP (fresh graph)", "HvpFresh", "hvp_fresh"),
-                           ("HVP (kept graph)", "HvpReuse", "hvp_reuse")):
-            b, p = r["batchrmt"][ck], r["pytorch"][pk]
-            print(f"| {r['model']} | {r['batch']} | {op} | {1e3 * b['wall']:.2f} / {1e3 * b['cpu']:.2f} | "
-                  f"{1e3 * p['wall']:.2f} / {1e3 * p['cpu']:.2f} | {b['wall'] / p['wall']:.2f} / {b['cpu'] / p['cpu']:.2f} |")
-        raw = r["raw_libtorch"]
-        for op, k, pk in (("HVP fresh, raw LibTorch", "RawHvpFresh", "hvp_fresh"), ("HVP kept, raw LibTorch", "RawHvpReuse", "hvp_reuse")):
-            if raw.get(k):
-                b, p = raw[k], r["pytorch"][pk]
-                print(f"| {r['model']} | {r['batch']} | {op} | {1e3 * b['wall']:.2f} / {1e3 * b['cpu']:.2f} | "
-                      f"{1e3 * p['wall']:.2f} / {1e3 * p['cpu']:.2f} | {b['wall'] / p['wall']:.2f} / {b['cpu'] / p['cpu']:.2f} |")
-    print()
-    print("| model | HVP/gradient batchrmt (CPU) | HVP/gradient PyTorch (CPU) | Lanczos step / HVP (full reorth.) | (selective) |")
-    print("|---|---|---|---|---|")
-    fmt = lambda x: "-" if x is None else f"{x:.3f}"  # noqa: E731
-    for r in rows:
-        print(f"| {r['model']} | {r['batchrmt_hvp_over_gradient_cpu']:.2f} | {r['pytorch_hvp_over_gradient_cpu']:.2f} | "
-              f"{fmt(r['lanczos_step_over_hvp'])} | {fmt(r['lanczos_selective_step_over_hvp'])} |")
-    if a.out:
-        with open(a.out, "w") as f:
-            json.dump({"meta": meta, "rows": rows, "cpp": cpp}, f, indent=2)
+    fn = make_case(model_name, op, torch.float64 if a.dtype == "float64" else torch.float32)
+    r = time_calls(fn, a.min_time)
+    r.update({"case": a.case, "dtype": a.dtype, "threads": a.threads, "torch": torch.__version__})
+    print(json.dumps(r))
 
 
 if __name__ == "__main__":

@@ -42,6 +42,40 @@ static void BM_SpikedGoeTopFullTridiagonal(benchmark::State& state) {
 }
 BENCHMARK(BM_SpikedGoeTopFullTridiagonal)->Arg(100000)->Arg(1000000)->Arg(10000000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// One trial of `batchrmt simulate spiked-wigner --method tridiagonal` (apps/simulate_commands.cpp
+// calls exactly these two functions per trial): sample the full beta-Hermite model (theta = 1.5)
+// and take top and bottom from that one generation, both brackets warm-started. The CLI itself
+// is timed end to end by benchmarks/run_idle.sh.
+static void BM_SpikedWignerCliTrial(benchmark::State& state) {
+  const auto n = static_cast<Eigen::Index>(state.range(0));
+  std::uint64_t trial = 0;
+  for (auto _ : state) {
+    RandomStream rng(4, trial++);
+    const auto t = sample_beta_hermite(n, 1.0, 1.0, 1.5, rng);
+    benchmark::DoNotOptimize(extreme_eigenvalues(t));
+  }
+}
+BENCHMARK(BM_SpikedWignerCliTrial)->Arg(1000000)->Arg(10000000)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+
+// Its two parts at n = 1e7: the generation alone, and the extremes of a fixed generation.
+static void BM_BetaHermiteSample(benchmark::State& state) {
+  const auto n = static_cast<Eigen::Index>(state.range(0));
+  std::uint64_t trial = 0;
+  for (auto _ : state) {
+    RandomStream rng(4, trial++);
+    benchmark::DoNotOptimize(sample_beta_hermite(n, 1.0, 1.0, 1.5, rng).a.data());
+  }
+}
+BENCHMARK(BM_BetaHermiteSample)->Arg(10000000)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+
+static void BM_TridiagonalExtremesWarm(benchmark::State& state) {
+  const auto n = static_cast<Eigen::Index>(state.range(0));
+  RandomStream rng(4, 0);
+  const auto t = sample_beta_hermite(n, 1.0, 1.0, 1.5, rng);
+  for (auto _ : state) benchmark::DoNotOptimize(extreme_eigenvalues(t));
+}
+BENCHMARK(BM_TridiagonalExtremesWarm)->Arg(10000000)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+
 // Same with the edge truncation K = 10 n^{1/3} (Edelman & Rao 2005): O(K) per sample.
 static void BM_SpikedGoeTopTruncated(benchmark::State& state) {
   const auto n = static_cast<Eigen::Index>(state.range(0));

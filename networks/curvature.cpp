@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 
 #include "core/checks.hpp"
 #include "core/errors.hpp"
@@ -100,6 +101,12 @@ struct CurvatureOperator::State {
   std::vector<std::pair<std::size_t, std::size_t>> chunks;  // [begin, end) into indices
   bool reuse = false;
   mutable std::vector<CachedChunk> cache;
+  // The float64 interface's one cast in: x lands here in the compute dtype, on the device
+  // (allocated on first use, reused by every product; unused for float64 on the CPU, where x
+  // itself is wrapped). The cast out writes the products straight into the caller's y.
+  mutable Tensor x_compute;
+  // Device operators with a host interface: the float64 product on the device before the copy out.
+  mutable Tensor y_device;
   mutable std::int64_t applications = 0;
   mutable double seconds = 0;
 };
@@ -230,6 +237,25 @@ Tensor flat64(const NetCopy& n, const TensorList& pieces) {
   return torch::cat(flat).to(torch::kDouble);
 }
 
+// out (flat float64, length P, on the device of the pieces) = w * pieces (first) or += w * pieces:
+// the cast out, one pass per piece straight into `out`, no flat intermediate.
+void accumulate(const NetCopy& n, const TensorList& pieces, const Tensor& out, double w, bool first) {
+  for (std::size_t i = 0; i < pieces.size(); ++i) {
+    Tensor dst = out.narrow(0, n.infos[i].offset, n.infos[i].numel);
+    if (!pieces[i].defined()) {
+      if (first) dst.zero_();
+      continue;
+    }
+    const Tensor src = pieces[i].reshape({-1});
+    if (first) {
+      dst.copy_(src);  // casts to float64 in the copy
+      if (w != 1.0) dst.mul_(w);
+    } else {
+      dst.add_(src, w);
+    }
+  }
+}
+
 // grad(outputs . grad_outputs, params), skipping outputs that carry no graph.
 TensorList vjp(const NetCopy& n, const TensorList& outputs, const TensorList& grad_outputs, bool retain) {
   TensorList outs, gos;
@@ -244,8 +270,11 @@ TensorList vjp(const NetCopy& n, const TensorList& outputs, const TensorList& gr
 
 // The products of one chunk's (mean-loss) Hessian or GGN with each of `vs` (flat, compute dtype),
 // returned flat in float64. Builds the chunk's graph unless `cached` holds a current one.
+// With a `sink`, each product is handed over as the per-parameter pieces LibTorch returns
+// (undefined: zero) instead of being flattened, and nothing is returned.
+using PieceSink = std::function<void(const TensorList&)>;
 TensorList chunk_products(const NetCopy& n, CurvatureKind kind, const std::vector<std::size_t>& idx,
-                          const TensorList& vs, CachedChunk* cached) {
+                          const TensorList& vs, CachedChunk* cached, const PieceSink& sink = {}) {
   torch::AutoGradMode grad_on(true);  // whatever the caller's grad mode
   CachedChunk local;
   CachedChunk& c = cached ? *cached : local;
@@ -268,10 +297,17 @@ TensorList chunk_products(const NetCopy& n, CurvatureKind kind, const std::vecto
   TensorList out;
   const double inv_n = 1.0 / static_cast<double>(idx.size());
   for (std::size_t j = 0; j < vs.size(); ++j) {
-    const bool retain = true;  // keep the graph for the next vector / the cache
+    // Keep the graph for the next vector or the cache; the last product of an uncached graph
+    // frees its buffers as the backward goes (as the raw-LibTorch control does).
+    const bool retain = cached || j + 1 < vs.size();
     const auto vp = split_like(n, vs[j]);
     if (kind == CurvatureKind::hessian) {
-      out.push_back(flat64(n, vjp(n, c.grads, vp, retain)));
+      TensorList hv = vjp(n, c.grads, vp, retain);
+      if (sink) {
+        sink(hv);
+        continue;
+      }
+      out.push_back(flat64(n, hv));
     } else {
       TensorList jtu, vv;
       for (std::size_t i = 0; i < c.jtu.size(); ++i)
@@ -287,7 +323,12 @@ TensorList chunk_products(const NetCopy& n, CurvatureKind kind, const std::vecto
       else
         m = jv;
       m = m * inv_n;  // mean loss
-      out.push_back(flat64(n, torch::autograd::grad({c.logits}, n.params, {m}, retain, false, true)));
+      TensorList gv = torch::autograd::grad({c.logits}, n.params, {m}, retain, false, true);
+      if (sink) {
+        sink(gv);
+        continue;
+      }
+      out.push_back(flat64(n, gv));
     }
   }
   return out;
@@ -302,25 +343,47 @@ void to_host(const Tensor& t, double* y) {
   std::copy(c.data_ptr<double>(), c.data_ptr<double>() + c.numel(), y);
 }
 
-// sum over the chunks [first, last) of (|c| / |S|) HVP_c(v) (THEORY.md 5.4), float64 on the
-// operator's device; v is flat in the compute dtype there.
-Tensor chunk_sum(CurvatureOperator::State& s, const TensorList& v, std::size_t first, std::size_t last) {
+// out = sum over the chunks [first, last) of (|c| / |S|) HVP_c(v) (THEORY.md 5.4): `out` is flat
+// float64 (length P) on the operator's device, v flat in the compute dtype there. Each chunk's
+// product is cast into `out` piece by piece (one chunk: a plain copy, the only cast out).
+void chunk_sum(CurvatureOperator::State& s, const Tensor& v, std::size_t first, std::size_t last, const Tensor& out) {
   const NetCopy& n = *s.net;
   const std::size_t C = s.chunks.size();
-  Tensor acc;
   if (s.reuse && s.cache.size() != C) s.cache.assign(C, CachedChunk{});
   const double total = static_cast<double>(s.indices.size());
+  const TensorList vs{v};
   for (std::size_t c = first; c < last; ++c) {
     const auto [b, e] = s.chunks[c];
-    const auto idx = slice(s.indices, b, e);
-    Tensor hv = chunk_products(n, s.kind, idx, v, s.reuse ? &s.cache[c] : nullptr)[0];
-    if (C > 1) hv.mul_(static_cast<double>(e - b) / total);
-    if (acc.defined())
-      acc.add_(hv);
-    else
-      acc = hv;
+    const double w = C > 1 ? static_cast<double>(e - b) / total : 1.0;
+    chunk_products(n, s.kind, slice(s.indices, b, e), vs, s.reuse ? &s.cache[c] : nullptr,
+                   [&](const TensorList& pieces) { accumulate(n, pieces, out, w, c == first); });
   }
-  return acc;
+}
+
+// x (float64, host, length P) in the compute dtype on the device: the one cast in, into the
+// state's buffer; float64 on the CPU wraps x without a copy (LibTorch only reads it) unless x
+// overlaps the output y (which the products are written into).
+Tensor input_view(CurvatureOperator::State& s, const double* x, const double* y) {
+  const NetCopy& n = *s.net;
+  const Tensor host = torch::from_blob(const_cast<double*>(x), {n.P}, torch::kDouble);
+  const bool overlap = x < y + n.P && y < x + n.P;
+  if (n.device.is_cpu() && n.dtype == torch::kDouble && !overlap) return host;
+  if (!s.x_compute.defined()) s.x_compute = torch::empty({n.P}, torch::TensorOptions().dtype(n.dtype).device(n.device));
+  s.x_compute.copy_(host);
+  return s.x_compute;
+}
+
+// The caller's y (float64, host) as the product's destination: y itself on the CPU, else the
+// state's device buffer (copied out by finish_output).
+Tensor output_view(CurvatureOperator::State& s, double* y) {
+  const NetCopy& n = *s.net;
+  if (n.device.is_cpu()) return torch::from_blob(y, {n.P}, torch::kDouble);
+  if (!s.y_device.defined()) s.y_device = torch::empty({n.P}, torch::TensorOptions().dtype(torch::kDouble).device(n.device));
+  return s.y_device;
+}
+void finish_output(CurvatureOperator::State& s, double* y) {
+  if (s.net->device.is_cpu()) return;
+  torch::from_blob(y, {s.net->P}, torch::kDouble).copy_(s.y_device);
 }
 
 }  // namespace
@@ -330,6 +393,7 @@ Tensor chunk_sum(CurvatureOperator::State& s, const TensorList& v, std::size_t f
 CurvatureOperator::CurvatureOperator(const Model& model, const Dataset& data, const Transform& transform,
                                      std::vector<std::size_t> indices, const CurvatureOptions& options) {
   if (!model) throw InvalidInput("CurvatureOperator: the model is empty.");
+  keep_tensor_memory_in_process();  // products reuse freed memory instead of faulting in fresh pages
   s_ = std::make_shared<State>();
   s_->net = make_copy(model, data, transform, options);
   s_->kind = options.kind;
@@ -360,7 +424,8 @@ void CurvatureOperator::apply_shard(const double* x, double* y, int shard, int s
     std::fill(y, y + n.P, 0.0);
     return;
   }
-  to_host(chunk_sum(*s_, {to_compute(n, x)}, first, last), y);
+  chunk_sum(*s_, input_view(*s_, x, y), first, last, output_view(*s_, y));
+  finish_output(*s_, y);
   ++s_->applications;
   s_->seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -371,7 +436,8 @@ Tensor CurvatureOperator::apply_on_device(const Tensor& x) const {
     throw InvalidInput("CurvatureOperator::apply_on_device: x has " + std::to_string(x.numel()) + " entries in " +
                        std::to_string(x.dim()) + " dimension(s), but must be a vector of " + std::to_string(n.P) + ".");
   const auto t0 = std::chrono::steady_clock::now();
-  Tensor y = chunk_sum(*s_, {x.to(n.device, n.dtype)}, 0, s_->chunks.size());
+  Tensor y = torch::empty({n.P}, torch::TensorOptions().dtype(torch::kDouble).device(n.device));
+  chunk_sum(*s_, x.to(n.device, n.dtype), 0, s_->chunks.size(), y);
   if (n.device.is_cuda()) torch::cuda::synchronize(n.device.index());  // seconds comparable with apply()
   ++s_->applications;
   s_->seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -448,23 +514,38 @@ double CurvatureOperator::loss() const {
 
 Eigen::VectorXd CurvatureOperator::gradient() const {
   Eigen::VectorXd out(rows());
-  to_host(gradient_on_device(), out.data());
+  gradient(out.data());
   return out;
+}
+
+namespace {
+// out (flat float64 on the device) = sum_c (|c| / |S|) grad_c: each chunk's gradient cast into
+// `out` piece by piece (one chunk: one copy).
+void gradient_into(const CurvatureOperator::State& s, const Tensor& out) {
+  const NetCopy& n = *s.net;
+  torch::AutoGradMode grad_on(true);
+  const double total = static_cast<double>(s.indices.size());
+  const std::size_t C = s.chunks.size();
+  for (std::size_t c = 0; c < C; ++c) {
+    const auto [b, e] = s.chunks[c];
+    const auto idx = slice(s.indices, b, e);
+    const Tensor loss = mean_loss(n, forward(n, idx), idx);
+    accumulate(n, torch::autograd::grad({loss}, n.params, {}, false, false, true), out,
+               C > 1 ? static_cast<double>(e - b) / total : 1.0, c == 0);
+  }
+}
+}  // namespace
+
+void CurvatureOperator::gradient(double* g) const {
+  gradient_into(*s_, output_view(*s_, g));
+  finish_output(*s_, g);
 }
 
 Tensor CurvatureOperator::gradient_on_device() const {
   const NetCopy& n = *s_->net;
-  torch::AutoGradMode grad_on(true);
-  Tensor acc;
-  const double total = static_cast<double>(s_->indices.size());
-  for (const auto& [b, e] : s_->chunks) {
-    const auto idx = slice(s_->indices, b, e);
-    const Tensor loss = mean_loss(n, forward(n, idx), idx);
-    Tensor g = flat64(n, torch::autograd::grad({loss}, n.params, {}, false, false, true));
-    g.mul_(static_cast<double>(e - b) / total);
-    acc = acc.defined() ? acc.add_(g) : g;
-  }
-  return acc;
+  Tensor out = torch::empty({n.P}, torch::TensorOptions().dtype(torch::kDouble).device(n.device));
+  gradient_into(*s_, out);
+  return out;
 }
 
 Eigen::VectorXd CurvatureOperator::gradient_at(const Eigen::VectorXd& delta) const {

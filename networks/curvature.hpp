@@ -129,6 +129,7 @@ class CurvatureOperator {
 
   double loss() const;                     // mean loss over the index set
   Eigen::VectorXd gradient() const;        // mean gradient (chunked, float64 accumulation)
+  void gradient(double* g) const;          // the same into g (rows() entries), no allocation of ours
   at::Tensor gradient_on_device() const;   // the same, float64, left on the operator's device
   // Mean gradient with the coordinates moved to w + delta (restored afterwards): the
   // finite-difference check of THEORY.md 5.2.

@@ -2,7 +2,12 @@
 
 #include <torch/torch.h>
 
+#include <climits>
+#include <mutex>
 #include <regex>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "core/checks.hpp"
 
@@ -17,8 +22,23 @@ std::string libtorch_version() {
 #endif
 }
 
+bool keep_tensor_memory_in_process() {
+  static bool applied = false;
+  static std::once_flag once;
+  std::call_once(once, [] {
+#ifdef __GLIBC__
+    // Fixed thresholds (setting them ends glibc's dynamic adjustment): blocks up to 32 MiB (the
+    // largest mmap threshold glibc accepts on 64-bit) come from the heap, and freed heap memory
+    // is kept up to 2 GiB instead of being returned at 128 KiB.
+    applied = mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024) == 1 && mallopt(M_TRIM_THRESHOLD, INT_MAX) == 1;
+#endif
+  });
+  return applied;
+}
+
 void set_torch_threads(int threads) {
   check_at_least("set_torch_threads", "threads", threads, 1);
+  keep_tensor_memory_in_process();
   torch::set_num_threads(threads);
 }
 

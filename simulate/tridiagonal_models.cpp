@@ -72,60 +72,38 @@ Tridiagonal sample_beta_laguerre(Eigen::Index p, Eigen::Index m, double beta, do
   return t;
 }
 
-// Large models: a warm-started bracket. By Cauchy interlacing the top eigenvalue of a leading
-// principal block is a lower bound of T's, and for the beta-Hermite/Laguerre models the top
-// eigenvector decays like Airy beyond O(n^{1/3}) rows (THEORY.md 4.5), so the block of size
-// 4 * 10 n^{1/3} is already within a few ulp. The bracket [lo, hi] is verified with Sturm counts
-// on the whole T (count(lo) < n = count(hi)), widened if needed, then bisected with the same
-// multisection sweeps; the answer is T's top eigenvalue to the same tolerance as a cold start,
-// at about a third of the O(n) sweeps.
-double top_eigenvalue(const Tridiagonal& t) {
+// Large models: warm-started brackets. By Cauchy interlacing the top (bottom) eigenvalue of a
+// leading principal block is a lower (upper) bound of T's, and for the beta-Hermite/Laguerre
+// models the edge eigenvectors decay like Airy beyond O(n^{1/3}) rows (THEORY.md 4.5), so the
+// block of size 4 * 10 n^{1/3} is already within a few ulp. spectral::tridiagonal_extremes
+// verifies each bracket with Sturm counts on the whole T (widening it if needed) and bisects
+// both ends in shared O(n) sweeps: the answers are T's extremes to the tolerance of a cold
+// start, at about a sixth of the sweeps of two cold bisections.
+ExtremeEigenvalues extreme_eigenvalues(const Tridiagonal& t) {
   const auto n = static_cast<std::size_t>(t.a.size());
   constexpr std::size_t kWarmStartMin = 20000;
-  if (n < kWarmStartMin) return spectral::tridiagonal_kth_largest(t.a, t.b, 1).value;
-  const auto K = static_cast<Eigen::Index>(std::min<std::size_t>(n, 4 * static_cast<std::size_t>(edge_truncation_size(t.a.size()))));
-  const double guess = spectral::tridiagonal_kth_largest(t.a.head(K), t.b.head(K - 1), 1).value;
-  const std::vector<double> b2(t.b.data(), t.b.data() + t.b.size());
-  std::vector<double> sq(b2.size());
-  for (std::size_t i = 0; i < b2.size(); ++i) sq[i] = b2[i] * b2[i];
-  const double pivmin = spectral::sturm_pivmin(t.b.data(), n);
-  auto count = [&](double x) { return spectral::sturm_count(t.a.data(), sq.data(), n, x, pivmin); };
-  const double scale = std::max(1.0, std::abs(guess));
-  double step = 64 * std::numeric_limits<double>::epsilon() * scale;
-  double lo = guess - step;
-  while (count(lo) >= n) {
-    step *= 16;
-    lo = guess - step;
+  double top_guess = std::numeric_limits<double>::quiet_NaN(), bottom_guess = top_guess;
+  if (n >= kWarmStartMin) {
+    const auto K = static_cast<Eigen::Index>(
+        std::min<std::size_t>(n, 4 * static_cast<std::size_t>(edge_truncation_size(t.a.size()))));
+    const auto block = spectral::tridiagonal_extremes(t.a.data(), t.b.data(), static_cast<std::size_t>(K));
+    top_guess = block.top.value;
+    bottom_guess = block.bottom.value;
   }
-  step = 1e-12 * scale;
-  double hi = guess + step;
-  while (count(hi) < n) {
-    step *= 16;
-    hi = guess + step;
-  }
-  // Multisection: 4 shifts per O(n) sweep shrink the bracket 5-fold.
-  constexpr int kShifts = 4;
-  double x[kShifts];
-  std::size_t c[kShifts];
-  while (hi - lo > 2 * std::numeric_limits<double>::epsilon() * std::max(std::abs(lo), std::abs(hi))) {
-    const double w = (hi - lo) / (kShifts + 1);
-    for (int i = 0; i < kShifts; ++i) x[i] = lo + w * (i + 1);
-    if (!(x[0] > lo) || !(x[kShifts - 1] < hi)) break;  // no double strictly inside any more
-    spectral::sturm_counts(t.a.data(), sq.data(), n, x, kShifts, pivmin, c);
-    double new_lo = lo, new_hi = hi;
-    for (int i = 0; i < kShifts; ++i) {
-      if (c[i] < n) new_lo = x[i];
-      else {
-        new_hi = x[i];
-        break;
-      }
-    }
-    lo = new_lo;
-    hi = new_hi;
-  }
-  return 0.5 * (lo + hi);
+  const auto e = spectral::tridiagonal_extremes(t.a.data(), t.b.data(), n, top_guess, bottom_guess);
+  return {e.top.value, e.bottom.value};
 }
 
-double bottom_eigenvalue(const Tridiagonal& t) { return spectral::tridiagonal_kth_smallest(t.a, t.b, 1).value; }
+double top_eigenvalue(const Tridiagonal& t) {
+  const auto n = static_cast<std::size_t>(t.a.size());
+  if (n < 20000) return spectral::tridiagonal_kth_largest(t.a, t.b, 1).value;  // the cold path, unchanged
+  return extreme_eigenvalues(t).top;
+}
+
+double bottom_eigenvalue(const Tridiagonal& t) {
+  const auto n = static_cast<std::size_t>(t.a.size());
+  if (n < 20000) return spectral::tridiagonal_kth_smallest(t.a, t.b, 1).value;
+  return extreme_eigenvalues(t).bottom;
+}
 
 }  // namespace batchrmt::simulate

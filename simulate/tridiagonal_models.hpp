@@ -43,8 +43,18 @@ Tridiagonal sample_beta_hermite(Eigen::Index n, double beta, double sigma, doubl
 Tridiagonal sample_beta_laguerre(Eigen::Index p, Eigen::Index m, double beta, double sigma2, double ell,
                                  RandomStream& rng, Eigen::Index truncate = 0);
 
-// Largest / smallest eigenvalue of T by Sturm bisection (spectral::tridiagonal_kth_largest).
+// Largest / smallest eigenvalue of T by Sturm bisection (spectral::tridiagonal_kth_largest; for
+// K >= 20000 warm-started from the leading 40 K^{1/3} block, see tridiagonal_models.cpp).
 double top_eigenvalue(const Tridiagonal& t);
 double bottom_eigenvalue(const Tridiagonal& t);
+// Both together (what `simulate spiked-wigner/-covariance --method tridiagonal` measures per
+// trial): one generation, both brackets warm-started, every O(n) sweep shared by the two ends.
+// Equal to {top_eigenvalue(t), bottom_eigenvalue(t)} for K < 20000, and to within the bisection
+// tolerance (a few ulp) above.
+struct ExtremeEigenvalues {
+  double top = 0;
+  double bottom = 0;
+};
+ExtremeEigenvalues extreme_eigenvalues(const Tridiagonal& t);
 
 }  // namespace batchrmt::simulate

@@ -121,6 +121,115 @@ std::vector<std::size_t> tridiagonal_counts_at(const Eigen::Ref<const Eigen::Vec
   return counts;
 }
 
+namespace {
+
+// One end being bisected: the invariant count(lo) < index <= count(hi) holds throughout.
+struct End {
+  std::size_t index = 0;  // 1-based ascending index of the wanted eigenvalue
+  double lo = 0, hi = 0;
+  double guess = std::numeric_limits<double>::quiet_NaN();
+  double spread = 0;  // half-width of the bracket tried around the guess
+  bool use_guess = false;
+  bool done = false;
+  BisectionResult r;
+};
+
+// The shifts of the next sweep for one end (appended to x); marks the end done when its
+// bracket has converged (dstebz's test, or no double strictly inside).
+void next_shifts(End& e, double abs_tol, const BisectionOptions& o, std::vector<double>& x) {
+  const double width = e.hi - e.lo;
+  if (width <= abs_tol + o.rel_tol * std::max(std::fabs(e.lo), std::fabs(e.hi))) {
+    e.done = true;
+    return;
+  }
+  const double mid = e.lo + 0.5 * width;
+  if (!(mid > e.lo && mid < e.hi)) {  // no double strictly inside
+    e.done = true;
+    return;
+  }
+  if (e.use_guess && !(e.guess > e.lo && e.guess < e.hi)) e.use_guess = false;
+  if (e.use_guess && 2 * e.spread < width) {
+    // Warm start: try the bracket [guess - spread, guess + spread] (points outside (lo, hi) dropped).
+    for (const double xi : {e.guess - e.spread, e.guess + e.spread})
+      if (xi > e.lo && xi < e.hi) x.push_back(xi);
+    return;
+  }
+  e.use_guess = false;
+  // Multisection: K equally spaced shifts (strictly increasing, strictly inside).
+  const int K = o.shifts_per_sweep;
+  const std::size_t first = x.size();
+  for (int i = 1; i <= K; ++i) {
+    const double xi = e.lo + width * static_cast<double>(i) / static_cast<double>(K + 1);
+    if (xi > e.lo && xi < e.hi && (x.size() == first || xi > x.back())) x.push_back(xi);
+  }
+}
+
+// Counts are monotone in x: the new bracket lies between the last shift with count < index and
+// the first with count >= index (shifts of one end are increasing).
+void narrow(End& e, const double* x, const std::size_t* c, std::size_t nx) {
+  double new_lo = e.lo, new_hi = e.hi;
+  for (std::size_t i = 0; i < nx; ++i) {
+    if (c[i] < e.index)
+      new_lo = x[i];
+    else {
+      new_hi = x[i];
+      break;
+    }
+  }
+  e.lo = new_lo;
+  e.hi = new_hi;
+  if (e.use_guess) {
+    if (e.hi - e.lo <= 2 * e.spread)
+      e.use_guess = false;  // the guess bracket held: multisection from here
+    else
+      e.spread *= 1024;  // it did not: widen (a guess left outside (lo, hi) is dropped next time)
+  }
+}
+
+// Bisects every end together: each O(n) sweep evaluates the shifts of all ends at once.
+void bisect_ends(const double* a, const double* b, std::size_t n, std::vector<End>& ends, const BisectionOptions& o) {
+  const auto b2 = squares(b, n);
+  const double pivmin = sturm_pivmin(b, n);
+  const Interval g = gershgorin_interval(a, b, n);
+  // Default absolute tolerance as dstebz (ABSTOL <= 0): ulp * ||T|| with ||T|| from Gershgorin.
+  const double abs_tol =
+      o.abs_tol > 0 ? o.abs_tol : std::max(kEps * std::max(std::fabs(g.lower), std::fabs(g.upper)), pivmin);
+  for (auto& e : ends) {
+    e.lo = g.lower;
+    e.hi = g.upper;
+    e.r.index = e.index;
+    e.use_guess = std::isfinite(e.guess);
+    e.spread = 64 * kEps * std::max(1.0, std::fabs(e.guess));
+  }
+  std::vector<double> x;
+  std::vector<std::size_t> c, offset(ends.size() + 1);
+  while (true) {
+    x.clear();
+    for (std::size_t k = 0; k < ends.size(); ++k) {
+      offset[k] = x.size();
+      if (!ends[k].done) next_shifts(ends[k], abs_tol, o, x);
+    }
+    offset[ends.size()] = x.size();
+    if (x.empty()) break;
+    c.resize(x.size());
+    sturm_counts(a, b2.data(), n, x.data(), x.size(), pivmin, c.data());
+    for (std::size_t k = 0; k < ends.size(); ++k) {
+      const std::size_t nx = offset[k + 1] - offset[k];
+      if (nx == 0) continue;
+      ++ends[k].r.sweeps;
+      ends[k].r.shifts += nx;
+      narrow(ends[k], x.data() + offset[k], c.data() + offset[k], nx);
+    }
+  }
+  for (auto& e : ends) {
+    e.r.lower = e.lo;
+    e.r.upper = e.hi;
+    e.r.value = e.lo + 0.5 * (e.hi - e.lo);
+  }
+}
+
+}  // namespace
+
 BisectionResult tridiagonal_kth_largest(const double* a, const double* b, std::size_t n, std::size_t k,
                                         const BisectionOptions& options) {
   const char* fn = "tridiagonal_kth_largest";
@@ -129,53 +238,26 @@ BisectionResult tridiagonal_kth_largest(const double* a, const double* b, std::s
   check_bounded(fn, "shifts_per_sweep", options.shifts_per_sweep, 1, 64);
   check_nonnegative(fn, "rel_tol", options.rel_tol);
   check_nonnegative(fn, "abs_tol", options.abs_tol);
+  std::vector<End> ends(1);
+  ends[0].index = n - k + 1;
+  bisect_ends(a, b, n, ends, options);
+  return ends[0].r;
+}
 
-  const std::size_t index = n - k + 1;  // 1-based ascending index of the wanted eigenvalue
-  const auto b2 = squares(b, n);
-  const double pivmin = sturm_pivmin(b, n);
-  const Interval g = gershgorin_interval(a, b, n);
-  // Default absolute tolerance as dstebz (ABSTOL <= 0): ulp * ||T|| with ||T|| from Gershgorin.
-  const double abs_tol = options.abs_tol > 0
-                             ? options.abs_tol
-                             : std::max(kEps * std::max(std::fabs(g.lower), std::fabs(g.upper)), pivmin);
-
-  BisectionResult r;
-  r.index = index;
-  double lo = g.lower, hi = g.upper;  // invariant: count(lo) < index <= count(hi)
-  const int K = options.shifts_per_sweep;
-  double x[64];
-  std::size_t c[64];
-  while (true) {
-    const double width = hi - lo;
-    if (width <= abs_tol + options.rel_tol * std::max(std::fabs(lo), std::fabs(hi))) break;
-    const double mid = lo + 0.5 * width;
-    if (!(mid > lo && mid < hi)) break;  // no double strictly inside
-    int nk = 0;
-    for (int i = 1; i <= K; ++i) {
-      const double xi = lo + width * static_cast<double>(i) / static_cast<double>(K + 1);
-      if (xi > lo && xi < hi && (nk == 0 || xi > x[nk - 1])) x[nk++] = xi;
-    }
-    sturm_counts(a, b2.data(), n, x, static_cast<std::size_t>(nk), pivmin, c);
-    ++r.sweeps;
-    r.shifts += static_cast<std::size_t>(nk);
-    // Counts are monotone in x: the new interval is between the last shift with count < index
-    // and the first with count >= index.
-    double new_lo = lo, new_hi = hi;
-    for (int i = 0; i < nk; ++i) {
-      if (c[i] < index)
-        new_lo = x[i];
-      else {
-        new_hi = x[i];
-        break;
-      }
-    }
-    lo = new_lo;
-    hi = new_hi;
-  }
-  r.lower = lo;
-  r.upper = hi;
-  r.value = lo + 0.5 * (hi - lo);
-  return r;
+TridiagonalExtremes tridiagonal_extremes(const double* a, const double* b, std::size_t n, double top_guess,
+                                         double bottom_guess, const BisectionOptions& options) {
+  const char* fn = "tridiagonal_extremes";
+  check_tridiagonal(fn, a, b, n);
+  check_bounded(fn, "shifts_per_sweep", options.shifts_per_sweep, 1, 64);
+  check_nonnegative(fn, "rel_tol", options.rel_tol);
+  check_nonnegative(fn, "abs_tol", options.abs_tol);
+  std::vector<End> ends(2);
+  ends[0].index = n;
+  ends[0].guess = top_guess;
+  ends[1].index = 1;
+  ends[1].guess = bottom_guess;
+  bisect_ends(a, b, n, ends, options);
+  return {ends[0].r, ends[1].r};
 }
 
 BisectionResult tridiagonal_kth_largest(const Eigen::Ref<const Eigen::VectorXd>& a,

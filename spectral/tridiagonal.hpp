@@ -17,6 +17,7 @@
 #include <Eigen/Core>
 
 #include <cstddef>
+#include <limits>
 #include <vector>
 
 namespace batchrmt::spectral {
@@ -72,6 +73,21 @@ BisectionResult tridiagonal_kth_largest(const Eigen::Ref<const Eigen::VectorXd>&
 // k-th smallest (k = 1: the bottom one).
 BisectionResult tridiagonal_kth_smallest(const Eigen::Ref<const Eigen::VectorXd>& a,
                                          const Eigen::Ref<const Eigen::VectorXd>& b, std::size_t k = 1,
+                                         const BisectionOptions& options = {});
+// Top and bottom eigenvalues together (THEORY.md 4.4): one b^2, and every O(n) sweep evaluates
+// the shifts of both ends at once (so two ends cost about the sweeps of one). Optional warm
+// starts (NaN: none): the first sweep tries [guess - d, guess + d] with d = 64 ulp * max(1, |guess|),
+// widened 1024-fold per failed try and dropped once the guess leaves the bracket; the bracket is
+// always verified by Sturm counts on the whole T, so a wrong guess costs sweeps, never accuracy.
+// Results to the tolerance of tridiagonal_kth_largest; without guesses each end follows exactly
+// the shifts of tridiagonal_kth_largest / _kth_smallest (identical values).
+struct TridiagonalExtremes {
+  BisectionResult top;     // index n
+  BisectionResult bottom;  // index 1
+};
+TridiagonalExtremes tridiagonal_extremes(const double* a, const double* b, std::size_t n,
+                                         double top_guess = std::numeric_limits<double>::quiet_NaN(),
+                                         double bottom_guess = std::numeric_limits<double>::quiet_NaN(),
                                          const BisectionOptions& options = {});
 // Top eigenvalue (value only).
 double tridiagonal_top_eigenvalue(const double* a, const double* b, std::size_t n);

@@ -493,3 +493,59 @@ TEST(Curvature, MeasurementResumesUnitByUnit) {
   EXPECT_EQ(a.noise_top->indices, b.noise_top->indices);
   EXPECT_EQ(a.lambda_full, b.lambda_full);
 }
+
+// Issue 17: the float64 interface casts x into a buffer kept by the operator (float64 on the CPU:
+// x is wrapped, not copied) and writes the products straight into y. A reused buffer must give
+// the products of a fresh operator, in any order, with y aliasing x, and for the gradient.
+TEST(Curvature, ReusedInterfaceBuffersGiveTheProductsOfAFreshOperator) {
+  const std::size_t N = 90;
+  const auto data = synthetic(N, kShape, 3, 21);
+  const auto m = model("mlp", kShape, 3, 22, {8});
+  for (auto dtype : {nw::ComputeDtype::float64, nw::ComputeDtype::float32})
+    for (auto kind : {nw::CurvatureKind::hessian, nw::CurvatureKind::ggn})
+      for (std::int64_t chunk : {static_cast<std::int64_t>(N), std::int64_t{40}})
+        for (auto reuse : {nw::GraphReuse::always, nw::GraphReuse::never}) {
+          nw::CurvatureOptions o = fp64(chunk);
+          o.dtype = dtype;
+          o.kind = kind;
+          o.reuse = reuse;
+          const nw::CurvatureOperator op(m, data, nw::Transform{}, range(N), o);
+          const Eigen::VectorXd v1 = random_unit(op.rows(), 31), v2 = random_unit(op.rows(), 32);
+          const Eigen::VectorXd a1 = op.apply(v1), a2 = op.apply(v2), a1again = op.apply(v1);
+          const nw::CurvatureOperator fresh1(m, data, nw::Transform{}, range(N), o);
+          const nw::CurvatureOperator fresh2(m, data, nw::Transform{}, range(N), o);
+          const Eigen::VectorXd f1 = fresh1.apply(v1), f2 = fresh2.apply(v2);
+          const std::string what = nw::to_string(dtype) + " " + nw::to_string(kind) + " chunk " +
+                                   std::to_string(chunk) + " " + nw::to_string(reuse);
+          EXPECT_GT(a1.norm(), 0) << what;
+          EXPECT_LE((a1 - f1).norm(), 1e-12 * f1.norm()) << what;
+          EXPECT_LE((a2 - f2).norm(), 1e-12 * f2.norm()) << what;
+          EXPECT_LE((a1again - f1).norm(), 1e-12 * f1.norm()) << what;
+          Eigen::VectorXd inplace = v2;  // y aliasing x
+          op.apply(inplace.data(), inplace.data());
+          EXPECT_LE((inplace - f2).norm(), 1e-12 * f2.norm()) << what;
+          // The gradient into caller memory equals the allocating form and a fresh operator's.
+          Eigen::VectorXd g(op.rows());
+          g.setConstant(7.0);  // stale contents must be overwritten, not accumulated into
+          op.gradient(g.data());
+          const Eigen::VectorXd gf = fresh1.gradient();
+          EXPECT_GT(gf.norm(), 0) << what;
+          EXPECT_LE((g - gf).norm(), 1e-12 * gf.norm()) << what;
+          EXPECT_LE((op.gradient() - gf).norm(), 1e-12 * gf.norm()) << what;
+        }
+}
+
+// The product is written into y (not accumulated into it): whatever y held (NaN here) is gone.
+TEST(Curvature, ProductsOverwriteTheCallersBuffer) {
+  const auto data = synthetic(32, kShape, 3, 41);
+  const auto m = model("linear", kShape, 3, 42);
+  nw::CurvatureOptions o = fp64();
+  o.kind = nw::CurvatureKind::ggn;  // linear model: G = H, and the bias has a nonzero block
+  const nw::CurvatureOperator op(m, data, nw::Transform{}, range(32), o);
+  Eigen::VectorXd y(op.rows());
+  y.setConstant(std::nan(""));
+  const Eigen::VectorXd v = random_unit(op.rows(), 43);
+  op.apply(v.data(), y.data());
+  EXPECT_TRUE(y.allFinite());
+  EXPECT_LE((y - op.with_kind(nw::CurvatureKind::hessian).apply(v)).norm(), 1e-12 * y.norm());
+}

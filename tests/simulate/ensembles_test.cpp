@@ -267,3 +267,34 @@ TEST(TridiagonalTop, WarmStartedBisectionEqualsColdStartToAFewUlp) {
   const double cold = spectral::tridiagonal_kth_largest(l.a, l.b, 1).value;
   EXPECT_NEAR(top_eigenvalue(l), cold, 8 * std::numeric_limits<double>::epsilon() * std::abs(cold));
 }
+
+TEST(TridiagonalExtremes, BothEndsWarmStartedEqualColdStartsToAFewUlpAndSmallModelsExactly) {
+  // extreme_eigenvalues() (what the CLI measures per trial) warm-starts both ends from the leading
+  // block for n >= 20000; below, it is bit-identical to top_eigenvalue / bottom_eigenvalue.
+  const double eps = std::numeric_limits<double>::epsilon();
+  for (std::uint64_t t = 0; t < 3; ++t) {
+    RandomStream r(93, t);
+    const auto h = sample_beta_hermite(60000, 1.0, 1.0, t == 1 ? 1.5 : (t == 2 ? -1.5 : 0.0), r);
+    const auto e = extreme_eigenvalues(h);
+    const double top = spectral::tridiagonal_kth_largest(h.a, h.b, 1).value;
+    const double bottom = spectral::tridiagonal_kth_smallest(h.a, h.b, 1).value;
+    const double scale = std::max(std::abs(top), std::abs(bottom));  // ~ ||T||: the bisection's tolerance scale
+    EXPECT_NEAR(e.top, top, 8 * eps * scale);
+    EXPECT_NEAR(e.bottom, bottom, 8 * eps * scale);
+    EXPECT_NEAR(bottom_eigenvalue(h), bottom, 8 * eps * scale);
+  }
+  RandomStream r(94, 0);
+  const auto l = sample_beta_laguerre(30000, 60000, 1.0, 1.0, 4.0, r);
+  const auto e = extreme_eigenvalues(l);
+  const double top = spectral::tridiagonal_kth_largest(l.a, l.b, 1).value;
+  const double bottom = spectral::tridiagonal_kth_smallest(l.a, l.b, 1).value;
+  // The bisection tolerance is absolute at the scale of ||T|| (dstebz's abs_tol = ulp * ||T||),
+  // so the small bottom (about 0.09 here) is compared at the top's scale.
+  EXPECT_NEAR(e.top, top, 8 * eps * std::abs(top));
+  EXPECT_NEAR(e.bottom, bottom, 8 * eps * std::abs(top));
+  RandomStream s(95, 0);
+  const auto small = sample_beta_hermite(5000, 1.0, 1.0, 2.0, s);
+  const auto es = extreme_eigenvalues(small);
+  EXPECT_EQ(es.top, top_eigenvalue(small));
+  EXPECT_EQ(es.bottom, bottom_eigenvalue(small));
+}

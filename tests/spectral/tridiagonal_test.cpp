@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <utility>
+#include <vector>
 
 #include "core/errors.hpp"
 #include "spectral/tridiagonal.hpp"
@@ -139,4 +142,47 @@ TEST(Tridiagonal, RejectsBadInput) {
   b2 << 1, 1;
   EXPECT_THROW(bs::tridiagonal_kth_largest(a, b2, 4), batchrmt::InvalidInput);
   EXPECT_THROW(bs::tridiagonal_kth_largest(a, b2, 0), batchrmt::InvalidInput);
+}
+
+// tridiagonal_extremes (issue 17 item 4): both ends in shared sweeps, optional warm starts.
+TEST(TridiagonalExtremes, WithoutGuessesEqualsTheTwoColdBisectionsExactly) {
+  for (Eigen::Index n : {1, 2, 7, 1000, 50000}) {
+    const Tridiagonal t = bs::testing::random_tridiagonal(n, 7 + static_cast<std::uint64_t>(n));
+    const auto e = bs::tridiagonal_extremes(t.a.data(), t.b.data(), static_cast<std::size_t>(n));
+    const auto top = bs::tridiagonal_kth_largest(t.a, t.b, 1);
+    const auto bottom = bs::tridiagonal_kth_smallest(t.a, t.b, 1);
+    EXPECT_EQ(e.top.value, top.value) << "n=" << n;  // same shifts, same counts: bit-identical
+    EXPECT_EQ(e.bottom.value, bottom.value) << "n=" << n;
+    EXPECT_EQ(e.top.sweeps, top.sweeps);
+    EXPECT_EQ(e.bottom.shifts, bottom.shifts);
+  }
+}
+
+TEST(TridiagonalExtremes, GoodGuessesSaveSweepsAndKeepTheToleranceWrongGuessesStillConverge) {
+  const Eigen::Index n = 100000;
+  const Tridiagonal t = bs::testing::random_tridiagonal(n, 99);
+  const auto top = bs::tridiagonal_kth_largest(t.a, t.b, 1);
+  const auto bottom = bs::tridiagonal_kth_smallest(t.a, t.b, 1);
+  // The bisection tolerance is absolute at the scale of ||T|| (dstebz's abs_tol = ulp * ||T||).
+  const double scale = std::max({1.0, std::abs(top.value), std::abs(bottom.value)});
+  const double tol_top = 8 * std::numeric_limits<double>::epsilon() * scale;
+  const double tol_bottom = tol_top;
+  // Guesses a few ulp off (what the leading block gives): far fewer sweeps.
+  const auto good = bs::tridiagonal_extremes(t.a.data(), t.b.data(), static_cast<std::size_t>(n),
+                                             std::nextafter(top.value, 0.0), std::nextafter(bottom.value, 0.0));
+  EXPECT_NEAR(good.top.value, top.value, tol_top);
+  EXPECT_NEAR(good.bottom.value, bottom.value, tol_bottom);
+  EXPECT_LE(good.top.sweeps, 5);
+  EXPECT_LT(good.top.sweeps, top.sweeps / 3);
+  EXPECT_LE(good.bottom.sweeps, 5);
+  // Every bracket is verified by counts on the whole T: guesses far off (the wrong end, the middle,
+  // outside the spectrum) cost sweeps, not accuracy.
+  for (const auto& [gt, gb] : std::vector<std::pair<double, double>>{
+           {bottom.value, top.value}, {0.0, 0.0}, {top.value + 10.0, bottom.value - 10.0}, {top.value + 1e-9, bottom.value - 1e-9}}) {
+    const auto w = bs::tridiagonal_extremes(t.a.data(), t.b.data(), static_cast<std::size_t>(n), gt, gb);
+    EXPECT_NEAR(w.top.value, top.value, tol_top) << gt;
+    EXPECT_NEAR(w.bottom.value, bottom.value, tol_bottom) << gb;
+    EXPECT_LE(w.top.lower, w.top.value);
+    EXPECT_GE(w.top.upper, w.top.value);
+  }
 }

@@ -1,0 +1,367 @@
+#!/usr/bin/python3
+"""Order-independent performance runs for docs/performance.md (issue 17 items 0-6).
+
+    benchmarks/run_idle.sh [BUILD_DIR] [--sections a,b,...] [--reps 3] [--long]
+
+Every case runs in its own process (a fresh LibTorch, allocator and cache state), so no figure
+depends on what ran before it. Each case runs --reps times (default 3); within a row the
+operator, its raw-LibTorch control and the PyTorch-in-Python reference alternate (the order
+rotates per repetition), and the median over the processes is reported. One `order` section
+shows the effect that per-process runs remove: the same lenet benchmarks in ONE process, in
+random interleaved order (Google Benchmark's --benchmark_enable_random_interleaving), against
+the per-process medians.
+
+Load discipline: before and after every process the 1-minute load average is recorded, and
+the foreign load during the process is measured as (busy CPU-seconds of the whole machine from
+/proc/stat - the process's own CPU-seconds) / wall seconds, i.e. how many cores something else
+kept busy. A figure whose foreign load exceeds 0.5 (or whose load average before the start
+exceeded 0.5 + the threads the previous case of this harness left in it) is flagged with "!"
+in every table and listed at the end. The 1-minute load average includes the harness's own
+benchmark (about 1 per benchmark thread after a minute of running), which is why the foreign
+load, not the load average, decides the flag.
+
+Sections (default: all but the long ones; see --sections):
+  curvature  operator vs raw LibTorch vs PyTorch: gradient, HVP (fresh / kept graph), GGN;
+             lenet (batch 128) fp32 + fp64 at 1 thread, fp32 kept graph at 2 threads; vgg16bn
+             (batch 32) fp32 at 1 thread (items 1, 2)
+  order      the same lenet benchmarks in one process, random order, vs per process (item 0)
+  lanczos    vgg16bn Lanczos step / HVP, 20 steps: full reorth. fp64 basis, fp32 basis,
+             selective; with --long also 100 steps (item 5)
+  fulldata   lenet over all 60,000 Fashion-MNIST images, float32, 2 threads: HVP / gradient (item 5)
+  simulate   `batchrmt simulate spiked-wigner --n 10000000 --theta 1.5 --trials 2 --method
+             tridiagonal --threads 1` end to end (wall), and its parts (item 4)
+  training   training step vs PyTorch in Python, lenet and vgg16bn, 1 thread (item 6)
+Writes BUILD_DIR/idle-run/results.json and prints Markdown for docs/performance.md.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import random
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PY = "/usr/bin/python3"  # Debian's interpreter: the one that sees python3-torch / python3-numpy
+FLAG_LOAD = 0.5
+
+# ------------------------------------------------------------------ load accounting
+
+
+def busy_jiffies():
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields[:8]) - idle
+
+
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def run_process(cmd, env=None, timeout=900):
+    """Runs cmd; returns (stdout, record) with wall, own CPU, foreign load, load averages."""
+    hz = os.sysconf("SC_CLK_TCK")
+    load_before = os.getloadavg()[0]
+    j0, c0, t0 = busy_jiffies(), children_cpu(), time.perf_counter()
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    wall = time.perf_counter() - t0
+    own = children_cpu() - c0
+    busy = (busy_jiffies() - j0) / hz
+    rec = {"cmd": " ".join(cmd), "wall": wall, "own_cpu": own, "foreign_load": max(0.0, (busy - own) / wall),
+           "load_before": load_before, "load_after": os.getloadavg()[0], "rc": p.returncode}
+    if p.returncode != 0:
+        raise RuntimeError(f"{rec['cmd']} failed with exit code {p.returncode}:\n{p.stderr[-3000:]}")
+    return p.stdout, rec
+
+
+class Log:
+    def __init__(self):
+        self.records = []
+        self.flagged = []
+
+    def add(self, label, rec):
+        rec["label"] = label
+        self.records.append(rec)
+        if rec["foreign_load"] > FLAG_LOAD:
+            self.flagged.append(rec)
+        print(f"  {label}: {rec['wall']:.1f} s wall, foreign load {rec['foreign_load']:.2f}, "
+              f"load avg {rec['load_before']:.2f} -> {rec['load_after']:.2f}", file=sys.stderr, flush=True)
+        return rec
+
+
+def med(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def flag(recs):
+    return "!" if any(r["foreign_load"] > FLAG_LOAD for r in recs) else ""
+
+
+# ------------------------------------------------------------------ runners
+
+
+def gbench(build, name, threads, log, extra=()):
+    """One Google Benchmark in its own process; returns (per-iteration wall s, cpu s, counters)."""
+    env = dict(os.environ, BATCHRMT_BENCH_THREADS=str(threads), OMP_WAIT_POLICY="PASSIVE",
+               OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS="1")
+    binary = os.path.join(build, "benchmarks", name.split(":")[0])
+    bench = name.split(":")[1]
+    out, rec = run_process([binary, f"--benchmark_filter=^{bench}(/|$)", "--benchmark_format=json", *extra], env=env)
+    res = [b for b in json.loads(out)["benchmarks"] if b.get("run_type", "iteration") == "iteration"]
+    if not res:
+        raise RuntimeError(f"{bench}: no result (filter matched nothing?)")
+    b = res[0]
+    if b.get("error_occurred"):
+        raise RuntimeError(f"{bench}: {b.get('error_message')}")
+    unit = {"ms": 1e-3, "us": 1e-6, "ns": 1e-9, "s": 1.0}[b["time_unit"]]
+    rec["value"] = b["real_time"] * unit
+    rec["cpu"] = b["cpu_time"] * unit
+    rec["counters"] = {k: v for k, v in b.items() if isinstance(v, (int, float)) and k not in ("real_time", "cpu_time")}
+    log.add(f"{bench} ({threads} thr)", rec)
+    return rec
+
+
+# batchrmt fixes glibc's malloc thresholds in every LibTorch process (networks/torch_runtime.hpp,
+# keep_tensor_memory_in_process); the PyTorch reference runs with the same setting, so that the
+# ratio compares the kernels, not two allocator policies.
+GLIBC_SAME_AS_BATCHRMT = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=2147483647"
+
+
+def pytorch(case, dtype, threads, log, min_time):
+    env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE", OMP_NUM_THREADS=str(threads), GLIBC_TUNABLES=GLIBC_SAME_AS_BATCHRMT)
+    out, rec = run_process([PY, os.path.join(HERE, "networks_hvp_pytorch_compare.py"), "--case", case, "--dtype",
+                            dtype, "--threads", str(threads), "--min-time", str(min_time)], env=env)
+    r = json.loads(out.strip().splitlines()[-1])
+    rec["value"], rec["cpu"] = r["wall"], r["cpu"]
+    log.add(f"PyTorch {case} {dtype} ({threads} thr)", rec)
+    return rec
+
+
+# ------------------------------------------------------------------ sections
+
+CURVATURE_ROWS = [
+    # model, product, dtype, threads, operator benchmark, raw control, PyTorch case
+    ("lenet", "gradient", "float32", 1, "Gradient_lenet", "RawGradient_lenet", "lenet:gradient"),
+    ("lenet", "HVP, fresh graph", "float32", 1, "HvpFresh_lenet", "RawHvpFresh_lenet", "lenet:hvp_fresh"),
+    ("lenet", "HVP, kept graph", "float32", 1, "HvpReuse_lenet", "RawHvpReuse_lenet", "lenet:hvp_reuse"),
+    ("lenet", "HVP, fresh graph", "float64", 1, "HvpFresh_lenet_fp64", "RawHvpFresh_lenet_fp64", "lenet:hvp_fresh"),
+    ("lenet", "HVP, kept graph", "float64", 1, "HvpReuse_lenet_fp64", "RawHvpReuse_lenet_fp64", "lenet:hvp_reuse"),
+    ("lenet", "HVP, kept graph", "float32", 2, "HvpReuse_lenet", "RawHvpReuse_lenet", "lenet:hvp_reuse"),
+    ("lenet", "GGN, kept graph", "float32", 1, "GgnReuse_lenet", "RawGgnReuse_lenet", "lenet:ggn_reuse"),
+    ("vgg16bn", "gradient", "float32", 1, "Gradient_vgg16bn", "RawGradient_vgg16bn", "vgg16bn:gradient"),
+    ("vgg16bn", "HVP, fresh graph", "float32", 1, "HvpFresh_vgg16bn", "RawHvpFresh_vgg16bn", "vgg16bn:hvp_fresh"),
+    ("vgg16bn", "HVP, kept graph", "float32", 1, "HvpReuse_vgg16bn", "RawHvpReuse_vgg16bn", "vgg16bn:hvp_reuse"),
+    ("vgg16bn", "GGN, kept graph", "float32", 1, "GgnReuse_vgg16bn", "RawGgnReuse_vgg16bn", "vgg16bn:ggn_reuse"),
+]
+
+
+def section_curvature(a, log):
+    results = []
+    for model, product, dtype, threads, op, raw, pyc in CURVATURE_ROWS:
+        runs = {"op": [], "raw": [], "py": []}
+        kinds = ["op", "raw", "py"]
+        for rep in range(a.reps):
+            order = kinds[rep % 3:] + kinds[:rep % 3]  # op-raw-py, raw-py-op, py-op-raw
+            for k in order:
+                if k == "py":
+                    runs[k].append(pytorch(pyc, dtype, threads, log, 0.0 if model == "vgg16bn" else 1.0))
+                else:
+                    runs[k].append(gbench(a.build, "networks_hvp_bench:BM_" + (op if k == "op" else raw), threads, log))
+        results.append({"model": model, "product": product, "dtype": dtype, "threads": threads, "runs": runs})
+    lines = ["| model | product | dtype | threads | operator ms | raw LibTorch ms | PyTorch ms | operator / raw | "
+             "raw / PyTorch | operator / PyTorch | runs (operator; raw) ms |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        m = {k: med([x["value"] for x in v]) for k, v in r["runs"].items()}
+        f = flag(r["runs"]["op"] + r["runs"]["raw"] + r["runs"]["py"])
+        each = "; ".join(", ".join(f"{1e3 * x['value']:.1f}" for x in r["runs"][k]) for k in ("op", "raw"))
+        lines.append(f"| {r['model']} | {r['product']} | {r['dtype']} | {r['threads']} | {1e3 * m['op']:.2f}{f} | "
+                     f"{1e3 * m['raw']:.2f} | {1e3 * m['py']:.2f} | **{m['op'] / m['raw']:.3f}** | "
+                     f"{m['raw'] / m['py']:.3f} | {m['op'] / m['py']:.3f} | {each} |")
+        r["median"] = m
+    return {"rows": results}, lines
+
+
+def section_order(a, log):
+    """Item 0: per-process medians vs the same benchmarks in one process, random order."""
+    names = ["Gradient_lenet", "RawGradient_lenet", "HvpFresh_lenet", "RawHvpFresh_lenet", "HvpReuse_lenet",
+             "RawHvpReuse_lenet", "GgnReuse_lenet", "RawGgnReuse_lenet"]
+    alone = {n: [] for n in names}
+    for rep in range(a.reps):
+        for n in (names if rep % 2 == 0 else names[::-1]):
+            alone[n].append(gbench(a.build, "networks_hvp_bench:BM_" + n, 1, log)["value"])
+    env = dict(os.environ, BATCHRMT_BENCH_THREADS="1", OMP_WAIT_POLICY="PASSIVE", OMP_NUM_THREADS="1")
+    out, rec = run_process([os.path.join(a.build, "benchmarks", "networks_hvp_bench"),
+                            "--benchmark_filter=^BM_(" + "|".join(names) + ")(/|$)", "--benchmark_format=json",
+                            f"--benchmark_repetitions={a.reps}", "--benchmark_enable_random_interleaving=true"], env=env)
+    log.add("one process, random interleaving", rec)
+    together = {n: [] for n in names}
+    for b in json.loads(out)["benchmarks"]:
+        if b.get("run_type") == "iteration":
+            n = b["run_name"].split("/")[0][3:]
+            unit = {"ms": 1e-3, "us": 1e-6, "ns": 1e-9, "s": 1.0}[b["time_unit"]]
+            together[n].append(b["real_time"] * unit)
+    lines = ["| benchmark (lenet, fp32, 1 thread) | own process, median ms | one process, random order, median ms | "
+             "ratio | within 10 % |", "|---|---|---|---|---|"]
+    rows = []
+    for n in names:
+        x, y = med(alone[n]), med(together[n])
+        rows.append({"name": n, "alone": alone[n], "together": together[n]})
+        lines.append(f"| {n} | {1e3 * x:.2f} | {1e3 * y:.2f} | {y / x:.3f} | {'yes' if abs(y / x - 1) <= 0.1 else 'NO'} |")
+    lines.append("")
+    lines.append(f"Foreign load during the one-process run: {rec['foreign_load']:.2f}{' !' if rec['foreign_load'] > FLAG_LOAD else ''}.")
+    return {"rows": rows}, lines
+
+
+def section_lanczos(a, log):
+    names = ["LanczosStep_vgg16bn", "LanczosStepFp32Basis_vgg16bn", "LanczosStepSelective_vgg16bn"]
+    reps = {n: a.reps for n in names}
+    reps["LanczosStepSelective_vgg16bn"] = 1
+    if a.long:
+        names.append("LanczosStep100_vgg16bn")
+        reps["LanczosStep100_vgg16bn"] = 1
+    runs = {n: [] for n in names}
+    for rep in range(a.reps):
+        for n in names:
+            if len(runs[n]) < reps[n]:
+                runs[n].append(gbench(a.build, "networks_hvp_bench:BM_" + n, 1, log))
+    lines = ["| vgg16bn, batch 32, 1 thread | steps | basis | runs | s per step | HVP s | reorth. s per step | "
+             "step / HVP | reorth. GB/s | bytes read per step (mean) |", "|---|---|---|---|---|---|---|---|---|---|"]
+    rows = []
+    for n in names:
+        rs = runs[n]
+        c = lambda k: med([r["counters"].get(k, float("nan")) for r in rs])  # noqa: E731
+        steps = 100 if "100" in n else 20
+        basis_bytes = 4 if "Fp32" in n else 8
+        P = c("P")
+        # Full reorth. (CGS2): 2 passes x (Q^T w, Q h) over the j stored columns at step j; mean j = (m+1)/2.
+        read = 0.0 if "Selective" in n else 2 * 2 * (steps + 1) / 2 * P * basis_bytes
+        reorth = c("reorth_seconds_per_step")
+        bw = read / reorth / 1e9 if reorth > 0 and read > 0 else float("nan")
+        basis = "fp32" if "Fp32" in n else "fp64"
+        kind = "selective" if "Selective" in n else "full"
+        lines.append(f"| {kind} | {steps} | {basis} | {len(rs)}{flag(rs)} | {c('seconds_per_step'):.3f} | {c('hvp_seconds'):.3f} | "
+                     f"{reorth:.3f} | **{c('step_over_hvp'):.3f}** | {bw:.1f} | {read / 1e9:.2f} GB |")
+        rows.append({"name": n, "runs": rs})
+    return {"rows": rows}, lines
+
+
+def section_fulldata(a, log):
+    runs = {"FullDataGradient_lenet": [], "FullDataHvp_lenet": []}
+    for rep in range(a.reps):
+        for n in (list(runs) if rep % 2 == 0 else list(runs)[::-1]):
+            runs[n].append(gbench(a.build, "networks_hvp_bench:BM_" + n, 2, log))
+    g, h = (med([r["value"] for r in runs[n]]) for n in runs)
+    f = flag(runs["FullDataGradient_lenet"] + runs["FullDataHvp_lenet"])
+    lines = ["| lenet, Fashion-MNIST 60,000, float32, chunks of 512, 2 threads | gradient s | HVP s | HVP / gradient |",
+             "|---|---|---|---|",
+             f"| medians of {a.reps} processes{f} | {g:.2f} | {h:.2f} | **{h / g:.2f}** |"]
+    return {"runs": runs}, lines
+
+
+def section_simulate(a, log):
+    cli = [os.path.join(a.build, "batchrmt"), "--json", "--threads", "1", "simulate", "spiked-wigner", "--n",
+           "10000000", "--theta", "1.5", "--trials", "2", "--method", "tridiagonal"]
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    runs, parts = [], {"BM_SpikedWignerCliTrial/10000000": [], "BM_BetaHermiteSample/10000000": [],
+                       "BM_TridiagonalExtremesWarm/10000000": []}
+    for rep in range(a.reps):
+        out, rec = run_process(cli, env=env)
+        rec["value"] = rec["wall"]
+        rec["json"] = json.loads(out)
+        runs.append(log.add("CLI spiked-wigner n=1e7 trials 2", rec))
+        for p in parts:
+            parts[p].append(gbench(a.build, "simulate_bench:" + p, 1, log,
+                                   extra=("--benchmark_min_time=0",)))
+    lines = ["| what (n = 1e7, theta 1.5, 1 thread) | median s | runs s |", "|---|---|---|",
+             f"| `{' '.join(['batchrmt'] + cli[1:])}` (whole process, wall) | **{med([r['wall'] for r in runs]):.2f}**{flag(runs)} | "
+             + ", ".join(f"{r['wall']:.2f}" for r in runs) + " |"]
+    for p, rs in parts.items():
+        lines.append(f"| {p.split('/')[0][3:]} (per trial) | {med([r['value'] for r in rs]):.3f}{flag(rs)} | "
+                     + ", ".join(f"{r['value']:.3f}" for r in rs) + " |")
+    return {"cli": runs, "parts": parts}, lines
+
+
+def section_training(a, log):
+    out, rec = run_process([PY, os.path.join(HERE, "networks_pytorch_compare.py"), "--bench",
+                            os.path.join(a.build, "benchmarks", "networks_train_bench"), "--threads", "1",
+                            "--repeats", str(a.reps), "--min-time", "2"],
+                           env=dict(os.environ, OMP_WAIT_POLICY="PASSIVE", OMP_NUM_THREADS="1"))
+    log.add("training step vs PyTorch (alternating, both in this run)", rec)
+    lines = [ln for ln in out.splitlines() if ln.startswith("|")]
+    lines.append("")
+    lines.append(f"Foreign load during this run: {rec['foreign_load']:.2f}{' !' if rec['foreign_load'] > FLAG_LOAD else ''}.")
+    return {"output": out}, lines
+
+
+SECTIONS = {"curvature": section_curvature, "order": section_order, "lanczos": section_lanczos,
+            "fulldata": section_fulldata, "simulate": section_simulate, "training": section_training}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default="build/release")
+    ap.add_argument("--sections", default=",".join(SECTIONS), help="comma-separated, from: " + ", ".join(SECTIONS))
+    ap.add_argument("--reps", type=int, default=3, help="processes per case (median reported; at least 3 for the docs)")
+    ap.add_argument("--long", action="store_true", help="also the 100-step vgg16bn Lanczos run (about 3 more minutes)")
+    ap.add_argument("--wait-idle", type=float, default=120, help="seconds to wait for load average < 0.5 first")
+    ap.add_argument("--out", default="", help="JSON results (default BUILD/idle-run/results.json)")
+    a = ap.parse_args()
+    wanted = [s for s in a.sections.split(",") if s]
+    for s in wanted:
+        if s not in SECTIONS:
+            ap.error(f"--sections has '{s}', but must be among {', '.join(SECTIONS)}.")
+    t_start = time.time()
+    deadline = t_start + a.wait_idle
+    while os.getloadavg()[0] > FLAG_LOAD and time.time() < deadline:
+        time.sleep(5)
+    start_load = os.getloadavg()
+    log = Log()
+    meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "host": socket.gethostname(), "cpus": os.cpu_count(), "platform": platform.platform(),
+            "cpu_model": next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")), "?"),
+            "commit": subprocess.run(["git", "-C", HERE, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip(),
+            "dirty": bool(subprocess.run(["git", "-C", HERE, "status", "--porcelain", "--untracked-files=no"],
+                                         capture_output=True, text=True).stdout.strip()),
+            "load_at_start": start_load, "reps": a.reps}
+    out = {"meta": meta, "sections": {}}
+    md = []
+    for s in wanted:
+        print(f"[{s}]", file=sys.stderr, flush=True)
+        data, lines = SECTIONS[s](a, log)
+        out["sections"][s] = data
+        md.append((s, lines))
+    meta["load_at_end"] = os.getloadavg()
+    meta["minutes"] = (time.time() - t_start) / 60
+    print(f"Measured {meta['date']} on {meta['host']} ({meta['cpu_model']}, {meta['cpus']} CPUs, {meta['platform']}), "
+          f"commit {meta['commit']}{' (with uncommitted changes)' if meta['dirty'] else ''}, "
+          f"`benchmarks/run_idle.sh` (--reps {a.reps}), {meta['minutes']:.1f} min; load average at start "
+          f"{start_load[0]:.2f} {start_load[1]:.2f} {start_load[2]:.2f}, at end {meta['load_at_end'][0]:.2f}. "
+          f"Every figure is the median over {a.reps} processes, one case per process.")
+    for s, lines in md:
+        print(f"\n### {s}\n")
+        print("\n".join(lines))
+    print()
+    if log.flagged:
+        print(f"**{len(log.flagged)} process(es) ran with a foreign load above {FLAG_LOAD} (marked !); rerun on an idle machine:**")
+        for r in log.flagged:
+            print(f"- {r['label']}: foreign load {r['foreign_load']:.2f}")
+    else:
+        print(f"No process ran with a foreign load above {FLAG_LOAD} (the largest: "
+              f"{max((r['foreign_load'] for r in log.records), default=0):.2f}).")
+    out["records"] = log.records
+    path = a.out or os.path.join(a.build, "idle-run", "results.json")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(out, f, indent=1, default=str)
+    print(f"\n(raw results: {path})", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
