@@ -1,6 +1,7 @@
 # The README's two commands. Both install what is missing (scripts/install-deps.sh),
 # configure and build in Release (CMake preset `release`, Ninja, ccache), then:
 #   make reproduce   run the main job `batchrmt reproduce` (results/reproduce.h5 + results/reproduce/report.md)
+#   make reproduce-extended   the main job plus the paper's batch-size protocol (configs/extended.toml)
 #   make test        run the whole test suite with ctest --output-on-failure
 # Other targets: make build, make notorch-test (no LibTorch), make bench, make clean.
 PRESET ?= release
@@ -9,7 +10,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # Debian's python (python3 on the PATH may be another interpreter without h5py/matplotlib).
 PYTHON ?= /usr/bin/python3
 
-.PHONY: deps configure build test reproduce bench notorch-test clean
+.PHONY: deps configure build test reproduce reproduce-extended bench notorch-test clean
 
 deps:
 	@scripts/install-deps.sh $(if $(filter notorch asan,$(PRESET)),--notorch,)
@@ -24,7 +25,11 @@ test: build
 	ctest --preset $(PRESET) -j $(JOBS) --output-on-failure
 
 reproduce: build
-	$(BUILD_DIR)/batchrmt reproduce --resume --out results/reproduce.h5
+	$(BUILD_DIR)/batchrmt --threads 2 reproduce --resume --out results/reproduce.h5
+
+# The default job plus the paper's batch-size protocol (C6 part (c), C7): configs/extended.toml.
+reproduce-extended: build
+	$(BUILD_DIR)/batchrmt --threads 2 reproduce --resume --config configs/extended.toml --out results/reproduce-extended.h5
 
 bench: build
 	@echo "benchmark binaries: $(BUILD_DIR)/benchmarks/ (figures in docs/performance.md)"

@@ -5,7 +5,11 @@
 // protocol on generated CIFAR-100 files is tests/networks/paper_protocol_cli_test.cpp.)
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "tests/apps/cli_support.hpp"
@@ -45,4 +49,32 @@ TEST(PaperConfigs, EveryPaperConfigRunsItsClaimsAndSaysWhyWithoutData) {
   const auto device = run_cli("reproduce --only V1 --device tpu --out " + (dir / "dev.h5").string());
   EXPECT_EQ(device.exit_code, 2) << device.err;
   fs::remove_all(dir);
+}
+
+TEST(ExtendedConfig, RepeatsTheDefaultJobLineForLineAndAddsOnlyTheProtocol) {
+  // configs/extended.toml is the default job plus the paper's protocol (make reproduce-extended):
+  // every setting line of the default must be in it, and every line it adds must be a protocol key.
+  auto setting_lines = [](const std::string& path) {
+    std::ifstream in(path);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) {
+      const auto hash = line.find('#');
+      if (hash != std::string::npos) line = line.substr(0, hash);
+      while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+      if (!line.empty()) lines.push_back(line);
+    }
+    return lines;
+  };
+  const std::string dir = std::string(BATCHRMT_SOURCE_DIR) + "/configs/";
+  const auto base = setting_lines(dir + "default.toml"), ext = setting_lines(dir + "extended.toml");
+  ASSERT_FALSE(base.empty());
+  std::size_t j = 0;
+  for (const auto& line : ext) {
+    if (j < base.size() && line == base[j]) {
+      ++j;
+      continue;
+    }
+    EXPECT_EQ(line.rfind("protocol", 0), 0u) << "extended.toml adds a line that is not a protocol key: " << line;
+  }
+  EXPECT_EQ(j, base.size()) << "extended.toml lacks the default job's line: " << (j < base.size() ? base[j] : "");
 }
