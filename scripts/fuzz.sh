@@ -17,7 +17,7 @@ readers=("$@")
 root="$(cd "$(dirname "$0")/.." && pwd)"
 stats="$build/fuzz-stats"
 mkdir -p "$stats"
-declare -A max_len=([idx]=4096 [cifar]=8192 [jpeg]=16384 [toml]=4096 [store]=32768)
+declare -A max_len=([idx]=4096 [cifar]=8192 [jpeg]=16384 [toml]=2048 [store]=32768)
 status=0
 for r in "${readers[@]}"; do
   bin="$build/tests/fuzz/fuzz_$r"
@@ -35,9 +35,9 @@ for r in "${readers[@]}"; do
   grep -E '^stat::number_of_executed_units|^stat::new_units_added|^stat::peak_rss_mb' "$stats/$r.log" | tee "$stats/$r.txt" || true
   for a in "$artifacts"/*; do
     [[ -e "$a" ]] || continue
-    sha="$(sha1sum "$a" | cut -c1-16)"
-    cp "$a" "$corpus/crash-$(basename "$a" | cut -d- -f1)-$sha"
-    echo "fuzz: $r: finding $(basename "$a") saved as $corpus/crash-...-$sha" | tee -a "$stats/$r.txt"
+    kind="$(basename "$a" | cut -d- -f1)"  # crash, leak, timeout, oom, slow-unit
+    cp "$a" "$corpus/$kind-$(sha1sum "$a" | cut -c1-16)"
+    echo "fuzz: $r: finding $(basename "$a") saved as $corpus/$kind-$(sha1sum "$a" | cut -c1-16)" | tee -a "$stats/$r.txt"
   done
   if [[ $rc -ne 0 ]]; then
     echo "fuzz: $r: libFuzzer exited $rc; see $stats/$r.log" >&2
@@ -46,8 +46,13 @@ for r in "${readers[@]}"; do
   # Minimise: inputs that add coverage, plus the seeds and the crashers.
   merged="$(mktemp -d)"
   "$bin" -merge=1 -max_len="${max_len[$r]}" -timeout=20 "$merged" "$work" >"$stats/$r.merge.log" 2>&1 || true
-  find "$corpus" -maxdepth 1 -type f ! -name 'seed-*' ! -name 'crash-*' -delete
-  for f in "$merged"/*; do [[ -e "$f" ]] && cp "$f" "$corpus/"; done
+  find "$corpus" -maxdepth 1 -type f ! -name 'seed-*' ! -name 'crash-*' ! -name 'leak-*' ! -name 'timeout-*' \
+    ! -name 'oom-*' -delete
+  kept="$(sha1sum "$corpus"/* | cut -d' ' -f1)"
+  for f in "$merged"/*; do
+    [[ -e "$f" ]] || continue
+    grep -qx "$(sha1sum "$f" | cut -d' ' -f1)" <<<"$kept" || cp "$f" "$corpus/"
+  done
   echo "fuzz: $r: corpus now $(ls "$corpus" | wc -l) files, $(du -sk "$corpus" | cut -f1) KiB"
   rm -rf "$work" "$artifacts" "$merged"
 done
