@@ -13,3 +13,11 @@ if(TARGET batchrmt_networks)
   gtest_discover_tests(reliability_loaders_tests TEST_PREFIX "reliability.loaders." DISCOVERY_TIMEOUT 120
                        PROPERTIES TIMEOUT 600 LABELS reliability)
 endif()
+
+# Chaos: kill -9 at seeded random points of simulate, spectrum and train, --resume, compare
+# bit for bit with an uninterrupted run (10 trials each; about 2-4 minutes on 2 cores).
+if(TARGET batchrmt_networks)
+  add_test(NAME reliability.chaos
+           COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/chaos_test.sh $<TARGET_FILE:batchrmt> 10 16)
+  set_tests_properties(reliability.chaos PROPERTIES LABELS reliability TIMEOUT 900 RUN_SERIAL TRUE)
+endif()
