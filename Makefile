@@ -3,6 +3,10 @@
 #   make reproduce   run the main job `batchrmt reproduce` (results/reproduce.h5 + results/reproduce/report.md)
 #   make reproduce-extended   the main job plus the paper's batch-size protocol (configs/extended.toml)
 #   make test        run the whole test suite with ctest --output-on-failure
+#   make check-asan  build without LibTorch under AddressSanitizer + UBSan (preset asan, the dataset
+#                    formats of networks/raw included) and run its tests, the fuzz corpus replay too
+#   make fuzz        fuzzing campaigns with clang's libFuzzer (preset fuzz; FUZZ_RUNS executions per
+#                    reader, scripts/fuzz.sh), merging what they find into tests/fuzz/corpus/
 # Other targets: make build, make notorch-test (no LibTorch), make bench, make clean.
 PRESET ?= release
 BUILD_DIR := build/$(PRESET)
@@ -10,10 +14,10 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # Debian's python (python3 on the PATH may be another interpreter without h5py/matplotlib).
 PYTHON ?= /usr/bin/python3
 
-.PHONY: deps configure build test reproduce reproduce-extended bench notorch-test clean
+.PHONY: deps configure build test reproduce reproduce-extended bench notorch-test check-asan fuzz clean
 
 deps:
-	@scripts/install-deps.sh $(if $(filter notorch asan,$(PRESET)),--notorch,)
+	@scripts/install-deps.sh $(if $(filter notorch asan,$(PRESET)),--notorch,$(if $(filter fuzz,$(PRESET)),--fuzz,))
 
 configure: deps
 	cmake --preset $(PRESET)
@@ -36,6 +40,16 @@ bench: build
 
 notorch-test:
 	$(MAKE) test PRESET=notorch
+
+check-asan:
+	$(MAKE) test PRESET=asan
+
+FUZZ_RUNS ?= 1000000
+FUZZ_MAX_TIME ?= 1800
+fuzz:
+	$(MAKE) configure PRESET=fuzz
+	cmake --build --preset fuzz -j $(JOBS)
+	scripts/fuzz.sh build/fuzz $(FUZZ_RUNS) $(FUZZ_MAX_TIME) $(FUZZ_READERS)
 
 clean:
 	rm -rf build

@@ -2,7 +2,7 @@
 
 #include <fstream>
 #include <sstream>
-#include <toml++/toml.h>
+#include "core/toml_include.hpp"
 
 #include "core/errors.hpp"
 

@@ -5,7 +5,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cmath>
@@ -16,6 +15,7 @@
 #include "core/checks.hpp"
 #include "core/errors.hpp"
 #include "core/rng.hpp"
+#include "networks/raw/raw_formats.hpp"
 
 namespace fs = std::filesystem;
 
@@ -236,100 +236,20 @@ Dataset Dataset::from_mapped_pixels(std::string name, std::array<std::int64_t, 3
 
 // ---------------------------------------------------------------- IDX
 
-namespace {
-
-class GzFile {
- public:
-  explicit GzFile(const std::string& path) : path_(path) {
-    f_ = gzopen(path.c_str(), "rb");
-    if (!f_) throw IoError("cannot open " + path + ": " + std::strerror(errno));
-  }
-  ~GzFile() {
-    if (f_) gzclose(f_);
-  }
-  GzFile(const GzFile&) = delete;
-  GzFile& operator=(const GzFile&) = delete;
-  // Reads exactly n bytes; `what` names the part for the error message.
-  void read(void* dst, std::size_t n, const std::string& what) {
-    std::size_t got = 0;
-    auto* p = static_cast<unsigned char*>(dst);
-    while (got < n) {
-      const unsigned chunk = static_cast<unsigned>(std::min<std::size_t>(n - got, 1u << 30));
-      const int r = gzread(f_, p + got, chunk);
-      if (r < 0) {
-        int err = 0;
-        const char* msg = gzerror(f_, &err);
-        throw IoError(path_ + " is not a readable gzip or IDX file (" + std::string(msg ? msg : "zlib error") +
-                      ") while reading " + what + ".");
-      }
-      if (r == 0) break;
-      got += static_cast<std::size_t>(r);
-    }
-    if (got < n)
-      throw IoError(path_ + " is truncated: it ends after " + std::to_string(got) + " of the " + std::to_string(n) +
-                    " bytes of " + what + ".");
-  }
-  bool at_end() {
-    unsigned char c;
-    return gzread(f_, &c, 1) == 0;
-  }
-
- private:
-  std::string path_;
-  gzFile f_ = nullptr;
-};
-
-std::uint32_t be32(const unsigned char* b) {
-  return (std::uint32_t(b[0]) << 24) | (std::uint32_t(b[1]) << 16) | (std::uint32_t(b[2]) << 8) | std::uint32_t(b[3]);
-}
-
-std::string hex(std::uint32_t v) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%08x", v);
-  return buf;
-}
-
-}  // namespace
-
+// The byte parsing lives in networks/raw/ (no LibTorch, fuzzed and sanitised on its own).
 std::vector<std::uint8_t> read_idx_images(const std::string& path, std::int64_t& count, std::int64_t& rows,
                                           std::int64_t& cols) {
-  GzFile f(path);
-  unsigned char head[16];
-  f.read(head, 4, "the magic number");
-  const std::uint32_t magic = be32(head);
-  if (magic != 0x00000803u)
-    throw InvalidInput(path + " has magic number " + hex(magic) +
-                       ", but an IDX image file (unsigned bytes, 3 dimensions) has 0x00000803.");
-  f.read(head + 4, 12, "the dimensions");
-  count = be32(head + 4);
-  rows = be32(head + 8);
-  cols = be32(head + 12);
-  if (rows <= 0 || cols <= 0 || rows > 4096 || cols > 4096)
-    throw InvalidInput(path + " declares images of " + std::to_string(rows) + " x " + std::to_string(cols) +
-                       " pixels, but each side must lie in 1..4096.");
-  std::vector<std::uint8_t> pixels(static_cast<std::size_t>(count * rows * cols));
-  f.read(pixels.data(), pixels.size(), std::to_string(count) + " images");
-  return pixels;
+  const auto bytes = raw::read_file_bytes(path, "the IDX image file");
+  auto images = raw::parse_idx_images(bytes.data(), bytes.size(), path);
+  count = images.count;
+  rows = images.rows;
+  cols = images.cols;
+  return std::move(images.pixels);
 }
 
 std::vector<std::int64_t> read_idx_labels(const std::string& path, int classes) {
-  GzFile f(path);
-  unsigned char head[8];
-  f.read(head, 4, "the magic number");
-  const std::uint32_t magic = be32(head);
-  if (magic != 0x00000801u)
-    throw InvalidInput(path + " has magic number " + hex(magic) +
-                       ", but an IDX label file (unsigned bytes, 1 dimension) has 0x00000801.");
-  f.read(head + 4, 4, "the item count");
-  const std::uint32_t n = be32(head + 4);
-  std::vector<std::uint8_t> raw(n);
-  f.read(raw.data(), raw.size(), std::to_string(n) + " labels");
-  std::vector<std::int64_t> labels(raw.begin(), raw.end());
-  for (std::size_t i = 0; i < labels.size(); ++i)
-    if (labels[i] >= classes)
-      throw InvalidInput(path + ": label " + std::to_string(labels[i]) + " of item " + std::to_string(i) +
-                         " is out of range; labels must lie in 0.." + std::to_string(classes - 1) + ".");
-  return labels;
+  const auto bytes = raw::read_file_bytes(path, "the IDX label file");
+  return raw::parse_idx_labels(bytes.data(), bytes.size(), classes, path);
 }
 
 Dataset load_fashion_mnist(const std::string& dir_in, const std::string& split) {
@@ -361,34 +281,10 @@ Dataset load_fashion_mnist(const std::string& dir_in, const std::string& split) 
 // ---------------------------------------------------------------- CIFAR-100
 
 Dataset read_cifar100_file(const std::string& path, const std::string& name, bool coarse_labels) {
-  constexpr std::size_t kRecord = 2 + 3072;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError("cannot open the CIFAR-100 file " + path + ".");
-  in.seekg(0, std::ios::end);
-  const auto bytes = static_cast<std::size_t>(in.tellg());
-  in.seekg(0);
-  if (bytes == 0) throw InvalidInput("the CIFAR-100 file " + path + " is empty.");
-  if (bytes % kRecord != 0)
-    throw InvalidInput("the CIFAR-100 file " + path + " has " + std::to_string(bytes) +
-                       " bytes, not a whole number of 3074-byte records: its last record (" +
-                       std::to_string(bytes / kRecord) + ") is truncated.");
-  const std::size_t n = bytes / kRecord;
-  std::vector<std::uint8_t> raw(bytes);
-  in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(bytes));
-  if (!in) throw IoError("reading the CIFAR-100 file " + path + " failed.");
-  std::vector<std::uint8_t> pixels(n * 3072);
-  std::vector<std::int64_t> labels(n);
-  const int classes = coarse_labels ? 20 : 100;
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint8_t* rec = raw.data() + i * kRecord;
-    if (rec[0] >= 20 || rec[1] >= 100)
-      throw InvalidInput("the CIFAR-100 file " + path + " has record " + std::to_string(i) + " with coarse label " +
-                         std::to_string(rec[0]) + " and fine label " + std::to_string(rec[1]) +
-                         ", but they must lie in 0..19 and 0..99.");
-    labels[i] = coarse_labels ? rec[0] : rec[1];
-    std::memcpy(pixels.data() + i * 3072, rec + 2, 3072);
-  }
-  return Dataset::from_pixels(name, {3, 32, 32}, classes, std::move(pixels), std::move(labels));
+  const auto bytes = raw::read_file_bytes(path, "the CIFAR-100 file");
+  auto records = raw::parse_cifar100(bytes.data(), bytes.size(), coarse_labels, path);
+  return Dataset::from_pixels(name, {3, 32, 32}, coarse_labels ? 20 : 100, std::move(records.pixels),
+                              std::move(records.labels));
 }
 
 Dataset load_cifar100(const std::string& dir, const std::string& split, bool coarse_labels) {

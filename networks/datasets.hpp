@@ -116,7 +116,8 @@ Dataset load_cifar100(const std::string& dir, const std::string& split, bool coa
 Dataset read_cifar100_file(const std::string& path, const std::string& name, bool coarse_labels);
 
 // ImageFolder layout: `dir`/<split>/<class>/*.JPEG (split "train" or "val"; "test" means
-// "val"). Classes are the sorted folder names. Images are decoded with libjpeg-turbo to RGB
+// "val"). Classes are train/'s sorted folder names, for both splits: val/ may lack a class,
+// a val/ folder that train/ lacks is InvalidInput. Images are decoded with libjpeg-turbo to RGB
 // and resized to side x side: for side <= 64 the whole image is box-resampled (the
 // downsampled-ImageNet convention of Chrabaszcz et al. 2017); above, the shorter side is
 // resized to side * 256/224 and the centre side x side crop kept. The decoded uint8 tensor is

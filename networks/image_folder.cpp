@@ -4,11 +4,9 @@
 // Cache file (little-endian, written to NAME.tmp and renamed):
 //   "BRMTIMG1" | u64 count | u64 side | u64 classes | u64 fingerprint | i64 labels[count] |
 //   u8 pixels[count][3][side][side]
-// The fingerprint (FNV-1a 64) covers the side, the resize rule and every file's relative
-// path, size and modification time, so any change in the folder rebuilds the cache.
-#ifdef BATCHRMT_WITH_TURBOJPEG
-#include <turbojpeg.h>
-#endif
+// The fingerprint (FNV-1a 64) covers the side, the resize rule, train/'s class list (the label
+// numbering of every split) and every file's relative path, size and modification time, so any
+// change in the folder rebuilds the cache.
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,35 +22,15 @@
 
 #include "core/errors.hpp"
 #include "networks/datasets.hpp"
+#include "networks/raw/raw_formats.hpp"
 
 namespace fs = std::filesystem;
 
 namespace batchrmt::networks {
 
-bool jpeg_decoding_available() {
-#ifdef BATCHRMT_WITH_TURBOJPEG
-  return true;
-#else
-  return false;
-#endif
-}
+bool jpeg_decoding_available() { return raw::jpeg_available(); }
 
 namespace {
-
-#ifdef BATCHRMT_WITH_TURBOJPEG
-struct TjHandle {
-  tjhandle h = tjInitDecompress();
-  ~TjHandle() {
-    if (h) tjDestroy(h);
-  }
-};
-
-std::string tj_message(tjhandle h) {
-  const char* m = tjGetErrorStr2(h);
-  return m ? m : "unknown libjpeg-turbo error";
-}
-
-#endif
 
 bool is_jpeg_name(const fs::path& p) {
   std::string e = p.extension().string();
@@ -60,71 +38,17 @@ bool is_jpeg_name(const fs::path& p) {
   return e == ".jpeg" || e == ".jpg";
 }
 
-// Resampling weights of PIL's ImagingResample (box or triangle filter, antialiased).
-struct Coeffs {
-  std::vector<int> start, count;
-  std::vector<double> w;  // count[i] weights from offset i * ksize
-  int ksize = 0;
-};
-
-Coeffs coefficients(int in, int out, bool box) {
-  const double scale = static_cast<double>(in) / out;
-  const double ss = std::max(scale, 1.0);
-  const double support = (box ? 0.5 : 1.0) * ss;
-  Coeffs c;
-  c.ksize = static_cast<int>(std::ceil(support)) * 2 + 1;
-  c.start.resize(static_cast<std::size_t>(out));
-  c.count.resize(static_cast<std::size_t>(out));
-  c.w.assign(static_cast<std::size_t>(out) * static_cast<std::size_t>(c.ksize), 0.0);
-  for (int o = 0; o < out; ++o) {
-    const double center = (o + 0.5) * scale;
-    const int xmin = std::max(static_cast<int>(center - support + 0.5), 0);
-    const int xmax = std::min(static_cast<int>(center + support + 0.5), in);
-    double total = 0.0;
-    const int n = std::min(xmax - xmin, c.ksize);
-    for (int k = 0; k < n; ++k) {
-      const double x = (xmin + k - center + 0.5) / ss;
-      double f;
-      if (box)
-        f = (x >= -0.5 && x < 0.5) ? 1.0 : 0.0;
-      else
-        f = std::max(0.0, 1.0 - std::abs(x));
-      c.w[static_cast<std::size_t>(o * c.ksize + k)] = f;
-      total += f;
-    }
-    if (total > 0)
-      for (int k = 0; k < n; ++k) c.w[static_cast<std::size_t>(o * c.ksize + k)] /= total;
-    c.start[static_cast<std::size_t>(o)] = xmin;
-    c.count[static_cast<std::size_t>(o)] = n;
-  }
-  return c;
+// The sorted names of the sub-folders of `root` (the classes of an ImageFolder split).
+std::vector<std::string> class_folders(const fs::path& root) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(root))
+    if (e.is_directory()) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
-// Interleaved RGB (w x h) -> interleaved RGB (ow x oh), separable, in double.
-std::vector<double> resample(const std::vector<double>& src, int w, int h, int ow, int oh, bool box) {
-  const Coeffs cx = coefficients(w, ow, box), cy = coefficients(h, oh, box);
-  std::vector<double> tmp(static_cast<std::size_t>(ow) * h * 3, 0.0);
-  for (int y = 0; y < h; ++y)
-    for (int o = 0; o < ow; ++o)
-      for (int ch = 0; ch < 3; ++ch) {
-        double a = 0.0;
-        for (int k = 0; k < cx.count[o]; ++k)
-          a += cx.w[static_cast<std::size_t>(o * cx.ksize + k)] *
-               src[(static_cast<std::size_t>(y) * w + static_cast<std::size_t>(cx.start[o] + k)) * 3 + ch];
-        tmp[(static_cast<std::size_t>(y) * ow + o) * 3 + ch] = a;
-      }
-  std::vector<double> out(static_cast<std::size_t>(ow) * oh * 3, 0.0);
-  for (int o = 0; o < oh; ++o)
-    for (int x = 0; x < ow; ++x)
-      for (int ch = 0; ch < 3; ++ch) {
-        double a = 0.0;
-        for (int k = 0; k < cy.count[o]; ++k)
-          a += cy.w[static_cast<std::size_t>(o * cy.ksize + k)] *
-               tmp[(static_cast<std::size_t>(cy.start[o] + k) * ow + x) * 3 + ch];
-        out[(static_cast<std::size_t>(o) * ow + x) * 3 + ch] = a;
-      }
-  return out;
-}
+// A JPEG file of more than 256 MiB is refused unread (ImageNet's largest are a few MB).
+constexpr std::uint64_t kMaxJpegFileBytes = std::uint64_t{1} << 28;
 
 std::uint64_t fnv1a(std::uint64_t h, const void* data, std::size_t n) {
   const auto* p = static_cast<const unsigned char*>(data);
@@ -138,85 +62,15 @@ std::uint64_t fnv1a(std::uint64_t h, const void* data, std::size_t n) {
 }  // namespace
 
 std::vector<std::uint8_t> decode_jpeg_rgb(const std::string& path, int& width, int& height, int min_side) {
-#ifndef BATCHRMT_WITH_TURBOJPEG
-  (void)width;
-  (void)height;
-  (void)min_side;
-  throw InvalidInput("cannot decode " + path + ": this batchrmt was built without libjpeg-turbo (Debian: "
-                     "libturbojpeg0-dev); install it and rebuild, or copy a decoded cache (--cache-dir) made elsewhere.");
-#else
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError("cannot open the image " + path + ".");
-  std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (bytes.empty()) throw InvalidInput("the image " + path + " is empty, not a JPEG file.");
-  TjHandle tj;
-  if (!tj.h) throw IoError("libjpeg-turbo could not be initialised.");
-  int w = 0, h = 0, subsamp = 0, colorspace = 0;
-  if (tjDecompressHeader3(tj.h, bytes.data(), static_cast<unsigned long>(bytes.size()), &w, &h, &subsamp,
-                          &colorspace) != 0)
-    throw InvalidInput("the image " + path + " is not a readable JPEG file (" + tj_message(tj.h) + ").");
-  if (w <= 0 || h <= 0) throw InvalidInput("the image " + path + " has no pixels.");
-  // Decode at the smallest DCT scaling factor that keeps the shorter side >= min_side.
-  int sw = w, sh = h;
-  if (min_side > 0) {
-    int n = 0;
-    tjscalingfactor* f = tjGetScalingFactors(&n);
-    for (int i = 0; i < n; ++i) {
-      if (f[i].num > f[i].denom) continue;
-      const int cw = TJSCALED(w, f[i]), ch = TJSCALED(h, f[i]);
-      if (std::min(cw, ch) >= min_side && static_cast<long>(cw) * ch < static_cast<long>(sw) * sh) {
-        sw = cw;
-        sh = ch;
-      }
-    }
-  }
-  const bool cmyk = colorspace == TJCS_CMYK || colorspace == TJCS_YCCK;
-  const int pf = cmyk ? TJPF_CMYK : TJPF_RGB;
-  const int ps = tjPixelSize[pf];
-  std::vector<std::uint8_t> buf(static_cast<std::size_t>(sw) * sh * ps);
-  if (tjDecompress2(tj.h, bytes.data(), static_cast<unsigned long>(bytes.size()), buf.data(), sw, 0, sh, pf,
-                    TJFLAG_ACCURATEDCT) != 0) {
-    // Warnings (e.g. premature end of data in a few ImageNet files) still give an image.
-    if (tjGetErrorCode(tj.h) != TJERR_WARNING)
-      throw InvalidInput("the image " + path + " is not a readable JPEG file (" + tj_message(tj.h) + ").");
-  }
-  width = sw;
-  height = sh;
-  if (!cmyk) return buf;
-  // Adobe CMYK JPEGs store inverted values: R = C * K / 255 (as Pillow converts them).
-  std::vector<std::uint8_t> rgb(static_cast<std::size_t>(sw) * sh * 3);
-  for (std::size_t i = 0; i < static_cast<std::size_t>(sw) * sh; ++i) {
-    const unsigned k = buf[i * 4 + 3];
-    for (int c = 0; c < 3; ++c) rgb[i * 3 + c] = static_cast<std::uint8_t>((buf[i * 4 + c] * k + 127) / 255);
-  }
-  return rgb;
-#endif
+  const auto bytes = raw::read_file_bytes(path, "the image", kMaxJpegFileBytes);
+  auto img = raw::decode_jpeg(bytes.data(), bytes.size(), path, min_side);
+  width = img.width;
+  height = img.height;
+  return std::move(img.rgb);
 }
 
 std::vector<std::uint8_t> resize_to_planes(const std::vector<std::uint8_t>& rgb, int width, int height, int side) {
-  std::vector<double> src(rgb.begin(), rgb.end());
-  std::vector<double> img;
-  int ow = side, oh = side, x0 = 0, y0 = 0, rw = side;
-  if (side <= 64) {
-    img = resample(src, width, height, side, side, /*box=*/true);
-  } else {
-    const double short_target = std::round(side * 256.0 / 224.0);
-    const double s = short_target / std::min(width, height);
-    rw = std::max(side, static_cast<int>(std::round(width * s)));
-    const int rh = std::max(side, static_cast<int>(std::round(height * s)));
-    img = resample(src, width, height, rw, rh, /*box=*/false);
-    x0 = (rw - side) / 2;
-    y0 = (rh - side) / 2;
-  }
-  std::vector<std::uint8_t> planes(static_cast<std::size_t>(3) * oh * ow);
-  for (int c = 0; c < 3; ++c)
-    for (int y = 0; y < oh; ++y)
-      for (int x = 0; x < ow; ++x) {
-        const double v = img[(static_cast<std::size_t>(y + y0) * rw + static_cast<std::size_t>(x + x0)) * 3 + c];
-        planes[(static_cast<std::size_t>(c) * oh + y) * ow + x] =
-            static_cast<std::uint8_t>(std::clamp(std::lround(v), 0l, 255l));
-      }
-  return planes;
+  return raw::resize_to_planes(rgb, width, height, side);
 }
 
 Dataset load_image_folder(const std::string& dir, const std::string& split_in, const ImageFolderOptions& o) {
@@ -227,11 +81,18 @@ Dataset load_image_folder(const std::string& dir, const std::string& split_in, c
   if (!fs::is_directory(root))
     throw InvalidInput("ImageNet folder " + root.string() + " does not exist; --data-dir must hold train/ and val/ "
                        "with one sub-folder of .JPEG files per class (the ImageFolder layout).");
-  std::vector<std::string> classes;
-  for (const auto& e : fs::directory_iterator(root))
-    if (e.is_directory()) classes.push_back(e.path().filename().string());
-  std::sort(classes.begin(), classes.end());
+  // Class indices come from train/'s sorted folder list, for every split: val/ may lack a
+  // class (its labels then still mean what they mean in train/), but may not add one.
+  const fs::path train_root = fs::path(dir) / "train";
+  if (split != "train" && !fs::is_directory(train_root))
+    throw InvalidInput("ImageNet folder " + train_root.string() + " does not exist; the class list of " + split +
+                       "/ comes from train/, so --data-dir must hold both (the ImageFolder layout).");
+  const std::vector<std::string> classes = class_folders(train_root);
   if (classes.empty())
+    throw InvalidInput("ImageNet folder " + train_root.string() + " has no class sub-folders (expected "
+                       "train/<class>/*.JPEG).");
+  const std::vector<std::string> present = split == "train" ? classes : class_folders(root);
+  if (present.empty())
     throw InvalidInput("ImageNet folder " + root.string() + " has no class sub-folders (expected " + split +
                        "/<class>/*.JPEG).");
   std::vector<std::string> files;
@@ -240,15 +101,22 @@ Dataset load_image_folder(const std::string& dir, const std::string& split_in, c
   const std::uint64_t side = static_cast<std::uint64_t>(o.side);
   fp = fnv1a(fp, &side, sizeof side);
   fp = fnv1a(fp, "box<=64,else-256/224-centre", 27);
-  for (std::size_t c = 0; c < classes.size(); ++c) {
+  for (const auto& c : classes) fp = fnv1a(fp, c.data(), c.size() + 1);  // the label numbering
+  for (const auto& folder : present) {
+    const auto it = std::lower_bound(classes.begin(), classes.end(), folder);
+    if (it == classes.end() || *it != folder)
+      throw InvalidInput("the class folder " + (root / folder).string() + " is not a class of " + train_root.string() +
+                         " (which has " + std::to_string(classes.size()) + " classes, " + classes.front() + " .. " +
+                         classes.back() + "); " + split + "/ may hold only classes that train/ has.");
+    const auto label = static_cast<std::int64_t>(it - classes.begin());
     std::vector<std::string> in_class;
-    for (const auto& e : fs::directory_iterator(root / classes[c]))
+    for (const auto& e : fs::directory_iterator(root / folder))
       if (e.is_regular_file() && is_jpeg_name(e.path())) in_class.push_back(e.path().string());
     if (in_class.empty())
-      throw InvalidInput("the class folder " + (root / classes[c]).string() + " contains no .JPEG files.");
+      throw InvalidInput("the class folder " + (root / folder).string() + " contains no .JPEG files.");
     std::sort(in_class.begin(), in_class.end());
     for (auto& f : in_class) {
-      const std::string rel = classes[c] + "/" + fs::path(f).filename().string();
+      const std::string rel = folder + "/" + fs::path(f).filename().string();
       fp = fnv1a(fp, rel.data(), rel.size());
       std::error_code ec;
       const std::uint64_t size = fs::file_size(f, ec);
@@ -256,7 +124,7 @@ Dataset load_image_folder(const std::string& dir, const std::string& split_in, c
       fp = fnv1a(fp, &size, sizeof size);
       fp = fnv1a(fp, &mtime, sizeof mtime);
       files.push_back(std::move(f));
-      labels.push_back(static_cast<std::int64_t>(c));
+      labels.push_back(label);
     }
   }
   const std::size_t n = files.size();
@@ -329,7 +197,7 @@ Dataset load_image_folder(const std::string& dir, const std::string& split_in, c
         try {
           int w = 0, h = 0;
           const auto rgb = decode_jpeg_rgb(files[i], w, h, min_side);
-          const auto planes = resize_to_planes(rgb, w, h, o.side);
+          const auto planes = raw::resize_to_planes(rgb, w, h, o.side, files[i]);
           std::uint8_t* dst = o.use_cache ? buf.data() + (i - begin) * numel : memory.data() + i * numel;
           std::memcpy(dst, planes.data(), numel);
         } catch (const Error& e) {

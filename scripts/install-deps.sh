@@ -6,6 +6,7 @@
 #   scripts/install-deps.sh            everything the build and the tests need (LibTorch included)
 #   scripts/install-deps.sh --notorch  without libtorch-dev (theory/simulation work)
 #   scripts/install-deps.sh --bench    also python3-torch, for the side-by-side benchmark scripts
+#   scripts/install-deps.sh --fuzz     without libtorch-dev, with clang and its libFuzzer runtime (make fuzz)
 set -euo pipefail
 
 packages=(
@@ -22,8 +23,9 @@ packages=(
 case "${1:-}" in
   --notorch) ;;
   --bench) packages+=(libtorch-dev python3-torch) ;;
+  --fuzz) packages+=(clang libclang-rt-dev) ;;
   "") packages+=(libtorch-dev) ;;
-  *) echo "install-deps: option '$1' is not known; use --notorch, --bench or nothing." >&2; exit 2 ;;
+  *) echo "install-deps: option '$1' is not known; use --notorch, --bench, --fuzz or nothing." >&2; exit 2 ;;
 esac
 
 missing=()

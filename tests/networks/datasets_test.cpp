@@ -89,7 +89,7 @@ TEST(IdxLoader, MalformedFilesGiveErrorsNamingFileAndProblem) {
   auto bytes = idx_images(3, 28, 28);
   bytes.resize(bytes.size() - 100);
   write_gz(d / "trunc.gz", bytes);
-  expect_error<batchrmt::IoError>([&] { nw::read_idx_images(d / "trunc.gz", n, r, c); },
+  expect_error<batchrmt::InvalidInput>([&] { nw::read_idx_images(d / "trunc.gz", n, r, c); },
                                   {d / "trunc.gz", "truncated", "3 images"});
   write_gz(d / "labels.gz", idx_labels({1, 2, 10}));
   expect_error<batchrmt::InvalidInput>([&] { nw::read_idx_labels(d / "labels.gz", 10); },
@@ -105,7 +105,7 @@ TEST(IdxLoader, MalformedFilesGiveErrorsNamingFileAndProblem) {
     fs::resize_file(d / "cut.gz", size / 2);
     EXPECT_THROW(nw::read_idx_images(d / "cut.gz", n, r, c), batchrmt::Error);
   }
-  expect_error<batchrmt::IoError>([&] { nw::read_idx_images(d / "absent.gz", n, r, c); }, {d / "absent.gz"});
+  expect_error<batchrmt::InvalidInput>([&] { nw::read_idx_images(d / "absent.gz", n, r, c); }, {d / "absent.gz"});
   // Image and label counts that disagree.
   write_fashion_dir(d);
   write_gz(d / "train-labels-idx1-ubyte.gz", idx_labels({1, 2}));
@@ -239,12 +239,34 @@ TEST(ImageFolderLoader, UnreadableJpegAndEmptyClassGiveClearErrors) {
                                        {"broken.JPEG", "not a readable JPEG"});
   fs::create_directories(d.path / "val" / "n002");
   expect_error<batchrmt::InvalidInput>([&] { nw::load_image_folder(d.path.string(), "val", o); },
+                                       {(d.path / "val" / "n002").string(), "is not a class of", "n000 .. n001"});
+  fs::remove(d.path / "train" / "n001" / "broken.JPEG");
+  fs::create_directories(d.path / "train" / "n002");
+  expect_error<batchrmt::InvalidInput>([&] { nw::load_image_folder(d.path.string(), "train", o); },
                                        {"n002", "contains no .JPEG files"});
   expect_error<batchrmt::InvalidInput>([&] { nw::load_image_folder((d.path / "nothing").string(), "train", o); },
                                        {"does not exist", "ImageFolder"});
   fs::create_directories(d.path / "train2" / "train");
   expect_error<batchrmt::InvalidInput>([&] { nw::load_image_folder((d.path / "train2").string(), "train", o); },
                                        {"no class sub-folders"});
+}
+
+TEST(ImageFolderLoader, ValLabelsFollowTrainsClassListWhenValLacksAClass) {
+  if (!nw::jpeg_decoding_available()) GTEST_SKIP() << "built without libjpeg-turbo";
+  ScratchDir d("jpegval");
+  write_image_folder(d);
+  fs::remove_all(d.path / "val" / "n000");  // val/ holds only the second class
+  nw::ImageFolderOptions o;
+  o.side = 16;
+  o.cache_dir = d / "cache";
+  const auto val = nw::load_image_folder(d.path.string(), "val", o);
+  ASSERT_EQ(val.size(), 1u);
+  EXPECT_EQ(val.classes(), 2);
+  EXPECT_EQ(val.label(0), 1);  // n001 is class 1 of train/, not class 0 of val/'s own list
+  EXPECT_EQ(nw::load_image_folder(d.path.string(), "val", o).label(0), 1);  // from the cache
+  fs::remove_all(d.path / "train");
+  expect_error<batchrmt::InvalidInput>([&] { nw::load_image_folder(d.path.string(), "val", o); },
+                                       {(d.path / "train").string(), "does not exist", "class list"});
 }
 
 #endif  // BATCHRMT_TEST_HAS_TURBOJPEG

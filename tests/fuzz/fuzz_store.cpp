@@ -1,0 +1,32 @@
+// Fuzz target: the HDF5 result reader — the bytes are written to a temporary file and read
+// with outputs::describe_file, the code behind `batchrmt inspect` (see fuzz_idx.cpp for what
+// counts as a finding). libhdf5 itself is not instrumented, so coverage guidance sees only
+// our side; a hang shows up as a libFuzzer timeout.
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "core/errors.hpp"
+#include "outputs/inspect.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static const std::string path = [] {
+    const char* dir = std::getenv("TMPDIR");
+    return std::string(dir && *dir ? dir : "/tmp") + "/batchrmt_fuzz_store_" + std::to_string(::getpid()) + ".h5";
+  }();
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f) return 0;
+  if (size) std::fwrite(data, 1, size, f);
+  std::fclose(f);
+  try {
+    const auto d = batchrmt::outputs::describe_file(path);
+    (void)batchrmt::outputs::render_description(d);
+  } catch (const batchrmt::Error&) {
+  }
+  std::remove(path.c_str());
+  return 0;
+}
