@@ -155,11 +155,17 @@ LrJudgement judge_learning_rates(const std::vector<LrPoint>& pts, const LrJudgeO
                      format_number(j.largest_q, 3) + ")" + (regime_notes.empty() ? "" : "; " + regime_notes) + "; " + nd_text;
     return j;
   }
-  std::string dependence;
-  for (std::size_t f = 0; f < o.factors.size(); ++f)
+  std::string dependence, unfitted;
+  for (std::size_t f = 0; f < o.factors.size(); ++f) {
+    if (j.asym_slopes[f].points < 2) {  // that factor's limit lies outside the grid at these B
+      unfitted += (unfitted.empty() ? "" : ", ") + std::string("factor ") + format_number(o.factors[f]);
+      continue;
+    }
     if (!(std::abs(j.asym_slopes[f].slope - a.slope) <= 2 * a.slope_se))
       dependence += (dependence.empty() ? "" : ", ") + std::string("factor ") + format_number(o.factors[f]) + " gives " +
                     format_number(j.asym_slopes[f].slope, 3);
+  }
+  if (!unfitted.empty()) nd_text += "; no slope for " + unfitted + " (fewer than two bracketed B)";
   const std::string fit = "slope over q_B >= " + format_number(o.q_asymptotic) + " B " + list_B(pts, asym) + ": " + format_number(a.slope, 3) +
                           " +- " + format_number(a.slope_se, 2) + " at factor " + format_number(o.reference_factor);
   if (!dependence.empty()) {

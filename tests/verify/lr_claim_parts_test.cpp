@@ -115,3 +115,15 @@ TEST(LrClaimParts, TheReferenceFactorMustBeMeasured) {
   o.reference_factor = 3.0;
   EXPECT_THROW(judge_learning_rates(points(1.0, 1.0, 32.0), o), batchrmt::InvalidInput);
 }
+
+TEST(LrClaimParts, AFactorWithoutBracketedLimitsIsNamedNotCountedAsDependence) {
+  LrJudgeOptions o;
+  auto pts = points(1.0, 1.0, 32.0);
+  for (auto& p : pts) {
+    p.limits[2].lr_max = NAN;  // factor 4: stable at every rate tried
+    p.limits[2].status = "0 of 3 seeds bracketed, 3 stable at every rate tried";
+  }
+  const auto j = judge_learning_rates(pts, o);
+  EXPECT_EQ(j.scaling, Verdict::agrees);
+  EXPECT_NE(j.scaling_note.find("no slope for factor 4"), std::string::npos);
+}
