@@ -45,6 +45,7 @@ GridSweepRequest grid_request(const Config& c, const std::string& sec, const LrS
   rq.ratio = c.number(sec + ".grid_ratio", 1.4142135623730951);
   rq.points = static_cast<int>(c.integer(sec + ".grid_points", 9));
   rq.extend = static_cast<int>(c.integer(sec + ".grid_extend", 4));
+  rq.start_below = static_cast<int>(c.integer(sec + ".grid_start_below", 2));
   rq.seeds = static_cast<int>(c.integer(sec + ".seeds", 3));
   rq.first_seed = seed;
   rq.factors = c.numbers(sec + ".divergence_factors", {1.5, 2.0, 4.0});

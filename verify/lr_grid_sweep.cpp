@@ -91,11 +91,12 @@ GridSweepRow sweep_one(const GridSweepRequest& rq, std::int64_t B, double center
       js.push_back(j);
       return ratio;
     };
-    int j = -half;
+    const int first = std::max(-half, -rq.start_below);
+    int j = first;
     const double base = trial(j);
     for (double r = base; !(r < fmin) && j > lowest;) r = trial(--j);  // 1. down while unstable for fmin
     if (base < fmax)                                                   // 2. up until unstable for fmax
-      for (int k = -half + 1; k <= highest; ++k)
+      for (int k = first + 1; k <= highest; ++k)
         if (!(trial(k) < fmax)) break;
     if (rq.log) rq.log("B = " + std::to_string(B) + ", seed " + std::to_string(seed) + ": " + std::to_string(row.trials.size()) + " trials so far");
   }

@@ -2,9 +2,11 @@
 // per divergence factor from them). The grid of batch size B is center_B * ratio^j for integer j,
 // with `points` rates around the center (the batch-spectrum prediction) and up to `extend` more on
 // either side when the limit lies outside. Per seed the walk is:
-//   1. from the lowest base rate downwards while a rate is unstable for the smallest factor;
+//   1. from the rate `start_below` steps under the center (at most the base grid's lowest)
+//      downwards while a rate is unstable for the smallest factor;
 //   2. then upwards from the next untried rate until one is unstable for the largest factor.
-// Every rate below the first unstable one of every factor is thus tried, and no rate above the
+// Every rate from the first one up to the first unstable one of every factor is thus tried (rates
+// further below a stable rate are taken to be stable), and no rate above the
 // largest factor's limit is. Trials stop early once the loss passes the largest factor (its
 // loss_max_ratio is then >= that factor: unstable for every factor).
 // With `work_file`, every B is a unit (/B=<B>: j, lr, seed, loss_max_ratio, steps, reason) of a
@@ -34,6 +36,7 @@ struct GridSweepRequest {
   double ratio = 1.4142135623730951;
   int points = 9;  // odd: the center is a grid rate
   int extend = 4;  // extra rates allowed below and above the base grid
+  int start_below = 2;  // the walk's first rate: center / ratio^start_below
   int seeds = 3;
   std::uint64_t first_seed = 0;
   std::vector<double> factors{1.5, 2.0, 4.0};

@@ -87,6 +87,7 @@ std::vector<double> small_lr_grid() {
   rq.ratio = 2.0;
   rq.points = 3;
   rq.extend = 1;
+  rq.start_below = 1;
   rq.seeds = 2;
   rq.first_seed = kSeed;
   std::vector<double> v;
