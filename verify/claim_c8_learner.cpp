@@ -235,6 +235,11 @@ ClaimResult claim_spectrum_learner(const Config& c, std::uint64_t seed) {
     r.scalars["margin_mean_square_crossing_epoch"] = c2.epoch;
   }
   r.scalars["learner_diverged_runs"] = diverged;
+  double curv_s = 0, noise_s = 0;
+  for (const auto& run : runs)
+    for (const auto& e : run.history) curv_s += e.curvature_seconds, noise_s += e.noise_seconds;
+  r.scalars["learner_curvature_seconds"] = curv_s;  // Lanczos + V_phi, every seed
+  r.scalars["learner_noise_seconds"] = noise_s;     // the V_phi part
   r.scalars["warmstart"] = lo0.warmstart;
   r.scalars["lr_init"] = lo0.lr_init;
   r.scalars["baseline_best_lr"] = lrs[static_cast<std::size_t>(best)];
