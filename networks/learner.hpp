@@ -93,7 +93,7 @@ struct LearnerEpoch {
   // Stability diagnosis of the update (step 4; NaN without an update or without a margin rule).
   double ritz_top = 0;  // the Ritz value of largest modulus (signed; |ritz_top| = L)
   double v_phi = 0, kappa = 0, lambda_mean_square = 0, margin = 0, margin_mean_square = 0;
-  double noise_seconds = 0;
+  double noise_seconds = 0;  // the V_phi part of curvature_seconds
   std::vector<double> phi;  // the top Ritz vector, only with LearnerOptions::keep_ritz_vectors
 };
 
