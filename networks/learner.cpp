@@ -28,7 +28,62 @@ void LearnerOptions::validate() const {
   check_at_least(f, "eval_batch_size", eval_batch_size, std::int64_t{1});
 }
 
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Step 4 of learner.hpp: phi = the Ritz vector of largest |theta|, V_phi over the curvature
+// subset (eval-mode BN), and the margins of the rule.
+void diagnose_update(LearnerEpoch& rec, const Model& model, const DataSplits& data, const CurvatureOperator& op,
+                     const spectral::LanczosResult& lz, const LearnerMarginRule& margin_rule, const LearnerOptions& o) {
+  const std::size_t N = data.train.size();
+  const auto tn = std::chrono::steady_clock::now();
+  Eigen::Index col = -1;
+  double best = -1.0;
+  for (std::size_t k = 0; k < lz.ritz_vector_indices.size(); ++k) {
+    const double t = lz.ritz_values[lz.ritz_vector_indices[k]];
+    if (std::abs(t) > best) {
+      best = std::abs(t);
+      col = static_cast<Eigen::Index>(k);
+      rec.ritz_top = t;
+    }
+  }
+  if (col < 0) throw NumericalFailure("learn: Lanczos returned no Ritz vector for the stability margin.");
+  Eigen::VectorXd phi = lz.ritz_vectors.col(col);
+  phi.normalize();
+  CurvatureOptions eval = op.options();
+  eval.batchnorm = BatchNormPolicy::eval;
+  const CurvatureOperator noise_op =
+      op.options().batchnorm == BatchNormPolicy::eval
+          ? op
+          : CurvatureOperator(model, data.train, data.test_transform, op.indices(), eval);
+  const NoiseEstimate ne = estimate_noise(noise_op, phi, {}, noise_op.indices());
+  rec.v_phi = ne.v_phi;
+  LearnerMarginInput in;
+  in.L = rec.L;
+  in.lr = rec.lr;
+  in.momentum = rec.momentum;
+  in.v_phi = rec.v_phi;
+  in.batch_size = o.batch_size;
+  in.population = static_cast<std::int64_t>(N);
+  const LearnerMargins m = margin_rule(in);
+  rec.kappa = m.kappa;
+  rec.lambda_mean_square = m.lambda_mean_square;
+  rec.margin = m.margin;
+  rec.margin_mean_square = m.margin_mean_square;
+  if (o.keep_ritz_vectors) rec.phi.assign(phi.data(), phi.data() + phi.size());
+  rec.noise_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - tn).count();
+}
+
+}  // namespace
+
 LearnerResult train_with_learner(Model& model, const DataSplits& data, const LearnerOptions& o, const LearnerRule& rule,
+                                 const std::function<void(const LearnerEpoch&)>& on_epoch) {
+  return train_with_learner(model, data, o, rule, LearnerMarginRule{}, on_epoch);
+}
+
+LearnerResult train_with_learner(Model& model, const DataSplits& data, const LearnerOptions& o, const LearnerRule& rule,
+                                 const LearnerMarginRule& margin_rule,
                                  const std::function<void(const LearnerEpoch&)>& on_epoch) {
   o.validate();
   if (!rule) throw InvalidInput("learn: no learning-rate rule was given.");
@@ -40,6 +95,7 @@ LearnerResult train_with_learner(Model& model, const DataSplits& data, const Lea
   LearnerResult result;
   result.status = "complete";
   result.curvature_indices = batch_indices(N, o.curvature_batch, o.curvature_seed, kSubsetStream);
+  if (margin_rule) result.noise_batchnorm = to_string(BatchNormPolicy::eval);
 
   auto params = model_parameters(model);
   torch::optim::SGD opt(params, torch::optim::SGDOptions(o.lr_init).momentum(o.momentum_init).weight_decay(o.weight_decay));
@@ -58,6 +114,7 @@ LearnerResult train_with_learner(Model& model, const DataSplits& data, const Lea
   for (int epoch = 0; epoch < o.epochs; ++epoch) {
     LearnerEpoch rec;
     rec.epoch = epoch + 1;
+    rec.ritz_top = rec.v_phi = rec.kappa = rec.lambda_mean_square = rec.margin = rec.margin_mean_square = kNaN;
     if (epoch >= o.warmstart && epoch % o.curvature_every == 0) {
       const auto tc = std::chrono::steady_clock::now();
       const CurvatureOperator op(model, data.train, data.test_transform, result.curvature_indices, o.curvature);
@@ -66,6 +123,7 @@ LearnerResult train_with_learner(Model& model, const DataSplits& data, const Lea
       lo.start = spectral::StartVector::Gaussian;
       lo.seed = o.curvature_seed;
       lo.stream = kLearnerLanczosStream + static_cast<std::uint64_t>(epoch);
+      if (margin_rule) lo.vectors_top = lo.vectors_bottom = 1;  // phi: the larger in modulus of the two
       const auto lz = curvature_lanczos(op, lo, LanczosBasisPlacement::automatic);  // the GPU on cuda
       rec.ritz = lz.ritz_values;
       rec.weights = lz.weights;
@@ -80,6 +138,9 @@ LearnerResult train_with_learner(Model& model, const DataSplits& data, const Lea
       rec.deleted = r.deleted;
       lr = r.lr;
       momentum = r.momentum;
+      rec.lr = lr;
+      rec.momentum = momentum;
+      if (margin_rule) diagnose_update(rec, model, data, op, lz, margin_rule, o);
       rec.curvature_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - tc).count();
     }
     set_rates(lr, momentum);

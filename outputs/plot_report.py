@@ -261,25 +261,82 @@ def plot_lr(g, outdir, prefixes, name):
     save(fig, outdir, name)
 
 
-def plot_c8(g, outdir):
+def plot_c4(g, outdir):
+    """C4: the GGN top against B, and the lower edge with its two predictions."""
+    B = series(g, "B")
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    ax = axes[0]
+    ax.errorbar(B, series(g, "top_mean"), yerr=series(g, "top_se"), fmt="o", capsize=3,
+                label="measured (mean ± s.e. over subsets)")
+    if series(g, "theory_top") is not None:
+        ax.plot(B, series(g, "theory_top"), "-", label="spiked covariance, $\\gamma_B = P\\kappa_B/C$")
+    ax.set_xscale("log")
+    ax.set_xlabel("batch size B")
+    ax.set_ylabel("largest eigenvalue of $G_B$")
+    ax.set_title(f"top: {g.attrs.get('label.verdict_top', '')}", fontsize=9)
+    ax.legend(fontsize=8)
+    ax = axes[1]
+    judged = series(g, "bottom_judged")
+    keep = judged > 0 if judged is not None else np.ones(len(B), bool)
+    ax.errorbar(B[keep], series(g, "bottom_mean")[keep], yerr=series(g, "bottom_se")[keep], fmt="o", capsize=3,
+                label="measured (judged B)")
+    ax.plot(B[~keep], series(g, "bottom_mean")[~keep], "x", color="grey", label="measured (not judged)")
+    pop = series(g, "theory_bottom_population")
+    if pop is not None:
+        ax.plot(B, pop, "-", label="population $\\Sigma$, m = B C (finite-m TW mean)")
+        ax.plot(B, series(g, "theory_bottom_population_edge"), ":", color="tab:orange", label="population, asymptotic edge")
+        ax.plot(B, series(g, "theory_bottom_kappa"), "--", label="$\\kappa_B$ substitution (from $G_{emp}$)")
+    ax.set_xscale("log")
+    ax.set_xlabel("batch size B")
+    ax.set_ylabel("smallest eigenvalue of $G_B$")
+    ax.set_title(f"lower edge: {g.attrs.get('label.verdict_lower_edge', '')}", fontsize=9)
+    ax.legend(fontsize=8)
+    fig.suptitle(verdict_title(g), fontsize=10)
+    save(fig, outdir, "C4_ggn_top_vs_B")
+
+
+def plot_c8(g, outdir):
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
     lrs = series(g, "learner_lr")
     if lrs is not None:
-        ep = np.arange(1, len(lrs) + 1)
+        ep = series(g, "learner_epoch")
+        ep = ep if ep is not None else np.arange(1, len(lrs) + 1)
         axes[0].plot(ep, lrs, "o-", label="learner lr")
         axes[0].plot(ep, series(g, "learner_momentum"), "s--", label="learner momentum")
         axes[0].axhline(scalar(g, "baseline_best_lr"), color="grey", ls=":", label="tuned SGD lr")
         axes[0].set_yscale("log")
-        axes[0].set_xlabel("update (epoch, per seed)")
+        axes[0].set_xlabel("epoch (seed 0)")
         axes[0].set_ylabel("value")
         axes[0].legend(fontsize=8)
+    # Stability margins of every update, every seed (heavy ball stable below 1).
+    ax = axes[1]
+    mar = g["matrices"]["learner_margin_per_seed"][:] if "matrices" in g and "learner_margin_per_seed" in g["matrices"] else None
+    mms = g["matrices"]["learner_margin_mean_square_per_seed"][:] if mar is not None else None
+    if mar is not None:
+        ep = np.arange(1, mar.shape[1] + 1)
+        for s in range(mar.shape[0]):
+            ax.plot(ep, mar[s], "o-", color="tab:blue", alpha=0.8,
+                    label="lr L / (2(1+ρ))" if s == 0 else None)
+            ax.plot(ep, mms[s], "s--", color="tab:red", alpha=0.8,
+                    label="lr (L + κ$_B$ V$_φ$/L) / (2(1+ρ))" if s == 0 else None)
+        ax.axhline(1.0, color="black", lw=1, label="stability limit")
+        de = scalar(g, "diverged_epoch")
+        if np.isfinite(de):
+            ax.axvline(de, color="grey", ls=":", label=f"diverged (epoch {de:.0f})")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("stability margin")
+        ax.set_title(f"margins per update ({mar.shape[0]} seeds)", fontsize=9)
+        ax.legend(fontsize=8)
     labels = ["tuned SGD", "learner"]
     acc = [scalar(g, "baseline_test_accuracy"), scalar(g, "learner_test_accuracy")]
-    axes[1].bar(labels, acc, color=["tab:blue", "tab:orange"])
+    err = [scalar(g, "baseline_test_accuracy_se", 0.0), scalar(g, "learner_test_accuracy_se", 0.0)]
+    err = [e if np.isfinite(e) else 0.0 for e in err]
+    axes[2].bar(labels, acc, yerr=err, capsize=4, color=["tab:blue", "tab:orange"])
     for i, a in enumerate(acc):
-        axes[1].text(i, a, f"{a:.3f}", ha="center", va="bottom", fontsize=9)
-    axes[1].set_ylabel("test accuracy")
-    axes[1].set_title(f"lr trials: tuned SGD {scalar(g, 'baseline_trials'):.0f}, learner {scalar(g, 'learner_trials'):.0f}", fontsize=9)
+        axes[2].text(i, a, f"{a:.3f}", ha="center", va="bottom", fontsize=9)
+    axes[2].set_ylabel("test accuracy (± between-seed s.e.)")
+    axes[2].set_title(f"lr trials: tuned SGD {scalar(g, 'baseline_trials'):.0f}, learner {scalar(g, 'learner_trials'):.0f}; "
+                      f"raw z {scalar(g, 'raw_z'):.2f}", fontsize=9)
     fig.suptitle(verdict_title(g), fontsize=10)
     save(fig, outdir, "C8_learner")
 
@@ -303,7 +360,7 @@ def main():
         if "C3" in units:
             plot_c3(units["C3"], outdir)
         if "C4" in units:
-            plot_extremes_vs_b(units["C4"], outdir, "", "C4_ggn_top_vs_B", bottom=False)
+            plot_c4(units["C4"], outdir)
         if "C5" in units:
             plot_c5(units["C5"], outdir)
         if "C6" in units:

@@ -4,7 +4,10 @@
 // SSGDMN variants of the authors' code). Layout of RUN.h5:
 //   /learn                 attributes: model, dataset, options, status (complete | diverged)
 //   /learn/history/        per epoch: epoch, updated, L, mu, deleted, lr, momentum, train/test
-//                          loss and accuracy, curvature_seconds, seconds
+//                          loss and accuracy, curvature_seconds, seconds, and the stability
+//                          diagnosis of the update (NaN without one): ritz_top, v_phi, kappa,
+//                          lambda_mean_square, margin, margin_mean_square, noise_seconds
+//                          (verify/learner_diagnosis.hpp)
 //   /learn/updates/e=<k>/  ritz, weights of the update before epoch k
 //   /learn/curvature_indices  the fixed curvature subset
 #include <cmath>
@@ -18,6 +21,7 @@
 #include "networks/models.hpp"
 #include "networks/torch_runtime.hpp"
 #include "outputs/store.hpp"
+#include "verify/learner_diagnosis.hpp"
 #include "verify/learning_rate_claims.hpp"
 
 namespace {
@@ -33,6 +37,7 @@ struct LearnCli {
   std::string normalize = "per-channel";
   std::string device = "cpu";
   std::string variant = "ssgdm", mu_rule = "minimum", momentum_formula = "polyak";
+  std::string curvature_batchnorm = "train";
   bool overwrite = false;
 };
 
@@ -44,6 +49,8 @@ void run_learn(const GlobalOptions& global, LearnCli c) {
   c.data.synthetic.seed = global.seed;
   c.model.seed = global.seed;
   c.learner.seed = global.seed;
+  c.learner.curvature.batchnorm = nw::parse_batchnorm_policy(c.curvature_batchnorm);
+  c.learner.curvature.chunk_size = static_cast<std::int64_t>(c.learner.curvature_batch);  // one forward over the subset
   c.learner.validate();
   const auto rule = batchrmt::verify::make_learner_rule(c.variant, c.mu_rule, c.momentum_formula);
   const auto sig = nw::dataset_signature(c.data);
@@ -69,18 +76,23 @@ void run_learn(const GlobalOptions& global, LearnCli c) {
   unit.set_attribute("curvature_steps", static_cast<std::int64_t>(c.learner.curvature_steps));
   unit.set_attribute("curvature_batch", static_cast<std::int64_t>(c.learner.curvature_batch));
   unit.set_attribute("curvature_seed", static_cast<std::int64_t>(c.learner.curvature_seed));
+  unit.set_attribute("warmstart", static_cast<std::int64_t>(c.learner.warmstart));
+  unit.set_attribute("curvature_batchnorm", nw::to_string(c.learner.curvature.batchnorm));
   unit.set_attribute("lr_init", c.learner.lr_init);
+  unit.set_attribute("momentum_init", c.learner.momentum_init);
   unit.set_attribute("weight_decay", c.learner.weight_decay);
   unit.set_attribute("device", c.device);
   const bool show = !global.json;
-  const nw::LearnerResult result = nw::train_with_learner(model, data, c.learner, rule, [&](const nw::LearnerEpoch& e) {
-    if (show)
-      std::cerr << "epoch " << e.epoch << (e.updated ? " [curvature]" : "") << ": lr " << e.lr << ", momentum " << e.momentum
-                << ", train loss " << e.train_loss << ", test accuracy " << e.test_accuracy << std::endl;
-  });
+  const nw::LearnerResult result = nw::train_with_learner(
+      model, data, c.learner, rule, batchrmt::verify::make_learner_margin_rule(), [&](const nw::LearnerEpoch& e) {
+        if (show)
+          std::cerr << "epoch " << e.epoch << (e.updated ? " [curvature]" : "") << ": lr " << e.lr << ", momentum "
+                    << e.momentum << ", margin " << e.margin << " (mean-square " << e.margin_mean_square
+                    << "), train loss " << e.train_loss << ", test accuracy " << e.test_accuracy << std::endl;
+      });
   const auto hist = unit.group("history");
   std::vector<std::int64_t> epoch, updated, deleted;
-  std::vector<double> L, mu, lr, mom, trl, tra, tel, tea, cs, sec;
+  std::vector<double> L, mu, lr, mom, trl, tra, tel, tea, cs, sec, rt, vphi, kap, lms, mar, marms, ns;
   for (const auto& e : result.history) {
     epoch.push_back(e.epoch);
     updated.push_back(e.updated);
@@ -95,6 +107,13 @@ void run_learn(const GlobalOptions& global, LearnCli c) {
     tea.push_back(e.test_accuracy);
     cs.push_back(e.curvature_seconds);
     sec.push_back(e.seconds);
+    rt.push_back(e.ritz_top);
+    vphi.push_back(e.v_phi);
+    kap.push_back(e.kappa);
+    lms.push_back(e.lambda_mean_square);
+    mar.push_back(e.margin);
+    marms.push_back(e.margin_mean_square);
+    ns.push_back(e.noise_seconds);
     if (e.updated) {
       const auto u = unit.group("updates/e=" + std::to_string(e.epoch));
       u.write("ritz", e.ritz);
@@ -114,24 +133,47 @@ void run_learn(const GlobalOptions& global, LearnCli c) {
   hist.write("test_accuracy", tea);
   hist.write("curvature_seconds", cs);
   hist.write("seconds", sec);
+  hist.write("ritz_top", rt);
+  hist.write("v_phi", vphi);
+  hist.write("kappa", kap);
+  hist.write("lambda_mean_square", lms);
+  hist.write("margin", mar);
+  hist.write("margin_mean_square", marms);
+  hist.write("noise_seconds", ns);
   unit.write("curvature_indices", std::vector<std::int64_t>(result.curvature_indices.begin(), result.curvature_indices.end()));
   unit.set_attribute("learner_status", result.status);
+  unit.set_attribute("noise_batchnorm", result.noise_batchnorm);
+  const auto cross = batchrmt::verify::first_margin_crossing(result.history, false);
+  const auto cross_ms = batchrmt::verify::first_margin_crossing(result.history, true);
+  unit.set_attribute("margin_crossing_epoch", static_cast<std::int64_t>(cross.epoch));
+  unit.set_attribute("margin_mean_square_crossing_epoch", static_cast<std::int64_t>(cross_ms.epoch));
   store.complete_unit(unit);
   store.commit();
+  auto num = [](double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); };
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& e : result.history)
     rows.push_back({{"epoch", e.epoch}, {"updated", e.updated}, {"L", e.L}, {"mu", e.mu}, {"lr", e.lr}, {"momentum", e.momentum},
-                    {"train_loss", e.train_loss}, {"test_accuracy", std::isfinite(e.test_accuracy) ? nlohmann::json(e.test_accuracy) : nlohmann::json(nullptr)}});
-  nlohmann::json j{{"status", result.status}, {"out", out}, {"epochs", rows}};
+                    {"v_phi", num(e.v_phi)}, {"margin", num(e.margin)}, {"margin_mean_square", num(e.margin_mean_square)},
+                    {"train_loss", num(e.train_loss)}, {"test_accuracy", num(e.test_accuracy)}});
+  nlohmann::json j{{"status", result.status}, {"out", out}, {"epochs", rows},
+                   {"margin_crossing_epoch", cross.epoch}, {"margin_mean_square_crossing_epoch", cross_ms.epoch}};
   batchrmt::app::emit(global, j, [&](std::ostream& os) {
     os << "learner " << c.variant << " (" << c.mu_rule << " rule): " << result.status << "\n";
     for (const auto& e : result.history)
       os << "  epoch " << e.epoch << ": L " << e.L << ", mu " << e.mu << ", lr " << e.lr << ", momentum " << e.momentum
+         << ", V_phi " << e.v_phi << ", margin " << e.margin << ", mean-square margin " << e.margin_mean_square
          << ", test accuracy " << e.test_accuracy << "\n";
+    if (cross.epoch > 0) os << "margin lr L/(2(1+rho)) first above 1 in epoch " << cross.epoch << " (" << cross.margin << ")\n";
+    if (cross_ms.epoch > 0)
+      os << "mean-square margin first above 1 in epoch " << cross_ms.epoch << " (" << cross_ms.margin << ")\n";
     os << "HDF5: " << out << "\n";
   });
   if (result.status == "diverged")
-    throw batchrmt::NumericalFailure("training diverged under the learner's rates (stored in " + out + ", status 'diverged').");
+    throw batchrmt::NumericalFailure(
+        "training diverged under the learner's rates in epoch " + std::to_string(result.history.back().epoch) +
+        (cross.epoch > 0 ? " (margin first above 1 in epoch " + std::to_string(cross.epoch) + ")" : std::string(" (no margin above 1)")) +
+        (cross_ms.epoch > 0 ? ", mean-square margin first above 1 in epoch " + std::to_string(cross_ms.epoch) : std::string()) +
+        " (stored in " + out + ", status 'diverged').");
 }
 
 void register_learn(CLI::App& app, GlobalOptions& global) {
@@ -155,6 +197,10 @@ void register_learn(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--curvature-seed", c->learner.curvature_seed, "Seed of the curvature subset (the authors used 5)")->capture_default_str();
   sub->add_option("--warmstart", c->learner.warmstart, "First epoch that measures curvature (-1: from the start)")->capture_default_str();
   sub->add_option("--lr-init", c->learner.lr_init, "Learning rate before the first update")->capture_default_str();
+  sub->add_option("--momentum-init", c->learner.momentum_init, "Momentum before the first update")->capture_default_str();
+  sub->add_option("--curvature-batchnorm", c->curvature_batchnorm,
+                  "BatchNorm mode of the curvature products: train (the authors' learner: batch statistics of the "
+                  "subset) | eval (running statistics)")->capture_default_str();
   sub->add_option("--weight-decay", c->learner.weight_decay, "L2 weight decay in the optimiser")->capture_default_str();
   sub->add_option("--device", c->device, "cpu | cuda | cuda:K")->capture_default_str();
   sub->add_flag("--overwrite", c->overwrite, "Replace an existing --out file");

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -19,12 +20,21 @@ TEST(LearnCli, StoresEveryUpdateAndPrintsTheRates) {
   const std::string h5 = (dir / "learn.h5").string();
   ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);  // the CLI inherits it: LibTorch threads must not spin
   const auto run = run_cli("--json --threads 1 learn --model linear --dataset synthetic --epochs 2 --batch-size 64"
-                           " --curvature-batch 16 --curvature-steps 8 --out " + h5);
+                           " --curvature-batch 16 --curvature-steps 8 --warmstart 1 --lr-init 0.02 --out " + h5);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const auto j = nlohmann::json::parse(run.out);
   ASSERT_EQ(j["epochs"].size(), 2u);
-  for (const auto& e : j["epochs"]) {
+  // --warmstart 1: epoch 1 at --lr-init without an update (no margins), epoch 2 updated.
+  EXPECT_FALSE(j["epochs"][0]["updated"].get<bool>());
+  EXPECT_DOUBLE_EQ(j["epochs"][0]["lr"].get<double>(), 0.02);
+  EXPECT_TRUE(j["epochs"][0]["margin"].is_null());
+  for (std::size_t k = 1; k < 2; ++k) {
+    const auto& e = j["epochs"][k];
     EXPECT_TRUE(e["updated"].get<bool>());
+    EXPECT_GT(e["v_phi"].get<double>(), 0.0);
+    EXPECT_NEAR(e["margin"].get<double>(),
+                e["lr"].get<double>() * e["L"].get<double>() / (2 * (1 + e["momentum"].get<double>())), 1e-12);
+    EXPECT_GT(e["margin_mean_square"].get<double>(), e["margin"].get<double>());
     EXPECT_GT(e["L"].get<double>(), 0.0);
     EXPECT_GE(e["L"].get<double>(), e["mu"].get<double>());
     EXPECT_GT(e["lr"].get<double>(), 0.0);
@@ -34,7 +44,13 @@ TEST(LearnCli, StoresEveryUpdateAndPrintsTheRates) {
   const auto r = batchrmt::outputs::Reader::open(h5);
   const auto g = r.root().group("learn");
   EXPECT_EQ(g.group("history").read_vector("lr").size(), 2);
-  EXPECT_EQ(g.group("updates/e=1").read_vector("ritz").size(), 8);
+  const auto margin = g.group("history").read_vector("margin"), ms = g.group("history").read_vector("margin_mean_square");
+  ASSERT_EQ(margin.size(), 2);
+  EXPECT_TRUE(std::isnan(margin(0)));
+  EXPECT_DOUBLE_EQ(margin(1), j["epochs"][1]["margin"].get<double>());
+  EXPECT_GT(ms(1), margin(1));
+  EXPECT_GT(g.group("history").read_vector("v_phi")(1), 0.0);
+  EXPECT_EQ(g.group("updates/e=2").read_vector("ritz").size(), 8);
   EXPECT_EQ(g.read_int_vector("curvature_indices").size(), 16u);
   fs::remove_all(dir);
 }
