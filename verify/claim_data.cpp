@@ -70,28 +70,6 @@ bool load_or_explain(ClaimResult& r, ClaimData& d, const Config& c, const std::s
   }
 }
 
-LrSweepRequest sweep_request(const Config& c, const std::string& sec, const ClaimData& d, std::uint64_t seed) {
-  LrSweepRequest rq;
-  rq.model = d.model;
-  rq.train = d.data.train;
-  rq.transform = d.data.test_transform;
-  rq.batch_sizes = c.integers(sec + ".batch_sizes", {8, 32, 128, 512});
-  rq.trial.steps = static_cast<int>(c.integer(sec + ".steps", 50));
-  rq.trial.divergence_factor = c.number(sec + ".divergence_factor", 2.0);
-  rq.trial.monitor_size = static_cast<std::size_t>(c.integer(sec + ".monitor_size", 1024));
-  rq.trial.monitor_every = static_cast<int>(c.integer(sec + ".monitor_every", 5));
-  rq.trial.monitor_seed = seed;
-  rq.search.seeds = static_cast<int>(c.integer(sec + ".seeds", 2));
-  rq.search.first_seed = seed;
-  rq.search.bisections = static_cast<int>(c.integer(sec + ".bisections", 4));
-  rq.search.growth = c.number(sec + ".growth", 2.0);
-  rq.spectrum.subsets = static_cast<int>(c.integer(sec + ".subsets", 3));
-  rq.spectrum.lanczos_steps = static_cast<std::size_t>(c.integer(sec + ".lanczos_steps", 30));
-  rq.spectrum.full_lanczos_steps = static_cast<std::size_t>(c.integer(sec + ".full_lanczos_steps", 60));
-  rq.spectrum.gradient_samples = static_cast<std::size_t>(c.integer(sec + ".gradient_samples", 256));
-  rq.spectrum.seed = seed;
-  return rq;
-}
 
 }  // namespace batchrmt::verify
 #endif

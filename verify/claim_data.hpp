@@ -1,6 +1,5 @@
-// The data and starting model of a learning-rate claim ([c6], [c7], [c8] of a Config): the
-// section's dataset, its model (initialisation, or a short SGD pre-training), and the sweep
-// request built from the section's keys. Absent data turn the claim into "not measured".
+// The data and starting model of C8 ([c8] of a Config): the section's dataset and its model
+// (initialisation, or a short SGD pre-training). Absent data turn the claim into "not measured".
 #pragma once
 
 #include <cstdint>
@@ -28,8 +27,6 @@ ClaimData load_claim_data(const Config& c, const std::string& sec, std::uint64_t
 bool load_or_explain(ClaimResult& r, ClaimData& d, const Config& c, const std::string& sec, std::uint64_t seed,
                      const std::string& model_default, std::int64_t train_default, std::int64_t test_default);
 
-// The lr-sweep request of the section's keys (batch sizes, trial, search and spectrum options).
-LrSweepRequest sweep_request(const Config& c, const std::string& sec, const ClaimData& d, std::uint64_t seed);
 
 }  // namespace batchrmt::verify
 #endif
