@@ -43,11 +43,12 @@ TEST_F(RunIdentity, ResumeWithTheSameOptionsStillWorks) {
   // The same options spelt differently (a leading zero, an explicit default) are the same run.
   const auto r = run("simulate spiked-wigner --n 020 --trials 2 --sigma 1.0 --resume --json --out " + out);
   EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "\"n\":20,")) << r.out;  // decimal twenty, not CLI11's octal 16
 }
 
 #ifdef BATCHRMT_WITH_TORCH
 const std::string kSpectrum =
-    "spectrum --init zeros --dataset synthetic --synthetic-train 200 --seed 1 --quiet --batch-sizes 16 --subsets 2 ";
+    "spectrum --dataset synthetic --synthetic-train 200 --seed 1 --quiet --batch-sizes 16 --subsets 2 ";
 
 TEST_F(RunIdentity, SpectrumResumeWithAnotherModelIsRefused) {
   const std::string out = path("sp.h5");
