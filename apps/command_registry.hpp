@@ -25,6 +25,7 @@ struct GlobalOptions {
   int threads = 1;            // --threads
   std::string out;            // --out FILE.h5 (empty: subcommand default or none)
   std::vector<std::string> argv;  // the full command line, for provenance
+  const CLI::App* command = nullptr;  // the subcommand being run (apps/run_identity.hpp)
 };
 
 using Registrar = void (*)(CLI::App& app, GlobalOptions& global);

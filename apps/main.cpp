@@ -10,13 +10,19 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/command_registry.hpp"
+#include "apps/number_checks.hpp"
+#include "apps/run_identity.hpp"
 #include "core/errors.hpp"
 #include "core/mpi_context.hpp"
 #include "core/provenance.hpp"
+#include "core/system.hpp"
 
 namespace {
 
-void print_error(const std::string& message) {
+// --json anywhere on the command line (also when parsing failed before reaching it).
+bool json_requested = false;
+
+void print_error(const std::string& message, int code) {
   std::string m = message;
   if (!m.empty() && m.back() != '.') m += '.';
   std::string where;
@@ -26,6 +32,7 @@ void print_error(const std::string& message) {
   } catch (const batchrmt::Error&) {  // mpirun without MPI support: already the message
   }
   std::cerr << "batchrmt: error" << where << ": " << m << std::endl;
+  if (json_requested) std::cout << nlohmann::json{{"error", m}, {"exit_code", code}}.dump() << std::endl;
 }
 
 // Under mpirun a failing rank ends them all (the others may wait in a collective it will not
@@ -59,6 +66,7 @@ int main(int argc, char** argv) {
   using batchrmt::app::GlobalOptions;
   GlobalOptions global;
   global.argv.assign(argv, argv + argc);
+  for (int i = 1; i < argc; ++i) json_requested = json_requested || std::string(argv[i]) == "--json";
 
   CLI::App app{
       "batchrmt: spiked, field-dependent random matrix theory of mini-batch Hessians — predict, simulate, "
@@ -73,9 +81,14 @@ int main(int argc, char** argv) {
   app.add_option("--threads", global.threads, "Threads for LibTorch and parallel work (recorded in results)")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
+  std::string max_memory;
+  app.add_option("--max-memory", max_memory, "Refuse runs whose estimated memory exceeds this (e.g. 4G; default 80 % of the machine's)")
+      ->each([](const std::string& v) { batchrmt::set_memory_limit(batchrmt::parse_byte_size("--max-memory", v)); });
   app.add_option("--out", global.out, "Result file (.h5); written as FILE.h5.partial and renamed on success");
   app.require_subcommand(0, 1);
   batchrmt::app::register_all_commands(app, global);
+  batchrmt::app::track_running_command(app, global);
+  batchrmt::app::add_strict_number_checks(app);
 
   try {
     check_mpi_support(app, argc, argv);
@@ -83,16 +96,21 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& e) {  // --help
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    print_error(std::string(e.what()) + "; run 'batchrmt --help' for the allowed options");
+    print_error(std::string(e.what()) + "; run 'batchrmt --help' for the allowed options", 2);
     return 2;
   } catch (const batchrmt::Error& e) {
-    print_error(e.what());
+    print_error(e.what(), e.exit_code());
     return fail(e.exit_code());
   } catch (const std::bad_alloc&) {
-    print_error("out of memory; reduce the problem size or free memory and rerun");
+    print_error("out of memory; reduce the problem size or free memory and rerun", 1);
     return fail(1);
   } catch (const std::exception& e) {
-    print_error(e.what());
+    // A library's exception (LibTorch's carry a stack trace): its first line, one sentence.
+    std::string m = e.what();
+    m = m.substr(0, m.find('\n'));
+    if (m.find("not enough memory") != std::string::npos || m.find("out of memory") != std::string::npos)
+      m = "out of memory (" + m + "); reduce the problem size or set a --max-memory the run can check against";
+    print_error(m, 1);
     return fail(1);
   }
 
@@ -109,7 +127,7 @@ int main(int argc, char** argv) {
   }
   if (app.get_subcommands().empty()) {
     std::cerr << app.help() << std::endl;
-    print_error("no subcommand was given; choose one of those listed above");
+    print_error("no subcommand was given; choose one of those listed above", 2);
     return 2;
   }
   return 0;

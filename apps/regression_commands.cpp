@@ -26,7 +26,7 @@ void register_regression(CLI::App* verify, GlobalOptions& global) {
     const bool have_golden = std::filesystem::exists(*golden);
     if (have_golden) diffs = verify::compare_with_golden(current, *golden);
     else if (!*update)
-      throw IoError("the golden file " + *golden + " does not exist; create it with 'batchrmt verify regression --update'.");
+      throw InvalidInput("the golden file " + *golden + " does not exist; create it with 'batchrmt verify regression --update'.");
     std::size_t values = 0;
     for (const auto& q : current) values += q.values.size();
     nlohmann::json j{{"golden", *golden}, {"quantities", current.size()}, {"values", values}, {"differences", nlohmann::json::array()},

@@ -7,6 +7,7 @@
 #include "apps/report_support.hpp"
 #include "apps/runtime.hpp"
 #include "core/errors.hpp"
+#include "outputs/read_guard.hpp"
 #include "outputs/report.hpp"
 
 namespace batchrmt::app {
@@ -33,6 +34,11 @@ std::string shell_quote(const std::string& s) {
 
 ReportFiles write_report(const std::string& h5_path, bool plots) {
   namespace fs = std::filesystem;
+  // The file is checked (and walked with a time limit) before any folder is made or the
+  // plotting script runs: a bad name or a corrupt file leaves nothing behind.
+  if (h5_path.size() < 4 || h5_path.compare(h5_path.size() - 3, 3, ".h5") != 0)
+    throw InvalidInput("the result file is '" + h5_path + "', but must be a path ending in .h5.");
+  outputs::check_readable(h5_path);
   const fs::path run_dir = fs::path(h5_path).replace_extension("");
   ReportFiles files;
   files.markdown = (run_dir / "report.md").string();

@@ -12,8 +12,11 @@
 #include "core/errors.hpp"
 #include "core/mpi_context.hpp"
 #include "core/progress.hpp"
+#include "core/provenance.hpp"
+#include "core/run_identity.hpp"
 #include "outputs/store.hpp"
 #include "verify/claim_store.hpp"
+#include "verify/config_keys.hpp"
 #include "verify/registry.hpp"
 
 namespace {
@@ -46,10 +49,28 @@ void apply_overrides(batchrmt::Config& config, const std::string& data_dir, cons
   }
 }
 
+// The configuration file, checked against the key registry (verify/config_keys.hpp): an
+// unknown table or key, or a value of the wrong type, is bad input before any work starts.
 batchrmt::Config load_config(const std::string& path) {
-  if (!path.empty()) return batchrmt::Config::load(path);
-  if (std::filesystem::exists("configs/default.toml")) return batchrmt::Config::load("configs/default.toml");
-  return batchrmt::Config();  // built-in defaults (the same values as configs/default.toml)
+  batchrmt::Config config;  // built-in defaults (the same values as configs/default.toml)
+  if (!path.empty()) config = batchrmt::Config::load(path);
+  else if (std::filesystem::exists("configs/default.toml")) config = batchrmt::Config::load("configs/default.toml");
+  verify::config_keys().check(config);
+  return config;
+}
+
+// The command line of this run with --resume replaced by --overwrite (the fresh start).
+std::string fresh_command(const GlobalOptions& global, const std::string& out) {
+  std::string cmd = "batchrmt";
+  bool has_out = false;
+  for (std::size_t i = 1; i < global.argv.size(); ++i) {
+    const std::string& a = global.argv[i];
+    has_out = has_out || a == "--out" || a.rfind("--out=", 0) == 0;
+    cmd += " " + (a == "--resume" ? std::string("--overwrite") : a);
+  }
+  if (cmd.find("--overwrite") == std::string::npos) cmd += " --overwrite";
+  if (!has_out) cmd += " --out " + out;
+  return cmd;
 }
 
 void print_claims(std::ostream& os, const std::vector<verify::ClaimResult>& claims) {
@@ -68,6 +89,13 @@ void run_reproduce(const GlobalOptions& global, const ReproduceOptions& opt) {
   const std::string out = global.out.empty() ? std::string("results/reproduce.h5") : global.out;
   if (out.size() < 4 || out.compare(out.size() - 3, 3, ".h5") != 0)
     throw batchrmt::InvalidInput("--out is '" + out + "', but must end in .h5.");
+  // The identity of the job: the configuration it runs and the version that computes it (a
+  // resumed file from another version or configuration is refused, naming the fresh start).
+  batchrmt::RunIdentity identity("reproduce");
+  identity.set("--seed", static_cast<std::uint64_t>(global.seed));
+  identity.set("config", config.canonical());
+  identity.set("batchrmt_version", batchrmt::batchrmt_version() + " (git " + batchrmt::batchrmt_git_sha() + ")");
+  identity.restart_hint = "start afresh with `" + fresh_command(global, out) + "`";
   // Claims that keep intermediate results (C5's per-subset spectra and training checkpoints)
   // keep them in RUN.work/, resumed with RUN.h5 and discarded with it.
   const std::string work_dir = out.substr(0, out.size() - 3) + ".work";
@@ -92,7 +120,7 @@ void run_reproduce(const GlobalOptions& global, const ReproduceOptions& opt) {
   if (mpi.is_writer()) {
     auto provenance = batchrmt::app::make_provenance(global);
     if (mpi.active()) provenance.libraries["mpi_ranks"] = std::to_string(mpi.size());
-    opened.emplace(outputs::Store::open(out, provenance, mode));
+    opened.emplace(outputs::Store::open(out, provenance, mode, identity));
     if (mode != outputs::OpenMode::resume) std::filesystem::remove_all(work_dir);  // another run's leftovers
     for (const auto& unit : opened->discarded_units())
       std::cerr << "resume: discarded the incomplete unit " << unit << std::endl;

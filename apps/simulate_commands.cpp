@@ -8,6 +8,8 @@
 
 #include "apps/cli_lists.hpp"
 #include "apps/command_registry.hpp"
+#include "apps/run_identity.hpp"
+#include "apps/output_checks.hpp"
 #include "apps/runtime.hpp"
 #include "core/checks.hpp"
 #include "core/system.hpp"
@@ -50,6 +52,16 @@ std::string number(double x) {
   return os.str();
 }
 
+// The Dyson index range where the chi-distributed entries of the Dumitriu-Edelman models stay
+// accurate in double precision: chi^2 with beta*k/2 degrees of freedom neither underflows to
+// 0 (beta -> 0 gives a singular bidiagonal, negative "eigenvalues" from rounding) nor
+// overflows (beta 1e300 gives inf - inf = NaN).
+void check_dyson_index(const char* f, double beta) {
+  if (!(beta >= 1e-3 && beta <= 1e6))
+    throw InvalidInput(std::string(f) + ": --beta is " + number(beta) + ", but the tridiagonal samplers are accurate only for "
+                       "Dyson indices in [0.001, 1e6].");
+}
+
 json nullable(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
 
 // Opens the store (writer rank, --out given), runs the units, commits.
@@ -58,6 +70,7 @@ std::vector<sim::UnitResult> run(const GlobalOptions& global, const CommonOption
   batchrmt::app::apply_runtime_settings(global);
   if (common.resume && common.overwrite)
     throw InvalidInput("--resume and --overwrite were both given, but at most one is allowed.");
+  if (!global.out.empty()) batchrmt::app::check_out_path(global.out);
   const auto& mpi = batchrmt::MpiContext::instance();
   std::optional<outputs::Store> store;
   if (!global.out.empty() && mpi.is_writer()) {
@@ -66,7 +79,7 @@ std::vector<sim::UnitResult> run(const GlobalOptions& global, const CommonOption
                                        : outputs::OpenMode::fresh;
     auto prov = batchrmt::app::make_provenance(global);
     prov.libraries["mpi_ranks"] = std::to_string(mpi.size());
-    store.emplace(outputs::Store::open(global.out, prov, mode));
+    store.emplace(outputs::Store::open(global.out, prov, mode, batchrmt::app::run_identity(global)));
     for (const auto& u : store->discarded_units())
       std::cerr << "resume: discarded the incomplete unit " << u << std::endl;
   } else if ((common.resume || common.overwrite) && global.out.empty()) {
@@ -105,10 +118,10 @@ void run_spiked_wigner(const GlobalOptions& global, const WignerOptions& o) {
   if (o.method == "tridiagonal") {
     if (law != sim::EntryLaw::gaussian)
       throw InvalidInput("--entries is " + o.entries + ", but the tridiagonal model is exact only for gaussian entries.");
-    batchrmt::check_positive(f, "--beta", o.beta);
+    check_dyson_index(f, o.beta);
     if (o.truncate == "auto") K = sim::edge_truncation_size(o.n);
     else if (o.truncate != "none") K = batchrmt::app::parse_int_list("--truncate", o.truncate).at(0);
-    batchrmt::check_at_least<Eigen::Index>(f, "--truncate", K, 0);
+    batchrmt::check_bounded<Eigen::Index>(f, "--truncate", K, 0, static_cast<Eigen::Index>(o.n));
     batchrmt::check_memory_budget("a tridiagonal model of size " + std::to_string(o.n), 24.0 * static_cast<double>(K ? K : o.n));
   } else {
     if (o.beta != 1.0) throw InvalidInput("--beta is " + number(o.beta) + ", but the dense sampler is real symmetric (beta = 1).");
@@ -187,7 +200,7 @@ void run_spiked_covariance(const GlobalOptions& global, const CovarianceOptions&
     batchrmt::check_memory_budget("a dense spiked covariance with p = " + std::to_string(o.p) + ", n = " + std::to_string(o.n),
                                   8.0 * (static_cast<double>(o.p) * static_cast<double>(o.n) + 3.0 * static_cast<double>(dim) * static_cast<double>(dim)));
   } else {
-    batchrmt::check_positive(f, "--beta", o.beta);
+    check_dyson_index(f, o.beta);
   }
   sim::UnitSpec u;
   u.path = "/spiked_covariance/" + o.method + "/p=" + std::to_string(o.p) + "/n=" + std::to_string(o.n) + "/ell=" + number(o.ell);

@@ -1,5 +1,6 @@
 #include "core/config.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include "core/toml_include.hpp"
@@ -53,8 +54,13 @@ Config Config::parse(const std::string& toml_text, const std::string& source_nam
 }
 
 Config Config::load(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec))
+    throw InvalidInput("the configuration file " + path + " does not exist; give the path of a TOML file.");
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw InvalidInput("the configuration path " + path + " is not a regular file (a directory?); give the path of a TOML file.");
   std::ifstream in(path);
-  if (!in) throw IoError("cannot read the configuration file " + path + ".");
+  if (!in) throw InvalidInput("the configuration file " + path + " cannot be read (permissions?).");
   std::stringstream buf;
   buf << in.rdbuf();
   return parse(buf.str(), path);

@@ -13,8 +13,8 @@ namespace batchrmt {
 class Config {
  public:
   Config() = default;
-  // IoError when the file cannot be read; InvalidInput naming the file, line and problem when
-  // it is not valid TOML.
+  // InvalidInput (bad input, exit 2) when the path is missing, a directory or unreadable, and
+  // naming the file, line and problem when it is not valid TOML.
   static Config load(const std::string& path);
   static Config parse(const std::string& toml_text, const std::string& source_name);
 
@@ -34,6 +34,10 @@ class Config {
   const std::string& source() const noexcept { return source_; }
   // The values consulted so far, as JSON (keys nested as in the file).
   const nlohmann::json& resolved() const noexcept { return used_; }
+  // The values as read from the file (plus set() overrides), for ConfigKeys::check.
+  const nlohmann::json& values() const noexcept { return values_; }
+  // Canonical text of the values (sorted keys): part of a run's identity.
+  std::string canonical() const { return values_.dump(); }
 
  private:
   const nlohmann::json* find(const std::string& key) const;

@@ -1,5 +1,8 @@
 #include "core/system.hpp"
 
+#include <cmath>
+#include <cstdlib>
+
 #include <dlfcn.h>
 #include <unistd.h>
 
@@ -37,13 +40,45 @@ bool set_blas_threads(int threads) {
   return false;
 }
 
+namespace {
+double g_memory_limit = 0;  // --max-memory; 0: 80 % of the physical memory
+}
+
+void set_memory_limit(double bytes) { g_memory_limit = bytes; }
+
+double memory_limit_bytes() {
+  if (g_memory_limit > 0) return g_memory_limit;
+  return 0.8 * static_cast<double>(physical_memory_bytes());
+}
+
 void check_memory_budget(const std::string& what, double bytes) {
+  if (g_memory_limit > 0) {
+    if (!(bytes <= g_memory_limit))
+      throw InvalidInput(what + " needs " + format_bytes(bytes) + ", but --max-memory allows " + format_bytes(g_memory_limit) + ".");
+    return;
+  }
   const double total = static_cast<double>(physical_memory_bytes());
   if (total <= 0) return;
   const double usable = 0.8 * total;
-  if (bytes > usable)
+  if (!(bytes <= usable))
     throw InvalidInput(what + " needs " + format_bytes(bytes) + ", but this machine has " + format_bytes(total) +
-                       " of memory (at most " + format_bytes(usable) + " usable).");
+                       " of memory (at most " + format_bytes(usable) + " usable; --max-memory sets another limit).");
+}
+
+double parse_byte_size(const std::string& option, const std::string& text) {
+  char* end = nullptr;
+  const double x = std::strtod(text.c_str(), &end);
+  std::string unit(end ? end : "");
+  double scale = 1;
+  if (unit == "" || unit == "B") scale = 1;
+  else if (unit == "K" || unit == "KiB" || unit == "k") scale = 1024.0;
+  else if (unit == "M" || unit == "MiB") scale = 1024.0 * 1024;
+  else if (unit == "G" || unit == "GiB") scale = 1024.0 * 1024 * 1024;
+  else if (unit == "T" || unit == "TiB") scale = 1024.0 * 1024 * 1024 * 1024;
+  else scale = -1;
+  if (end == text.c_str() || scale < 0 || !(x > 0) || !std::isfinite(x))
+    throw InvalidInput(option + " is '" + text + "', but must be a positive size such as 512M, 4G or 1.5GiB.");
+  return x * scale;
 }
 
 }  // namespace batchrmt

@@ -9,9 +9,17 @@ namespace batchrmt {
 // Physical memory in bytes (sysconf), 0 if unknown.
 std::uint64_t physical_memory_bytes();
 
-// Throws InvalidInput, before any work starts, when `bytes` exceeds 80 % of the physical
-// memory: "<what> needs 12.0 GiB, but this machine has 24.0 GiB of memory (at most 19.2 GiB usable)."
+// Throws InvalidInput, before any work starts, when `bytes` exceeds the memory limit: the
+// --max-memory value when one was set, else 80 % of the physical memory:
+// "<what> needs 12.0 GiB, but this machine has 24.0 GiB of memory (at most 19.2 GiB usable)."
 void check_memory_budget(const std::string& what, double bytes);
+
+// The limit check_memory_budget applies (--max-memory; 0 restores the default).
+void set_memory_limit(double bytes);
+double memory_limit_bytes();
+
+// "4G", "512M", "1.5GiB", "100000" (bytes) -> bytes; InvalidInput naming `option` otherwise.
+double parse_byte_size(const std::string& option, const std::string& text);
 
 std::string format_bytes(double bytes);
 

@@ -1,13 +1,16 @@
 #include "outputs/store.hpp"
 
 #include <H5Cpp.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <tuple>
 
 #include "core/errors.hpp"
+#include "outputs/read_guard.hpp"
 
 namespace fs = std::filesystem;
 
@@ -15,7 +18,8 @@ namespace batchrmt::outputs {
 
 struct FileHandle {
   H5::H5File file;
-  std::string path;  // the path on disk (the .partial while writing)
+  std::string path;        // the path on disk (the .partial while writing)
+  bool user_file = false;  // opened by Reader: a failing read means a corrupt input (exit 2)
 };
 
 namespace {
@@ -40,8 +44,10 @@ auto guarded(const FileHandle& fh, const std::string& object, F&& f) -> decltype
   try {
     return f();
   } catch (const H5::Exception& e) {
-    throw IoError("HDF5 operation on '" + object + "' in " + fh.path + " failed (" + detail_of(e) +
-                  "); the file may be truncated, corrupt or not writable.");
+    const std::string m = "HDF5 operation on '" + object + "' in " + fh.path + " failed (" + detail_of(e) +
+                          "); the file may be truncated, corrupt or not writable.";
+    if (fh.user_file) throw InvalidInput(m);
+    throw IoError(m);
   }
 }
 
@@ -342,14 +348,17 @@ std::map<std::string, AttributeValue> Group::attributes() const {
 
 namespace {
 H5::DataSet open_dataset_of_rank(FileHandle& fh, const std::string& full, std::size_t rank, H5T_class_t cls) {
-  if (!link_exists(fh.file.getId(), full))
-    throw IoError(fh.path + " has no dataset '" + full + "'.");
+  // A read file that lacks what our schema has is foreign or damaged input (exit 2).
+  auto fail = [&](const std::string& m) -> void {
+    if (fh.user_file) throw InvalidInput(m);
+    throw IoError(m);
+  };
+  if (!link_exists(fh.file.getId(), full)) fail(fh.path + " has no dataset '" + full + "'.");
   H5::DataSet ds = fh.file.openDataSet(full);
   if (dataset_dims(ds).size() != rank)
-    throw IoError(fh.path + ": dataset '" + full + "' has rank " + std::to_string(dataset_dims(ds).size()) +
-                  ", but rank " + std::to_string(rank) + " was expected.");
-  if (ds.getTypeClass() != cls)
-    throw IoError(fh.path + ": dataset '" + full + "' has an unexpected element type.");
+    fail(fh.path + ": dataset '" + full + "' has rank " + std::to_string(dataset_dims(ds).size()) + ", but rank " +
+         std::to_string(rank) + " was expected.");
+  if (ds.getTypeClass() != cls) fail(fh.path + ": dataset '" + full + "' has an unexpected element type.");
   return ds;
 }
 }  // namespace
@@ -483,9 +492,53 @@ DatasetInfo Group::dataset_info(const std::string& name) const {
 
 Store::Store(Store&&) noexcept = default;
 Store& Store::operator=(Store&&) noexcept = default;
-Store::~Store() = default;
+Store::~Store() { close_uncommitted(); }
 
-Store Store::open(const std::string& final_path, const Provenance& provenance, OpenMode mode) {
+namespace {
+
+// The partial this run opened, by device and inode (commit renames only that file).
+std::pair<unsigned long long, unsigned long long> file_id(const std::string& path) {
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0) return {0, 0};
+  return {static_cast<unsigned long long>(st.st_dev), static_cast<unsigned long long>(st.st_ino)};
+}
+
+std::optional<std::string> string_attribute(H5::H5File& file, const std::string& name) {
+  H5::Group root = file.openGroup("/");
+  if (!root.attrExists(name)) return std::nullopt;
+  const auto v = read_attribute(root.openAttribute(name));
+  if (!std::holds_alternative<std::string>(v)) return std::nullopt;
+  return std::get<std::string>(v);
+}
+
+void write_identity(H5::H5File& file, const RunIdentity& identity) {
+  H5::Group root = file.openGroup("/");
+  write_attribute(root, "run_command", identity.command());
+  write_attribute(root, "run_identity", identity.canonical());
+  write_attribute(root, "run_fingerprint", identity.fingerprint());
+}
+
+// InvalidInput unless `file` (at `path`) holds a run of `identity`.
+void check_identity(H5::H5File& file, const std::string& path, const RunIdentity& identity) {
+  const std::string hint = identity.restart_hint.empty()
+                               ? std::string("pass --overwrite to replace it, or choose another --out")
+                               : identity.restart_hint;
+  const auto command = string_attribute(file, "run_command");
+  const auto stored = string_attribute(file, "run_identity");
+  if (!command || !stored)
+    throw InvalidInput("--resume refused: " + path + " has no run identity (it was written by an older batchrmt), so it cannot be "
+                       "shown to belong to '" + identity.command() + "'; " + hint + ".");
+  if (*command != identity.command())
+    throw InvalidInput("--resume refused: " + path + " holds a '" + *command + "' run, not '" + identity.command() + "'; " + hint + ".");
+  const auto d = identity.first_difference(RunIdentity::from_stored(*command, *stored));
+  if (d)
+    throw InvalidInput("--resume refused: " + d->name + " is " + d->current + " in this command but " + d->stored + " in " + path +
+                       "; " + hint + ".");
+}
+
+}  // namespace
+
+Store Store::open(const std::string& final_path, const Provenance& provenance, OpenMode mode, const RunIdentity& identity) {
   silence_hdf5();
   if (final_path.size() < 4 || final_path.substr(final_path.size() - 3) != ".h5")
     throw InvalidInput("output path '" + final_path + "' must end in .h5.");
@@ -493,36 +546,56 @@ Store Store::open(const std::string& final_path, const Provenance& provenance, O
   store.final_path_ = final_path;
   const std::string partial = store.partial_path();
   std::error_code ec;
+  if (fs::exists(final_path, ec) && !fs::is_regular_file(final_path, ec))
+    throw InvalidInput("--out " + final_path + " is a directory or another non-file; give a file name ending in .h5.");
+  if (fs::exists(partial, ec) && !fs::is_regular_file(partial, ec))
+    throw InvalidInput(partial + " is a directory or another non-file, so " + final_path + " cannot be written; remove it or choose another --out.");
   const fs::path parent = fs::path(final_path).parent_path();
   if (!parent.empty() && !fs::exists(parent)) {
     fs::create_directories(parent, ec);
     if (ec) throw IoError("cannot create the output directory " + parent.string() + " (" + ec.message() + ").");
   }
+  store.lock_ = OutputLock::acquire(final_path);
   const bool final_exists = fs::exists(final_path);
   const bool partial_exists = fs::exists(partial);
   if (mode == OpenMode::fresh && (final_exists || partial_exists))
     throw InvalidInput("output " + (final_exists ? final_path : partial) +
                        " already exists; pass --resume to continue it, --overwrite to replace it, or another --out.");
-  if (mode == OpenMode::overwrite) {
-    fs::remove(final_path, ec);
-    fs::remove(partial, ec);
+  if (mode == OpenMode::overwrite && partial_exists) {
+    fs::remove(partial, ec);  // a dead run's (we hold the lock); the finished file stays until commit
+    if (ec) throw IoError("cannot remove the old " + partial + " (" + ec.message() + ").");
   }
-  bool resuming = false;
-  if (mode == OpenMode::resume && (partial_exists || final_exists)) {
-    if (!partial_exists) {
-      fs::rename(final_path, partial, ec);
-      if (ec) throw IoError("cannot reopen " + final_path + " to resume (" + ec.message() + ").");
-    }
-    resuming = true;
-  }
+  const bool resuming = mode == OpenMode::resume && (partial_exists || final_exists);
+  if (!identity.empty()) store.fingerprint_ = identity.fingerprint();
   store.file_ = std::make_shared<FileHandle>();
   store.file_->path = partial;
+  if (resuming) {
+    // Check the file (the partial, else the finished file) before anything is written or copied.
+    const std::string source = partial_exists ? partial : final_path;
+    check_readable(source);
+    if (H5Fis_hdf5(source.c_str()) <= 0)
+      throw InvalidInput(source + " is not a readable HDF5 file (truncated or corrupt), so the run cannot resume; "
+                         "pass --overwrite to replace it, or choose another --out.");
+    try {
+      H5::H5File probe(source, H5F_ACC_RDONLY);
+      checked_schema(probe, source);
+      if (!identity.empty()) check_identity(probe, source, identity);
+    } catch (const H5::Exception& e) {
+      throw InvalidInput(source + " cannot be read as HDF5 (" + detail_of(e) + "); it is truncated or corrupt, so the run cannot "
+                         "resume; pass --overwrite to replace it, or choose another --out.");
+    }
+    if (!partial_exists) {
+      // Never rename the user's finished file: add units to a copy, renamed over it on commit.
+      fs::copy_file(final_path, partial, fs::copy_options::overwrite_existing, ec);
+      if (ec) throw IoError("cannot copy " + final_path + " to " + partial + " to resume it (" + ec.message() + ").");
+      store.created_partial_ = true;
+    }
+  } else {
+    store.created_partial_ = true;
+  }
   try {
     if (resuming) {
-      if (H5Fis_hdf5(partial.c_str()) <= 0)
-        throw IoError(partial + " is not a readable HDF5 file, so the run cannot resume; remove it or overwrite it.");
       store.file_->file = H5::H5File(partial, H5F_ACC_RDWR);
-      checked_schema(store.file_->file, partial);
       for (const auto& [unit, status] : collect_unit_status(store.file_->file)) {
         if (status != "complete") {
           remove_if_exists(store.file_->file, unit);
@@ -536,12 +609,29 @@ Store Store::open(const std::string& final_path, const Provenance& provenance, O
     } else {
       store.file_->file = H5::H5File(partial, H5F_ACC_TRUNC);
       write_provenance(store.file_->file, provenance);
+      if (!identity.empty()) write_identity(store.file_->file, identity);
     }
     store.file_->file.flush(H5F_SCOPE_GLOBAL);
   } catch (const H5::Exception& e) {
     throw IoError("cannot open " + partial + " for writing (" + detail_of(e) + ").");
   }
+  std::tie(store.partial_dev_, store.partial_ino_) = file_id(partial);
   return store;
+}
+
+void Store::close_uncommitted() noexcept {
+  if (!file_) return;
+  try {
+    file_->file.close();
+  } catch (...) {
+  }
+  file_.reset();
+  // A run that created the partial and completed nothing leaves nothing behind (a rejected
+  // run must not block the corrected one); kept partials hold completed units to resume.
+  if (created_partial_ && units_completed_ == 0 && lock_.held() && file_id(partial_path()) == std::make_pair(partial_dev_, partial_ino_)) {
+    std::error_code ec;
+    fs::remove(partial_path(), ec);
+  }
 }
 
 Group Store::root() const {
@@ -552,7 +642,7 @@ Group Store::root() const {
 std::vector<std::string> Store::complete_units() const {
   std::vector<std::string> out;
   for (const auto& [unit, status] : guarded(*file_, "/", [&] { return collect_unit_status(file_->file); }))
-    if (status == "complete") out.push_back(unit);
+    if (status == "complete" && is_complete(unit)) out.push_back(unit);
   return out;
 }
 
@@ -563,7 +653,12 @@ bool Store::is_complete(const std::string& unit_path) const {
     H5::Group g = file_->file.openGroup(full);
     if (!g.attrExists("status")) return false;
     const auto v = read_attribute(g.openAttribute("status"));
-    return std::holds_alternative<std::string>(v) && std::get<std::string>(v) == "complete";
+    if (!(std::holds_alternative<std::string>(v) && std::get<std::string>(v) == "complete")) return false;
+    if (fingerprint_.empty()) return true;
+    // A unit computed under another identity is never reused.
+    if (!g.attrExists("run_fingerprint")) return false;
+    const auto f = read_attribute(g.openAttribute("run_fingerprint"));
+    return std::holds_alternative<std::string>(f) && std::get<std::string>(f) == fingerprint_;
   });
 }
 
@@ -576,6 +671,7 @@ Group Store::begin_unit(const std::string& unit_path) {
   Group g = root().group(full);
   g.set_attribute("status", std::string("in_progress"));
   g.set_attribute("started_utc", utc_now_iso8601());
+  if (!fingerprint_.empty()) g.set_attribute("run_fingerprint", fingerprint_);
   return g;
 }
 
@@ -583,6 +679,7 @@ void Store::complete_unit(const Group& unit) {
   unit.set_attribute("completed_utc", utc_now_iso8601());
   unit.set_attribute("status", std::string("complete"));
   flush();
+  ++units_completed_;
 }
 
 void Store::set_root_attribute(const std::string& name, const AttributeValue& value) {
@@ -602,28 +699,33 @@ void Store::commit() {
     file_->file.close();
   });
   file_.reset();
+  // Rename only the partial this run opened and still owns (it holds the lock); a partial
+  // replaced behind its back is left where it is.
+  if (file_id(partial_path()) != std::make_pair(partial_dev_, partial_ino_))
+    throw IoError(partial_path() + " was removed or replaced by another process while this run wrote it, so it was not renamed to " +
+                  final_path_ + ".");
   std::error_code ec;
-  fs::rename(partial_path(), final_path_, ec);
+  fs::rename(partial_path(), final_path_, ec);  // atomic: replaces a finished file only now
   if (ec) throw IoError("cannot rename " + partial_path() + " to " + final_path_ + " (" + ec.message() + ").");
+  lock_.release();
 }
 
 // ---------------------------------------------------------------- Reader
 
 Reader Reader::open(const std::string& path) {
   silence_hdf5();
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw IoError("result file " + path + " does not exist.");
-  if (fs::is_directory(path, ec)) throw InvalidInput(path + " is a directory, but a result file (.h5) is required.");
-  if (H5Fis_hdf5(path.c_str()) <= 0)
-    throw IoError(path + " is not an HDF5 file, or it is truncated or corrupt.");
+  // A file the user hands over is bad input when missing, not HDF5 or corrupt (exit 2), and it
+  // is walked in a child process first, since libhdf5 can loop forever on some corruptions.
+  check_readable(path);
   Reader r;
   r.file_ = std::make_shared<FileHandle>();
   r.file_->path = path;
+  r.file_->user_file = true;
   try {
     r.file_->file = H5::H5File(path, H5F_ACC_RDONLY);
     checked_schema(r.file_->file, path);
   } catch (const H5::Exception& e) {
-    throw IoError(path + " cannot be read as HDF5 (" + detail_of(e) + "); it is truncated or corrupt.");
+    throw InvalidInput(path + " cannot be read as HDF5 (" + detail_of(e) + "); it is truncated or corrupt.");
   }
   return r;
 }

@@ -22,6 +22,8 @@
 #include <vector>
 
 #include "core/provenance.hpp"
+#include "core/run_identity.hpp"
+#include "outputs/output_lock.hpp"
 
 namespace batchrmt::outputs {
 
@@ -110,15 +112,28 @@ void write_columns(const Group& g, const std::vector<Row>& rows,
 
 enum class OpenMode {
   fresh,      // refuse if NAME.h5 or NAME.h5.partial exists
-  overwrite,  // replace whatever exists
-  resume,     // continue NAME.h5.partial (or reopen a finished NAME.h5 to add units)
+  overwrite,  // start a new NAME.h5.partial; a finished NAME.h5 is replaced only by commit()
+  resume,     // continue NAME.h5.partial (or a copy of a finished NAME.h5, to add units)
 };
 
 class Store {
  public:
   // `final_path` must end in ".h5". Writes the provenance at the root (fresh/overwrite),
   // or checks the schema of the file it resumes.
-  static Store open(const std::string& final_path, const Provenance& provenance, OpenMode mode);
+  //
+  // Output safety (docs/reliability.md): the store holds an exclusive lock on NAME.h5.lock
+  // until commit() or destruction, so a second run on the same --out is refused (exit 2).
+  // A finished NAME.h5 is never renamed or removed: resume works on a copy, overwrite on a new
+  // partial, and commit() renames the partial over it only if this run still owns the partial.
+  // A store destroyed before any unit completed removes the partial it created (a rejected
+  // run leaves nothing behind).
+  //
+  // Run identity: with a non-empty `identity`, a fresh file stores run_command, run_identity
+  // and run_fingerprint at the root and run_fingerprint on every unit; resume refuses
+  // (InvalidInput, one sentence naming the first differing option and both values) a file of
+  // another command or other options, and never counts a unit of another fingerprint complete.
+  static Store open(const std::string& final_path, const Provenance& provenance, OpenMode mode,
+                    const RunIdentity& identity = RunIdentity());
 
   Store(Store&&) noexcept;
   Store& operator=(Store&&) noexcept;
@@ -147,9 +162,15 @@ class Store {
 
  private:
   Store() = default;
+  void close_uncommitted() noexcept;
+  OutputLock lock_;  // declared first: released last
   std::shared_ptr<FileHandle> file_;
   std::string final_path_;
   std::vector<std::string> discarded_;
+  std::string fingerprint_;       // run_fingerprint of this run's identity ("" without one)
+  bool created_partial_ = false;  // this run created NAME.h5.partial (not resumed)
+  std::size_t units_completed_ = 0;
+  unsigned long long partial_dev_ = 0, partial_ino_ = 0;  // the partial this run owns
 };
 
 // Read-only access to a committed (or partial) result file with clear errors for a file

@@ -153,6 +153,24 @@ UnitResult read_unit_result(const outputs::Group& g) {
   return r;
 }
 
+// NumericalFailure naming the unit, the quantity and the first trial whose value (or whose
+// summary: a standard deviation can overflow from finite values) is not finite.
+static void check_finite_result(const UnitSpec& u, const UnitResult& r) {
+  for (Eigen::Index k = 0; k < r.values.cols(); ++k) {
+    const std::string& key = r.keys.at(static_cast<std::size_t>(k));
+    for (Eigen::Index t = 0; t < r.values.rows(); ++t)
+      if (!std::isfinite(r.values(t, k)))
+        throw NumericalFailure("unit " + u.path + ": trial " + std::to_string(t) + " gave " + key + " = " +
+                               std::to_string(r.values(t, k)) + ", which is not finite; the parameters lie outside the range "
+                               "where the sampler is accurate, so nothing was stored for this unit.");
+    const auto& s = r.summaries.at(static_cast<std::size_t>(k));
+    if (!std::isfinite(s.mean) || !std::isfinite(s.sd) || !std::isfinite(s.se))
+      throw NumericalFailure("unit " + u.path + ": the summary of " + key + " is not finite (mean " + std::to_string(s.mean) +
+                             ", sd " + std::to_string(s.sd) + "); the values overflow double precision, so nothing was stored "
+                             "for this unit.");
+  }
+}
+
 std::vector<UnitResult> run_units(const std::vector<UnitSpec>& units, outputs::Store* store,
                                   const RunnerOptions& options) {
   for (const auto& u : units) {
@@ -184,6 +202,7 @@ std::vector<UnitResult> run_units(const std::vector<UnitSpec>& units, outputs::S
     }
     if (!mpi.is_writer()) continue;
     if (owner != 0) r = deserialize(u, mpi.receive(owner, tag));
+    check_finite_result(u, r);  // a NaN/inf is never stored as a finished unit
     if (store) {
       const outputs::Group g = store->begin_unit(u.path);
       write_unit_result(g, u, r, options.seed);

@@ -5,6 +5,7 @@
 
 #include "core/provenance.hpp"
 #include "core/rng.hpp"
+#include "core/errors.hpp"
 #include "outputs/store.hpp"
 #include "simulate/dense_spectrum.hpp"
 #include "simulate/ensembles.hpp"
@@ -117,6 +118,8 @@ std::vector<RegressionQuantity> regression_quantities() {
 std::vector<RegressionDifference> compare_with_golden(const std::vector<RegressionQuantity>& current,
                                                       const std::string& golden_path) {
   const outputs::Reader reader = outputs::Reader::open(golden_path);
+  if (!reader.root().has("quantities"))
+    throw batchrmt::InvalidInput(golden_path + " is a batchrmt result but not a golden regression file: it has no /quantities group.");
   const outputs::Group root = reader.root().group("quantities");
   std::vector<RegressionDifference> diffs;
   std::map<std::string, bool> seen;

@@ -5,6 +5,7 @@
 
 #include "core/checks.hpp"
 #include "core/rng.hpp"
+#include "core/system.hpp"
 #include "simulate/wigner.hpp"
 
 namespace batchrmt::verify {
@@ -17,6 +18,9 @@ TraceCheck goe_trace_check(std::int64_t n, double sigma, std::int64_t trials, st
   check_at_least<std::int64_t>("goe_trace_check", "n", n, 2);
   check_positive("goe_trace_check", "sigma", sigma);
   check_at_least<std::int64_t>("goe_trace_check", "trials", trials, 2);
+  // One dense n x n sample at a time: refused before allocating when it cannot fit.
+  check_memory_budget("the GOE trace check with n = " + std::to_string(n) + " (a dense n x n matrix)",
+                      8.0 * static_cast<double>(n) * static_cast<double>(n));
   const auto start = std::chrono::steady_clock::now();
   TraceCheck c;
   c.n = n;

@@ -14,6 +14,7 @@
 #include <iostream>
 
 #include "apps/command_registry.hpp"
+#include "apps/run_identity.hpp"
 #include "apps/runtime.hpp"
 #include "core/errors.hpp"
 #include "networks/datasets.hpp"
@@ -51,6 +52,9 @@ void run_learn(const GlobalOptions& global, LearnCli c) {
   c.learner.seed = global.seed;
   c.learner.curvature.batchnorm = nw::parse_batchnorm_policy(c.curvature_batchnorm);
   c.learner.curvature.chunk_size = static_cast<std::int64_t>(c.learner.curvature_batch);  // one forward over the subset
+  if (c.learner.warmstart < -1)
+    throw batchrmt::InvalidInput("--warmstart is " + std::to_string(c.learner.warmstart) +
+                       ", but must be -1 (measure from the start) or an epoch number (0 or more).");
   c.learner.validate();
   const auto rule = batchrmt::verify::make_learner_rule(c.variant, c.mu_rule, c.momentum_formula);
   const auto sig = nw::dataset_signature(c.data);
@@ -61,7 +65,8 @@ void run_learn(const GlobalOptions& global, LearnCli c) {
   const nw::DataSplits data = nw::load_dataset(c.data);  // a missing dataset is reported before any file is made
   nw::Model model = nw::Model::create(c.model, c.device);
   outputs::Store store = outputs::Store::open(out, batchrmt::app::make_provenance(global),
-                                              c.overwrite ? outputs::OpenMode::overwrite : outputs::OpenMode::fresh);
+                                              c.overwrite ? outputs::OpenMode::overwrite : outputs::OpenMode::fresh,
+                                              batchrmt::app::run_identity(global, {true, {}}));
   const outputs::Group unit = store.begin_unit("/learn");
   unit.set_attribute("model", c.model.describe());
   unit.set_attribute("model_spec", c.model.serialize());

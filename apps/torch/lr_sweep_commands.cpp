@@ -11,7 +11,10 @@
 
 #include "apps/cli_lists.hpp"
 #include "apps/command_registry.hpp"
+#include "apps/run_identity.hpp"
+#include "apps/output_checks.hpp"
 #include "apps/runtime.hpp"
+#include "core/checks.hpp"
 #include "apps/torch/train_run_info.hpp"
 #include "core/errors.hpp"
 #include "networks/curvature.hpp"
@@ -61,6 +64,22 @@ std::string fmt(double x, int p = 5) {
   return os.str();
 }
 
+// The search range and its steps, checked with the flags' names before anything is loaded.
+void check_search_options(const LrSweepCli& c) {
+  const char* f = "lr-sweep";
+  if (!(std::isfinite(c.lr_min) && c.lr_min > 0))
+    throw InvalidInput("--lr-min is " + fmt(c.lr_min) + ", but must be a positive finite number.");
+  if (!(std::isfinite(c.lr_max) && c.lr_max > c.lr_min))
+    throw InvalidInput("--lr-max is " + fmt(c.lr_max) + ", but must be finite and above --lr-min (" + fmt(c.lr_min) + ").");
+  if (c.lr_start > 0 && !(c.lr_start >= c.lr_min && c.lr_start <= c.lr_max))
+    throw InvalidInput("--lr-start is " + fmt(c.lr_start) + ", but must lie in [--lr-min, --lr-max] = [" + fmt(c.lr_min) + ", " +
+                       fmt(c.lr_max) + "].");
+  if (!(std::isfinite(c.growth) && c.growth > 1.0))
+    throw InvalidInput("--growth is " + fmt(c.growth) + ", but must be a finite number above 1.");
+  batchrmt::check_at_least(f, "--seeds", c.seeds, 1);
+  batchrmt::check_bounded(f, "--bisections", c.bisections, 0, 60);
+}
+
 void run_lr_sweep_cli(const GlobalOptions& global, LrSweepCli c) {
   batchrmt::app::apply_runtime_settings(global);
   c.device = nw::checked_device(c.device);
@@ -68,6 +87,9 @@ void run_lr_sweep_cli(const GlobalOptions& global, LrSweepCli c) {
   auto log = [&](const std::string& m) {
     if (verbose) std::cerr << "lr-sweep: " << m << std::endl;
   };
+  check_search_options(c);  // before any model, data or Lanczos work
+  if (c.resume && c.overwrite) throw InvalidInput("--resume and --overwrite were both given, but at most one is allowed.");
+  if (!global.out.empty()) batchrmt::app::check_out_path(global.out);
   batchrmt::app::MeasuredModel measured = batchrmt::app::resolve_measured_model(c, global, false, log);
   nw::Model& model = measured.model;
   const nw::DataSplits& data = measured.data;
@@ -114,7 +136,9 @@ void run_lr_sweep_cli(const GlobalOptions& global, LrSweepCli c) {
     throw InvalidInput("--out is '" + out + "', but must end in .h5.");
   if (!fs::path(out).parent_path().empty()) fs::create_directories(fs::path(out).parent_path());
   const auto mode = c.overwrite ? outputs::OpenMode::overwrite : c.resume ? outputs::OpenMode::resume : outputs::OpenMode::fresh;
-  outputs::Store store = outputs::Store::open(out, batchrmt::app::make_provenance(global), mode);
+  batchrmt::RunIdentity identity = batchrmt::app::run_identity(global, {true, {}});
+  if (!c.checkpoint.empty()) identity.set("checkpoint_content", batchrmt::app::file_fingerprint(c.checkpoint));
+  outputs::Store store = outputs::Store::open(out, batchrmt::app::make_provenance(global), mode, identity);
   for (const auto& u : store.discarded_units()) log("resume: discarded the incomplete unit " + u);
   const auto r = verify::run_lr_sweep(rq, &store);
   store.commit();

@@ -4,6 +4,7 @@
 // layout is documented there and in docs/curvature.md. No LibTorch headers here.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -13,10 +14,13 @@
 
 #include "apps/cli_lists.hpp"
 #include "apps/command_registry.hpp"
+#include "apps/run_identity.hpp"
+#include "apps/output_checks.hpp"
 #include "apps/runtime.hpp"
 #include "apps/torch/train_run_info.hpp"
 #include "core/errors.hpp"
 #include "core/mpi_context.hpp"
+#include "core/system.hpp"
 #include "core/rng.hpp"
 #include "networks/curvature.hpp"
 #include "networks/curvature_store.hpp"
@@ -66,6 +70,36 @@ std::string fmt(double x, int p = 6) {
   return os.str();
 }
 
+// Sizes checked against the model's P and the memory limit before any work (issue 16, item 6).
+void check_sizes(const SpectrumCli& c, std::int64_t P, std::size_t N) {
+  const auto p = static_cast<std::size_t>(P);
+  const std::string of_p = " (P = " + std::to_string(P) + ", the parameter count)";
+  if (c.subsets < 1) throw InvalidInput("--subsets is " + std::to_string(c.subsets) + ", but must be at least 1.");
+  if (c.lanczos_steps < 2 || c.lanczos_steps > p)
+    throw InvalidInput("--lanczos-steps is " + std::to_string(c.lanczos_steps) + ", but must lie in [2, " + std::to_string(P) + "]" + of_p + ".");
+  if (c.full_lanczos_steps > p)
+    throw InvalidInput("--full-lanczos-steps is " + std::to_string(c.full_lanczos_steps) + ", but must be at most " + std::to_string(P) + of_p + ".");
+  if (c.top_k > 0 && c.top_k + 1 > p)
+    throw InvalidInput("--top-k is " + std::to_string(c.top_k) + ", but must be below " + std::to_string(P) + of_p + ".");
+  if (c.fluctuation_steps > p)
+    throw InvalidInput("--fluctuation-steps is " + std::to_string(c.fluctuation_steps) + ", but must be at most " + std::to_string(P) + of_p + ".");
+  if (c.noise_samples > N)
+    throw InvalidInput("--noise-samples is " + std::to_string(c.noise_samples) + ", but the population has " + std::to_string(N) + " samples.");
+  const double steps = static_cast<double>(std::max({c.lanczos_steps, c.full_lanczos_steps, c.fluctuation_steps}));
+  const double Pd = static_cast<double>(P);
+  // Lanczos basis (steps x P doubles), Spectra's 2k+1 vectors for --top-k, and the stored
+  // record of every subset (alpha, beta, Ritz values and residuals: ~4 steps doubles each).
+  batchrmt::check_memory_budget("--lanczos-steps " + std::to_string(static_cast<std::size_t>(steps)) + " with P = " + std::to_string(P),
+                                8.0 * steps * Pd);
+  if (c.top_k > 0)
+    batchrmt::check_memory_budget("--top-k " + std::to_string(c.top_k) + " with P = " + std::to_string(P),
+                                  8.0 * (2.0 * static_cast<double>(c.top_k) + 1.0) * Pd);
+  const double batch_sizes = static_cast<double>(std::count(c.batch_sizes.begin(), c.batch_sizes.end(), ',') + 1);
+  batchrmt::check_memory_budget("--subsets " + std::to_string(c.subsets) + " (x " + std::to_string(static_cast<int>(batch_sizes)) +
+                                    " batch sizes of records)",
+                                static_cast<double>(c.subsets) * batch_sizes * (4.0 * steps * 8.0 + 4096.0));
+}
+
 void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
   batchrmt::app::apply_runtime_settings(global);
   // Under mpirun every rank loads the model and the data; rank 0 leads and writes
@@ -77,6 +111,9 @@ void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
   auto log = [&](const std::string& m) {
     if (verbose) std::cerr << "spectrum: " << m << std::endl;
   };
+
+  if (c.resume && c.overwrite) throw InvalidInput("--resume and --overwrite were both given, but at most one is allowed.");
+  if (!global.out.empty()) batchrmt::app::check_out_path(global.out);
 
   // ---- the model and its data
   batchrmt::app::MeasuredModel measured = batchrmt::app::resolve_measured_model(c, global, true, log);
@@ -99,6 +136,7 @@ void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
   attrs["model_spec"] = model.spec().serialize();
   attrs["dataset"] = data.description;
   attrs["normalize"] = c.normalize;
+  check_sizes(c, model.parameter_count(), train.size());
 
   nw::CurvatureOptions co;
   co.kind = nw::parse_curvature_kind(c.curvature);
@@ -186,7 +224,10 @@ void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
   }
   auto provenance = batchrmt::app::make_provenance(global);
   provenance.libraries["mpi_ranks"] = std::to_string(mpi.size());
-  outputs::Store store = outputs::Store::open(out, provenance, mode);
+  batchrmt::RunIdentity identity = batchrmt::app::run_identity(global, {true, {}});
+  identity.set("mpi_ranks", mpi.size());  // data-parallel sums change the rounding
+  if (!c.checkpoint.empty()) identity.set("checkpoint_content", batchrmt::app::file_fingerprint(c.checkpoint));
+  outputs::Store store = outputs::Store::open(out, provenance, mode, identity);
   for (const auto& u : store.discarded_units()) log("resume: discarded the incomplete unit " + u);
   const auto r = nw::measure_spectrum(rq, &store);
   store.commit();

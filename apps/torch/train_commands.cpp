@@ -21,8 +21,10 @@
 #include <sstream>
 
 #include "apps/command_registry.hpp"
+#include "apps/run_identity.hpp"
 #include "apps/runtime.hpp"
 #include "core/errors.hpp"
+#include "core/system.hpp"
 #include "networks/datasets.hpp"
 #include "networks/models.hpp"
 #include "networks/torch_runtime.hpp"
@@ -82,6 +84,24 @@ void write_checkpoints(const outputs::Group& unit, const nw::TrainResult& r) {
   g.write("paths", r.checkpoint_paths);
 }
 
+// The fully connected layers of --widths, estimated before LibTorch allocates them: float32
+// weights plus gradient, momentum and Adam's two moments (5 copies).
+void check_mlp_size(const nw::ModelSpec& spec) {
+  if (spec.name != "mlp" || spec.widths.empty()) return;
+  double inputs = 1;
+  for (auto d : spec.input_shape) inputs *= static_cast<double>(d);
+  double params = 0, prev = inputs;
+  std::string list;
+  for (auto w : spec.widths) {
+    params += (prev + 1) * static_cast<double>(w);
+    prev = static_cast<double>(w);
+    list += (list.empty() ? "" : ",") + std::to_string(w);
+  }
+  params += (prev + 1) * static_cast<double>(spec.classes);
+  batchrmt::check_memory_budget("--widths " + list + " (about " + std::to_string(static_cast<long long>(params)) + " parameters)",
+                                5.0 * 4.0 * params);
+}
+
 void run_train(const GlobalOptions& global, TrainCli c) {
   batchrmt::app::apply_runtime_settings(global);
   c.device = nw::checked_device(c.device);
@@ -95,6 +115,7 @@ void run_train(const GlobalOptions& global, TrainCli c) {
   const auto sig = nw::dataset_signature(c.data);
   c.model.input_shape = sig.input_shape;
   c.model.classes = sig.classes;
+  check_mlp_size(c.model);
   c.model = c.model.resolved();
 
   if (c.dry_run) {
@@ -139,7 +160,8 @@ void run_train(const GlobalOptions& global, TrainCli c) {
   const auto mode = c.overwrite ? outputs::OpenMode::overwrite
                     : c.train.resume ? outputs::OpenMode::resume
                                      : outputs::OpenMode::fresh;
-  outputs::Store store = outputs::Store::open(out, batchrmt::app::make_provenance(global), mode);
+  outputs::Store store = outputs::Store::open(out, batchrmt::app::make_provenance(global), mode,
+                                              batchrmt::app::run_identity(global, {true, {}}));
   const outputs::Group unit = store.begin_unit("/train");
   unit.set_attribute("model", c.model.describe());
   unit.set_attribute("model_spec", c.model.serialize());

@@ -76,13 +76,17 @@ TEST(Cli, InspectReadsAStoreFileAndRefusesCorruptOnes) {
   EXPECT_EQ(count_lines(bad.err), 1) << bad.err;
   EXPECT_NE(bad.err.find(junk), std::string::npos);
   const auto missing = run_cli("inspect " + (dir / "none.h5").string());
-  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.exit_code, 2);  // a missing input file is bad input (issue 16, item 12)
 
   // A second run into the same file refuses without --resume/--overwrite, and resumes with it.
   const auto again = run_cli("reproduce --only V1 --out " + h5);
   EXPECT_EQ(again.exit_code, 2);
   EXPECT_NE(again.err.find("--resume"), std::string::npos);
-  const auto resumed = run_cli("--json reproduce --only V1 --no-plots --resume --out " + h5);
+  // The same seed: a resume with another one is refused (run identity, docs/reliability.md).
+  const auto other_seed = run_cli("reproduce --only V1 --no-plots --resume --out " + h5);
+  EXPECT_EQ(other_seed.exit_code, 2) << other_seed.err;
+  EXPECT_NE(other_seed.err.find("--seed"), std::string::npos) << other_seed.err;
+  const auto resumed = run_cli("--json --seed 3 reproduce --only V1 --no-plots --resume --out " + h5);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_EQ(nlohmann::json::parse(resumed.out)["units_skipped_complete"], 1);
   fs::remove_all(dir);
@@ -107,6 +111,6 @@ TEST(Cli, ReproduceJsonListsClaimsWithTheirNumbers) {
   const auto bad = run_cli("reproduce --only C42 --out " + (dir / "x.h5").string());
   EXPECT_EQ(bad.exit_code, 2);
   const auto bad_config = run_cli("reproduce --config /no/such.toml --out " + (dir / "y.h5").string());
-  EXPECT_EQ(bad_config.exit_code, 1);
+  EXPECT_EQ(bad_config.exit_code, 2);  // a missing config is bad input (issue 16, item 12)
   fs::remove_all(dir);
 }

@@ -79,8 +79,8 @@ TEST_F(StoreTest, RoundTripsEveryType) {
   EXPECT_EQ(g.dataset_info("matrix").shape, (std::vector<std::size_t>{3, 4}));
   EXPECT_FALSE(g.dataset_info("matrix").chunked);
   EXPECT_EQ(g.dataset_info("x").dtype, "float64");
-  EXPECT_THROW(g.read_matrix("vector"), IoError);  // wrong rank: clear error
-  EXPECT_THROW(g.read_vector("nothing"), IoError);
+  EXPECT_THROW(g.read_matrix("vector"), InvalidInput);  // wrong rank in a file read back: bad input, clear error
+  EXPECT_THROW(g.read_vector("nothing"), InvalidInput);
 }
 
 TEST_F(StoreTest, RootCarriesSchemaAndProvenance) {
@@ -170,7 +170,7 @@ TEST_F(StoreTest, CorruptTruncatedForeignAndMissingFilesGiveClearErrors) {
     std::mt19937 gen(1);
     for (int i = 0; i < 4096; ++i) f.put(static_cast<char>(gen()));
   }
-  EXPECT_THROW(Reader::open(junk), IoError);
+  EXPECT_THROW(Reader::open(junk), InvalidInput);  // a corrupt file handed over is bad input
   // Truncated: a real result cut in half.
   const std::string whole = path("whole.h5");
   {
@@ -188,7 +188,7 @@ TEST_F(StoreTest, CorruptTruncatedForeignAndMissingFilesGiveClearErrors) {
         const Reader r = Reader::open(cut);
         r.root().group("u").read_vector("big");
       },
-      IoError);
+      InvalidInput);
   // HDF5, but not ours.
   const std::string foreign = path("foreign.h5");
   { H5::H5File f(foreign, H5F_ACC_TRUNC); }
@@ -198,7 +198,7 @@ TEST_F(StoreTest, CorruptTruncatedForeignAndMissingFilesGiveClearErrors) {
   } catch (const InvalidInput& e) {
     EXPECT_NE(std::string(e.what()).find("not a batchrmt result"), std::string::npos);
   }
-  EXPECT_THROW(Reader::open(path("missing.h5")), IoError);
+  EXPECT_THROW(Reader::open(path("missing.h5")), InvalidInput);
 }
 
 TEST_F(StoreTest, InspectDescribesTreeShapesAndUnits) {
@@ -225,4 +225,74 @@ TEST_F(StoreTest, InspectDescribesTreeShapesAndUnits) {
   const std::string text = render_description(d);
   EXPECT_NE(text.find("n100/  [unit: complete]"), std::string::npos);
   EXPECT_NE(text.find("values  float64 (7,)"), std::string::npos);
+}
+
+// Issue 16: run identity, lock, safe overwrite (docs/reliability.md).
+TEST_F(StoreTest, ResumeRefusesAnotherIdentityNamingTheFirstDifference) {
+  const std::string p = path("id.h5");
+  RunIdentity a("simulate spiked-wigner");
+  a.set("--trials", std::int64_t{2}).set("--n", std::int64_t{20});
+  {
+    Store s = Store::open(p, provenance(), OpenMode::fresh, a);
+    Group u = s.begin_unit("u");
+    s.complete_unit(u);
+    s.commit();
+  }
+  RunIdentity b = a;
+  b.set("--trials", std::int64_t{50});
+  try {
+    Store::open(p, provenance(), OpenMode::resume, b);
+    FAIL();
+  } catch (const InvalidInput& e) {
+    EXPECT_NE(std::string(e.what()).find("--trials is 50 in this command but 2"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(p + ".partial"));
+  Store s = Store::open(p, provenance(), OpenMode::resume, a);
+  EXPECT_EQ(s.complete_units(), std::vector<std::string>{"/u"});
+}
+
+TEST_F(StoreTest, AUnitOfAnotherFingerprintIsNeverReused) {
+  const std::string p = path("units.h5");
+  RunIdentity a("x");
+  a.set("--lanczos-steps", std::int64_t{10});
+  RunIdentity b("x");
+  b.set("--lanczos-steps", std::int64_t{40});
+  {
+    Store s = Store::open(p, provenance(), OpenMode::fresh, a);
+    Group u = s.begin_unit("u");
+    s.complete_unit(u);
+    // The root claims identity b (as a file edited or mixed by hand would): its unit is still a's.
+    s.set_root_attribute("run_identity", b.canonical());
+    s.commit();
+  }
+  Store s = Store::open(p, provenance(), OpenMode::resume, b);
+  EXPECT_TRUE(s.complete_units().empty());
+  EXPECT_FALSE(s.is_complete("u"));
+  Group u = s.begin_unit("u");  // recomputed under b
+  s.complete_unit(u);
+  EXPECT_TRUE(s.is_complete("u"));
+}
+
+TEST_F(StoreTest, OneWriterPerOutAndOverwriteKeepsTheFinishedFileUntilCommit) {
+  const std::string p = path("lock.h5");
+  {
+    Store s = Store::open(p, provenance(), OpenMode::fresh);
+    Group u = s.begin_unit("old");
+    s.complete_unit(u);
+    s.commit();
+  }
+  {
+    Store s = Store::open(p, provenance(), OpenMode::overwrite);
+    EXPECT_THROW(Store::open(p, provenance(), OpenMode::overwrite), InvalidInput);  // locked
+    EXPECT_TRUE(fs::exists(p));  // the finished file is still there
+    Group u = s.begin_unit("new");
+    s.complete_unit(u);
+    s.commit();
+  }
+  EXPECT_FALSE(fs::exists(p + ".lock"));
+  const Reader r = Reader::open(p);
+  EXPECT_EQ(r.complete_units(), std::vector<std::string>{"/new"});
+  // A store that completed nothing removes the partial it made.
+  { Store s = Store::open(path("empty.h5"), provenance(), OpenMode::fresh); }
+  EXPECT_FALSE(fs::exists(path("empty.h5.partial")));
 }
