@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzing campaigns of the readers of untrusted files (make fuzz; docs/reliability-fuzz.md).
+# Fuzzing campaigns of the readers of untrusted files (make fuzz; docs/reliability.md).
 #   scripts/fuzz.sh BUILD_DIR RUNS MAX_SECONDS [READER...]      readers: idx cifar jpeg toml store
 # For each reader: libFuzzer runs RUNS executions (MAX_SECONDS is a guard) starting from the
 # committed corpus tests/fuzz/corpus/READER/, then `-merge=1` keeps a minimal set of inputs
