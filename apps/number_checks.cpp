@@ -57,8 +57,9 @@ void add_strict_number_checks(CLI::App& app) {
     if (opt->get_expected_max() == 0) continue;  // flags
     const std::string type = opt->get_type_name().substr(0, opt->get_type_name().find(':'));
     const std::string name = opt->get_name();
-    if (type == "INT") opt->check(whole_number(name, false));
-    else if (type == "UINT") opt->check(whole_number(name, true));
+    // transform, not check: CLI11 hands a check a copy, and the decimal rewrite must stick.
+    if (type == "INT") opt->transform(whole_number(name, false));
+    else if (type == "UINT") opt->transform(whole_number(name, true));
     else if (type == "FLOAT") opt->check(finite_number(name));
   }
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) add_strict_number_checks(*sub);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <exception>
 #include <tuple>
 
 #include "core/errors.hpp"
@@ -626,9 +627,11 @@ void Store::close_uncommitted() noexcept {
   } catch (...) {
   }
   file_.reset();
-  // A run that created the partial and completed nothing leaves nothing behind (a rejected
-  // run must not block the corrected one); kept partials hold completed units to resume.
-  if (created_partial_ && units_completed_ == 0 && lock_.held() && file_id(partial_path()) == std::make_pair(partial_dev_, partial_ino_)) {
+  // A run that created the partial, completed nothing and is ending by an exception (a
+  // rejected input, a failure in its first unit) leaves nothing behind that would block the
+  // corrected run. A run that stops on purpose (train --stop-after) or completed units keeps
+  // its partial for --resume.
+  if (created_partial_ && units_completed_ == 0 && std::uncaught_exceptions() > 0 && lock_.held() && file_id(partial_path()) == std::make_pair(partial_dev_, partial_ino_)) {
     std::error_code ec;
     fs::remove(partial_path(), ec);
   }

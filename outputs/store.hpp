@@ -125,8 +125,8 @@ class Store {
   // until commit() or destruction, so a second run on the same --out is refused (exit 2).
   // A finished NAME.h5 is never renamed or removed: resume works on a copy, overwrite on a new
   // partial, and commit() renames the partial over it only if this run still owns the partial.
-  // A store destroyed before any unit completed removes the partial it created (a rejected
-  // run leaves nothing behind).
+  // A store destroyed by an exception before any unit completed removes the partial it
+  // created (a rejected run leaves nothing behind).
   //
   // Run identity: with a non-empty `identity`, a fresh file stores run_command, run_identity
   // and run_fingerprint at the root and run_fingerprint on every unit; resume refuses

@@ -292,7 +292,13 @@ TEST_F(StoreTest, OneWriterPerOutAndOverwriteKeepsTheFinishedFileUntilCommit) {
   EXPECT_FALSE(fs::exists(p + ".lock"));
   const Reader r = Reader::open(p);
   EXPECT_EQ(r.complete_units(), std::vector<std::string>{"/new"});
-  // A store that completed nothing removes the partial it made.
-  { Store s = Store::open(path("empty.h5"), provenance(), OpenMode::fresh); }
+  // A store that completed nothing and ends by an exception removes the partial it made.
+  try {
+    Store s = Store::open(path("empty.h5"), provenance(), OpenMode::fresh);
+    throw InvalidInput("rejected");
+  } catch (const InvalidInput&) {
+  }
   EXPECT_FALSE(fs::exists(path("empty.h5.partial")));
+  { Store s = Store::open(path("stopped.h5"), provenance(), OpenMode::fresh); }  // stopped on purpose: kept
+  EXPECT_TRUE(fs::exists(path("stopped.h5.partial")));
 }
