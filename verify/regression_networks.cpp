@@ -83,7 +83,7 @@ std::vector<double> small_lr_grid() {
   rq.trial.monitor_every = 2;
   rq.trial.monitor_seed = kSeed;
   rq.batch_sizes = {16};
-  rq.centers = {1.0};
+  rq.centers = {0.04};  // about 2 / lambda_1 of the linear model at initialisation (lambda_1 ~ 50)
   rq.ratio = 2.0;
   rq.points = 3;
   rq.extend = 1;
@@ -110,7 +110,7 @@ void add_network_quantities(std::vector<RegressionQuantity>& q) {
                small_c5_case("linear", 512), kNetworkTol, 1e-12});
   q.push_back({"networks.c5_lenet_init", "lenet at init, Fashion-MNIST N=256 float64: lambda, V_phi, (top, first-order) at B=8,64",
                small_c5_case("lenet", 256), kNetworkTol, 1e-12});
-  q.push_back({"networks.lr_grid", "linear at init, N=512, B=16, SGD 10 steps, rates 0.5,1,2 (+1 each side), 2 seeds: (lr, loss_max_ratio) per trial, lr_max per factor",
+  q.push_back({"networks.lr_grid", "linear at init, N=512, B=16, SGD 10 steps, rates 0.02,0.04,0.08 (+1 each side), 2 seeds: (lr, loss_max_ratio) per trial, lr_max per factor",
                small_lr_grid(), kTrainingTol, 1e-12});
 }
 
