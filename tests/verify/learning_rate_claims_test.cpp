@@ -139,29 +139,41 @@ TEST(LearningRateClaims, AreReportedNotMeasuredWithoutLibTorch) {
 }
 #else
 TEST(LearningRateClaims, RunAtTinySizeWithNumbersBehindTheVerdicts) {
-  // The three claims end to end on a few hundred Fashion-MNIST images: every verdict is one of
-  // the four, with its note, and the sweeps store their brackets.
+  // The three claims end to end on a few hundred Fashion-MNIST images: C6 and C7 start from the
+  // C5 case (trained once, shared), every verdict is one of the five with its note, and the grid
+  // stores lr_max per divergence factor.
   const auto c = Config::parse(R"(
+[c5]
+cases = ["lenet_trained"]
+train_subset = 256
+test_subset = 64
+batch_sizes = [2, 8, 64, 0]
+subsets = 2
+lanczos_steps = 8
+full_lanczos_steps = 10
+noise_samples = 32
+[c5.lenet_trained]
+model = "linear"
+epochs = 1
+lr = 0.05
+batch_size = 64
 [c6]
-train_subset = 256
-batch_sizes = [8, 64]
+batch_sizes = [2, 8, 64]
 steps = 8
-seeds = 1
-bisections = 1
-subsets = 2
-lanczos_steps = 8
-full_lanczos_steps = 10
+seeds = 2
+monitor_size = 64
+monitor_every = 4
 [c7]
-train_subset = 256
-batch_sizes = [8, 64]
+batch_sizes = [2, 8, 64]
 steps = 8
-seeds = 1
-bisections = 1
+seeds = 2
+monitor_size = 64
+monitor_every = 4
 subsets = 2
 lanczos_steps = 8
-full_lanczos_steps = 10
 adam_warmup = 4
 gradient_samples = 32
+large_damping = false
 [c8]
 model = "linear"
 train_subset = 256
@@ -169,7 +181,7 @@ test_subset = 100
 validation = 64
 epochs = 1
 batch_size = 64
-seeds = 1
+seeds = 2
 baseline_lrs = [0.01, 0.1]
 curvature_steps = 6
 curvature_batch = 16
@@ -179,6 +191,12 @@ curvature_batch = 16
     EXPECT_FALSE(r.note.empty()) << r.id;
     EXPECT_NE(r.verdict, Verdict::not_measured) << r.id << ": " << r.note;
   }
+  const auto c6 = claim_sgd_scaling(c, 0);  // the start case comes from this process's cache
+  ASSERT_TRUE(c6.series.count("lr_max_f2"));
+  EXPECT_EQ(c6.series.at("lr_max_f2").size(), 3u);
+  EXPECT_TRUE(c6.series.count("lr_max_f1.5") && c6.series.count("lr_max_f4"));
+  EXPECT_FALSE(c6.series.at("trial_loss_max_ratio").empty());
+  EXPECT_FALSE(c6.labels.at("part_a_verdict").empty());
 }
 #endif
 
