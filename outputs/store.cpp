@@ -1,5 +1,7 @@
 #include "outputs/store.hpp"
 
+#include <cstdio>
+
 #include <H5Cpp.h>
 #include <sys/stat.h>
 
@@ -539,6 +541,26 @@ void check_identity(H5::H5File& file, const std::string& path, const RunIdentity
 
 }  // namespace
 
+namespace {
+// True when `path` passes the same checks a resume makes (the isolated structure walk, the HDF5
+// signature, an open, the schema); identity is not checked here.
+bool partial_is_readable(const std::string& path) {
+  try {
+    check_readable(path);
+    if (H5Fis_hdf5(path.c_str()) <= 0) return false;
+    H5::H5File probe(path, H5F_ACC_RDONLY);
+    checked_schema(probe, path);
+    return true;
+  } catch (const H5::Exception&) {
+    return false;
+  } catch (const InvalidInput&) {
+    return false;
+  } catch (const IoError&) {
+    return false;
+  }
+}
+}  // namespace
+
 Store Store::open(const std::string& final_path, const Provenance& provenance, OpenMode mode, const RunIdentity& identity) {
   silence_hdf5();
   if (final_path.size() < 4 || final_path.substr(final_path.size() - 3) != ".h5")
@@ -566,13 +588,26 @@ Store Store::open(const std::string& final_path, const Provenance& provenance, O
     fs::remove(partial, ec);  // a dead run's (we hold the lock); the finished file stays until commit
     if (ec) throw IoError("cannot remove the old " + partial + " (" + ec.message() + ").");
   }
-  const bool resuming = mode == OpenMode::resume && (partial_exists || final_exists);
+  bool partial_usable = partial_exists;
+  if (mode == OpenMode::resume && partial_exists && !partial_is_readable(partial)) {
+    // The partial is this output's own unfinished file (we hold its lock), left unreadable by a
+    // run killed while HDF5 was writing its metadata. Its units cannot be read back, so it is
+    // kept aside for inspection and the run starts afresh (the computation is seeded: the result
+    // is the same). Never done to a finished file, which is the user's.
+    const std::string aside = partial + ".corrupt";
+    fs::rename(partial, aside, ec);
+    if (ec) throw IoError("cannot move the unreadable " + partial + " aside to " + aside + " (" + ec.message() + ").");
+    std::fprintf(stderr, "batchrmt: %s was left unreadable by a killed run; moved to %s, starting this output afresh.\n",
+                 partial.c_str(), aside.c_str());
+    partial_usable = false;
+  }
+  const bool resuming = mode == OpenMode::resume && (partial_usable || final_exists);
   if (!identity.empty()) store.fingerprint_ = identity.fingerprint();
   store.file_ = std::make_shared<FileHandle>();
   store.file_->path = partial;
   if (resuming) {
     // Check the file (the partial, else the finished file) before anything is written or copied.
-    const std::string source = partial_exists ? partial : final_path;
+    const std::string source = partial_usable ? partial : final_path;
     check_readable(source);
     if (H5Fis_hdf5(source.c_str()) <= 0)
       throw InvalidInput(source + " is not a readable HDF5 file (truncated or corrupt), so the run cannot resume; "
@@ -585,7 +620,7 @@ Store Store::open(const std::string& final_path, const Provenance& provenance, O
       throw InvalidInput(source + " cannot be read as HDF5 (" + detail_of(e) + "); it is truncated or corrupt, so the run cannot "
                          "resume; pass --overwrite to replace it, or choose another --out.");
     }
-    if (!partial_exists) {
+    if (!partial_usable) {
       // Never rename the user's finished file: add units to a copy, renamed over it on commit.
       fs::copy_file(final_path, partial, fs::copy_options::overwrite_existing, ec);
       if (ec) throw IoError("cannot copy " + final_path + " to " + partial + " to resume it (" + ec.message() + ").");
