@@ -36,7 +36,10 @@ class StoreSpectrumSink final : public SpectrumSink {
   explicit StoreSpectrumSink(outputs::Store& store) : store_(&store) {}
   std::optional<UnitData> load(const std::string& unit) override {
     if (!store_->is_complete(unit)) return std::nullopt;
-    const outputs::Group g = store_->root().group(unit.substr(1));
+    return unit_data_of(store_->root().group(unit.substr(1)));
+  }
+  // The datasets (float64 vectors and matrices, int64 vectors) and attributes of a unit's group.
+  static UnitData unit_data_of(const outputs::Group& g) {
     UnitData u;
     for (const auto& name : g.children()) {
       if (g.is_group(name)) continue;

@@ -40,7 +40,7 @@ ClaimResult claim_adam_scaling(const Config& c, std::uint64_t seed) {
   const double beta1 = c.number("c7.beta1", 0.9), beta2 = c.number("c7.beta2", 0.999);
   const double noise_min = c.number("c7.noise_fraction_min", 0.9);
   std::vector<std::pair<std::string, double>> cases{{"small_", c.number("c7.eps_small", 1e-8)}};
-  if (c.flag("c7.large_damping", true)) cases.push_back({"large_", c.number("c7.eps_large", 1.0)});
+  if (c.flag("c7.large_damping", false)) cases.push_back({"large_", c.number("c7.eps_large", 1.0)});
   std::vector<Verdict> parts;
   std::string note;
   for (const auto& [prefix, eps] : cases) {

@@ -24,14 +24,17 @@ namespace {
 
 bool usable(const FactorLimit& l) { return std::isfinite(l.lr_max) && l.lr_max > 0 && l.ln_se > 0; }
 
-SlopeFit fit_measured(const std::vector<LrPoint>& pts, const std::vector<bool>& use, std::size_t f) {
+// Weighted log-log fit of the rows with use[i] and a value (ln value, ln se) from `point`.
+template <typename Point>
+SlopeFit fit_log_log(const std::vector<LrPoint>& pts, const std::vector<bool>& use, Point point) {
   std::vector<double> x, y, se;
-  for (std::size_t i = 0; i < pts.size(); ++i)
-    if (use[i] && usable(pts[i].limits[f])) {
-      x.push_back(std::log(static_cast<double>(pts[i].B)));
-      y.push_back(std::log(pts[i].limits[f].lr_max));
-      se.push_back(pts[i].limits[f].ln_se);
-    }
+  for (std::size_t i = 0; i < pts.size(); ++i) {
+    double value = 0, ln_se = 0;
+    if (!use[i] || !point(pts[i], value, ln_se)) continue;
+    x.push_back(std::log(static_cast<double>(pts[i].B)));
+    y.push_back(std::log(value));
+    se.push_back(ln_se);
+  }
   SlopeFit s;
   s.points = x.size();
   if (x.size() < 2) {
@@ -44,24 +47,22 @@ SlopeFit fit_measured(const std::vector<LrPoint>& pts, const std::vector<bool>& 
   return s;
 }
 
+SlopeFit fit_measured(const std::vector<LrPoint>& pts, const std::vector<bool>& use, std::size_t f) {
+  return fit_log_log(pts, use, [f](const LrPoint& p, double& v, double& se) {
+    if (!usable(p.limits[f])) return false;
+    v = p.limits[f].lr_max;
+    se = p.limits[f].ln_se;
+    return true;
+  });
+}
+
 SlopeFit fit_predicted(const std::vector<LrPoint>& pts, const std::vector<bool>& use) {
-  std::vector<double> x, y, se;
-  for (std::size_t i = 0; i < pts.size(); ++i)
-    if (use[i] && pts[i].predicted > 0 && pts[i].predicted_ln_se > 0) {
-      x.push_back(std::log(static_cast<double>(pts[i].B)));
-      y.push_back(std::log(pts[i].predicted));
-      se.push_back(pts[i].predicted_ln_se);
-    }
-  SlopeFit s;
-  s.points = x.size();
-  if (x.size() < 2) {
-    s.slope = s.slope_se = kNaN;
-    return s;
-  }
-  const LineFit lf = fit_line(x, y, se);
-  s.slope = lf.slope;
-  s.slope_se = lf.slope_se;
-  return s;
+  return fit_log_log(pts, use, [](const LrPoint& p, double& v, double& se) {
+    if (!(p.predicted > 0 && p.predicted_ln_se > 0)) return false;
+    v = p.predicted;
+    se = p.predicted_ln_se;
+    return true;
+  });
 }
 
 std::string list_B(const std::vector<LrPoint>& pts, const std::vector<bool>& use) {

@@ -16,7 +16,7 @@ bool load_lr_start(ClaimResult& r, const Config& c, const std::string& sec, std:
     return false;
   }
   start.checkpoint = run.checkpoints.back();
-  start.batch_sizes = c.integers(sec + ".batch_sizes", {1, 2, 4, 8, 16, 32, 64, 128, 512});
+  start.batch_sizes = c.integers(sec + ".batch_sizes", {1, 2, 4, 8, 16, 32, 64, 128});
   for (const auto B : start.batch_sizes) {
     const networks::BatchRow* found = nullptr;
     for (const auto& row : start.checkpoint.spectrum.rows)
@@ -39,14 +39,14 @@ GridSweepRequest grid_request(const Config& c, const std::string& sec, const LrS
   rq.transform = start.checkpoint.data.test_transform;
   rq.batch_sizes = start.batch_sizes;
   rq.trial.steps = static_cast<int>(c.integer(sec + ".steps", 50));
-  rq.trial.monitor_size = static_cast<std::size_t>(c.integer(sec + ".monitor_size", 1024));
-  rq.trial.monitor_every = static_cast<int>(c.integer(sec + ".monitor_every", 5));
+  rq.trial.monitor_size = static_cast<std::size_t>(c.integer(sec + ".monitor_size", 512));
+  rq.trial.monitor_every = static_cast<int>(c.integer(sec + ".monitor_every", 10));
   rq.trial.monitor_seed = seed;
   rq.ratio = c.number(sec + ".grid_ratio", 1.4142135623730951);
   rq.points = static_cast<int>(c.integer(sec + ".grid_points", 9));
   rq.extend = static_cast<int>(c.integer(sec + ".grid_extend", 4));
   rq.start_below = static_cast<int>(c.integer(sec + ".grid_start_below", 2));
-  rq.seeds = static_cast<int>(c.integer(sec + ".seeds", 3));
+  rq.seeds = static_cast<int>(c.integer(sec + ".seeds", 2));
   rq.first_seed = seed;
   rq.factors = c.numbers(sec + ".divergence_factors", {1.5, 2.0, 4.0});
   rq.provenance_seed = seed;

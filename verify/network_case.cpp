@@ -89,8 +89,9 @@ networks::SpectrumRequest spectrum_request(CaseKeys& k, const Config& c, const n
   req.model = at;
   req.data = data.train;
   req.transform = data.test_transform;
-  req.batch_sizes = k.integers("batch_sizes", {8, 32, 128, 512, networks::kFullBatch});
-  req.subsets = static_cast<int>(k.integer("subsets", 5));
+  // Built-in defaults equal configs/default.toml's [c5] (C6 and C7 start from these batch sizes).
+  req.batch_sizes = k.integers("batch_sizes", {1, 2, 4, 8, 16, 32, 64, 128, 512, networks::kFullBatch});
+  req.subsets = static_cast<int>(k.integer("subsets", 16));
   const auto per_batch = k.integers("subsets_per_batch", {});
   if (!per_batch.empty() && per_batch.size() != req.batch_sizes.size())
     throw InvalidInput(c.source() + ": c5." + k.name + ".subsets_per_batch has " + std::to_string(per_batch.size()) +
@@ -98,7 +99,7 @@ networks::SpectrumRequest spectrum_request(CaseKeys& k, const Config& c, const n
   req.subsets_per_batch.assign(per_batch.begin(), per_batch.end());
   req.lanczos_steps = static_cast<std::size_t>(k.integer("lanczos_steps", 30));
   req.full_lanczos_steps = static_cast<std::size_t>(k.integer("full_lanczos_steps", 40));
-  req.noise_samples = static_cast<std::size_t>(k.integer("noise_samples", 400));
+  req.noise_samples = static_cast<std::size_t>(k.integer("noise_samples", 1000));
   req.curvature.dtype = networks::parse_compute_dtype(k.text("dtype", "float32"));
   req.curvature.reuse = networks::parse_graph_reuse(k.text("graph_reuse", "auto"));
   req.curvature.chunk_size = k.integer("chunk_size", 512);
@@ -123,26 +124,7 @@ class ReaderSink final : public networks::SpectrumSink {
   std::optional<networks::UnitData> load(const std::string& unit) override {
     const std::string key = unit.substr(1);
     if (!complete_.count(key) && !complete_.count(unit)) return std::nullopt;
-    const outputs::Group g = reader_.root().group(key);
-    networks::UnitData u;
-    for (const auto& name : g.children()) {
-      if (g.is_group(name)) continue;
-      const auto info = g.dataset_info(name);
-      if (info.dtype == "float64" && info.shape.size() == 1) {
-        const Eigen::VectorXd v = g.read_vector(name);
-        u.reals[name] = std::vector<double>(v.data(), v.data() + v.size());
-      } else if (info.dtype == "float64" && info.shape.size() == 2) {
-        u.matrices[name] = g.read_matrix(name);
-      } else if (info.dtype == "int64" && info.shape.size() == 1) {
-        u.integers[name] = g.read_int_vector(name);
-      }
-    }
-    for (const auto& [k, v] : g.attributes()) {
-      if (const auto* s = std::get_if<std::string>(&v)) u.text[k] = *s;
-      else if (const auto* d = std::get_if<double>(&v)) u.numbers[k] = *d;
-      else if (const auto* i = std::get_if<std::int64_t>(&v)) u.numbers[k] = static_cast<double>(*i);
-    }
-    return u;
+    return networks::StoreSpectrumSink::unit_data_of(reader_.root().group(key));
   }
   void save(const std::string&, const networks::UnitData&) override {}
 
