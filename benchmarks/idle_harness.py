@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Order-independent performance runs for docs/performance.md (issue 17 items 0-6).
+"""Order-independent performance runs for docs/performance.md (docs/performance.md, "Idle-machine figures").
 
     benchmarks/run_idle.sh [BUILD_DIR] [--sections a,b,...] [--reps 3] [--long]
 

@@ -235,7 +235,7 @@ void run(benchmark::State& state, const std::string& what, const std::string& na
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(batch));
 }
 
-// Full-data products (issue 17 item 5): lenet on all 60,000 Fashion-MNIST training images
+// Full-data products (docs/performance.md, "fulldata"): lenet on all 60,000 Fashion-MNIST training images
 // (Debian's dataset-fashion-mnist), float32, chunks of 512 (118 chunks, no kept graph), threads
 // from BATCHRMT_BENCH_THREADS. FullDataGradient: one mean gradient; FullDataHvp: one HVP.
 void run_full_data(benchmark::State& state, bool hvp) {

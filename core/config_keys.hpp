@@ -2,7 +2,7 @@
 // keys it reads (with their types), and check() refuses a file holding anything else — an
 // unknown table or key, or a value of the wrong type — with one sentence naming the key, the
 // allowed ones and, when one is close (edit distance), "did you mean". Configs are strict so a
-// misspelt key never falls back silently to its default (issue 16, item 3).
+// misspelt key never falls back silently to its default (docs/reliability.md, "Strict configurations").
 #pragma once
 
 #include <map>

@@ -16,7 +16,7 @@ void set_torch_threads(int threads);
 // LibTorch's CPU tensors come from malloc. glibc returns freed memory at the top of its heap to
 // the kernel once it exceeds 128 KiB (the trim threshold) and serves large blocks by mmap, so a
 // product that frees and reallocates the same megabytes of activations every call takes fresh,
-// zero-filled pages every call: measured on lenet (batch 128, 1 thread, issue 17) 1,300 page
+// zero-filled pages every call: measured on lenet (batch 128, 1 thread; docs/performance.md) 1,300 page
 // faults per kept-graph HVP that doubled its time, and more or less of it depending on what ran
 // before in the process. This fixes the thresholds once per process (mallopt: blocks up to 32 MiB
 // from the heap, freed heap memory kept up to 2 GiB), so the memory a product frees is reused by

@@ -1,4 +1,4 @@
-// The lower edge of a batch GGN from the population covariance (issue 15 item 6).
+// The lower edge of a batch GGN from the population covariance (docs/learner.md and C4's notes).
 //
 // THEORY.md §2.6 [STD]: when the per-sample factors g_ic (c = 1..C_eff) are i.i.d. N(0, Sigma / C_eff),
 // G_B = (1/B) sum_{i in batch} sum_c g_ic g_ic^T is EXACTLY a sample covariance of m = B C_eff

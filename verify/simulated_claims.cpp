@@ -490,7 +490,7 @@ ClaimResult claim_ggn_analogue(const Config& c, std::uint64_t seed) {
   r.scalars["batch_sizes_within_tolerance"] = within;
   const bool ok = rise / rise_se >= 4.0 && within == static_cast<int>(Bs.size());
   const Verdict top_verdict = ok ? Verdict::agrees : Verdict::disagrees;
-  // Lower edge (issue 15 item 6): two predictions of the smallest eigenvalue of G_B.
+  // Lower edge (theory/ggn_lower_edge.hpp): two predictions of the smallest eigenvalue of G_B.
   //   population: G_B is exactly a sample covariance of m = B C samples of Sigma (theory/
   //     ggn_lower_edge.hpp): sigma^2 (1 - sqrt(P/m))^2 plus its finite-m Tracy-Widom mean;
   //   kappa_B substitution: ggn_batch_table's bottom, sigma2_emp (1 - sqrt(P kappa_B / C))^2

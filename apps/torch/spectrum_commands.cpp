@@ -70,7 +70,7 @@ std::string fmt(double x, int p = 6) {
   return os.str();
 }
 
-// Sizes checked against the model's P and the memory limit before any work (issue 16, item 6).
+// Sizes checked against the model's P and the memory limit before any work (docs/reliability.md, "Bounds before work").
 void check_sizes(const SpectrumCli& c, std::int64_t P, std::size_t N) {
   const auto p = static_cast<std::size_t>(P);
   const std::string of_p = " (P = " + std::to_string(P) + ", the parameter count)";

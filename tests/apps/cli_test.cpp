@@ -76,7 +76,7 @@ TEST(Cli, InspectReadsAStoreFileAndRefusesCorruptOnes) {
   EXPECT_EQ(count_lines(bad.err), 1) << bad.err;
   EXPECT_NE(bad.err.find(junk), std::string::npos);
   const auto missing = run_cli("inspect " + (dir / "none.h5").string());
-  EXPECT_EQ(missing.exit_code, 2);  // a missing input file is bad input (issue 16, item 12)
+  EXPECT_EQ(missing.exit_code, 2);  // a missing input file is bad input (docs/reliability.md, "Exit codes")
 
   // A second run into the same file refuses without --resume/--overwrite, and resumes with it.
   const auto again = run_cli("reproduce --only V1 --out " + h5);
@@ -111,6 +111,6 @@ TEST(Cli, ReproduceJsonListsClaimsWithTheirNumbers) {
   const auto bad = run_cli("reproduce --only C42 --out " + (dir / "x.h5").string());
   EXPECT_EQ(bad.exit_code, 2);
   const auto bad_config = run_cli("reproduce --config /no/such.toml --out " + (dir / "y.h5").string());
-  EXPECT_EQ(bad_config.exit_code, 2);  // a missing config is bad input (issue 16, item 12)
+  EXPECT_EQ(bad_config.exit_code, 2);  // a missing config is bad input (docs/reliability.md, "Exit codes")
   fs::remove_all(dir);
 }

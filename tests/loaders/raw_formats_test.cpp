@@ -1,5 +1,5 @@
 // networks/raw without LibTorch: IDX, CIFAR-100 and JPEG parsing from bytes, with the bounds of
-// issue 16 (truncated and lying headers, oversized JPEGs, truncated JPEGs, directories where a
+// docs/reliability.md (truncated and lying headers, oversized JPEGs, truncated JPEGs, directories where a
 // file belongs). Built in every preset, the asan preset included.
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Chaos test (issue 16): kill -9 at seeded random points of simulate, spectrum and train,
+# Chaos test (docs/reliability.md, "Chaos"): kill -9 at seeded random points of simulate, spectrum and train,
 # then --resume, and compare with an uninterrupted run bit for bit (tests/reliability/
 # chaos_compare.py: every dataset and attribute but wall-clock records).
 #   tests/reliability/chaos_test.sh BATCHRMT [TRIALS=10] [SEED=16]

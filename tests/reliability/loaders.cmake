@@ -1,4 +1,4 @@
-# tests/reliability/loaders/: issue 16's loader regressions through the CLI (train needs
+# tests/reliability/loaders/: the loader regressions of docs/reliability.md through the CLI (train needs
 # LibTorch) — its own executable, so that other tests/reliability/ files wire themselves
 # independently. Included from tests/CMakeLists.txt.
 if(TARGET batchrmt_networks)

@@ -1,4 +1,4 @@
-// Support for tests/reliability: each test replays one case of issue 16 through the CLI.
+// Support for tests/reliability: each test replays one case of docs/reliability.md through the CLI.
 // The binary under test is BATCHRMT_CLI, or $BATCHRMT_CLI_UNDER_TEST when set (to replay the
 // cases against another build, e.g. main's, and see them fail there).
 #pragma once

@@ -144,7 +144,7 @@ TEST(Tridiagonal, RejectsBadInput) {
   EXPECT_THROW(bs::tridiagonal_kth_largest(a, b2, 0), batchrmt::InvalidInput);
 }
 
-// tridiagonal_extremes (issue 17 item 4): both ends in shared sweeps, optional warm starts.
+// tridiagonal_extremes (docs/performance.md, "simulate"): both ends in shared sweeps, optional warm starts.
 TEST(TridiagonalExtremes, WithoutGuessesEqualsTheTwoColdBisectionsExactly) {
   for (Eigen::Index n : {1, 2, 7, 1000, 50000}) {
     const Tridiagonal t = bs::testing::random_tridiagonal(n, 7 + static_cast<std::uint64_t>(n));

@@ -1,4 +1,4 @@
-// Regression tests of issue 16's loader defects (items 2, 6, 11, 12), each running the
+// Regression tests of the loader defects listed in docs/reliability.md, each running the
 // command the issue gives through the built CLI. Every one failed on main at 2a552c9 (checked
 // by running this binary with BATCHRMT_CLI_UNDER_TEST=<that build's batchrmt>).
 #include <gtest/gtest.h>
