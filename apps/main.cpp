@@ -35,6 +35,13 @@ void print_error(const std::string& message, int code) {
   if (json_requested) std::cout << nlohmann::json{{"error", m}, {"exit_code", code}}.dump() << std::endl;
 }
 
+// ", most likely from <what> (estimated 12.0 GiB)": the largest size the run estimated up front
+// (core/system's memory budget), or "" when it estimated none.
+std::string memory_culprit() {
+  const std::string largest = batchrmt::largest_memory_estimate();
+  return largest.empty() ? std::string() : ", most likely from " + largest;
+}
+
 // Under mpirun a failing rank ends them all (the others may wait in a collective it will not
 // reach); mpirun then exits with `code`.
 int fail(int code) {
@@ -102,14 +109,14 @@ int main(int argc, char** argv) {
     print_error(e.what(), e.exit_code());
     return fail(e.exit_code());
   } catch (const std::bad_alloc&) {
-    print_error("out of memory; reduce the problem size or free memory and rerun", 1);
+    print_error("out of memory" + memory_culprit() + "; reduce the problem size or free memory and rerun", 1);
     return fail(1);
   } catch (const std::exception& e) {
     // A library's exception (LibTorch's carry a stack trace): its first line, one sentence.
     std::string m = e.what();
     m = m.substr(0, m.find('\n'));
     if (m.find("not enough memory") != std::string::npos || m.find("out of memory") != std::string::npos)
-      m = "out of memory (" + m + "); reduce the problem size or set a --max-memory the run can check against";
+      m = "out of memory (" + m + ")" + memory_culprit() + "; reduce the problem size or set a --max-memory the run can check against";
     print_error(m, 1);
     return fail(1);
   }

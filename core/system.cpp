@@ -42,6 +42,20 @@ bool set_blas_threads(int threads) {
 
 namespace {
 double g_memory_limit = 0;  // --max-memory; 0: 80 % of the physical memory
+double g_largest_estimate = -1;
+std::string g_largest_what;
+
+void remember_estimate(const std::string& what, double bytes) {
+  if (bytes > g_largest_estimate) {
+    g_largest_estimate = bytes;
+    g_largest_what = what;
+  }
+}
+}  // namespace
+
+std::string largest_memory_estimate() {
+  if (g_largest_estimate < 0) return "";
+  return g_largest_what + " (estimated " + format_bytes(g_largest_estimate) + ")";
 }
 
 void set_memory_limit(double bytes) { g_memory_limit = bytes; }
@@ -52,6 +66,7 @@ double memory_limit_bytes() {
 }
 
 void check_memory_budget(const std::string& what, double bytes) {
+  remember_estimate(what, bytes);
   if (g_memory_limit > 0) {
     if (!(bytes <= g_memory_limit))
       throw InvalidInput(what + " needs " + format_bytes(bytes) + ", but --max-memory allows " + format_bytes(g_memory_limit) + ".");

@@ -14,6 +14,11 @@ std::uint64_t physical_memory_bytes();
 // "<what> needs 12.0 GiB, but this machine has 24.0 GiB of memory (at most 19.2 GiB usable)."
 void check_memory_budget(const std::string& what, double bytes);
 
+// The largest estimate check_memory_budget has accepted in this process, as
+// "<what> (estimated 12.0 GiB)", or "" when none: when memory runs out anyway, the message names
+// the value that most likely caused it.
+std::string largest_memory_estimate();
+
 // The limit check_memory_budget applies (--max-memory; 0 restores the default).
 void set_memory_limit(double bytes);
 double memory_limit_bytes();

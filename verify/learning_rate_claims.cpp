@@ -344,6 +344,7 @@ LrSweepResult run_lr_sweep(const LrSweepRequest& rq, outputs::Store* store) {
   } else {
     out.lambda_full = kNaN;
     out.N = static_cast<std::int64_t>(rq.train.size());
+    out.P = rq.model.parameter_count();
   }
 
   // ---- the stability limits

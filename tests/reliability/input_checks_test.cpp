@@ -1,4 +1,4 @@
-// Issue 16, items 9-12: numeric guards, inputs that must be refused, messages, exit codes.
+// Numeric guards, inputs that must be refused, messages, exit codes (docs/reliability.md; issue 16 items 9-12): numeric guards, inputs that must be refused, messages, exit codes.
 #include "tests/reliability/reliability_support.hpp"
 
 namespace batchrmt::reliability {
@@ -64,6 +64,29 @@ TEST_F(InputChecks, MessagesNameWhatWasTyped) {
   EXPECT_EQ(j.exit_code, 2);
   EXPECT_TRUE(contains(j.out, "\"error\"")) << j.out;
 }
+
+// Memory that runs out despite the up-front estimate is exit 1, and the message names the value
+// that asked for it. The address-space limit (ulimit -v) stands in for a smaller machine;
+// AddressSanitizer reserves terabytes of address space, so the check runs in the other builds.
+#if !defined(__SANITIZE_ADDRESS__)
+TEST_F(InputChecks, OutOfMemoryNamesTheValue) {
+  const auto r = run("simulate spiked-wigner --n 20000 --trials 2 --method dense --out " + path("big.h5"), 120,
+                     "ulimit -v 1500000 &&");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, "out of memory") && contains(r.err, "20000")) << r.err;
+  EXPECT_FALSE(fs::exists(path("big.h5")));
+}
+#endif
+
+#ifdef BATCHRMT_WITH_TORCH
+// lr-sweep --no-prediction skips the spectrum, not the model: P is still the parameter count.
+TEST_F(InputChecks, NoPredictionStillReportsP) {
+  const auto r = run("--json lr-sweep --model linear --dataset synthetic --synthetic-train 200 --batch-sizes 8 "
+                     "--no-prediction --seeds 1 --quiet --out " + path("s.h5"), 300);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "\"P\":") && !contains(r.out, "\"P\":0")) << r.out;
+}
+#endif
 
 TEST_F(InputChecks, BadInputIsExit2) {
   EXPECT_EQ(run("reproduce --only V1 --config " + path("none.toml")).exit_code, 2);
