@@ -5,6 +5,7 @@
 #   make test        run the whole test suite with ctest --output-on-failure
 #   make check-asan  build without LibTorch under AddressSanitizer + UBSan (preset asan, the dataset
 #                    formats of networks/raw included) and run its tests, the fuzz corpus replay too
+#   make fuzz-ci     CI's short fuzz runs (fixed seed, FUZZ_CI_RUNS executions per reader, corpus unchanged)
 #   make fuzz        fuzzing campaigns with clang's libFuzzer (preset fuzz; FUZZ_RUNS executions per
 #                    reader, scripts/fuzz.sh), merging what they find into tests/fuzz/corpus/
 # Other targets: make build, make notorch-test (no LibTorch), make bench, make clean.
@@ -14,7 +15,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # Debian's python (python3 on the PATH may be another interpreter without h5py/matplotlib).
 PYTHON ?= /usr/bin/python3
 
-.PHONY: deps configure build test reproduce reproduce-extended bench notorch-test check-asan fuzz clean
+.PHONY: deps configure build test reproduce reproduce-extended bench notorch-test check-asan fuzz fuzz-ci clean
 
 deps:
 	@scripts/install-deps.sh $(if $(filter notorch asan,$(PRESET)),--notorch,$(if $(filter fuzz,$(PRESET)),--fuzz,))
@@ -43,6 +44,16 @@ notorch-test:
 
 check-asan:
 	$(MAKE) test PRESET=asan
+
+# CI's short fuzz runs: every reader, FUZZ_CI_RUNS executions from the committed corpus with a
+# fixed seed (repeatable), the corpus left as committed; a finding fails the target.
+FUZZ_CI_RUNS ?= 20000
+FUZZ_CI_MAX_TIME ?= 240
+fuzz-ci:
+	scripts/install-deps.sh --fuzz
+	cmake --preset fuzz
+	cmake --build --preset fuzz -j $(JOBS)
+	FUZZ_SEED=1 FUZZ_MERGE=0 scripts/fuzz.sh build/fuzz $(FUZZ_CI_RUNS) $(FUZZ_CI_MAX_TIME)
 
 FUZZ_RUNS ?= 1000000
 FUZZ_MAX_TIME ?= 1800

@@ -371,18 +371,20 @@ TrainResult train(Model& model, const DataSplits& data, const TrainOptions& o, c
     if (ec) throw IoError("cannot create the checkpoint folder " + o.checkpoint_dir + ": " + ec.message() + ".");
   }
   if (o.resume) {
+    // A run stopped before its first checkpoint (epoch 0, written before any step) has nothing
+    // to continue: it starts from epoch 0, as a fresh run would.
     const auto epochs = list_checkpoints(o.checkpoint_dir);
-    if (epochs.empty())
-      throw InvalidInput("there is no checkpoint (epoch-NNNNNN.pt) in " + o.checkpoint_dir + " to resume from.");
-    const auto loaded = read_checkpoint(checkpoint_path(o.checkpoint_dir, epochs.back()), model, *opt, config, data, o);
-    start = loaded.epoch;
-    result.history = loaded.history;
-    result.resumed_from_epoch = start;
-    for (int e : epochs)
-      if (e <= start) {
-        result.checkpoint_epochs.push_back(e);
-        result.checkpoint_paths.push_back(checkpoint_path(o.checkpoint_dir, e));
-      }
+    if (!epochs.empty()) {
+      const auto loaded = read_checkpoint(checkpoint_path(o.checkpoint_dir, epochs.back()), model, *opt, config, data, o);
+      start = loaded.epoch;
+      result.history = loaded.history;
+      result.resumed_from_epoch = start;
+      for (int e : epochs)
+        if (e <= start) {
+          result.checkpoint_epochs.push_back(e);
+          result.checkpoint_paths.push_back(checkpoint_path(o.checkpoint_dir, e));
+        }
+    }
   }
   auto save = [&](int epoch) {
     if (o.checkpoint_dir.empty()) return;

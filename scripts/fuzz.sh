@@ -7,6 +7,9 @@
 # are always kept). A crash stops the campaign; its input is copied into the corpus as
 # crash-<sha1> (a regression input the replay runs from then on) and the script exits 1.
 # The executions of each campaign go to BUILD_DIR/fuzz-stats/READER.txt.
+# Environment: FUZZ_SEED=N fixes libFuzzer's seed (with RUNS as the bound, a run is then
+# repeatable); FUZZ_MERGE=0 leaves the committed corpus as it is (CI's short runs: `make
+# fuzz-ci`), findings are still copied into it so that they can be committed.
 set -euo pipefail
 build="${1:?usage: scripts/fuzz.sh BUILD_DIR RUNS MAX_SECONDS [READER...]}"
 runs="${2:?runs}"
@@ -28,7 +31,7 @@ for r in "${readers[@]}"; do
   cp "$corpus"/* "$work"/
   echo "fuzz: $r: $runs executions at most, $max_time s at most, from $(ls "$corpus" | wc -l) inputs"
   set +e
-  "$bin" -runs="$runs" -max_total_time="$max_time" -max_len="${max_len[$r]}" -timeout=20 -rss_limit_mb=2560 \
+  "$bin" ${FUZZ_SEED:+-seed="$FUZZ_SEED"} -runs="$runs" -max_total_time="$max_time" -max_len="${max_len[$r]}" -timeout=20 -rss_limit_mb=2560 \
     -print_final_stats=1 -artifact_prefix="$artifacts/" "$work" >"$stats/$r.log" 2>&1
   rc=$?
   set -e
@@ -42,6 +45,10 @@ for r in "${readers[@]}"; do
   if [[ $rc -ne 0 ]]; then
     echo "fuzz: $r: libFuzzer exited $rc; see $stats/$r.log" >&2
     status=1
+  fi
+  if [[ "${FUZZ_MERGE:-1}" == 0 ]]; then
+    rm -rf "$work" "$artifacts"
+    continue
   fi
   # Minimise: inputs that add coverage, plus the seeds and the crashers.
   merged="$(mktemp -d)"

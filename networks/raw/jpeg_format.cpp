@@ -77,28 +77,41 @@ Coeffs coefficients(int in, int out, bool box) {
   return c;
 }
 
-// Interleaved RGB (w x h) -> interleaved RGB (ow x oh), separable, in double.
-std::vector<double> resample(const std::uint8_t* src, int w, int h, int ow, int oh, bool box) {
+// Interleaved RGB (w x h) resampled to ow x oh, separable, in double; only the window of
+// cw x ch output pixels at (x0, y0) is evaluated and returned (interleaved RGB, cw x ch). Each
+// output pixel is the same sum in the same order as in the full resample, so the window equals
+// the crop of the full image bit for bit, at a cost that no longer grows with the discarded
+// part (an elongated image's centre crop: O(ch * cw * kernel) instead of O(oh * ow * kernel)).
+std::vector<double> resample_window(const std::uint8_t* src, int w, int h, int ow, int oh, int x0, int y0, int cw,
+                                    int ch, bool box) {
   const Coeffs cx = coefficients(w, ow, box), cy = coefficients(h, oh, box);
-  std::vector<double> tmp(static_cast<std::size_t>(ow) * h * 3, 0.0);
-  for (int y = 0; y < h; ++y)
-    for (int o = 0; o < ow; ++o)
-      for (int ch = 0; ch < 3; ++ch) {
+  // The source rows the window's vertical kernels read.
+  int row_lo = h, row_hi = 0;
+  for (int o = y0; o < y0 + ch; ++o) {
+    if (cy.count[o] <= 0) continue;
+    row_lo = std::min(row_lo, cy.start[o]);
+    row_hi = std::max(row_hi, cy.start[o] + cy.count[o]);
+  }
+  const int rows = std::max(0, row_hi - row_lo);
+  std::vector<double> tmp(static_cast<std::size_t>(cw) * static_cast<std::size_t>(rows) * 3, 0.0);
+  for (int y = row_lo; y < row_hi; ++y)
+    for (int o = x0; o < x0 + cw; ++o)
+      for (int c = 0; c < 3; ++c) {
         double a = 0.0;
         for (int k = 0; k < cx.count[o]; ++k)
-          a += cx.w[static_cast<std::size_t>(o * cx.ksize + k)] *
-               src[(static_cast<std::size_t>(y) * w + static_cast<std::size_t>(cx.start[o] + k)) * 3 + ch];
-        tmp[(static_cast<std::size_t>(y) * ow + o) * 3 + ch] = a;
+          a += cx.w[static_cast<std::size_t>(o) * cx.ksize + k] *
+               src[(static_cast<std::size_t>(y) * w + static_cast<std::size_t>(cx.start[o] + k)) * 3 + c];
+        tmp[(static_cast<std::size_t>(y - row_lo) * cw + (o - x0)) * 3 + c] = a;
       }
-  std::vector<double> out(static_cast<std::size_t>(ow) * oh * 3, 0.0);
-  for (int o = 0; o < oh; ++o)
-    for (int x = 0; x < ow; ++x)
-      for (int ch = 0; ch < 3; ++ch) {
+  std::vector<double> out(static_cast<std::size_t>(cw) * static_cast<std::size_t>(ch) * 3, 0.0);
+  for (int o = y0; o < y0 + ch; ++o)
+    for (int x = 0; x < cw; ++x)
+      for (int c = 0; c < 3; ++c) {
         double a = 0.0;
         for (int k = 0; k < cy.count[o]; ++k)
-          a += cy.w[static_cast<std::size_t>(o * cy.ksize + k)] *
-               tmp[(static_cast<std::size_t>(cy.start[o] + k) * ow + x) * 3 + ch];
-        out[(static_cast<std::size_t>(o) * ow + x) * 3 + ch] = a;
+          a += cy.w[static_cast<std::size_t>(o) * cy.ksize + k] *
+               tmp[(static_cast<std::size_t>(cy.start[o] + k - row_lo) * cw + x) * 3 + c];
+        out[(static_cast<std::size_t>(o - y0) * cw + x) * 3 + c] = a;
       }
   return out;
 }
@@ -188,29 +201,26 @@ std::vector<std::uint8_t> resize_to_planes(const std::vector<std::uint8_t>& rgb,
                        std::to_string(width) + " x " + std::to_string(height) + " pixels.");
   const std::uint8_t* src = rgb.data();
   std::vector<double> img;
-  int ow = side, oh = side, x0 = 0, y0 = 0, rw = side;
   if (side <= 64) {
-    img = resample(src, width, height, side, side, /*box=*/true);
+    img = resample_window(src, width, height, side, side, 0, 0, side, side, /*box=*/true);
   } else {
     const double short_target = std::round(side * 256.0 / 224.0);
     const double s = short_target / std::min(width, height);
-    rw = std::max(side, static_cast<int>(std::round(width * s)));
+    const int rw = std::max(side, static_cast<int>(std::round(width * s)));
     const int rh = std::max(side, static_cast<int>(std::round(height * s)));
     if (static_cast<std::uint64_t>(rw) * static_cast<std::uint64_t>(rh) > kMaxResized)
       throw InvalidInput("the image " + name + " of " + std::to_string(width) + " x " + std::to_string(height) +
                          " pixels is too elongated: resizing its shorter side to " + std::to_string(static_cast<int>(short_target)) +
                          " would make it " + std::to_string(rw) + " x " + std::to_string(rh) + " pixels, over the cap of " +
                          std::to_string(kMaxResized) + ".");
-    img = resample(src, width, height, rw, rh, /*box=*/false);
-    x0 = (rw - side) / 2;
-    y0 = (rh - side) / 2;
+    img = resample_window(src, width, height, rw, rh, (rw - side) / 2, (rh - side) / 2, side, side, /*box=*/false);
   }
-  std::vector<std::uint8_t> planes(static_cast<std::size_t>(3) * oh * ow);
+  std::vector<std::uint8_t> planes(static_cast<std::size_t>(3) * side * side);
   for (int c = 0; c < 3; ++c)
-    for (int y = 0; y < oh; ++y)
-      for (int x = 0; x < ow; ++x) {
-        const double v = img[(static_cast<std::size_t>(y + y0) * rw + static_cast<std::size_t>(x + x0)) * 3 + c];
-        planes[(static_cast<std::size_t>(c) * oh + y) * ow + x] =
+    for (int y = 0; y < side; ++y)
+      for (int x = 0; x < side; ++x) {
+        const double v = img[(static_cast<std::size_t>(y) * side + static_cast<std::size_t>(x)) * 3 + c];
+        planes[(static_cast<std::size_t>(c) * side + y) * side + x] =
             static_cast<std::uint8_t>(std::clamp(std::lround(v), 0l, 255l));
       }
   return planes;

@@ -164,7 +164,7 @@ TEST(Training, ResumeIsBitIdenticalToAnUninterruptedRun) {
   }
 }
 
-TEST(Training, ResumeRefusesAnotherConfigurationAndMissingCheckpoints) {
+TEST(Training, ResumeRefusesAnotherConfigurationAndStartsAfreshWithoutCheckpoints) {
   const auto data = synthetic({1, 4, 4}, 40, false);
   nw::ModelSpec s;
   s.name = "linear";
@@ -176,8 +176,20 @@ TEST(Training, ResumeRefusesAnotherConfigurationAndMissingCheckpoints) {
   o.batch_size = 8;
   o.checkpoint_dir = dir.path.string();
   o.resume = true;
+  {
+    // Nothing to resume (stopped before its first checkpoint): it runs from epoch 0, as a fresh
+    // run does, and gives the fresh run's history.
+    auto resumed = nw::Model::create(s);
+    const auto r = nw::train(resumed, data, o);
+    EXPECT_EQ(r.resumed_from_epoch, -1);
+    for (int e : nw::list_checkpoints(o.checkpoint_dir)) fs::remove(nw::checkpoint_path(o.checkpoint_dir, e));
+    o.resume = false;
+    auto fresh = nw::Model::create(s);
+    const auto f = nw::train(fresh, data, o);
+    expect_same_history(r.history, f.history);
+    for (int e : nw::list_checkpoints(o.checkpoint_dir)) fs::remove(nw::checkpoint_path(o.checkpoint_dir, e));
+  }
   auto m = nw::Model::create(s);
-  EXPECT_THROW(nw::train(m, data, o), batchrmt::InvalidInput);  // nothing to resume
   o.resume = false;
   o.stop_after = 1;
   nw::train(m, data, o);

@@ -44,23 +44,16 @@ for name in simulate spectrum train; do
     kill -9 "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
     resumes=0
-    note=""
     while [[ ! -f "$out" && $resumes -lt 5 ]]; do
       resumes=$((resumes + 1))
       $cli ${cmd[$name]} --resume --out "$out" >"$work/resume.log" 2>&1
       rc=$?
       [[ $rc -eq 0 ]] && continue
-      if [[ $name == train ]] && grep -q "there is no checkpoint" "$work/resume.log"; then
-        # Killed before its first checkpoint: train refuses --resume (exit 2) and asks for a
-        # fresh start, which is what the user does.
-        note=" (killed before the first checkpoint: restarted with --overwrite)"
-        $cli ${cmd[$name]} --overwrite --out "$out" >"$work/resume.log" 2>&1 && continue
-      fi
       echo "chaos: $name trial $t: --resume after a kill at ${delay_ms} ms exited $rc:"; tail -3 "$work/resume.log"
       break
     done
     if [[ -f "$out" ]] && "${compare[@]}" "$ref" "$out"; then
-      echo "chaos: $name trial $t: killed at ${delay_ms} ms, $resumes resume(s), identical$note"
+      echo "chaos: $name trial $t: killed at ${delay_ms} ms, $resumes resume(s), identical"
     else
       echo "chaos: $name trial $t: killed at ${delay_ms} ms, $resumes resume(s): NOT identical or not finished"
       failures=$((failures + 1))
