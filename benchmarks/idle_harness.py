@@ -23,14 +23,14 @@ load, not the load average, decides the flag.
 Sections (default: all but the long ones; see --sections):
   curvature  operator vs raw LibTorch vs PyTorch: gradient, HVP (fresh / kept graph), GGN;
              lenet (batch 128) fp32 + fp64 at 1 thread, fp32 kept graph at 2 threads; vgg16bn
-             (batch 32) fp32 at 1 thread (items 1, 2)
-  order      the same lenet benchmarks in one process, random order, vs per process (item 0)
+             (batch 32) fp32 at 1 thread
+  order      the same lenet benchmarks in one process, random order, vs per process
   lanczos    vgg16bn Lanczos step / HVP, 20 steps: full reorth. fp64 basis, fp32 basis,
-             selective; with --long also 100 steps (item 5)
-  fulldata   lenet over all 60,000 Fashion-MNIST images, float32, 2 threads: HVP / gradient (item 5)
+             selective; with --long also 100 steps
+  fulldata   lenet over all 60,000 Fashion-MNIST images, float32, 2 threads: HVP / gradient
   simulate   `batchrmt simulate spiked-wigner --n 10000000 --theta 1.5 --trials 2 --method
-             tridiagonal --threads 1` end to end (wall), and its parts (item 4)
-  training   training step vs PyTorch in Python, lenet and vgg16bn, 1 thread (item 6)
+             tridiagonal --threads 1` end to end (wall), and its parts
+  training   training step vs PyTorch in Python, lenet and vgg16bn, 1 thread
 Writes BUILD_DIR/idle-run/results.json and prints Markdown for docs/performance.md.
 """
 import argparse

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Data-parallel curvature over MPI (issue 9): time of one full-data Hessian-vector product on
+# Data-parallel curvature over MPI: time of one full-data Hessian-vector product on
 # Fashion-MNIST (all 60,000 training images) against the number of MPI ranks, peak memory per
 # rank, and the communication volume per product; optionally the default job (`reproduce`)
 # with one process and with the ranks.

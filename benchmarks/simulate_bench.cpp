@@ -1,4 +1,4 @@
-// Simulation layer benchmarks (issue 5). Figures go to docs/performance.md; the NumPy side of
+// Simulation layer benchmarks. Figures go to docs/performance.md; the NumPy side of
 // the dense comparison is benchmarks/simulate_numpy_compare.py, which runs this binary too.
 #include <benchmark/benchmark.h>
 

@@ -1,4 +1,4 @@
-// Spectral core benchmarks (issue 10): Lanczos overhead beyond the operator, dense top eigenvalue
+// Spectral core benchmarks: Lanczos overhead beyond the operator, dense top eigenvalue
 // (Spectra vs LAPACK dsyevd vs our Lanczos), Sturm bisection at n = 1e6, 1e7.
 //
 //   build/<dir>/benchmarks/spectral_bench --benchmark_filter=...   (figures: docs/performance.md)

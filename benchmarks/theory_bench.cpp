@@ -1,4 +1,4 @@
-// Theory layer benchmarks (issue 3): QVE solves (K = 2, 16, 256 blocks and a full P = 2000
+// Theory layer benchmarks: QVE solves (K = 2, 16, 256 blocks and a full P = 2000
 // profile), one Tracy-Widom CDF value, a batch-Hessian table of 11 batch sizes.
 #include <benchmark/benchmark.h>
 

@@ -208,7 +208,7 @@ std::vector<NoiseEstimate> estimate_noise_multi(const CurvatureOperator& full, c
                                                 const std::vector<Eigen::VectorXd>& others,
                                                 const std::vector<std::size_t>& samples, bool over_ranks = false);
 
-// ---------------------------------------------------------------- self-check (issue 6 item 4)
+// ---------------------------------------------------------------- self-check (docs/curvature.md)
 
 struct CheckItem {
   std::string name;

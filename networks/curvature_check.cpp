@@ -1,4 +1,4 @@
-// Built-in checks of the curvature operators (issue 6 item 4; THEORY.md 5.2, 7.2 V7). No
+// Built-in checks of the curvature operators (docs/curvature.md; THEORY.md 5.2, 7.2 V7). No
 // LibTorch here: everything goes through CurvatureOperator.
 #include <cmath>
 #include <limits>

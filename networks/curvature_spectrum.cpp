@@ -1,4 +1,4 @@
-// Batch-Hessian spectra of a network (issue 6 item 3; THEORY.md 5.4-5.7): Lanczos on the
+// Batch-Hessian spectra of a network (docs/curvature.md; THEORY.md 5.4-5.7): Lanczos on the
 // full-data operator and on K subsets per batch size, and the per-sample noise along the top
 // (and bottom) eigenvector of the full operator. No LibTorch, no HDF5, no theory/ here: the
 // units go through a SpectrumSink and the predictions are added by curvature_store.hpp.

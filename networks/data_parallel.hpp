@@ -1,4 +1,4 @@
-// Data-parallel curvature over MPI ranks (issue 9; core/mpi_context.hpp). Every rank holds the
+// Data-parallel curvature over MPI ranks (core/mpi_context.hpp). Every rank holds the
 // model and the dataset; a product over the index set S is split by chunks (rank r takes the
 // chunks [rC/R, (r+1)C/R) of S, CurvatureOperator::apply_shard) and the ranks' partial products,
 // each already weighted by |c|/|S|, are summed with MPI_Reduce (MPI_SUM, float64) on rank 0.

@@ -1,5 +1,5 @@
 // Lanczos on a curvature operator with its Krylov basis where the operator computes (THEORY.md
-// 5.5; issue 9's "Lanczos step <= 1.1 x HVP" on a GPU). No LibTorch in this header.
+// 5.5; the goal "Lanczos step <= 1.1 x HVP" on a GPU, docs/performance.md). No LibTorch in this header.
 //
 // spectral::Lanczos keeps the basis in host memory: on a GPU every step then copies the vector
 // to the host and back (2 P doubles over PCIe) and reorthogonalises on the CPU, reading j P

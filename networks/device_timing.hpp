@@ -1,5 +1,5 @@
 // Timings of curvature products that stay on the operator's device (`batchrmt bench curvature`,
-// scripts/gpu-check.sh; issue 9). No LibTorch in this header.
+// scripts/gpu-check.sh). No LibTorch in this header.
 //
 // The reference figures are PyTorch calls whose results stay on the GPU, so the products are
 // timed the same way: gradient_on_device / apply_on_device, with the device synchronised before

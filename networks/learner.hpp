@@ -1,4 +1,4 @@
-// The on-the-fly spectrum-driven learner (issue 8 item 3; THEORY.md §6.4 [CODE], Polyak's rates
+// The on-the-fly spectrum-driven learner (docs/learner.md; THEORY.md §6.4 [CODE], Polyak's rates
 // §2.7 [STD]). No LibTorch in this header.
 //
 // Training is SGD (PyTorch SGD: heavy-ball momentum, L2 weight decay in the optimiser) with the

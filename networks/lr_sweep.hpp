@@ -1,4 +1,4 @@
-// Learning-rate stability trials and the batch spectrum that predicts them (issue 8; THEORY.md
+// Learning-rate stability trials and the batch spectrum that predicts them (docs/learning-rates.md; THEORY.md
 // §2.7, §3, §5). No LibTorch in this header: verify/ (the sweep with its store and the theory's
 // formulas, verify/learning_rate_claims.hpp) and apps/ include it.
 //

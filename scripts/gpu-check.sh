@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GPU check (issue 9): builds batchrmt against the CUDA LibTorch of this machine's PyTorch, runs
+# GPU check: builds batchrmt against the CUDA LibTorch of this machine's PyTorch, runs
 # the curvature self-checks on the GPU (float64 HVP vs central finite differences, symmetry,
 # GGN checks), then times gradient, HVP (fresh and reused graph) and a Lanczos step for
 # vgg16bn, preresnet-110 and wrn-28-10 on CIFAR-shaped random input (batch 128, float32,
@@ -48,7 +48,7 @@ python3 - "$out" "${results[@]}" <<'PY'
 import json, sys
 out, files = sys.argv[1], sys.argv[2:]
 rows = [json.load(open(f)) for f in files]
-# Reference: PyTorch 2.11 in Python on one H100, same batch, dtype and BN mode (issue 9).
+# Reference: PyTorch 2.11 in Python on one H100, same batch, dtype and BN mode.
 ref = {"vgg16bn": (15.5, 5.2, 43), "preresnet": (151, 35.9, 178), "wrn": (106, 35.1, 141)}
 json.dump(rows, open(out + "/gpu-check.json", "w"), indent=1)
 print("| model | grad ms | HVP fresh ms | HVP reused ms | Lanczos step ms (HVP + reorth, basis place, dtype) | HVP/grad | step/HVP | Python HVP ms | Python step ms |")

@@ -1,4 +1,4 @@
-// Top-k / bottom-k eigenpairs of a symmetric operator, two ways (issue 10, item 3):
+// Top-k / bottom-k eigenpairs of a symmetric operator, two ways:
 //   * Spectra's SymEigsSolver (implicitly restarted Lanczos, Sorensen 1992 / ARPACK; Spectra 1.0)
 //     through SpectraOperator, memory P * ncv;
 //   * our Lanczos (lanczos.hpp) with full reorthogonalisation and residual-based stopping, no

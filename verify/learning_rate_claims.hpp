@@ -1,4 +1,4 @@
-// Learning rates from curvature (issue 8; THEORY.md §2.7, §3, §6.4): the measured stability
+// Learning rates from curvature (docs/learning-rates.md; THEORY.md §2.7, §3, §6.4): the measured stability
 // limit against batch size (`batchrmt lr-sweep`), its scaling fit, and claims C6 (SGD), C7
 // (Adam) and C8 (the spectrum-driven learner against tuned SGD), configured by the sections
 // [c6], [c7], [c8] of a Config. Built without LibTorch the claims return not_measured.

@@ -1,6 +1,6 @@
 // `batchrmt bench curvature`: time per gradient, per Hessian-vector product (fresh graph and
 // reused graph) and per Lanczos step (full reorthogonalisation) of one network on one batch of
-// random inputs — the figures scripts/gpu-check.sh collects on a GPU (issue 9) and that
+// random inputs — the figures scripts/gpu-check.sh collects on a GPU and that
 // benchmarks/compare.sh sets beside PyTorch on a CPU. Medians over --repeats; the products stay
 // on the device (networks/device_timing.hpp), the Lanczos step includes everything it does.
 #include <algorithm>

@@ -1,5 +1,5 @@
 // `batchrmt spectrum`: full-data and batch Hessian / GGN spectra of a network with the
-// per-sample noise V_phi and the first-order prediction beside each measurement (issue 6;
+// per-sample noise V_phi and the first-order prediction beside each measurement (docs/curvature.md;
 // THEORY.md 5). The measurement is networks/curvature_store.hpp's measure_spectrum; the HDF5
 // layout is documented there and in docs/curvature.md. No LibTorch headers here.
 #include <unistd.h>

@@ -1,4 +1,4 @@
-// The paper-scale configurations (configs/paper/*.toml, issue 7) as a user without the data
+// The paper-scale configurations (configs/paper/*.toml) as a user without the data
 // meets them: each parses, names the claims it is for (run.only), validates its models, and
 // reports every network claim as "not measured" with the reason when the dataset is absent,
 // instead of failing the run. (Their full runs are GPU work; a miniature of the C5 checkpoint

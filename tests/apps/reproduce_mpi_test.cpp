@@ -1,4 +1,4 @@
-// `mpirun -np 2 batchrmt reproduce` (issue 9): checks and claims are dealt out over the ranks,
+// `mpirun -np 2 batchrmt reproduce`: checks and claims are dealt out over the ranks,
 // each run whole on one rank, so those claims equal the single-process run exactly; C5 runs on
 // every rank together (data-parallel) and equals it to float64 rounding; rank 0 writes the file
 // and the report. Built only when MPI is (BATCHRMT_MPIEXEC).

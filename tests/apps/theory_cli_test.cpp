@@ -1,4 +1,4 @@
-// `batchrmt theory ...` run as a child process: exit codes and the exact JSON keys of issue 3.
+// `batchrmt theory ...` run as a child process: exit codes and the exact JSON keys of each subcommand.
 #include <gtest/gtest.h>
 
 #include <algorithm>

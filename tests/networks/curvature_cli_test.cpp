@@ -133,7 +133,7 @@ TEST(SpectrumCli, ReadsATrainingRunCheckpoint) {
 }
 
 #ifdef BATCHRMT_MPIEXEC
-// Issue 9: `mpirun -np 2 batchrmt spectrum` spreads the full-data products over the ranks
+// `mpirun -np 2 batchrmt spectrum` spreads the full-data products over the ranks
 // (rank 0 runs Lanczos), splits the noise samples and deals the (B, subset) runs out; the
 // result file equals the single-process one to float64 rounding (the reduction changes the
 // summation order, nothing else): relative 1e-12 on Lanczos coefficients and per-sample norms,

@@ -1,4 +1,4 @@
-// Curvature operators (issue 6; THEORY.md 5.2-5.7, 7.2 V7): closed forms, dense autograd
+// Curvature operators (THEORY.md 5.2-5.7, 7.2 V7): closed forms, dense autograd
 // Hessians, finite differences, chunking, per-sample products, V_phi, subsets, BatchNorm.
 // Small models on the synthetic teacher-student set, float64 unless stated.
 #include <gtest/gtest.h>
@@ -494,7 +494,7 @@ TEST(Curvature, MeasurementResumesUnitByUnit) {
   EXPECT_EQ(a.lambda_full, b.lambda_full);
 }
 
-// Issue 17: the float64 interface casts x into a buffer kept by the operator (float64 on the CPU:
+// The float64 interface casts x into a buffer kept by the operator (float64 on the CPU:
 // x is wrapped, not copied) and writes the products straight into y. A reused buffer must give
 // the products of a fresh operator, in any order, with y aliasing x, and for the gradient.
 TEST(Curvature, ReusedInterfaceBuffersGiveTheProductsOfAFreshOperator) {

@@ -1,5 +1,5 @@
 // Stability trials, the batch spectrum behind the predictions, and the spectrum-driven learner's
-// loop (issue 8), on a small synthetic teacher-student set (seconds, one LibTorch thread).
+// loop (docs/learning-rates.md), on a small synthetic teacher-student set (seconds, one LibTorch thread).
 #include <gtest/gtest.h>
 
 #include <cmath>

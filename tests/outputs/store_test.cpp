@@ -227,7 +227,7 @@ TEST_F(StoreTest, InspectDescribesTreeShapesAndUnits) {
   EXPECT_NE(text.find("values  float64 (7,)"), std::string::npos);
 }
 
-// Issue 16: run identity, lock, safe overwrite (docs/reliability.md).
+// Run identity, lock, safe overwrite (docs/reliability.md).
 TEST_F(StoreTest, ResumeRefusesAnotherIdentityNamingTheFirstDifference) {
   const std::string p = path("id.h5");
   RunIdentity a("simulate spiked-wigner");

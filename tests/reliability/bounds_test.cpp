@@ -1,4 +1,4 @@
-// Issue 16, item 6 (sizes; the JPEG caps are tested with the loaders): absurd sizes are
+// Sizes (the JPEG caps are tested with the loaders): absurd sizes are
 // refused before any work, naming the option; LibTorch's failures are one sentence.
 #include <chrono>
 

@@ -1,4 +1,4 @@
-// Issue 16, item 5: a corrupt result file gets one sentence and exit 2, never a hang.
+// A corrupt result file gets one sentence and exit 2, never a hang.
 #include "tests/reliability/reliability_support.hpp"
 
 namespace batchrmt::reliability {

@@ -1,4 +1,4 @@
-// Numeric guards, inputs that must be refused, messages, exit codes (docs/reliability.md; issue 16 items 9-12): numeric guards, inputs that must be refused, messages, exit codes.
+// Numeric guards, inputs that must be refused, messages, exit codes (docs/reliability.md).
 #include "tests/reliability/reliability_support.hpp"
 
 namespace batchrmt::reliability {

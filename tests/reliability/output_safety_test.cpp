@@ -1,4 +1,4 @@
-// Issue 16, items 4, 7 and 8: one run per --out, finished files never lost or renamed, and a
+// One run per --out, finished files never lost or renamed, and a
 // rejected run leaves nothing behind that blocks the corrected one.
 #include <signal.h>
 #include <sys/file.h>

@@ -1,4 +1,4 @@
-// Issue 16, item 1: --resume checks that the file belongs to this command and these options.
+// --resume checks that the file belongs to this command and these options.
 #include "tests/reliability/reliability_support.hpp"
 
 namespace batchrmt::reliability {

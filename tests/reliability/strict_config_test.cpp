@@ -1,4 +1,4 @@
-// Issue 16, item 3 (and the config part of item 12): configs are strict.
+// Configs are strict, and a bad config is exit 2 (docs/reliability.md).
 #include "core/config.hpp"
 #include "core/errors.hpp"
 #include "tests/reliability/reliability_support.hpp"

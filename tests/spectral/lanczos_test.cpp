@@ -29,7 +29,7 @@ TEST(Lanczos, DiagonalExactAfterNStepsAndOrthonormalBasis) {
   const auto& r = lz.result();
   ASSERT_EQ(r.steps, static_cast<std::size_t>(n));
   EXPECT_EQ(r.applications, n);
-  EXPECT_LE(lz.orthogonality_loss(), 1e-12);  // Q^T Q = I to 1e-12 (issue 10)
+  EXPECT_LE(lz.orthogonality_loss(), 1e-12);  // Q^T Q = I to 1e-12
   Eigen::VectorXd sorted = d;
   std::sort(sorted.data(), sorted.data() + n);
   for (Eigen::Index i = 0; i < n; ++i) EXPECT_NEAR(r.ritz_values[static_cast<std::size_t>(i)], sorted[i], 1e-12);

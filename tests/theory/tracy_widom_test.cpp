@@ -16,7 +16,7 @@ TEST(TracyWidom, F2AtMinusTwoMatchesPublishedValue) {
 }
 
 TEST(TracyWidom, MomentsMatchPublishedConstants) {
-  // THEORY.md §7.3 (Bornemann 2010), 10-13 digits published; bound 1e-8 (issue 3) absolute.
+  // THEORY.md §7.3 (Bornemann 2010), 10-13 digits published; bound 1e-8 absolute.
   const auto m1 = tracy_widom_moments(1);
   EXPECT_NEAR(m1.mean, -1.2065335745820, 1e-9);
   EXPECT_NEAR(m1.variance, 1.607781034581, 1e-9);

@@ -1,4 +1,4 @@
-// Learning rates from curvature (issue 8): the scaling fit, the prediction rules, Adam's
+// Learning rates from curvature (docs/learning-rates.md): the scaling fit, the prediction rules, Adam's
 // preconditioned limit on a diagonal quadratic with known gradient noise, and (with LibTorch)
 // resume of an interrupted sweep and the learner's use of the theory rule.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// The stability-limit search on quadratics whose exact limits are known (issue 8 tests).
+// The stability-limit search on quadratics whose exact limits are known.
 #include <gtest/gtest.h>
 
 #include <cmath>

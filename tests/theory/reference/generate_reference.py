@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Generate the high-precision reference tables for tests/theory (batchrmt issue 3).
+"""Generate the high-precision reference tables for tests/theory.
 
 Run with Debian's python3 and python3-mpmath:
     /usr/bin/python3 tests/theory/reference/generate_reference.py
