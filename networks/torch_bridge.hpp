@@ -1,6 +1,6 @@
 // LibTorch side of the networks layer: the module behind a Model and the tensors of a
 // dataset batch. Include only from networks/*.cpp, apps/torch/, tests/networks/ and
-// benchmarks/networks_* (it includes <torch/torch.h>; see DESIGN.md).
+// benchmarks/networks_* (it includes <torch/torch.h>; the layering rule is in README.md).
 //
 // This is the interface the curvature operators (Hessian / GGN vector products over fixed
 // data subsets, THEORY.md 5.2-5.4) build on:

@@ -1,4 +1,4 @@
-// The operator concept of batchrmt (DESIGN.md, "One operator concept serves everything Krylov").
+// The operator concept of batchrmt: one concept serves everything Krylov (Lanczos, SLQ, eigs).
 //
 // An operator is any type with
 //     Eigen::Index rows() const;                       // square: rows() == cols()

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fails if a layer includes what DESIGN.md forbids it:
+# Fails if a layer includes what the layering rule (README.md) forbids it:
 #   <torch/...> or <ATen/...> outside networks/ (and apps/torch/, the CLI of networks),
 #   H5Cpp.h / hdf5.h outside outputs/,
 #   theory/ including spectral, simulate, networks, outputs, verify or apps headers,

@@ -1,4 +1,4 @@
-// Operator concept and adapters (DESIGN.md).
+// Operator concept and adapters (spectral/operators.hpp).
 #include <gtest/gtest.h>
 
 #include <Eigen/SparseCore>
