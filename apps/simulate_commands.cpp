@@ -1,4 +1,4 @@
-// `batchrmt simulate ...`: Monte-Carlo simulation of the random-matrix models of THEORY.md,
+// `batchrmt simulate ...`: Monte-Carlo simulation of the random-matrix models of docs/theory.md,
 // measured, summarised with standard errors, and stored in HDF5 beside the theory layer's
 // prediction. Under `mpirun -np R` units are split across ranks (rank 0 writes and prints).
 #include <cmath>
@@ -393,7 +393,7 @@ void run_batch_hessian(const GlobalOptions& global, const BatchOptions& o) {
     u.parameters = {{"P", o.P}, {"N", o.N}, {"B", B}, {"kappa", theory::kappa_factor(o.N, B)},
                     {"curvature", o.curvature}, {"spikes", o.spikes}, {"subset_seed_is_trial", std::int64_t{1}}};
     // Trial s is subset s: the first B entries of the permutation of RandomStream(seed, s)
-    // (THEORY.md 5.4), nested across B; the pool itself is the same for every unit.
+    // (docs/theory.md 5.4), nested across B; the pool itself is the same for every unit.
     u.trial = [pool, B, seed = global.seed](std::int64_t s, batchrmt::RandomStream&) {
       const auto idx = batchrmt::batch_indices(static_cast<std::size_t>(pool->spec().N), static_cast<std::size_t>(B), seed,
                                                static_cast<std::uint64_t>(s));
@@ -404,7 +404,7 @@ void run_batch_hessian(const GlobalOptions& global, const BatchOptions& o) {
     };
     units.push_back(std::move(u));
   }
-  // Predictions from the measured H_emp (THEORY.md 1.2: batchrmt predicts H_B from H_emp), on
+  // Predictions from the measured H_emp (docs/theory.md 1.2: batchrmt predicts H_B from H_emp), on
   // the writing rank only (under mpirun the others only compute their units).
   double F = 0;
   std::vector<json> pred_rows;

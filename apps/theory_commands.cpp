@@ -80,7 +80,7 @@ void add(CLI::App* sub, const std::shared_ptr<Strs>& s, const std::string& flag,
 void spiked_wigner_cmd(CLI::App* theory, batchrmt::app::GlobalOptions& global) {
   auto* sub = theory->add_subcommand(
       "spiked-wigner",
-      "BBP transition of W + theta v v^T, W Wigner with semicircle on [-2 sigma, 2 sigma] (THEORY.md 2.3). "
+      "BBP transition of W + theta v v^T, W Wigner with semicircle on [-2 sigma, 2 sigma] (docs/theory.md 2.3). "
       "JSON keys: outlier (null below threshold), threshold, edge, overlap, regime, outlier_sd (with --n)");
   auto s = std::make_shared<Strs>();
   add(sub, s, "--theta", "Spike strength theta (either sign)", true);
@@ -115,7 +115,7 @@ void spiked_wigner_cmd(CLI::App* theory, batchrmt::app::GlobalOptions& global) {
 void spiked_covariance_cmd(CLI::App* theory, batchrmt::app::GlobalOptions& global) {
   auto* sub = theory->add_subcommand(
       "spiked-covariance",
-      "Spiked sample covariance, Sigma = sigma2 I + (ell - sigma2) u u^T, gamma = n/m (THEORY.md 2.6). "
+      "Spiked sample covariance, Sigma = sigma2 I + (ell - sigma2) u u^T, gamma = n/m (docs/theory.md 2.6). "
       "JSON keys: outlier (null below threshold), threshold, edge, overlap, regime, outlier_sd (with --m)");
   auto s = std::make_shared<Strs>();
   add(sub, s, "--ell", "Population spike eigenvalue ell > 0", true);
@@ -150,7 +150,7 @@ std::vector<std::int64_t> parse_batches(const std::string& text) { return batchr
 void batch_hessian_cmd(CLI::App* theory, batchrmt::app::GlobalOptions& global) {
   auto* sub = theory->add_subcommand(
       "batch-hessian",
-      "Predicted extreme eigenvalues of the batch Hessian per batch size (THEORY.md 2.3 Theorem A, a "
+      "Predicted extreme eigenvalues of the batch Hessian per batch size (docs/theory.md 2.3 Theorem A, a "
       "reconstruction). JSON key rows: one object per B with B, kappa, top, bottom, regime, lr_max_sgd");
   auto s = std::make_shared<Strs>();
   add(sub, s, "--lambda", "Spike eigenvalues of H_emp, comma separated (either sign)", true);
@@ -201,7 +201,7 @@ void batch_hessian_cmd(CLI::App* theory, batchrmt::app::GlobalOptions& global) {
 void ggn_cmd(CLI::App* theory, batchrmt::app::GlobalOptions& global) {
   auto* sub = theory->add_subcommand(
       "ggn", "Predicted top eigenvalue of the batch GGN as a spiked sample covariance, gamma_B = P kappa_B / C_eff "
-             "(THEORY.md 2.6, a reconstruction). JSON key rows: B, kappa, gamma, top, edge, bottom, regime, "
+             "(docs/theory.md 2.6, a reconstruction). JSON key rows: B, kappa, gamma, top, edge, bottom, regime, "
              "overlap, lr_max_sgd");
   auto s = std::make_shared<Strs>();
   add(sub, s, "--ell", "Spike eigenvalues of G_emp, comma separated (> 0)", true);
@@ -242,7 +242,7 @@ void ggn_cmd(CLI::App* theory, batchrmt::app::GlobalOptions& global) {
 void qve_cmd(CLI::App* theory, batchrmt::app::GlobalOptions& global) {
   auto* sub = theory->add_subcommand(
       "qve", "Block variance profile: edges and the outlier of a rank-one spike from the quadratic vector equation "
-             "(THEORY.md 2.5). JSON keys: edge_upper, edge_lower, outlier (null if none), iterations");
+             "(docs/theory.md 2.5). JSON keys: edge_upper, edge_lower, outlier (null if none), iterations");
   auto s = std::make_shared<Strs>();
   add(sub, s, "--block-sizes", "Block sizes n_1,...,n_K (> 0; fractions allowed)", true);
   add(sub, s, "--block-variances", "Entry variances s_ab, K x K row-major, symmetric, >= 0", true);
@@ -323,7 +323,7 @@ void qve_cmd(CLI::App* theory, batchrmt::app::GlobalOptions& global) {
 
 void tracy_widom_cmd(CLI::App* theory, batchrmt::app::GlobalOptions& global) {
   auto* sub = theory->add_subcommand(
-      "tracy-widom", "Tracy-Widom F_beta by Bornemann's method (THEORY.md 2.4). JSON keys: mean, variance, "
+      "tracy-widom", "Tracy-Widom F_beta by Bornemann's method (docs/theory.md 2.4). JSON keys: mean, variance, "
                      "quantiles (keyed by probability 0.01, 0.05, 0.5, 0.95, 0.99), skewness, excess_kurtosis");
   auto s = std::make_shared<Strs>();
   add(sub, s, "--beta", "1 or 2", true);
@@ -356,7 +356,7 @@ void tracy_widom_cmd(CLI::App* theory, batchrmt::app::GlobalOptions& global) {
 
 void lr_cmd(CLI::App* theory, batchrmt::app::GlobalOptions& global) {
   auto* sub = theory->add_subcommand(
-      "lr", "Maximal stable learning rate per batch size with its regime (THEORY.md 2.7, 3). "
+      "lr", "Maximal stable learning rate per batch size with its regime (docs/theory.md 2.7, 3). "
             "JSON key rows: B, kappa, lambda_top, lr_max, exponent, regime (+ optimizer-specific keys)");
   auto s = std::make_shared<Strs>();
   add(sub, s, "--lambda", "Top spike lambda_1 of H_emp (> 0)", true);
@@ -426,11 +426,11 @@ void lr_cmd(CLI::App* theory, batchrmt::app::GlobalOptions& global) {
 void heavy_ball_cmd(CLI::App* theory, batchrmt::app::GlobalOptions& global) {
   auto* sub = theory->add_subcommand(
       "heavy-ball", "Optimal constant step and momentum for curvature in [lambda_min, lambda_max] (Polyak 1964; "
-                    "THEORY.md 2.7). JSON keys: lr, momentum, rate, gd_lr, gd_rate, condition, momentum_formula");
+                    "docs/theory.md 2.7). JSON keys: lr, momentum, rate, gd_lr, gd_rate, condition, momentum_formula");
   auto s = std::make_shared<Strs>();
   add(sub, s, "--lambda-max", "Largest curvature L > 0", true);
   add(sub, s, "--lambda-min", "Smallest curvature mu, 0 < mu <= L", true);
-  add(sub, s, "--momentum-formula", "polyak (default) or code (the authors' SSGDM variant, THEORY.md 6.4)");
+  add(sub, s, "--momentum-formula", "polyak (default) or code (the authors' SSGDM variant, docs/theory.md 6.4)");
   sub->callback([s, &global] {
     const double L = parse_number("--lambda-max", s->at("lambda-max"));
     const double mu = parse_number("--lambda-min", s->at("lambda-min"));
@@ -450,7 +450,7 @@ void heavy_ball_cmd(CLI::App* theory, batchrmt::app::GlobalOptions& global) {
 
 void register_theory(CLI::App& app, batchrmt::app::GlobalOptions& global) {
   auto* theory = app.add_subcommand("theory", "Analytic predictions: spiked models, batch Hessian, QVE, "
-                                              "Tracy-Widom, learning-rate rules (THEORY.md 2, 3)");
+                                              "Tracy-Widom, learning-rate rules (docs/theory.md 2, 3)");
   theory->require_subcommand(1);
   spiked_wigner_cmd(theory, global);
   spiked_covariance_cmd(theory, global);

@@ -9,12 +9,12 @@ harness benchmarks/idle_harness.py runs one case per process, so no case runs af
 Prints one JSON object: {"wall": s, "cpu": s, "calls": n} (medians per call after one warm-up).
 
 Cases (eval mode, mean cross-entropy, random inputs: lenet on 1x28x28 with batch 128, vgg16bn on
-3x32x32 with batch 32; THEORY.md 5.2):
+3x32x32 with batch 32; docs/theory.md 5.2):
     gradient   loss = CE(f(x), y); autograd.grad(loss, params)
     hvp_fresh  g = autograd.grad(loss, params, create_graph=True); autograd.grad(g, params, v)
     hvp_reuse  g built once; autograd.grad(g, params, v, retain_graph=True)
     ggn_reuse  J^T u built once with u = 0 requiring grad; Jv = autograd.grad(J^T u, u, v);
-               autograd.grad(f, params, (diag p - p p^T) Jv / n)  (the operator's GGN, THEORY.md 5.2)
+               autograd.grad(f, params, (diag p - p p^T) Jv / n)  (the operator's GGN, docs/theory.md 5.2)
 """
 import argparse
 import json

@@ -19,10 +19,10 @@
 //                   second variate; uses only IEEE sqrt (exact) and log;
 //   gamma(k, s)     Marsaglia & Tsang (2000), ACM TOMS 26:363, with the
 //                   boost U^(1/k) for k < 1;
-//   chi(k)          sqrt(gamma(k/2, 2)) (THEORY.md 4.1);
+//   chi(k)          sqrt(gamma(k/2, 2)) (docs/theory.md 4.1);
 //   below(n)        unbiased integer in [0, n) by rejection of the top
 //                   partial block (no modulo bias);
-//   permutation(n)  in-house Fisher-Yates with below() (THEORY.md 5.4).
+//   permutation(n)  in-house Fisher-Yates with below() (docs/theory.md 5.4).
 // The only platform dependence left is std::log / std::exp rounding, which is
 // correctly rounded or within one ulp in glibc; the tests pin exact values.
 #pragma once
@@ -78,7 +78,7 @@ class RandomStream {
 
 // Indices of a batch of size B drawn without replacement from {0..N-1}: the first B
 // entries of the permutation of RandomStream(seed, stream). Batches of one seed are
-// nested across B (THEORY.md 5.4). Throws InvalidInput unless 1 <= B <= N.
+// nested across B (docs/theory.md 5.4). Throws InvalidInput unless 1 <= B <= N.
 std::vector<std::size_t> batch_indices(std::size_t N, std::size_t B, std::uint64_t seed,
                                        std::uint64_t stream = 0);
 

@@ -1,14 +1,14 @@
 // Hessian / GGN vector products of a network over fixed data subsets (see curvature.hpp;
-// THEORY.md 5.1-5.4). The only curvature file that includes LibTorch.
+// docs/theory.md 5.1-5.4). The only curvature file that includes LibTorch.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <functional>
 
 #include "core/checks.hpp"
 #include "core/errors.hpp"
 #include "networks/curvature.hpp"
+#include "networks/curvature_state.hpp"
 #include "networks/torch_bridge.hpp"
 #include "networks/torch_runtime.hpp"
 #include "networks/training.hpp"
@@ -19,103 +19,15 @@ namespace nn = torch::nn;
 using torch::Tensor;
 using TensorList = std::vector<Tensor>;
 
-// ---------------------------------------------------------------- option names
-
-CurvatureKind parse_curvature_kind(const std::string& s) {
-  if (s == "hessian") return CurvatureKind::hessian;
-  if (s == "ggn") return CurvatureKind::ggn;
-  throw InvalidInput("--curvature is '" + s + "', but must be hessian or ggn.");
-}
-LossKind parse_loss_kind(const std::string& s) {
-  if (s == "cross-entropy" || s == "cross_entropy") return LossKind::cross_entropy;
-  if (s == "squared" || s == "mse") return LossKind::squared;
-  throw InvalidInput("--loss is '" + s + "', but must be cross-entropy or squared.");
-}
-BatchNormPolicy parse_batchnorm_policy(const std::string& s) {
-  if (s == "eval") return BatchNormPolicy::eval;
-  if (s == "train") return BatchNormPolicy::train;
-  throw InvalidInput("--batchnorm is '" + s + "', but must be eval or train.");
-}
-ComputeDtype parse_compute_dtype(const std::string& s) {
-  if (s == "auto") return ComputeDtype::automatic;
-  if (s == "float32" || s == "fp32") return ComputeDtype::float32;
-  if (s == "float64" || s == "fp64") return ComputeDtype::float64;
-  throw InvalidInput("--dtype is '" + s + "', but must be auto, float32 or float64.");
-}
-GraphReuse parse_graph_reuse(const std::string& s) {
-  if (s == "auto") return GraphReuse::automatic;
-  if (s == "always") return GraphReuse::always;
-  if (s == "never") return GraphReuse::never;
-  throw InvalidInput("--graph-reuse is '" + s + "', but must be auto, always or never.");
-}
-std::string to_string(CurvatureKind k) { return k == CurvatureKind::hessian ? "hessian" : "ggn"; }
-std::string to_string(LossKind k) { return k == LossKind::cross_entropy ? "cross-entropy" : "squared"; }
-std::string to_string(BatchNormPolicy p) { return p == BatchNormPolicy::eval ? "eval" : "train"; }
-std::string to_string(ComputeDtype d) {
-  return d == ComputeDtype::automatic ? "auto" : d == ComputeDtype::float32 ? "float32" : "float64";
-}
-std::string to_string(GraphReuse r) {
-  return r == GraphReuse::automatic ? "auto" : r == GraphReuse::always ? "always" : "never";
-}
-
-// ---------------------------------------------------------------- state
-
-namespace {
-
-bool is_batchnorm(const nn::Module& m) {
-  return m.as<nn::BatchNorm2d>() || m.as<nn::BatchNorm1d>() || m.as<nn::BatchNorm3d>();
-}
-
-// The operator's private copy of the network in the compute dtype and device, shared by the
-// operators made from one another (with_indices / with_kind).
-struct NetCopy {
-  Model model;
-  torch::Device device{torch::kCPU};
-  torch::ScalarType dtype = torch::kDouble;
-  TensorList params;                // the operator's coordinates (restricted), flattening order
-  std::vector<ParameterInfo> infos;  // offsets within the operator
-  std::int64_t P = 0;
-  Dataset data;
-  Transform transform;
-  CurvatureOptions options;  // dtype resolved
-  // Bumped when the weights move (gradient_at): kept graphs are stale. Shared with the copies
-  // made by with_chunk_size, which share the module.
-  std::shared_ptr<std::uint64_t> generation = std::make_shared<std::uint64_t>(0);
-  bool has_batchnorm = false;
-};
-
-struct CachedChunk {
-  std::uint64_t generation = 0;
-  TensorList grads;  // Hessian: gradient with its graph
-  Tensor logits, u;  // GGN: logits, dummy u of J^T u
-  TensorList jtu;    // GGN: J^T u with its graph
-  Tensor probs;      // GGN cross-entropy: softmax(f), detached
-};
-
-}  // namespace
-
-struct CurvatureOperator::State {
-  std::shared_ptr<NetCopy> net;
-  CurvatureKind kind = CurvatureKind::hessian;
-  std::vector<std::size_t> indices;
-  std::vector<std::pair<std::size_t, std::size_t>> chunks;  // [begin, end) into indices
-  bool reuse = false;
-  mutable std::vector<CachedChunk> cache;
-  // The float64 interface's one cast in: x lands here in the compute dtype, on the device
-  // (allocated on first use, reused by every product; unused for float64 on the CPU, where x
-  // itself is wrapped). The cast out writes the products straight into the caller's y.
-  mutable Tensor x_compute;
-  // Device operators with a host interface: the float64 product on the device before the copy out.
-  mutable Tensor y_device;
-  mutable std::int64_t applications = 0;
-  mutable double seconds = 0;
-};
+using detail::CachedChunk;
+using detail::is_batchnorm;
+using detail::NetCopy;
 
 namespace {
 
 void set_policy(NetCopy& n) {
   auto& net = network(n.model);
-  net.eval();  // dropout off always (THEORY.md 5.1)
+  net.eval();  // dropout off always (docs/theory.md 5.1)
   if (n.options.batchnorm == BatchNormPolicy::train)
     for (const auto& m : net.modules(false)) {
       if (!is_batchnorm(*m)) continue;
@@ -343,7 +255,7 @@ void to_host(const Tensor& t, double* y) {
   std::copy(c.data_ptr<double>(), c.data_ptr<double>() + c.numel(), y);
 }
 
-// out = sum over the chunks [first, last) of (|c| / |S|) HVP_c(v) (THEORY.md 5.4): `out` is flat
+// out = sum over the chunks [first, last) of (|c| / |S|) HVP_c(v) (docs/theory.md 5.4): `out` is flat
 // float64 (length P) on the operator's device, v flat in the compute dtype there. Each chunk's
 // product is cast into `out` piece by piece (one chunk: a plain copy, the only cast out).
 void chunk_sum(CurvatureOperator::State& s, const Tensor& v, std::size_t first, std::size_t last, const Tensor& out) {
@@ -585,7 +497,7 @@ void CurvatureOperator::per_sample_products(
   const NetCopy& n = *s_->net;
   if (n.options.batchnorm == BatchNormPolicy::train && n.has_batchnorm)
     throw InvalidInput("per-sample curvature needs eval-mode BatchNorm (per-sample Hessians are undefined with "
-                       "batch statistics, THEORY.md 5.3), but the operator uses train mode.");
+                       "batch statistics, docs/theory.md 5.3), but the operator uses train mode.");
   TensorList vs;
   for (const auto& v : vectors) {
     check_size_match("per_sample_products", "vector", static_cast<std::size_t>(v.size()), "the operator",
@@ -643,35 +555,7 @@ std::map<std::string, std::string> CurvatureOperator::conventions() const {
   return c;
 }
 
-spectral::AnyOperator make_fluctuation_operator(const CurvatureOperator& batch, const spectral::AnyOperator& full) {
-  return spectral::AnyOperator(spectral::make_difference(batch, full));
-}
-
 // ---------------------------------------------------------------- checkpoints
-
-std::string resolve_checkpoint_path(const std::string& path, int epoch) {
-  namespace fs = std::filesystem;
-  if (path.size() > 3 && path.compare(path.size() - 3, 3, ".pt") == 0) return path;
-  if (path.size() > 3 && path.compare(path.size() - 3, 3, ".h5") == 0) {
-    if (epoch < 0) throw InvalidInput("--checkpoint " + path + " is a run file; --epoch E must say which checkpoint.");
-    std::string stem = path.substr(0, path.size() - 3);
-    // The default checkpoint folder of `batchrmt train` (RUN.checkpoints beside RUN.h5).
-    const std::string dir = stem + ".checkpoints";
-    const std::string p = checkpoint_path(dir, epoch);
-    if (!fs::exists(p)) {
-      std::string have;
-      for (int e : list_checkpoints(dir)) have += (have.empty() ? "" : ", ") + std::to_string(e);
-      throw InvalidInput("the run " + path + " has no checkpoint of epoch " + std::to_string(epoch) + " in " + dir +
-                         (have.empty() ? std::string(" (no checkpoints there)") : " (epochs " + have + ")") + ".");
-    }
-    return p;
-  }
-  if (fs::is_directory(path)) {
-    if (epoch < 0) throw InvalidInput("--checkpoint " + path + " is a folder; --epoch E must say which checkpoint.");
-    return checkpoint_path(path, epoch);
-  }
-  throw InvalidInput("--checkpoint is '" + path + "', but must be a RUN.h5, a checkpoint folder or an epoch-NNNNNN.pt file.");
-}
 
 void recompute_batchnorm(Model& model, const Dataset& data, const Transform& transform, std::int64_t batch_size) {
   recompute_batchnorm_statistics(model, data, transform, batch_size);

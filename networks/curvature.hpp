@@ -1,14 +1,14 @@
 // Curvature of a network on an exact data subset, as matrix-free operators, and the
-// batch-Hessian spectrum measurement built on them (THEORY.md 5.1-5.8). No LibTorch in this
+// batch-Hessian spectrum measurement built on them (docs/theory.md 5.1-5.8). No LibTorch in this
 // header: verify/ and apps/ include it; the implementation is networks/curvature.cpp.
 //
 // Operator (CurvatureOperator, the spectral core's operator concept, float64 interface):
-//   Hessian  y = H_S v, H_S = Hessian of the MEAN loss over the index set S (THEORY.md 1.1),
-//            by double backward (Pearlmutter 1994; THEORY.md 5.2);
+//   Hessian  y = H_S v, H_S = Hessian of the MEAN loss over the index set S (docs/theory.md 1.1),
+//            by double backward (Pearlmutter 1994; docs/theory.md 5.2);
 //   GGN      y = G_S v = (1/|S|) sum_i J_i^T H_out,i J_i v, by a Jacobian-vector product (the
 //            double-backward trick: Jv = d/du <J^T u, v>) and a vector-Jacobian product.
 // Chunks: S is processed in forward chunks of at most `chunk_size` samples and
-//     H_S v = sum_c (|c| / |S|) HVP_c(v)     (HVP_c of the mean loss on chunk c, THEORY.md 5.4),
+//     H_S v = sum_c (|c| / |S|) HVP_c(v)     (HVP_c of the mean loss on chunk c, docs/theory.md 5.4),
 // accumulated in float64 whatever the compute dtype, so unequal chunks are exact.
 // Graph reuse: when S fits one chunk (GraphReuse::automatic) the graph of the gradient (or of
 // J^T u for the GGN) is built once and reused by every application (saves a forward and a
@@ -22,7 +22,7 @@
 //                  (1/|S|) sum h_i exactly. train: every BN layer uses the statistics of its
 //                  forward chunk (so H_S depends on chunk_size, recorded); dropout stays off;
 //                  the running buffers are saved and restored around every forward
-//                  (THEORY.md 5.3). The caller's model is never modified: the operator works
+//                  (docs/theory.md 5.3). The caller's model is never modified: the operator works
 //                  on its own copy of the weights and buffers.
 //   inputs         the Transform given (the test-time transform: no augmentation);
 //   dtype          float64 or float32 inside (automatic: float64 on the CPU, float32 on CUDA);
@@ -95,7 +95,7 @@ class CurvatureOperator {
   CurvatureOperator(const Model& model, const Dataset& data, const Transform& transform,
                     std::vector<std::size_t> indices, const CurvatureOptions& options = {});
 
-  // The operator concept (THEORY.md 5.5's H q_j): y = H_S x, both of length rows().
+  // The operator concept (docs/theory.md 5.5's H q_j): y = H_S x, both of length rows().
   Eigen::Index rows() const;
   void apply(const double* x, double* y) const;
   Eigen::VectorXd apply(const Eigen::VectorXd& x) const;
@@ -132,10 +132,10 @@ class CurvatureOperator {
   void gradient(double* g) const;          // the same into g (rows() entries), no allocation of ours
   at::Tensor gradient_on_device() const;   // the same, float64, left on the operator's device
   // Mean gradient with the coordinates moved to w + delta (restored afterwards): the
-  // finite-difference check of THEORY.md 5.2.
+  // finite-difference check of docs/theory.md 5.2.
   Eigen::VectorXd gradient_at(const Eigen::VectorXd& delta) const;
 
-  // Per-sample products (THEORY.md 5.7): for each k, each vector j, calls
+  // Per-sample products (docs/theory.md 5.7): for each k, each vector j, calls
   //   sink(k, j, h_{samples[k]} v_j)   (or g_i v_j for the GGN; length rows()),
   // one forward and one backward per sample plus one double backward per vector. Needs
   // eval-mode BatchNorm (per-sample Hessians are undefined in train mode): InvalidInput else.
@@ -156,7 +156,7 @@ class CurvatureOperator {
   std::shared_ptr<State> s_;
 };
 
-// H_batch - H_full (THEORY.md 5.4, the fluctuation eps_B itself; the authors' hess_noise_vec
+// H_batch - H_full (docs/theory.md 5.4, the fluctuation eps_B itself; the authors' hess_noise_vec
 // is its negative). Both operators must have the same rows(); `full` may be a CurvatureOperator
 // or a product spread over MPI ranks (networks/data_parallel.hpp).
 spectral::AnyOperator make_fluctuation_operator(const CurvatureOperator& batch, const spectral::AnyOperator& full);
@@ -167,7 +167,7 @@ spectral::AnyOperator make_fluctuation_operator(const CurvatureOperator& batch, 
 Model load_checkpoint_model(const std::string& path, int epoch, const std::string& device);
 // Recomputes the BatchNorm running statistics of `model` in place as the cumulative average
 // over one pass of `data` in batches of `batch_size` with `transform` (SWAG's bn_update, which
-// the authors ran before measuring, THEORY.md 5.3). No-op without BatchNorm.
+// the authors ran before measuring, docs/theory.md 5.3). No-op without BatchNorm.
 void recompute_batchnorm(Model& model, const Dataset& data, const Transform& transform, std::int64_t batch_size);
 // The checkpoint file that load_checkpoint_model reads.
 std::string resolve_checkpoint_path(const std::string& path, int epoch);
@@ -259,11 +259,11 @@ struct SpectrumRequest {
   std::size_t spikes = 0;              // top Ritz vectors of H_full used as spikes (0: min(C-1, 10))
   std::size_t top_k = 0;               // Spectra top-k per batch run in addition (0: none)
   std::size_t slq_probes = 0;          // SLQ probes per batch run (0: none)
-  // Lanczos also on eps_B = H_B - H_full per subset (THEORY.md 5.8): its extremes and the Weyl
+  // Lanczos also on eps_B = H_B - H_full per subset (docs/theory.md 5.8): its extremes and the Weyl
   // bound top_B <= lambda_full + lambda_max(eps_B). Each step costs a full-data product.
   std::size_t fluctuation_steps = 0;   // 0: not measured
   bool store_vectors = true;           // spike vectors in /spectrum/full (when P (K + 1) <= 2e7)
-  // Lanczos reorthogonalisation of every run (THEORY.md 5.5): full (default, 2 passes) or
+  // Lanczos reorthogonalisation of every run (docs/theory.md 5.5): full (default, 2 passes) or
   // selective; basis float64 (default) or float32 (half the memory traffic for large P).
   bool selective_reorthogonalization = false;
   bool fp32_basis = false;
@@ -304,7 +304,7 @@ struct BatchRow {
   double bottom_mean = 0, bottom_se = 0, bottom_sd = 0;
   // eps_B extremes over the subsets and the smallest Weyl slack (NaN unless measured).
   double eps_top_mean = 0, eps_top_se = 0, eps_bottom_mean = 0, eps_bottom_se = 0, weyl_min_slack = 0;
-  // THEORY.md 5.7 (NaN unless the noise was measured):
+  // docs/theory.md 5.7 (NaN unless the noise was measured):
   double predicted_top = 0;         // first order lambda + kappa V_phi / lambda
   double predicted_top_second = 0;  // refined: lambda + kappa [V_perp/lambda + sum c_k (1/(lambda-lambda_k) - 1/lambda)];
                                     // NaN when another spike is degenerate with lambda (e.g. linear at w = 0)
@@ -326,7 +326,7 @@ struct SpectrumResult {
 };
 
 // Where the measurement keeps its units (resume). networks/ links neither HDF5 nor theory/:
-// networks/curvature_store.hpp adapts an outputs::Store to this interface and adds the
+// verify/spectrum_measurement.hpp adapts an outputs::Store to this interface and adds the
 // theory-layer predictions (that is the entry point for apps/ and verify/).
 struct UnitData {
   std::map<std::string, std::vector<double>> reals;
@@ -345,7 +345,7 @@ class SpectrumSink {
 };
 
 // Runs the measurement without predictions (BatchRow::predicted_* and kappa are NaN; they need
-// theory/: use measure_spectrum of networks/curvature_store.hpp). With a sink, the full run
+// theory/: use measure_spectrum of verify/spectrum_measurement.hpp). With a sink, the full run
 // (/spectrum/full), the noise estimate (/spectrum/noise) and every (B, subset) Lanczos run
 // (/spectrum/B=<B>/subset=<s>) are units; complete units are read back, not recomputed.
 SpectrumResult measure_spectrum_core(const SpectrumRequest& request, SpectrumSink* sink);

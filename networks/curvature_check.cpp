@@ -1,4 +1,4 @@
-// Built-in checks of the curvature operators (docs/curvature.md; THEORY.md 5.2, 7.2 V7). No
+// Built-in checks of the curvature operators (docs/curvature.md; docs/theory.md 5.2, 7.2 V7). No
 // LibTorch here: everything goes through CurvatureOperator.
 #include <cmath>
 #include <limits>
@@ -49,11 +49,11 @@ SelfCheckReport curvature_self_check(const CurvatureOperator& op, std::uint64_t 
   const auto n = op.rows();
   const bool fp64 = op.options().dtype == ComputeDtype::float64;
   const bool train_bn = op.options().batchnorm == BatchNormPolicy::train;
-  const double scale = fp64 ? 1.0 : 1e5;  // float32: tolerances of THEORY.md 7.4 (1e-5 relative)
+  const double scale = fp64 ? 1.0 : 1e5;  // float32: tolerances of docs/theory.md 7.4 (1e-5 relative)
   const CurvatureOperator H = op.with_kind(CurvatureKind::hessian);
   const CurvatureOperator G = op.with_kind(CurvatureKind::ggn);
 
-  // 1. Central finite differences of the gradient along a random unit vector (THEORY.md 5.2):
+  // 1. Central finite differences of the gradient along a random unit vector (docs/theory.md 5.2):
   //    eps0 = eps_mach^(1/3) max(1, ||w||) / ||v||; truncation O(eps^2), rounding O(eps_mach/eps).
   //    A ReLU (or max-pool) kink crossed within +-eps v makes the difference wrong by O(1/eps)
   //    (seen on preresnet-8 at eps = 1e-3: relative error 90), so eps0, eps0/10 and eps0/100
@@ -89,7 +89,7 @@ SelfCheckReport curvature_self_check(const CurvatureOperator& op, std::uint64_t 
                              "|u^T H v - v^T H u| / (||Hu|| + ||Hv||), u^T H v = " + sci(a)));
   }
   // 3. GGN = Hessian for the linear model (linear in its parameters: the second term of the
-  //    Gauss-Newton decomposition vanishes identically, THEORY.md 1.1).
+  //    Gauss-Newton decomposition vanishes identically, docs/theory.md 1.1).
   if (op.model_spec().name == "linear") {
     const Eigen::VectorXd v = random_unit(n, seed, 0x5e1f0004);
     const Eigen::VectorXd hv = H.apply(v), gv = G.apply(v);
@@ -116,7 +116,7 @@ SelfCheckReport curvature_self_check(const CurvatureOperator& op, std::uint64_t 
                              "min(Rayleigh quotients, smallest Ritz value) = " + sci(std::min(worst, bottom)) +
                                  ", relative to the top Ritz value " + sci(ritz_top)));
   }
-  // 5. Chunked accumulation = one pass (exact rule of THEORY.md 5.4; with train-mode BN the
+  // 5. Chunked accumulation = one pass (exact rule of docs/theory.md 5.4; with train-mode BN the
   //    chunking changes the operator, so the check does not apply).
   if (!train_bn && op.samples() >= 2) {
     const auto few = static_cast<std::int64_t>(std::max<std::size_t>(1, (op.samples() + 2) / 3));

@@ -1,8 +1,11 @@
-// Batch-Hessian spectra of a network (docs/curvature.md; THEORY.md 5.4-5.7): Lanczos on the
+// Batch-Hessian spectra of a network (docs/curvature.md; docs/theory.md 5.4-5.7): Lanczos on the
 // full-data operator and on K subsets per batch size, and the per-sample noise along the top
 // (and bottom) eigenvector of the full operator. No LibTorch, no HDF5, no theory/ here: the
-// units go through a SpectrumSink and the predictions are added by curvature_store.hpp.
+// units go through a SpectrumSink and the predictions are added by verify/spectrum_measurement.cpp.
 #include <algorithm>
+#include <functional>
+#include <map>
+#include <optional>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -15,6 +18,7 @@
 #include "core/rng.hpp"
 #include "networks/curvature.hpp"
 #include "networks/data_parallel.hpp"
+#include "networks/spectrum_units.hpp"
 #include "spectral/eigs.hpp"
 #include "networks/device_lanczos.hpp"
 #include "spectral/lanczos.hpp"
@@ -24,14 +28,10 @@ namespace batchrmt::networks {
 
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+using namespace detail;
 
 void say(const SpectrumRequest& rq, const std::string& msg) {
   if (rq.log) rq.log(msg);
-}
-
-std::vector<std::int64_t> to_int64(const std::vector<std::size_t>& v) {
-  return std::vector<std::int64_t>(v.begin(), v.end());
 }
 
 spectral::LanczosOptions lanczos_options(const SpectrumRequest& rq, std::size_t steps, std::uint64_t stream,
@@ -50,34 +50,6 @@ spectral::LanczosOptions lanczos_options(const SpectrumRequest& rq, std::size_t 
   return lo;
 }
 
-void put_lanczos(UnitData& u, const spectral::LanczosResult& r) {
-  u.reals["alpha"] = r.alpha;
-  u.reals["beta"] = r.beta;
-  u.reals["ritz_values"] = r.ritz_values;
-  u.reals["weights"] = r.weights;
-  u.reals["residuals"] = r.residuals;
-  u.numbers["steps"] = static_cast<double>(r.steps);
-  u.numbers["applications"] = static_cast<double>(r.applications);
-  u.numbers["wall_seconds"] = r.wall_seconds;
-  u.numbers["operator_seconds"] = r.operator_seconds;
-  u.numbers["reorth_seconds"] = r.reorth_seconds;
-  u.numbers["restarts"] = static_cast<double>(r.restarts);
-  u.text["lanczos_status"] = spectral::to_string(r.status);
-  u.text["reorthogonalization"] = std::string(spectral::to_string(r.reorth)) + " x" + std::to_string(r.reorth_passes);
-  u.text["start_vector"] = spectral::to_string(r.start);
-  u.integers["lanczos_seed_stream"] = {static_cast<std::int64_t>(r.seed), static_cast<std::int64_t>(r.stream)};
-}
-
-double number(const UnitData& u, const std::string& k) {
-  const auto it = u.numbers.find(k);
-  return it == u.numbers.end() ? kNaN : it->second;
-}
-const std::vector<double>& reals(const UnitData& u, const std::string& k) {
-  static const std::vector<double> empty;
-  const auto it = u.reals.find(k);
-  return it == u.reals.end() ? empty : it->second;
-}
-
 void mean_sd_se(const std::vector<double>& x, double& mean, double& sd, double& se) {
   mean = sd = se = kNaN;
   if (x.empty()) return;
@@ -88,15 +60,6 @@ void mean_sd_se(const std::vector<double>& x, double& mean, double& sd, double& 
   sd = std::sqrt(ss / static_cast<double>(x.size() - 1));
   se = sd / std::sqrt(static_cast<double>(x.size()));
 }
-
-struct FullRun {
-  spectral::LanczosResult lanczos;
-  Eigen::MatrixXd vectors;  // spike Ritz vectors (descending values), then the bottom one
-  bool have_vectors = false;
-  double top = kNaN, top_res = kNaN, bottom = kNaN, bottom_res = kNaN;
-  std::vector<double> spikes, spike_res;
-  std::string basis_placement;  // where the Lanczos basis was (host / device)
-};
 
 // `local`: the same operator as `full` when this process computes it alone (its basis may then
 // live on its device); nullptr when `full` is spread over MPI ranks.
@@ -140,151 +103,7 @@ FullRun run_full(const spectral::AnyOperator& full, const CurvatureOperator* loc
   return f;
 }
 
-UnitData full_unit(const FullRun& f, const SpectrumRequest& rq) {
-  UnitData u;
-  put_lanczos(u, f.lanczos);
-  u.text["lanczos_basis"] = f.basis_placement;
-  u.numbers["top"] = f.top;
-  u.numbers["top_residual"] = f.top_res;
-  u.numbers["bottom"] = f.bottom;
-  u.numbers["bottom_residual"] = f.bottom_res;
-  u.reals["spike_values"] = f.spikes;
-  u.reals["spike_residuals"] = f.spike_res;
-  const auto P = static_cast<double>(f.vectors.rows());
-  if (rq.store_vectors && P * static_cast<double>(f.vectors.cols()) <= 2e7) {
-    u.matrices["spike_vectors"] = f.vectors;  // P x (spikes + 1): the spikes (descending), then phi_bottom
-    u.text["spike_vectors"] = "columns: top Ritz vectors of H_full in descending order, then the bottom one";
-  }
-  return u;
-}
-
-FullRun full_from(const UnitData& u) {
-  FullRun f;
-  f.top = number(u, "top");
-  f.top_res = number(u, "top_residual");
-  f.bottom = number(u, "bottom");
-  f.bottom_res = number(u, "bottom_residual");
-  f.spikes = reals(u, "spike_values");
-  f.spike_res = reals(u, "spike_residuals");
-  f.lanczos.alpha = reals(u, "alpha");
-  f.lanczos.beta = reals(u, "beta");
-  f.lanczos.ritz_values = reals(u, "ritz_values");
-  f.lanczos.weights = reals(u, "weights");
-  f.lanczos.residuals = reals(u, "residuals");
-  f.lanczos.steps = static_cast<std::size_t>(number(u, "steps"));
-  f.lanczos.applications = static_cast<std::int64_t>(number(u, "applications"));
-  f.lanczos.wall_seconds = number(u, "wall_seconds");
-  const auto it = u.matrices.find("spike_vectors");
-  if (it != u.matrices.end()) {
-    f.vectors = it->second;
-    f.have_vectors = true;
-  }
-  return f;
-}
-
-UnitData noise_unit(const NoiseEstimate& top, const NoiseEstimate& bottom) {
-  UnitData u;
-  u.integers["indices"] = to_int64(top.indices);
-  auto put = [&](const std::string& p, const NoiseEstimate& e) {
-    u.numbers[p + "lambda"] = e.lambda;
-    u.numbers[p + "v_phi"] = e.v_phi;
-    u.numbers[p + "v_phi_se"] = e.v_phi_se;
-    u.numbers[p + "w_phi"] = e.w_phi;
-    u.numbers[p + "w_phi_se"] = e.w_phi_se;
-    u.numbers[p + "v_perp"] = e.v_perp;
-    u.numbers[p + "v_perp_se"] = e.v_perp_se;
-    u.numbers[p + "h_phi_residual"] = e.h_phi_residual;
-    u.reals[p + "norm2"] = e.norm2;
-    u.reals[p + "proj2"] = e.proj2;
-  };
-  put("top_", top);
-  put("bottom_", bottom);
-  u.reals["top_c"] = top.c;
-  u.reals["top_c_se"] = top.c_se;
-  u.numbers["samples"] = static_cast<double>(top.samples);
-  u.numbers["population"] = static_cast<double>(top.population);
-  u.numbers["seconds"] = top.seconds;
-  u.text["estimator"] =
-      "u_i = h_i phi - H_full phi on a without-replacement sample; V = mean ||u_i||^2, W = mean (phi^T u_i)^2, "
-      "V_perp = V - W, c_k = mean (phi_k^T u_i)^2; se = sd sqrt((1 - M/N)/M)";
-  return u;
-}
-
-NoiseEstimate noise_from(const UnitData& u, const std::string& p) {
-  NoiseEstimate e;
-  e.lambda = number(u, p + "lambda");
-  e.v_phi = number(u, p + "v_phi");
-  e.v_phi_se = number(u, p + "v_phi_se");
-  e.w_phi = number(u, p + "w_phi");
-  e.w_phi_se = number(u, p + "w_phi_se");
-  e.v_perp = number(u, p + "v_perp");
-  e.v_perp_se = number(u, p + "v_perp_se");
-  e.h_phi_residual = number(u, p + "h_phi_residual");
-  e.norm2 = reals(u, p + "norm2");
-  e.proj2 = reals(u, p + "proj2");
-  if (p == "top_") {
-    e.c = reals(u, "top_c");
-    e.c_se = reals(u, "top_c_se");
-  }
-  e.samples = static_cast<std::size_t>(number(u, "samples"));
-  e.population = static_cast<std::size_t>(number(u, "population"));
-  e.seconds = number(u, "seconds");
-  const auto it = u.integers.find("indices");
-  if (it != u.integers.end()) e.indices.assign(it->second.begin(), it->second.end());
-  return e;
-}
-
-SubsetMeasurement subset_from(const UnitData& u, int s) {
-  SubsetMeasurement m;
-  m.subset = s;
-  m.top = number(u, "top");
-  m.top_residual = number(u, "top_residual");
-  m.bottom = number(u, "bottom");
-  m.bottom_residual = number(u, "bottom_residual");
-  m.top_k = reals(u, "top_k");
-  m.eps_top = number(u, "eps_top");
-  m.eps_top_residual = number(u, "eps_top_residual");
-  m.eps_bottom = number(u, "eps_bottom");
-  m.eps_bottom_residual = number(u, "eps_bottom_residual");
-  m.weyl_slack = number(u, "weyl_slack");
-  m.steps = static_cast<std::size_t>(number(u, "steps"));
-  m.applications = static_cast<std::int64_t>(number(u, "applications"));
-  m.seconds = number(u, "wall_seconds");
-  const auto st = u.text.find("lanczos_status");
-  if (st != u.text.end()) m.status = st->second;
-  const auto it = u.integers.find("seed_streams");
-  if (it != u.integers.end() && it->second.size() == 3) {
-    m.seed = static_cast<std::uint64_t>(it->second[0]);
-    m.index_stream = static_cast<std::uint64_t>(it->second[1]);
-    m.lanczos_stream = static_cast<std::uint64_t>(it->second[2]);
-  }
-  return m;
-}
-
-std::string subset_unit_path(std::int64_t B, int s) {
-  return "/spectrum/B=" + std::to_string(B) + "/subset=" + std::to_string(s);
-}
-
-template <class Archive, class Unit>
-void unit_fields(Archive& a, Unit& u) {
-  a(u.reals, u.integers, u.matrices, u.text, u.numbers);
-}
-
-std::vector<std::uint8_t> encode(const UnitData& u) {
-  ByteWriter w;
-  unit_fields(w, u);
-  return std::move(w.bytes());
-}
-
-UnitData decode(const std::vector<std::uint8_t>& bytes) {
-  ByteReader r(bytes);
-  UnitData u;
-  unit_fields(r, u);
-  if (!r.done()) throw IoError("a spectrum unit sent by another MPI rank has trailing bytes.");
-  return u;
-}
-
-// One (B, subset) Lanczos run (THEORY.md 5.5) as a unit; `full_for_eps` (the full-data operator,
+// One (B, subset) Lanczos run (docs/theory.md 5.5) as a unit; `full_for_eps` (the full-data operator,
 // possibly spread over the ranks) is needed when rq.fluctuation_steps > 0, together with the
 // full run's top Ritz value and residual for the Weyl slack.
 UnitData subset_unit(const CurvatureOperator& full, const spectral::AnyOperator* full_for_eps, const SpectrumRequest& rq,
@@ -357,9 +176,34 @@ UnitData subset_unit(const CurvatureOperator& full, const spectral::AnyOperator*
   return u;
 }
 
-}  // namespace
+// The state one measurement's steps share: the request, the sink and, under MPI (rq.over_ranks,
+// collective), who decides. Rank 0 reads and writes the sink and decides; products of the
+// full-data operator are spread over the ranks (rank 0 runs the Lanczos recurrences), the noise
+// samples are split, and the (B, subset) runs are dealt out whole, one rank each.
+struct SpectrumRun {
+  const SpectrumRequest& rq;
+  SpectrumSink* sink;
+  const CurvatureOperator& full;
+  const MpiContext& mpi;
+  bool spread;
+  bool root;
 
-SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* sink) {
+  std::optional<UnitData> load(const std::string& unit) const { return root && sink ? sink->load(unit) : std::nullopt; }
+  bool rank0_says(bool v) const {
+    std::int64_t x = v ? 1 : 0;
+    if (spread) mpi.broadcast(x);
+    return x != 0;
+  }
+  void with_full(const std::function<void(const spectral::AnyOperator&)>& body) const {
+    if (spread)
+      lead_products(full, body);
+    else
+      body(spectral::AnyOperator(full));
+  }
+};
+
+// The request's checks before any work; returns N.
+std::size_t check_request(const SpectrumRequest& rq) {
   const std::size_t N = rq.data.size();
   if (N == 0) throw InvalidInput("spectrum: the dataset is empty.");
   check_at_least("spectrum", "subsets", rq.subsets, 1);
@@ -377,131 +221,113 @@ SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* si
   if (rq.noise_samples > N)
     throw InvalidInput("--noise-samples is " + std::to_string(rq.noise_samples) + ", but must be at most N = " +
                        std::to_string(N) + ".");
+  return N;
+}
 
-  std::vector<std::size_t> all(N);
-  std::iota(all.begin(), all.end(), std::size_t{0});
-  const CurvatureOperator full(rq.model, rq.data, rq.transform, all, rq.curvature);
+// Every convention of the measurement, recorded beside its numbers (docs/theory.md 5.1).
+std::map<std::string, std::string> conventions_of(const SpectrumRun& run) {
+  const SpectrumRequest& rq = run.rq;
+  const CurvatureOperator& full = run.full;
   const auto P = full.rows();
-  SpectrumResult res;
-  res.N = static_cast<std::int64_t>(N);
-  res.P = static_cast<std::int64_t>(P);
-  res.conventions = full.conventions();
-  res.conventions["subsets"] = "batch s of size B: first B entries of RandomStream(seed, " + std::to_string(kSubsetStream) +
-                               " + s).permutation(N) (nested across B)";
-  res.conventions["lanczos"] = std::string(rq.selective_reorthogonalization ? "selective orthogonalisation"
-                                                                             : "full reorthogonalisation (2 passes)") +
-                               (rq.fp32_basis ? ", float32 basis" : ", float64 basis") +
-                               ", Rademacher start from RandomStream(seed, 0x4c000000 + s) for subset s, "
-                               "RandomStream(seed, 0x4c100000) for the full operator";
+  const auto& mpi = run.mpi;
+  const bool spread = run.spread;
+  std::map<std::string, std::string> c = full.conventions();
+  c["subsets"] = "batch s of size B: first B entries of RandomStream(seed, " + std::to_string(kSubsetStream) +
+                 " + s).permutation(N) (nested across B)";
+  c["lanczos"] = std::string(rq.selective_reorthogonalization ? "selective orthogonalisation"
+                                                              : "full reorthogonalisation (2 passes)") +
+                 (rq.fp32_basis ? ", float32 basis" : ", float64 basis") +
+                 ", Rademacher start from RandomStream(seed, 0x4c000000 + s) for subset s, "
+                 "RandomStream(seed, 0x4c100000) for the full operator";
   {
     const auto placed = resolve_lanczos_basis(full, lanczos_options(rq, rq.lanczos_steps, 0, P), rq.lanczos_basis);
-    res.conventions["lanczos_basis"] = placed == LanczosBasisPlacement::device
-                                           ? "device (" + full.options().device + "): basis and reorthogonalisation on it"
-                                           : std::string("host memory");
-    if (rq.over_ranks && MpiContext::instance().active())
-      res.conventions["lanczos_basis"] += "; the full-data run (products over MPI ranks) keeps its basis on rank 0's host";
+    c["lanczos_basis"] = placed == LanczosBasisPlacement::device
+                             ? "device (" + full.options().device + "): basis and reorthogonalisation on it"
+                             : std::string("host memory");
+    if (rq.over_ranks && mpi.active())
+      c["lanczos_basis"] += "; the full-data run (products over MPI ranks) keeps its basis on rank 0's host";
   }
-  res.conventions["noise_sample"] = "first M entries of RandomStream(seed, 0x4e000000).permutation(N)";
-  res.conventions["seed"] = std::to_string(rq.seed);
-  for (const auto& [k, v] : rq.attributes) res.conventions[k] = v;
-
-  const bool want_full =
-      rq.noise_samples > 0 || rq.fluctuation_steps > 0 || std::find(rq.batch_sizes.begin(), rq.batch_sizes.end(), kFullBatch) != rq.batch_sizes.end();
-  const std::size_t spikes =
-      rq.spikes ? rq.spikes : static_cast<std::size_t>(std::min(std::max(full.classes() - 1, 1), 10));
-  res.lambda_full = res.lambda_full_residual = res.bottom_full = res.bottom_full_residual = kNaN;
-
-  // MPI (rq.over_ranks, collective): rank 0 reads and writes the sink and decides; products of
-  // the full-data operator are spread over the ranks (rank 0 runs the Lanczos recurrences), the
-  // noise samples are split, and the (B, subset) runs are dealt out whole, one rank each.
-  const auto& mpi = MpiContext::instance();
-  const bool spread = rq.over_ranks && mpi.active();
-  const bool root = !spread || mpi.is_writer();
-  auto load = [&](const std::string& unit) -> std::optional<UnitData> {
-    return root && sink ? sink->load(unit) : std::nullopt;
-  };
-  auto rank0_says = [&](bool v) {
-    std::int64_t x = v ? 1 : 0;
-    if (spread) mpi.broadcast(x);
-    return x != 0;
-  };
-  auto with_full = [&](const std::function<void(const spectral::AnyOperator&)>& body) {
-    if (spread)
-      lead_products(full, body);
-    else
-      body(spectral::AnyOperator(full));
-  };
+  c["noise_sample"] = "first M entries of RandomStream(seed, 0x4e000000).permutation(N)";
+  c["seed"] = std::to_string(rq.seed);
+  for (const auto& [k, v] : rq.attributes) c[k] = v;
   if (spread) {
-    res.conventions["mpi_ranks"] = std::to_string(mpi.size());
-    res.conventions["mpi_data_parallel"] =
+    c["mpi_ranks"] = std::to_string(mpi.size());
+    c["mpi_data_parallel"] =
         "full-data products: chunks of S dealt in contiguous blocks over the ranks, partial products summed by MPI_Reduce "
         "(float64) on rank 0, which runs Lanczos; noise samples split in contiguous blocks; (B, subset) runs one rank each";
   }
+  return c;
+}
 
+// /spectrum/full: read back, or Lanczos on the full-data operator.
+FullRun measure_full(const SpectrumRun& run, std::size_t spikes) {
+  const SpectrumRequest& rq = run.rq;
+  const auto N = rq.data.size();
+  const auto P = run.full.rows();
   FullRun f;
-  if (want_full) {
-    std::optional<UnitData> loaded = load("/spectrum/full");
-    if (rank0_says(loaded.has_value())) {
-      if (root) f = full_from(*loaded);
-      say(rq, "full: read back from the result file");
-    } else {
-      say(rq, "full: Lanczos on the full-data operator (N = " + std::to_string(N) + ", P = " + std::to_string(P) +
-                  (spread ? ", products over " + std::to_string(mpi.size()) + " MPI ranks" : std::string()) + ")");
-      with_full([&](const spectral::AnyOperator& op) { f = run_full(op, spread ? nullptr : &full, rq, spikes); });
-      if (root && sink) sink->save("/spectrum/full", full_unit(f, rq));
-    }
-    res.lambda_full = f.top;
-    res.lambda_full_residual = f.top_res;
-    res.bottom_full = f.bottom;
-    res.bottom_full_residual = f.bottom_res;
-    res.spike_values = f.spikes;
-    res.spike_residuals = f.spike_res;
+  std::optional<UnitData> loaded = run.load("/spectrum/full");
+  if (run.rank0_says(loaded.has_value())) {
+    if (run.root) f = full_from(*loaded);
+    say(rq, "full: read back from the result file");
+  } else {
+    say(rq, "full: Lanczos on the full-data operator (N = " + std::to_string(N) + ", P = " + std::to_string(P) +
+                (run.spread ? ", products over " + std::to_string(run.mpi.size()) + " MPI ranks" : std::string()) + ")");
+    run.with_full([&](const spectral::AnyOperator& op) { f = run_full(op, run.spread ? nullptr : &run.full, rq, spikes); });
+    if (run.root && run.sink) run.sink->save("/spectrum/full", full_unit(f, rq.store_vectors));
   }
+  return f;
+}
 
-  if (rq.noise_samples > 0) {
-    std::optional<UnitData> loaded = load("/spectrum/noise");
-    if (rank0_says(loaded.has_value())) {
-      if (root) {
-        res.noise_top = noise_from(*loaded, "top_");
-        res.noise_bottom = noise_from(*loaded, "bottom_");
-      }
-      say(rq, "noise: read back from the result file");
-    } else {
-      if (rank0_says(!f.have_vectors)) {
-        // The full unit was stored without its vectors: the run is deterministic, repeat it.
-        say(rq, "noise: repeating the full-data Lanczos run for its Ritz vectors");
-        FullRun again;
-        with_full([&](const spectral::AnyOperator& op) { again = run_full(op, spread ? nullptr : &full, rq, spikes); });
-        if (root && std::abs(again.top - f.top) > 1e-8 * std::max(1.0, std::abs(f.top)))
-          throw NumericalFailure("the repeated full-data Lanczos run gave the top Ritz value " + std::to_string(again.top) +
-                                 ", not the stored " + std::to_string(f.top) + "; the operator is not reproducible.");
-        f.vectors = again.vectors;
-        f.have_vectors = true;
-      }
-      if (spread) {  // every rank needs the directions
-        ByteWriter w;
-        if (root) w.put(f.vectors);
-        mpi.broadcast(w.bytes());
-        ByteReader r(w.bytes());
-        r.get(f.vectors);
-      }
-      const auto K = f.vectors.cols() - 1;  // spikes
-      const Eigen::VectorXd phi = f.vectors.col(0);
-      const Eigen::VectorXd phi_min = f.vectors.col(K);
-      std::vector<Eigen::VectorXd> others;
-      for (Eigen::Index k = 1; k < K; ++k) others.push_back(f.vectors.col(k));
-      const auto samples = batch_indices(N, rq.noise_samples, rq.seed, kNoiseStream);
-      say(rq, "noise: " + std::to_string(samples.size()) + " per-sample products along phi_top and phi_bottom");
-      auto est = estimate_noise_multi(full, {phi, phi_min}, others, samples, spread);
-      if (root) {
-        res.noise_top = est[0];
-        res.noise_bottom = est[1];
-        if (sink) sink->save("/spectrum/noise", noise_unit(est[0], est[1]));
-      }
+// /spectrum/noise: read back, or the per-sample products along phi_top and phi_bottom (repeating
+// the full-data run when its unit was stored without the Ritz vectors).
+void measure_noise(const SpectrumRun& run, FullRun& f, std::size_t spikes, SpectrumResult& res) {
+  const SpectrumRequest& rq = run.rq;
+  std::optional<UnitData> loaded = run.load("/spectrum/noise");
+  if (run.rank0_says(loaded.has_value())) {
+    if (run.root) {
+      res.noise_top = noise_from(*loaded, "top_");
+      res.noise_bottom = noise_from(*loaded, "bottom_");
+    }
+    say(rq, "noise: read back from the result file");
+  } else {
+    if (run.rank0_says(!f.have_vectors)) {
+      // The full unit was stored without its vectors: the run is deterministic, repeat it.
+      say(rq, "noise: repeating the full-data Lanczos run for its Ritz vectors");
+      FullRun again;
+      run.with_full([&](const spectral::AnyOperator& op) { again = run_full(op, run.spread ? nullptr : &run.full, rq, spikes); });
+      if (run.root && std::abs(again.top - f.top) > 1e-8 * std::max(1.0, std::abs(f.top)))
+        throw NumericalFailure("the repeated full-data Lanczos run gave the top Ritz value " + std::to_string(again.top) +
+                               ", not the stored " + std::to_string(f.top) + "; the operator is not reproducible.");
+      f.vectors = again.vectors;
+      f.have_vectors = true;
+    }
+    if (run.spread) {  // every rank needs the directions
+      ByteWriter w;
+      if (run.root) w.put(f.vectors);
+      run.mpi.broadcast(w.bytes());
+      ByteReader r(w.bytes());
+      r.get(f.vectors);
+    }
+    const auto K = f.vectors.cols() - 1;  // spikes
+    const Eigen::VectorXd phi = f.vectors.col(0);
+    const Eigen::VectorXd phi_min = f.vectors.col(K);
+    std::vector<Eigen::VectorXd> others;
+    for (Eigen::Index k = 1; k < K; ++k) others.push_back(f.vectors.col(k));
+    const auto samples = batch_indices(rq.data.size(), rq.noise_samples, rq.seed, kNoiseStream);
+    say(rq, "noise: " + std::to_string(samples.size()) + " per-sample products along phi_top and phi_bottom");
+    auto est = estimate_noise_multi(run.full, {phi, phi_min}, others, samples, run.spread);
+    if (run.root) {
+      res.noise_top = est[0];
+      res.noise_bottom = est[1];
+      if (run.sink) run.sink->save("/spectrum/noise", noise_unit(est[0], est[1]));
     }
   }
+}
 
-  // The (B, subset) units in order; rank 0 knows which are complete.
+// The (B, subset) units in order: read back, or run (by one rank each, under MPI, unless the
+// fluctuation runs need the spread full-data products). Complete on rank 0 only.
+std::map<std::string, UnitData> measure_subsets(const SpectrumRun& run, const FullRun& f) {
+  const SpectrumRequest& rq = run.rq;
   struct Job {
     std::int64_t B;
     int s;
@@ -514,28 +340,28 @@ SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* si
   std::map<std::string, UnitData> units;
   std::vector<std::uint8_t> pending(jobs.size(), 0);
   for (std::size_t j = 0; j < jobs.size(); ++j) {
-    if (!root) continue;
-    if (auto u = load(jobs[j].unit))
+    if (!run.root) continue;
+    if (auto u = run.load(jobs[j].unit))
       units[jobs[j].unit] = std::move(*u);
     else
       pending[j] = 1;
   }
-  if (spread) mpi.broadcast(pending);
+  if (run.spread) run.mpi.broadcast(pending);
   auto announce = [&](const Job& job) {
     say(rq, "B = " + std::to_string(job.B) + ", subset " + std::to_string(job.s + 1));
   };
   auto keep = [&](const Job& job, UnitData u) {
-    if (sink) sink->save(job.unit, u);
+    if (run.sink) run.sink->save(job.unit, u);
     units[job.unit] = std::move(u);
   };
-  if (!spread || rq.fluctuation_steps > 0) {
+  if (!run.spread || rq.fluctuation_steps > 0) {
     // One rank runs every subset (eps_B = H_B - H_full needs the full-data products, which are
     // spread over the ranks when spread).
-    with_full([&](const spectral::AnyOperator& full_op) {
+    run.with_full([&](const spectral::AnyOperator& full_op) {
       for (std::size_t j = 0; j < jobs.size(); ++j)
         if (pending[j]) {
           announce(jobs[j]);
-          keep(jobs[j], subset_unit(full, &full_op, rq, jobs[j].B, jobs[j].s, f.top, f.top_res));
+          keep(jobs[j], subset_unit(run.full, &full_op, rq, jobs[j].B, jobs[j].s, f.top, f.top_res));
         }
     });
   } else {
@@ -544,70 +370,108 @@ SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* si
     std::size_t dealt = 0;
     for (std::size_t j = 0; j < jobs.size(); ++j) {
       if (!pending[j]) continue;
-      const int owner = static_cast<int>(dealt++ % static_cast<std::size_t>(mpi.size()));
+      const int owner = static_cast<int>(dealt++ % static_cast<std::size_t>(run.mpi.size()));
       const int tag = 8000 + static_cast<int>(j % 20000);
-      if (owner == mpi.rank()) {
-        if (root) announce(jobs[j]);
-        UnitData u = subset_unit(full, nullptr, rq, jobs[j].B, jobs[j].s, f.top, f.top_res);
-        if (root)
+      if (owner == run.mpi.rank()) {
+        if (run.root) announce(jobs[j]);
+        UnitData u = subset_unit(run.full, nullptr, rq, jobs[j].B, jobs[j].s, f.top, f.top_res);
+        if (run.root)
           keep(jobs[j], std::move(u));
         else
-          mpi.send_bytes(encode(u), 0, tag);
-      } else if (root) {
-        keep(jobs[j], decode(mpi.receive_bytes(owner, tag)));
+          run.mpi.send_bytes(encode_unit(u), 0, tag);
+      } else if (run.root) {
+        keep(jobs[j], decode_unit(run.mpi.receive_bytes(owner, tag)));
         say(rq, "B = " + std::to_string(jobs[j].B) + ", subset " + std::to_string(jobs[j].s + 1) + " from rank " + std::to_string(owner));
       }
     }
   }
-  if (!root) return res;  // rows, noise and full-run values live on rank 0
+  return units;
+}
 
-  for (std::size_t b = 0; b < rq.batch_sizes.size(); ++b) {
-    const std::int64_t B = rq.batch_sizes[b];
-    BatchRow row;
-    row.kappa = kNaN;
-    row.predicted_top = row.predicted_top_second = row.predicted_top_sd = row.q = kNaN;
-    row.predicted_bottom = row.predicted_bottom_second = kNaN;
-    if (B == kFullBatch) {
-      row.full = true;
-      row.B = static_cast<std::int64_t>(N);
-      SubsetMeasurement m;
-      m.seed = rq.seed;
-      m.lanczos_stream = kFullLanczosStream;
-      m.top = f.top;
-      m.top_residual = f.top_res;
-      m.bottom = f.bottom;
-      m.bottom_residual = f.bottom_res;
-      m.steps = f.lanczos.steps;
-      m.applications = f.lanczos.applications;
-      m.seconds = f.lanczos.wall_seconds;
-      m.status = "full";
-      m.eps_top = m.eps_top_residual = m.eps_bottom = m.eps_bottom_residual = m.weyl_slack = kNaN;
-      row.subsets.push_back(m);
-    } else {
-      row.B = B;
-      for (int s = 0; s < rq.subsets_for(b); ++s)
-        row.subsets.push_back(subset_from(units.at(subset_unit_path(B, s)), s));
-    }
-    std::vector<double> tops, bottoms;
-    for (const auto& m : row.subsets) {
-      tops.push_back(m.top);
-      bottoms.push_back(m.bottom);
-    }
-    mean_sd_se(tops, row.top_mean, row.top_sd, row.top_se);
-    mean_sd_se(bottoms, row.bottom_mean, row.bottom_sd, row.bottom_se);
-    std::vector<double> et, eb;
-    row.weyl_min_slack = kNaN;
-    for (const auto& m : row.subsets)
-      if (std::isfinite(m.eps_top)) {
-        et.push_back(m.eps_top);
-        eb.push_back(m.eps_bottom);
-        row.weyl_min_slack = std::isfinite(row.weyl_min_slack) ? std::min(row.weyl_min_slack, m.weyl_slack) : m.weyl_slack;
-      }
-    double sd = 0;
-    mean_sd_se(et, row.eps_top_mean, sd, row.eps_top_se);
-    mean_sd_se(eb, row.eps_bottom_mean, sd, row.eps_bottom_se);
-    res.rows.push_back(row);
+// Row b of the result: the full run or the subsets of batch size b, with mean, sd and se.
+BatchRow batch_row(const SpectrumRequest& rq, std::size_t b, const FullRun& f, const std::map<std::string, UnitData>& units) {
+  const std::int64_t B = rq.batch_sizes[b];
+  BatchRow row;
+  row.kappa = kNaN;
+  row.predicted_top = row.predicted_top_second = row.predicted_top_sd = row.q = kNaN;
+  row.predicted_bottom = row.predicted_bottom_second = kNaN;
+  if (B == kFullBatch) {
+    row.full = true;
+    row.B = static_cast<std::int64_t>(rq.data.size());
+    SubsetMeasurement m;
+    m.seed = rq.seed;
+    m.lanczos_stream = kFullLanczosStream;
+    m.top = f.top;
+    m.top_residual = f.top_res;
+    m.bottom = f.bottom;
+    m.bottom_residual = f.bottom_res;
+    m.steps = f.lanczos.steps;
+    m.applications = f.lanczos.applications;
+    m.seconds = f.lanczos.wall_seconds;
+    m.status = "full";
+    m.eps_top = m.eps_top_residual = m.eps_bottom = m.eps_bottom_residual = m.weyl_slack = kNaN;
+    row.subsets.push_back(m);
+  } else {
+    row.B = B;
+    for (int s = 0; s < rq.subsets_for(b); ++s)
+      row.subsets.push_back(subset_from(units.at(subset_unit_path(B, s)), s));
   }
+  std::vector<double> tops, bottoms;
+  for (const auto& m : row.subsets) {
+    tops.push_back(m.top);
+    bottoms.push_back(m.bottom);
+  }
+  mean_sd_se(tops, row.top_mean, row.top_sd, row.top_se);
+  mean_sd_se(bottoms, row.bottom_mean, row.bottom_sd, row.bottom_se);
+  std::vector<double> et, eb;
+  row.weyl_min_slack = kNaN;
+  for (const auto& m : row.subsets)
+    if (std::isfinite(m.eps_top)) {
+      et.push_back(m.eps_top);
+      eb.push_back(m.eps_bottom);
+      row.weyl_min_slack = std::isfinite(row.weyl_min_slack) ? std::min(row.weyl_min_slack, m.weyl_slack) : m.weyl_slack;
+    }
+  double sd = 0;
+  mean_sd_se(et, row.eps_top_mean, sd, row.eps_top_se);
+  mean_sd_se(eb, row.eps_bottom_mean, sd, row.eps_bottom_se);
+  return row;
+}
+
+}  // namespace
+
+SpectrumResult measure_spectrum_core(const SpectrumRequest& rq, SpectrumSink* sink) {
+  const std::size_t N = check_request(rq);
+  std::vector<std::size_t> all(N);
+  std::iota(all.begin(), all.end(), std::size_t{0});
+  const CurvatureOperator full(rq.model, rq.data, rq.transform, all, rq.curvature);
+  const auto& mpi = MpiContext::instance();
+  const bool spread = rq.over_ranks && mpi.active();
+  const SpectrumRun run{rq, sink, full, mpi, spread, !spread || mpi.is_writer()};
+
+  SpectrumResult res;
+  res.N = static_cast<std::int64_t>(N);
+  res.P = static_cast<std::int64_t>(full.rows());
+  res.conventions = conventions_of(run);
+  res.lambda_full = res.lambda_full_residual = res.bottom_full = res.bottom_full_residual = kNaN;
+  const bool want_full = rq.noise_samples > 0 || rq.fluctuation_steps > 0 ||
+                         std::find(rq.batch_sizes.begin(), rq.batch_sizes.end(), kFullBatch) != rq.batch_sizes.end();
+  const std::size_t spikes =
+      rq.spikes ? rq.spikes : static_cast<std::size_t>(std::min(std::max(full.classes() - 1, 1), 10));
+
+  FullRun f;
+  if (want_full) {
+    f = measure_full(run, spikes);
+    res.lambda_full = f.top;
+    res.lambda_full_residual = f.top_res;
+    res.bottom_full = f.bottom;
+    res.bottom_full_residual = f.bottom_res;
+    res.spike_values = f.spikes;
+    res.spike_residuals = f.spike_res;
+  }
+  if (rq.noise_samples > 0) measure_noise(run, f, spikes, res);
+  const auto units = measure_subsets(run, f);
+  if (!run.root) return res;  // rows, noise and full-run values live on rank 0
+  for (std::size_t b = 0; b < rq.batch_sizes.size(); ++b) res.rows.push_back(batch_row(rq, b, f, units));
   return res;
 }
 

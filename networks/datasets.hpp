@@ -4,13 +4,13 @@
 // A Dataset is one split (train or test) of images (uint8, C x H x W, stored once in memory
 // or memory-mapped from a cache file) or of float features (the synthetic teacher-student
 // set), with integer labels in [0, classes). Subsets are views that share the storage, so
-// "the batch of 128 indices drawn with seed s" (THEORY.md 5.4) is `dataset.subset(indices)`.
+// "the batch of 128 indices drawn with seed s" (docs/theory.md 5.4) is `dataset.subset(indices)`.
 //
 // Inputs reach a network through a Transform:
 //   - normalisation: `none` gives pixel/255 in [0, 1]; `per_channel` then subtracts the mean
 //     and divides by the standard deviation of each channel, both computed over the *training*
 //     split (so the test split of a run uses the training split's statistics);
-//   - augmentation (train only, the paper's protocol [CODE], THEORY.md 6.1): a random crop
+//   - augmentation (train only, the paper's protocol [CODE], docs/theory.md 6.1): a random crop
 //     with zero padding 4 (padding in pixel space, i.e. black, as torchvision's RandomCrop on a
 //     PIL image) and a horizontal flip with probability 1/2. Random draws come from a
 //     core RandomStream: per sample in batch order, dy = below(9), dx = below(9),

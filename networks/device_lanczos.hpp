@@ -1,4 +1,4 @@
-// Lanczos on a curvature operator with its Krylov basis where the operator computes (THEORY.md
+// Lanczos on a curvature operator with its Krylov basis where the operator computes (docs/theory.md
 // 5.5; the goal "Lanczos step <= 1.1 x HVP" on a GPU, docs/performance.md). No LibTorch in this header.
 //
 // spectral::Lanczos keeps the basis in host memory: on a GPU every step then copies the vector

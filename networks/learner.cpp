@@ -1,4 +1,4 @@
-// The spectrum-driven learner (learner.hpp; THEORY.md §6.4).
+// The spectrum-driven learner (learner.hpp; docs/theory.md §6.4).
 #include "networks/learner.hpp"
 
 #include <chrono>

@@ -1,4 +1,4 @@
-// The on-the-fly spectrum-driven learner (docs/learner.md; THEORY.md §6.4 [CODE], Polyak's rates
+// The on-the-fly spectrum-driven learner (docs/learner.md; docs/theory.md §6.4 [CODE], Polyak's rates
 // §2.7 [STD]). No LibTorch in this header.
 //
 // Training is SGD (PyTorch SGD: heavy-ball momentum, L2 weight decay in the optimiser) with the
@@ -16,7 +16,7 @@
 //   4. with a margin rule (the overload below; verify::make_learner_margin_rule passes theory/'s
 //      formulas): the stability diagnosis of the update. phi = the Ritz vector of the Ritz value
 //      of largest modulus (|theta| = L); V_phi = (1/S) sum_{i in S} ||h_i phi - H_S phi||^2 over
-//      the S = curvature_batch items of the subset (THEORY.md §5.7, per-sample HVPs; eval-mode
+//      the S = curvature_batch items of the subset (docs/theory.md §5.7, per-sample HVPs; eval-mode
 //      BatchNorm, since per-sample Hessians are undefined in train mode, §5.3: with
 //      curvature.batchnorm = train, L comes from the train-mode matrix and V_phi from the
 //      eval-mode one, recorded as noise_batchnorm); then margin_rule({L, lr, momentum, V_phi,

@@ -178,7 +178,7 @@ LrTrialResult LrTrialRunner::run(double lr, std::uint64_t seed) const {
     return true;
   };
   if (o.optimizer == "adam") {
-    // Moments at lr 0: the weights do not move (THEORY.md §2.7 assumes v tracks E g_B^2).
+    // Moments at lr 0: the weights do not move (docs/theory.md §2.7 assumes v tracks E g_B^2).
     for (int k = 0; k < o.adam_warmup; ++k)
       if (!step()) {
         r.diverged = true;
@@ -262,7 +262,7 @@ Top top_of(const Op& op, std::size_t steps, std::uint64_t seed, std::uint64_t st
   return t;
 }
 
-// x -> d^{1/2} H d^{1/2} x (THEORY.md §2.7: the linearised Adam step alpha D H).
+// x -> d^{1/2} H d^{1/2} x (docs/theory.md §2.7: the linearised Adam step alpha D H).
 struct PreconditionedOperator {
   CurvatureOperator op;
   Eigen::VectorXd sqrt_d;

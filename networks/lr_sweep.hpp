@@ -1,4 +1,4 @@
-// Learning-rate stability trials and the batch spectrum that predicts them (docs/learning-rates.md; THEORY.md
+// Learning-rate stability trials and the batch spectrum that predicts them (docs/learning-rates.md; docs/theory.md
 // §2.7, §3, §5). No LibTorch in this header: verify/ (the sweep with its store and the theory's
 // formulas, verify/learning_rate_claims.hpp) and apps/ include it.
 //
@@ -22,7 +22,7 @@
 // adam (PyTorch Adam: bias-corrected EMAs, denominator sqrt(v_hat) + eps). Adam's moments are
 // first accumulated over `adam_warmup` batches of the same size at learning rate 0 (the weights
 // do not move), so the trial starts from a second moment that tracks E g_B^2 at this B, the
-// state THEORY.md §2.7's preconditioned limit assumes (a cold start divides the first steps by
+// state docs/theory.md §2.7's preconditioned limit assumes (a cold start divides the first steps by
 // |g| itself, sign descent, a different dynamics).
 //
 // The batch spectrum (measure_lr_spectrum): Lanczos on the full-data operator (top eigenvalue
@@ -30,7 +30,7 @@
 // B of RandomStream(seed, kSubsetStream + s).permutation(N), as `batchrmt spectrum`): the top
 // Ritz value lambda'_1(B), the second one, the overlap <phi'_B, phi>^2 of the batch top Ritz
 // vector with phi. With `preconditioned`, also the top eigenvalue of D^{1/2} H_B D^{1/2} where
-//     D_j = 1 / (sqrt(v_j(B)) + eps),   v_j(B) = gbar_j^2 + kappa_B s_j^2        (THEORY.md §2.7)
+//     D_j = 1 / (sqrt(v_j(B)) + eps),   v_j(B) = gbar_j^2 + kappa_B s_j^2        (docs/theory.md §2.7)
 // gbar = full-data mean gradient, s_j^2 = variance of the per-sample gradient coordinate j over
 // `gradient_samples` training items (a without-replacement subsample), kappa_B = (N - B) /
 // (B (N - 1)) (§1.2): the expectation of the bias-corrected second moment Adam keeps at batch
@@ -126,7 +126,7 @@ struct LrSpectrumRow {
   double pre_top_mean = 0, pre_top_se = 0;
   double noise_fraction = 0;  // sum_j kappa s_j^2 / sum_j v_j(B)
   double damping_ratio = 0;   // eps / rms_j sqrt(v_j(B))
-  double mean_d = 0;          // mean_j D_j(B): the isotropic preconditioner d of THEORY.md §2.7
+  double mean_d = 0;          // mean_j D_j(B): the isotropic preconditioner d of docs/theory.md §2.7
   std::int64_t applications = 0;
   double seconds = 0;
 };
@@ -142,7 +142,7 @@ struct LrSpectrum {
   double seconds = 0;
 };
 
-double finite_population_kappa(std::int64_t N, std::int64_t B);  // (N - B) / (B (N - 1)), THEORY.md §1.2
+double finite_population_kappa(std::int64_t N, std::int64_t B);  // (N - B) / (B (N - 1)), docs/theory.md §1.2
 std::string overlap_regime(double mean_overlap);                  // the rule above
 
 LrSpectrum measure_lr_spectrum(const Model& model, const Dataset& train, const Transform& transform,

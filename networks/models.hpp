@@ -26,7 +26,7 @@
 // of the spec's seed (LibTorch's CPU generator, recorded as such), then moved to the device,
 // so one seed gives the same initial weights on every device.
 //
-// Parameter order ("flattening order", THEORY.md 5.2): the order in which the modules register
+// Parameter order ("flattening order", docs/theory.md 5.2): the order in which the modules register
 // their parameters (depth-first, in forward order), as `parameters()` lists them; the flat
 // vector is their concatenation, each tensor in row-major (C) order.
 #pragma once

@@ -1,4 +1,4 @@
-// Per-sample noise along a direction (THEORY.md 5.7): V_phi, W_phi, V_perp and the spike
+// Per-sample noise along a direction (docs/theory.md 5.7): V_phi, W_phi, V_perp and the spike
 // couplings c_k from per-sample Hessian (or GGN) vector products. No LibTorch here: the
 // products come from CurvatureOperator::per_sample_products (networks/curvature.cpp).
 #include <algorithm>

@@ -3,7 +3,7 @@
 // benchmarks/networks_* (it includes <torch/torch.h>; the layering rule is in README.md).
 //
 // This is the interface the curvature operators (Hessian / GGN vector products over fixed
-// data subsets, THEORY.md 5.2-5.4) build on:
+// data subsets, docs/theory.md 5.2-5.4) build on:
 //   - `network(model)` gives the torch::nn::Module with forward(); `model_parameters(model)`
 //     its parameters in flattening order (module registration order, = Model::parameters());
 //   - `model.set_training(false)` is the BN "eval" policy of 5.3, `true` the "train" policy;
@@ -49,7 +49,7 @@ torch::Tensor make_inputs(const Dataset& d, const std::vector<std::size_t>& idx,
 torch::Tensor make_targets(const Dataset& d, const std::vector<std::size_t>& idx, const torch::Device& device);
 
 // Recomputes BN running statistics as the cumulative average over one pass of `d` in batches
-// of `batch_size` (SWAG's bn_update, which the authors ran before measuring, THEORY.md 5.3).
+// of `batch_size` (SWAG's bn_update, which the authors ran before measuring, docs/theory.md 5.3).
 // Leaves the model in the mode it had. No-op for models without BatchNorm.
 void recompute_batchnorm_statistics(Model& m, const Dataset& d, const Transform& t, std::int64_t batch_size,
                                     RandomStream* rng = nullptr);

@@ -75,7 +75,7 @@ double schedule_factor(const TrainOptions& o, int epoch) {
       if (epoch >= m) f *= o.gamma;
     return f;
   }
-  // paper (THEORY.md 6.2): the SWA/SWAG schedule of the authors' run_sgd.py.
+  // paper (docs/theory.md 6.2): the SWA/SWAG schedule of the authors' run_sgd.py.
   const double t = static_cast<double>(epoch) / o.epochs;
   const double r = o.final_ratio;
   if (t <= 0.5) return 1.0;

@@ -8,7 +8,7 @@
 // of an uninterrupted run. The loss is the mean cross-entropy of the batch; weight decay is the
 // optimiser's (L2 for sgd and adam, decoupled for adamw), never part of the loss.
 //
-// Learning rate of epoch e (0-based, E epochs, THEORY.md 6.2, [CODE]):
+// Learning rate of epoch e (0-based, E epochs, docs/theory.md 6.2, [CODE]):
 //   paper     t = e / E; factor 1 for t <= 0.5, 1 - (1 - r)(t - 0.5)/0.4 for t <= 0.9,
 //             r for t > 0.9, with r = final_ratio (0.01);
 //   step      factor gamma^(number of milestones <= e) (default milestones E/2 and 3E/4);

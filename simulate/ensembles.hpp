@@ -1,4 +1,4 @@
-// Dense random-matrix ensembles of THEORY.md 2.1, 2.3, 2.5, 2.6 and 4.6: spiked Wigner,
+// Dense random-matrix ensembles of docs/theory.md 2.1, 2.3, 2.5, 2.6 and 4.6: spiked Wigner,
 // spiked sample covariance, and Wigner-type matrices with a variance profile.
 // Everything draws from an explicit RandomStream, in a documented order, so (seed, stream)
 // reproduces a matrix exactly.
@@ -22,14 +22,14 @@ Eigen::MatrixXd random_orthonormal_columns(Eigen::Index n, Eigen::Index r, Rando
 // H += sum_a theta_a v_a v_a^T for the columns v_a of `vectors` (n x r), r = thetas.size().
 void add_spikes(Eigen::MatrixXd& h, const std::vector<double>& thetas, const Eigen::MatrixXd& vectors);
 
-// Additive spiked Wigner (THEORY.md 2.3 [STD]): H = W + sum theta_a v_a v_a^T, W as in
+// Additive spiked Wigner (docs/theory.md 2.3 [STD]): H = W + sum theta_a v_a v_a^T, W as in
 // sample_wigner (drawn first), then the v_a: Haar-random columns when `vectors` is empty
 // (delocalised), otherwise the given orthonormal n x r matrix.
 Eigen::MatrixXd sample_spiked_wigner(Eigen::Index n, double sigma, const std::vector<double>& thetas,
                                      RandomStream& rng, EntryLaw law = EntryLaw::gaussian,
                                      const Eigen::MatrixXd& vectors = Eigen::MatrixXd());
 
-// Spiked sample covariance (THEORY.md 2.6 [STD]): p variables, m samples, gamma = p/m,
+// Spiked sample covariance (docs/theory.md 2.6 [STD]): p variables, m samples, gamma = p/m,
 // Sigma = sigma2 I + sum_a (ell_a - sigma2) u_a u_a^T with u_a the coordinate vectors e_1..e_r
 // (any orthonormal u gives the same spectrum, by invariance of the Gaussian Z).
 // X = Sigma^{1/2} Z with Z p x m of i.i.d. standardised entries drawn column by column.
@@ -39,7 +39,7 @@ Eigen::MatrixXd sample_spiked_covariance(Eigen::Index p, Eigen::Index m, double 
                                          const std::vector<double>& ells, RandomStream& rng,
                                          EntryLaw law = EntryLaw::gaussian);
 
-// A block variance profile (THEORY.md 2.5 "Block profiles"): indices split into K
+// A block variance profile (docs/theory.md 2.5 "Block profiles"): indices split into K
 // consecutive blocks of sizes n_a; entries (j, k) with j in block a, k in block b have
 // variance s_ab (the actual entry variance, no further 1/n), s symmetric and non-negative.
 struct BlockProfile {
@@ -54,7 +54,7 @@ struct BlockProfile {
   Eigen::VectorXd block_row_sums() const;
 };
 
-// Wigner-type matrix with variance profile (THEORY.md 4.6): upper triangle N(0, S_jk)
+// Wigner-type matrix with variance profile (docs/theory.md 4.6): upper triangle N(0, S_jk)
 // (diagonal N(0, 2 S_jj), GOE convention), drawn row by row, entries of law `law`
 // scaled to those variances.
 Eigen::MatrixXd sample_profile_wigner(const BlockProfile& profile, RandomStream& rng,

@@ -1,4 +1,4 @@
-// The per-sample pool: the batch-Hessian model as it really arises (THEORY.md 1.1-1.2, 4.6).
+// The per-sample pool: the batch-Hessian model as it really arises (docs/theory.md 1.1-1.2, 4.6).
 //
 // A pool of N per-sample P x P curvature matrices h_i, their empirical mean H_emp, and batch
 // means H_B over B samples drawn without replacement. Two kinds:
@@ -61,7 +61,7 @@ class SamplePool {
   Eigen::MatrixXd batch_mean(const std::vector<std::size_t>& indices) const;
   // ggn only: the P x (|indices| C) factor F with H_B = F F^T / |indices|.
   Eigen::MatrixXd ggn_factor(const std::vector<std::size_t>& indices) const;
-  // F = (1/N) sum_i ||h_i - H_emp||_F^2, the population Frobenius variance (THEORY.md 1.2), so
+  // F = (1/N) sum_i ||h_i - H_emp||_F^2, the population Frobenius variance (docs/theory.md 1.2), so
   // that E ||H_B - H_emp||_F^2 = kappa_B F exactly. Computed once with H_emp: O(N P^2).
   double frobenius_variance() const;
   // Keeps every X_i's upper triangle in memory when N P (P+1)/2 doubles fit in `max_bytes`

@@ -74,7 +74,7 @@ Tridiagonal sample_beta_laguerre(Eigen::Index p, Eigen::Index m, double beta, do
 
 // Large models: warm-started brackets. By Cauchy interlacing the top (bottom) eigenvalue of a
 // leading principal block is a lower (upper) bound of T's, and for the beta-Hermite/Laguerre
-// models the edge eigenvectors decay like Airy beyond O(n^{1/3}) rows (THEORY.md 4.5), so the
+// models the edge eigenvectors decay like Airy beyond O(n^{1/3}) rows (docs/theory.md 4.5), so the
 // block of size 4 * 10 n^{1/3} is already within a few ulp. spectral::tridiagonal_extremes
 // verifies each bracket with Sturm counts on the whole T (widening it if needed) and bisects
 // both ends in shared O(n) sweeps: the answers are T's extremes to the tolerance of a cold

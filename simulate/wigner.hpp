@@ -1,4 +1,4 @@
-// Dense Wigner (GOE-normalised) matrices, THEORY.md 2.1 and 4.6.
+// Dense Wigner (GOE-normalised) matrices, docs/theory.md 2.1 and 4.6.
 #pragma once
 
 #include <Eigen/Dense>
@@ -14,7 +14,7 @@ enum class EntryLaw { gaussian, rademacher, uniform };
 EntryLaw parse_entry_law(const std::string& name);  // "gaussian" | "rademacher" | "uniform"
 std::string to_string(EntryLaw law);
 
-// Real symmetric n x n Wigner matrix in the normalisation of THEORY.md 2.1 [STD]:
+// Real symmetric n x n Wigner matrix in the normalisation of docs/theory.md 2.1 [STD]:
 // E W_jk = 0, E W_jk^2 = sigma^2 / n (j != k), E W_jj^2 = 2 sigma^2 / n (GOE), so the
 // spectrum tends to the semicircle on [-2 sigma, 2 sigma] and E tr W^2 = sigma^2 (n + 1).
 // Entries are drawn row by row over the upper triangle (j <= k) from `rng`, in that order.

@@ -1,4 +1,4 @@
-// Symmetric Lanczos in float64 with reorthogonalisation (THEORY.md 5.5).
+// Symmetric Lanczos in float64 with reorthogonalisation (docs/theory.md 5.5).
 //
 // References: Lanczos 1950; Paige 1980 (Lin. Alg. Appl. 34:235, loss of orthogonality goes with
 // convergence); Parlett 1998, *The Symmetric Eigenvalue Problem*, ch. 13; Golub & Van Loan,

@@ -1,4 +1,4 @@
-// Stochastic Lanczos quadrature and Hutchinson estimators. See slq.hpp and THEORY.md 5.6, 5.8.
+// Stochastic Lanczos quadrature and Hutchinson estimators. See slq.hpp and docs/theory.md 5.6, 5.8.
 #include "spectral/slq.hpp"
 
 #include <algorithm>

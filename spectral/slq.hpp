@@ -1,4 +1,4 @@
-// Stochastic Lanczos quadrature and Hutchinson estimators (THEORY.md 5.6, 5.8).
+// Stochastic Lanczos quadrature and Hutchinson estimators (docs/theory.md 5.6, 5.8).
 //
 // SLQ (Golub & Welsch 1969; Lin, Saad & Yang 2016, SIAM Rev. 58:34; Ubaru, Chen & Saad 2017,
 // SIMAX 38:1075): n_v probes, each an m-step Lanczos run from q_1 = z / ||z||. The run's Ritz
@@ -14,7 +14,7 @@
 // sum_i tau_i theta_i = alpha_1, sum_i tau_i theta_i^2 = alpha_1^2 + beta_1^2.
 //
 // Hutchinson (1989): tr A = E[z^T A z], ||A||_F^2 = E[||A z||^2] for z with E[z z^T] = I
-// (Rademacher: minimum variance for the trace; Gaussian as THEORY.md 5.8 for the Frobenius norm).
+// (Rademacher: minimum variance for the trace; Gaussian as docs/theory.md 5.8 for the Frobenius norm).
 // One stream RandomStream(seed, stream) feeds all probes in order.
 #pragma once
 
@@ -131,7 +131,7 @@ template <class Op>
 HutchinsonResult hutchinson_trace(const Op& op, const HutchinsonOptions& options = {}) {
   return hutchinson_trace_ref(OperatorRef(op), options);
 }
-// ||A||_F^2 (THEORY.md 5.8 uses Gaussian probes: set options.probe = StartVector::Gaussian).
+// ||A||_F^2 (docs/theory.md 5.8 uses Gaussian probes: set options.probe = StartVector::Gaussian).
 template <class Op>
 HutchinsonResult hutchinson_frobenius_squared(const Op& op, const HutchinsonOptions& options = {}) {
   return hutchinson_frobenius_squared_ref(OperatorRef(op), options);

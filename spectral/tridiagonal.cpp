@@ -1,5 +1,5 @@
 // Symmetric tridiagonal eigenvalues: Sturm counts and bisection (Kahan 1966; LAPACK dlaebz/dstebz),
-// and LAPACK dstev/dstemr/dstebz wrappers. See tridiagonal.hpp and THEORY.md 4.4.
+// and LAPACK dstev/dstemr/dstebz wrappers. See tridiagonal.hpp and docs/theory.md 4.4.
 #include "spectral/tridiagonal.hpp"
 
 #ifdef BATCHRMT_WITH_LAPACK

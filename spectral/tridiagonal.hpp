@@ -1,4 +1,4 @@
-// Symmetric tridiagonal eigenvalue tools (THEORY.md 4.4).
+// Symmetric tridiagonal eigenvalue tools (docs/theory.md 4.4).
 //
 // T = tridiag(b; a; b): diagonal a[0..n-1], off-diagonal b[0..n-2] (b may be empty for n = 1).
 //
@@ -74,7 +74,7 @@ BisectionResult tridiagonal_kth_largest(const Eigen::Ref<const Eigen::VectorXd>&
 BisectionResult tridiagonal_kth_smallest(const Eigen::Ref<const Eigen::VectorXd>& a,
                                          const Eigen::Ref<const Eigen::VectorXd>& b, std::size_t k = 1,
                                          const BisectionOptions& options = {});
-// Top and bottom eigenvalues together (THEORY.md 4.4): one b^2, and every O(n) sweep evaluates
+// Top and bottom eigenvalues together (docs/theory.md 4.4): one b^2, and every O(n) sweep evaluates
 // the shifts of both ends at once (so two ends cost about the sweeps of one). Optional warm
 // starts (NaN: none): the first sweep tries [guess - d, guess + d] with d = 64 ulp * max(1, |guess|),
 // widened 1024-fold per failed try and dropped once the guess leaves the bracket; the bracket is

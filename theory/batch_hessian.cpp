@@ -156,6 +156,10 @@ double threshold_top(double lambda, double kappa, double V_phi) {
   return omega2 <= lambda * lambda ? first : std::copysign(2.0 * std::sqrt(omega2), lambda);
 }
 
+double regime_ratio(double lambda, double kappa, double V_phi) { return kappa * V_phi / (lambda * lambda); }
+
+double first_order_sd(double kappa, double W_phi) { return std::sqrt(kappa * W_phi); }
+
 double second_order_shift(double lambda, double kappa, double V_perp, const std::vector<double>& other_spikes,
                           const std::vector<double>& c) {
   const char* fn = "second_order_shift";

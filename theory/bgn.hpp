@@ -1,7 +1,7 @@
 // The general Benaych-Georges–Nadakuditi (BGN) route for finite-rank perturbations of a
 // bulk law mu on [a, b] known through its Cauchy transform G(x) = ∫ dmu(t)/(x - t) = -m(x).
 //
-// THEORY.md §2.3 (additive) and §2.6 (multiplicative) [STD]: Benaych-Georges & Nadakuditi
+// docs/theory.md §2.3 (additive) and §2.6 (multiplicative) [STD]: Benaych-Georges & Nadakuditi
 // (2011) Adv. Math. 227:494, arXiv:0910.2120; outlier variance: Benaych-Georges, Guionnet &
 // Maida (2011) EJP 16:1621.
 //   additive  X + theta u u^T:  outlier rho = G^{-1}(1/theta) iff theta > 1/G(b+),

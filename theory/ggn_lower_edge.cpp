@@ -1,4 +1,4 @@
-// Lower edge of a batch GGN from the population covariance (ggn_lower_edge.hpp; THEORY.md §2.6).
+// Lower edge of a batch GGN from the population covariance (ggn_lower_edge.hpp; docs/theory.md §2.6).
 #include "theory/ggn_lower_edge.hpp"
 
 #include <cmath>

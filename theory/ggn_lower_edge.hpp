@@ -1,6 +1,6 @@
 // The lower edge of a batch GGN from the population covariance (docs/learner.md and C4's notes).
 //
-// THEORY.md §2.6 [STD]: when the per-sample factors g_ic (c = 1..C_eff) are i.i.d. N(0, Sigma / C_eff),
+// docs/theory.md §2.6 [STD]: when the per-sample factors g_ic (c = 1..C_eff) are i.i.d. N(0, Sigma / C_eff),
 // G_B = (1/B) sum_{i in batch} sum_c g_ic g_ic^T is EXACTLY a sample covariance of m = B C_eff
 // samples of Sigma = sigma^2 I + sum_a (ell_a - sigma^2) u_a u_a^T, whatever the pool it is drawn
 // from (its items are i.i.d. draws). With gamma = P / m:

@@ -48,7 +48,7 @@ GramProfileSolver::GramProfileSolver(GramProfile profile, GramOptions options)
   scale_ = profile_.variances.maxCoeff() * std::pow(1.0 + std::sqrt(profile_.gamma()), 2);
 }
 
-// THEORY.md §2.6 Profiles [STD]; Hachem, Loubaton & Najim 2007 (equations in the header).
+// docs/theory.md §2.6 Profiles [STD]; Hachem, Loubaton & Najim 2007 (equations in the header).
 GramSolution GramProfileSolver::solve(std::complex<double> z) const {
   const char* fn = "GramProfileSolver::solve";
   check_finite(fn, "Re z", z.real());

@@ -2,7 +2,7 @@
 // entries, Var Y_ij = sigma_ij^2 / m (block profiles: row blocks of sizes n_a, column blocks of
 // sizes m_b, sigma_ij^2 = sigma2_ab for i in a, j in b; a full profile has every size 1).
 //
-// THEORY.md §2.6 Profiles [STD] (Hachem, Loubaton & Najim 2007, Ann. Appl. Probab. 17:875):
+// docs/theory.md §2.6 Profiles [STD] (Hachem, Loubaton & Najim 2007, Ann. Appl. Probab. 17:875):
 //   psi_i(z)  = -1 / ( z (1 + (1/m) sum_j sigma_ij^2 psit_j(z)) ),
 //   psit_j(z) = -1 / ( z (1 + (1/m) sum_i sigma_ij^2 psi_i(z)) ),
 // Stieltjes transform of the spectrum of Y Y^T: (1/n) sum_i psi_i; of Y^T Y: (1/m) sum_j psit_j;

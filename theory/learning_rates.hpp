@@ -1,8 +1,8 @@
 // Learning-rate and optimiser rules derived from the predicted top eigenvalue of the batch
 // Hessian. Each result carries the regime it is in: the suite checks the paper's claims, it
-// does not assume them (THEORY.md §3).
+// does not assume them (docs/theory.md §3).
 //
-// THEORY.md §2.7: SGD stability [STD] with the batch-size application [RECON]; heavy ball
+// docs/theory.md §2.7: SGD stability [STD] with the batch-size application [RECON]; heavy ball
 // [STD] (Polyak 1964, USSR Comput. Math. Math. Phys. 4(5):1); Adam [RECON]; minimal damping
 // [RECON]; §3.1 [DER] (the homogeneous additive model has no linear regime above threshold);
 // §3.4 regime table. The paper: Granziol, Zohren & Roberts, JMLR 23 (2022), arXiv:2006.09092.

@@ -1,7 +1,7 @@
 // Marchenko–Pastur law: limiting spectrum of a white sample covariance
 // (1/m) X X^T, X of size n x m with i.i.d. N(0, sigma^2) entries, ratio gamma = n/m.
 //
-// THEORY.md §2.1 (normalisation) and §2.2 [STD]; Marchenko & Pastur (1967), Math. USSR-Sb. 1:457.
+// docs/theory.md §2.1 (normalisation) and §2.2 [STD]; Marchenko & Pastur (1967), Math. USSR-Sb. 1:457.
 // Edges lambda_± = sigma^2 (1 ± sqrt(gamma))^2; for gamma > 1 an atom (1 - 1/gamma) at 0.
 #pragma once
 

@@ -634,7 +634,7 @@ std::vector<Eigen::MatrixXd> QveSolver::full_profile_grams(const Eigen::MatrixXd
   return g;
 }
 
-// THEORY.md §2.5(e) [STD-level] (Mergny, Ko & Krzakala 2024, arXiv:2403.03695), rank r:
+// docs/theory.md §2.5(e) [STD-level] (Mergny, Ko & Krzakala 2024, arXiv:2403.03695), rank r:
 // outliers are the E, |E| > tau, with det(I_r + Lambda sum_a m_a(E) G_a) = 0. Above the bulk
 // (E = e > tau, m_a = -x_a(e)) this is det(Lambda) det(Lambda^-1 - Q(e)) = 0 with
 // Q(e) = sum_a x_a(e) G_a; below (E = -e, m_a = +x_a(e)) it is the same with Lambda -> -Lambda.

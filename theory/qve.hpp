@@ -1,7 +1,7 @@
 // Quadratic vector equation (QVE) for Wigner-type matrices with a variance profile:
 // block profiles (K blocks of sizes n_a, entry variances s_ab) and full P x P profiles.
 //
-// THEORY.md §2.5 [STD] (Ajanki, Erdős & Krüger, Mem. AMS 261 (2019), arXiv:1506.05095;
+// docs/theory.md §2.5 [STD] (Ajanki, Erdős & Krüger, Mem. AMS 261 (2019), arXiv:1506.05095;
 // CPAM 70 (2017), arXiv:1512.03703; PTRF 169:667 (2017)) with the numerical recipe of §2.5(a)-(f)
 // [STD algorithms; DER recipe]:
 //   -1/m_a(z) = z + sum_b n_b s_ab m_b(z),   Im m_a > 0 for Im z > 0,
@@ -125,7 +125,7 @@ struct QveOutlier {
   int krylov_iterations = 0;
 };
 
-// Rank-r spike Phi Lambda Phi^T (THEORY.md §2.5(e) [STD-level]; Mergny, Ko & Krzakala 2024,
+// Rank-r spike Phi Lambda Phi^T (docs/theory.md §2.5(e) [STD-level]; Mergny, Ko & Krzakala 2024,
 // arXiv:2403.03695): outliers are the real E with |E| > tau and det(I_r + Lambda Phi^T M(E) Phi) = 0.
 // For a block profile Phi^T M(E) Phi = sum_a m_a(E) G_a with the r x r block Gram matrices
 // G_a = Phi_a^T Phi_a (Phi_a: the rows of Phi in block a).

@@ -1,4 +1,4 @@
-// Regime labels shared by the theory results (THEORY.md §2.3, §2.6, §3.4).
+// Regime labels shared by the theory results (docs/theory.md §2.3, §2.6, §3.4).
 #pragma once
 
 #include <string>

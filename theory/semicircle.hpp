@@ -1,6 +1,6 @@
 // Wigner semicircle law of variance sigma^2 (support [-2 sigma, 2 sigma]).
 //
-// THEORY.md §2.2 [STD]; Wigner (1958), Ann. Math. 67:325. Conventions of THEORY.md §0/§2.1:
+// docs/theory.md §2.2 [STD]; Wigner (1958), Ann. Math. 67:325. Conventions of docs/theory.md §0/§2.1:
 // the Stieltjes transform is m(z) = ∫ rho(dx)/(x - z), so m(z) ~ -1/z and Im m > 0 for
 // Im z > 0; the Cauchy transform is G(z) = -m(z).
 #pragma once

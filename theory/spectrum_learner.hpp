@@ -1,4 +1,4 @@
-// The on-the-fly spectrum-driven learners of the authors' public code (THEORY.md §6.4 [CODE]),
+// The on-the-fly spectrum-driven learners of the authors' public code (docs/theory.md §6.4 [CODE]),
 // built on Polyak's optimal step and momentum for a quadratic with curvature in [mu, L] (§2.7
 // [STD]; Polyak 1964, USSR Comput. Math. Math. Phys. 4(5):1). Input: the Ritz values theta_j
 // and SLQ weights tau_j of a short Lanczos run on a fixed curvature subset.

@@ -1,6 +1,6 @@
 // Multiplicative spike on a white sample covariance (spiked covariance / GGN model).
 //
-// THEORY.md §2.6 [STD]: population covariance Sigma = sigma^2 I + (ell - sigma^2) u u^T,
+// docs/theory.md §2.6 [STD]: population covariance Sigma = sigma^2 I + (ell - sigma^2) u u^T,
 // sample covariance of m samples in dimension n, gamma = n/m. Baik, Ben Arous & Péché (2005)
 // Ann. Probab. 33:1643; Baik & Silverstein (2006) J. Multivariate Anal. 97:1382;
 // Paul (2007) Stat. Sinica 17:1617. Closed forms; theory/bgn.hpp holds the general route.

@@ -1,6 +1,6 @@
 // Additive rank-one (or orthonormal rank-r) spike on a Wigner matrix: the BBP transition.
 //
-// THEORY.md §2.3 [STD]: H = W + theta v v^T, W Wigner with semicircle on [-2 sigma, 2 sigma]
+// docs/theory.md §2.3 [STD]: H = W + theta v v^T, W Wigner with semicircle on [-2 sigma, 2 sigma]
 // (§2.1 normalisation E W_jk^2 = sigma^2/n). Péché (2006) PTRF 134:127; Féral & Péché (2007)
 // CMP 272:185; Capitaine, Donati-Martin & Féral (2009) Ann. Probab. 37:1; Benaych-Georges &
 // Nadakuditi (2011) Adv. Math. 227:494. These are the closed forms; theory/bgn.hpp is the
@@ -30,11 +30,11 @@ struct SpikedWignerPrediction {
   double variance_coefficient = 0.0;
 };
 
-// THEORY.md §2.3 table [STD]. theta may be negative (mirror image: outlier below -2 sigma);
+// docs/theory.md §2.3 table [STD]. theta may be negative (mirror image: outlier below -2 sigma);
 // theta = 0 is allowed (no spike: the edge). beta in {1, 2}.
 SpikedWignerPrediction spiked_wigner(double theta, double sigma, int beta = 1);
 
-// Standard deviation of the outlier at finite n: sqrt(v / n) (THEORY.md §2.3, CLT row).
+// Standard deviation of the outlier at finite n: sqrt(v / n) (docs/theory.md §2.3, CLT row).
 // Only meaningful above threshold; returns 0 otherwise.
 double spiked_wigner_outlier_sd(const SpikedWignerPrediction& p, double n);
 

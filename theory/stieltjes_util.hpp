@@ -1,4 +1,4 @@
-// Small helpers shared by the closed-form laws (THEORY.md §2.1 Branches).
+// Small helpers shared by the closed-form laws (docs/theory.md §2.1 Branches).
 #pragma once
 
 #include <complex>

@@ -1,12 +1,12 @@
 // Tracy–Widom distributions F_1 and F_2 and the edge scalings that use them.
 //
-// THEORY.md §2.4 [STD]: Tracy & Widom (1994) CMP 159:151; (1996) CMP 177:727. Numerical method:
+// docs/theory.md §2.4 [STD]: Tracy & Widom (1994) CMP 159:151; (1996) CMP 177:727. Numerical method:
 // Bornemann (2010) Math. Comp. 79:871 (arXiv:0804.2543) and Markov Proc. Rel. Fields 16:803
 // (arXiv:0904.1581): F(s) = det(I - K) on L^2(s, inf), discretised by m-point Gauss–Legendre
 // nodes mapped by x = s + 10 tan(pi (xi + 1)/4), F(s) ≈ det(delta_ij - w_i^{1/2} K(x_i, x_j) w_j^{1/2}).
 //   F_2: K(x, y) = (Ai(x) Ai'(y) - Ai'(x) Ai(y))/(x - y), diagonal Ai'(x)^2 - x Ai(x)^2.
 //   F_1: K(x, y) = Ai((x + y)/2)/2.
-// Reference constants: THEORY.md §7.3.
+// Reference constants: docs/theory.md §7.3.
 #pragma once
 
 namespace batchrmt::theory {

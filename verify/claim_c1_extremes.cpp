@@ -1,4 +1,5 @@
-// Claim C1: the extreme eigenvalues of the batch Hessian grow as B shrinks, on simulated pools (THEORY.md §1.2, §2.3).
+// Claim C1: the extreme eigenvalues of the batch Hessian grow as B shrinks, on simulated pools
+// (docs/theory.md §1.2, §2.3).
 #include <chrono>
 #include <cmath>
 
@@ -34,7 +35,7 @@ ClaimResult claim_extremes_grow(const Config& c, std::uint64_t seed) {
   pool.cache_samples(2e9);
   const PoolSweep s = sweep_pool(pool, Bs, subsets, seed);
   store_sweep(r, s, "");
-  // Prediction from the measured H_emp spikes (THEORY.md §1.2), Theorem A per B.
+  // Prediction from the measured H_emp spikes (docs/theory.md §1.2), Theorem A per B.
   std::vector<double> emp_spikes = {s.empirical(s.empirical.size() - 1), s.empirical(0)};
   const auto table = theory::batch_hessian_table(emp_spikes, static_cast<double>(spec.P), effective_s2(s, spec.P), spec.N, Bs);
   std::vector<double> pt, pb;

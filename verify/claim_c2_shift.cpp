@@ -1,5 +1,7 @@
-// Claim C2: the shift is linear in kappa_B above the BBP threshold and the edge ~ kappa_B^(1/2) below it, on simulated pools (THEORY.md §2.3, §3).
+// Claim C2: the shift is linear in kappa_B above the BBP threshold and the edge ~ kappa_B^(1/2)
+// below it, on simulated pools (docs/theory.md §2.3, §3).
 #include <chrono>
+#include <utility>
 #include <cmath>
 
 #include "core/checks.hpp"
@@ -20,6 +22,47 @@
 #include "verify/sampler_checks.hpp"
 
 namespace batchrmt::verify {
+
+namespace {
+
+// Part (c), the threshold crossing: Theorem A puts it at kappa_c = lambda^2 / (P s^2); measured,
+// the largest kappa where the top is more than 4 se above the edge branch 2 omega_B (an outlier
+// separates). Both go into r; returns {kappa_c in theory, measured}.
+std::pair<double, double> measure_crossing(ClaimResult& r, const Config& c, const std::vector<std::int64_t>& Bs,
+                                           std::int64_t subsets, std::uint64_t seed) {
+  auto spec_cross = hessian_pool_spec(c, "c2.crossing", {1.5});
+  if (!c.has("c2.crossing.s2")) spec_cross.s2 = c.number("c2.crossing.s2", 0.05);
+  simulate::SamplePool pool_cross(spec_cross, experiment_seed(seed, 23));
+  pool_cross.cache_samples(2e9);
+  const PoolSweep sc = sweep_pool(pool_cross, Bs, subsets, seed);
+  store_sweep(r, sc, "crossing_");
+  const double lam_c = sc.empirical(sc.empirical.size() - 1);
+  const double s2c = effective_s2(sc, spec_cross.P);
+  const double kappa_c = lam_c * lam_c / (static_cast<double>(spec_cross.P) * s2c);
+  r.scalars["crossing_kappa_theory"] = kappa_c;
+  r.scalars["crossing_B_theory"] = 1.0 / (kappa_c + 1.0 / static_cast<double>(spec_cross.N));
+  const auto ctable = theory::batch_hessian_table({lam_c}, static_cast<double>(spec_cross.P), s2c, spec_cross.N, Bs);
+  std::vector<double> ctop;
+  std::string cregime;
+  for (const auto& row : ctable) {
+    ctop.push_back(row.top);
+    cregime += std::string(cregime.empty() ? "" : ",") + theory::to_string(row.regime_top);
+  }
+  r.series["crossing_theory_top"] = ctop;
+  r.labels["crossing_theory_regime"] = cregime;
+  double measured_kappa_c = std::numeric_limits<double>::quiet_NaN();
+  for (std::size_t i = 0; i < Bs.size(); ++i) {
+    const double edge = 2.0 * std::sqrt(static_cast<double>(spec_cross.P) * sc.kappa[i] * s2c);
+    if (sc.kappa[i] > 0 && sc.top_mean[i] - edge > 4 * sc.top_se[i]) {
+      measured_kappa_c = sc.kappa[i];
+      break;
+    }
+  }
+  r.scalars["crossing_kappa_first_outlier"] = measured_kappa_c;
+  return {kappa_c, measured_kappa_c};
+}
+
+}  // namespace
 
 ClaimResult claim_shift_scaling(const Config& c, std::uint64_t seed) {
   const auto start = Clock::now();
@@ -93,38 +136,8 @@ ClaimResult claim_shift_scaling(const Config& c, std::uint64_t seed) {
   for (double k : se.kappa) edge_theory.push_back(2.0 * std::sqrt(static_cast<double>(spec_edge.P) * k * s2e));
   r.series["edge_theory_top"] = edge_theory;
 
-  // (c) threshold crossing: Theorem A puts it at kappa_c = lambda^2 / (P s^2).
-  auto spec_cross = hessian_pool_spec(c, "c2.crossing", {1.5});
-  if (!c.has("c2.crossing.s2")) spec_cross.s2 = c.number("c2.crossing.s2", 0.05);
-  simulate::SamplePool pool_cross(spec_cross, experiment_seed(seed, 23));
-  pool_cross.cache_samples(2e9);
-  const PoolSweep sc = sweep_pool(pool_cross, Bs, subsets, seed);
-  store_sweep(r, sc, "crossing_");
-  const double lam_c = sc.empirical(sc.empirical.size() - 1);
-  const double s2c = effective_s2(sc, spec_cross.P);
-  const double kappa_c = lam_c * lam_c / (static_cast<double>(spec_cross.P) * s2c);
-  r.scalars["crossing_kappa_theory"] = kappa_c;
-  r.scalars["crossing_B_theory"] = 1.0 / (kappa_c + 1.0 / static_cast<double>(spec_cross.N));
-  const auto ctable = theory::batch_hessian_table({lam_c}, static_cast<double>(spec_cross.P), s2c, spec_cross.N, Bs);
-  std::vector<double> ctop;
-  std::string cregime;
-  for (const auto& row : ctable) {
-    ctop.push_back(row.top);
-    cregime += std::string(cregime.empty() ? "" : ",") + theory::to_string(row.regime_top);
-  }
-  r.series["crossing_theory_top"] = ctop;
-  r.labels["crossing_theory_regime"] = cregime;
-  // Measured crossing: the largest kappa where the measured top is more than 4 se above the
-  // edge branch 2 omega_B (an outlier separates), interpolated in log kappa.
-  double measured_kappa_c = std::numeric_limits<double>::quiet_NaN();
-  for (std::size_t i = 0; i < Bs.size(); ++i) {
-    const double edge = 2.0 * std::sqrt(static_cast<double>(spec_cross.P) * sc.kappa[i] * s2c);
-    if (sc.kappa[i] > 0 && sc.top_mean[i] - edge > 4 * sc.top_se[i]) {
-      measured_kappa_c = sc.kappa[i];
-      break;
-    }
-  }
-  r.scalars["crossing_kappa_first_outlier"] = measured_kappa_c;
+  // (c) the threshold crossing.
+  const auto [kappa_c, measured_kappa_c] = measure_crossing(r, c, Bs, subsets, seed);
 
   // Verdict: both exponents within 4 se + the stated bias budget of 1 and 1/2, and the
   // outlier slope within 4 se + 10 % (finite-P bias of Theorem A) of P s^2 / lambda.

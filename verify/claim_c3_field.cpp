@@ -1,4 +1,4 @@
-// Claim C3: field dependence, the QVE against the homogeneous model (THEORY.md §2.5).
+// Claim C3: field dependence, the QVE against the homogeneous model (docs/theory.md §2.5).
 #include <chrono>
 #include <cmath>
 
@@ -26,7 +26,7 @@ ClaimResult claim_field_dependence(const Config& c, std::uint64_t seed) {
   ClaimResult r;
   r.id = "C3";
   r.name = "field dependence: variance-profile outliers and edges follow the QVE, not the homogeneous law";
-  // THEORY.md §7.3 block reference: fractions (1/4, 3/4), S = t/n, t = [[3, 1], [1, 0.5]].
+  // docs/theory.md §7.3 block reference: fractions (1/4, 3/4), S = t/n, t = [[3, 1], [1, 0.5]].
   const auto n = c.integer("c3.n", 400);
   const auto trials = c.integer("c3.trials", 100);
   const double theta = c.number("c3.theta", 2.0);

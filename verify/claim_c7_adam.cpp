@@ -2,7 +2,7 @@
 // with C5 (docs/learning-rates.md, "C6 and C7"). Per B and damping eps the paper's linearised rule
 // 2(1+beta1)/((1-beta1) mu'_1(B)), mu'_1 the top eigenvalue of D^{1/2} H_B D^{1/2} with Adam's
 // expected preconditioner D(B) (networks/lr_sweep.hpp), and the preconditioned analogue of the
-// mean-square bound with the isotropic D ~ mean_j D_j(B) of THEORY's small-damping argument:
+// mean-square bound with the isotropic D ~ mean_j D_j(B) of the small-damping argument (docs/theory.md §2.7):
 // 2(1+beta1)/((1-beta1) d_B (lambda + kappa_B V_phi/lambda)). Small damping: slope 1/2 (null 1)
 // where the second moment is noise-dominated; large damping: slope 1 (null 1/2).
 #include <chrono>

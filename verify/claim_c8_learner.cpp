@@ -76,117 +76,75 @@ std::string margin_text(const std::vector<nw::LearnerResult>& runs) {
   return t;
 }
 
-}  // namespace
+// C8's options, read once from the [c8] table (the learner's own keys: learner_options_from_config).
+struct C8Options {
+  nw::LearnerOptions learner;
+  int seeds = 2;
+  std::vector<double> baseline_lrs;
+  double baseline_momentum = 0.9;
+  std::size_t validation = 1000;
+  double accuracy_budget = 0.01;
+  double null_deficit = 0.05;
+  std::string variant, mu_rule, formula;
 
-ClaimResult claim_spectrum_learner(const Config& c, std::uint64_t seed) {
-  const auto t0 = std::chrono::steady_clock::now();
-  ClaimResult r;
-  r.id = "C8";
-  r.name = "spectrum-driven learner (Lanczos on a curvature subset) vs SGD with a tuned constant learning rate";
-  ClaimData d;
-  if (!load_or_explain(r, d, c, "c8", seed, "lenet", 4096, 2000)) return r;
-  const nw::LearnerOptions lo0 = learner_options_from_config(c, "c8");
-  const int epochs = lo0.epochs;
-  const std::int64_t B = lo0.batch_size;
-  const int seeds = static_cast<int>(c.integer("c8.seeds", 2));
-  const auto lrs = c.numbers("c8.baseline_lrs", {0.003, 0.01, 0.03, 0.1, 0.3});
-  const double base_momentum = c.number("c8.baseline_momentum", 0.9);
-  const std::size_t validation = static_cast<std::size_t>(c.integer("c8.validation", 1000));
-  const double budget = c.number("c8.accuracy_budget", 0.01);
-  const double null_deficit = c.number("c8.null_deficit", 0.05);
-  const std::string variant = c.text("c8.variant", "ssgdm");
-  const std::string mu_rule = c.text("c8.mu_rule", "minimum");
-  const std::string formula = c.text("c8.momentum_formula", "polyak");
-  if (!(budget >= 0)) throw InvalidInput("c8.accuracy_budget is " + format_number(budget) + ", but must be >= 0.");
-  if (!(null_deficit > 0)) throw InvalidInput("c8.null_deficit is " + format_number(null_deficit) + ", but must be > 0.");
-  const nw::ModelSpec spec = d.model.spec();
-  const std::string device = d.model.device();
-  // Validation split for the baseline's tuning: the last `validation` items of a seeded
-  // permutation of the training subset; both methods train on the rest.
-  const std::size_t N = d.data.train.size();
-  if (validation >= N) throw InvalidInput("c8.validation must be below the training size " + std::to_string(N) + ".");
-  auto perm = RandomStream(seed, 0x56414c00).permutation(N);
-  nw::DataSplits fit = d.data, val = d.data;
-  fit.train = d.data.train.subset(std::vector<std::size_t>(perm.begin(), perm.end() - static_cast<std::ptrdiff_t>(validation)));
-  val.test = d.data.train.subset(std::vector<std::size_t>(perm.end() - static_cast<std::ptrdiff_t>(validation), perm.end()));
-  // Both methods train from initialisation (the authors' learner does): a fresh model per run.
-  auto fresh = [&]() { return nw::Model::create(spec, device); };
-  // Baseline: every lr of the grid, every seed.
-  Eigen::MatrixXd base_val(static_cast<Eigen::Index>(lrs.size()), seeds), base_test(static_cast<Eigen::Index>(lrs.size()), seeds);
+  static C8Options from(const Config& c) {
+    C8Options o;
+    o.learner = learner_options_from_config(c, "c8");
+    o.seeds = static_cast<int>(c.integer("c8.seeds", 2));
+    o.baseline_lrs = c.numbers("c8.baseline_lrs", {0.003, 0.01, 0.03, 0.1, 0.3});
+    o.baseline_momentum = c.number("c8.baseline_momentum", 0.9);
+    o.validation = static_cast<std::size_t>(c.integer("c8.validation", 1000));
+    o.accuracy_budget = c.number("c8.accuracy_budget", 0.01);
+    o.null_deficit = c.number("c8.null_deficit", 0.05);
+    o.variant = c.text("c8.variant", "ssgdm");
+    o.mu_rule = c.text("c8.mu_rule", "minimum");
+    o.formula = c.text("c8.momentum_formula", "polyak");
+    if (!(o.accuracy_budget >= 0))
+      throw InvalidInput("c8.accuracy_budget is " + format_number(o.accuracy_budget) + ", but must be >= 0.");
+    if (!(o.null_deficit > 0))
+      throw InvalidInput("c8.null_deficit is " + format_number(o.null_deficit) + ", but must be > 0.");
+    return o;
+  }
+};
+
+// SGD with momentum and a constant rate, tuned over the grid: validation and test accuracy per
+// (rate, seed); a diverged run counts as accuracy 0.
+struct BaselineGrid {
+  Eigen::MatrixXd validation, test;
+  Eigen::Index best = 0;  // the rate with the best mean validation accuracy
+};
+
+BaselineGrid tune_baseline(const C8Options& o, const ClaimData& d, const nw::DataSplits& fit, const nw::DataSplits& val,
+                           std::uint64_t seed) {
+  const auto& lrs = o.baseline_lrs;
+  BaselineGrid g;
+  g.validation.resize(static_cast<Eigen::Index>(lrs.size()), o.seeds);
+  g.test.resize(static_cast<Eigen::Index>(lrs.size()), o.seeds);
   for (std::size_t i = 0; i < lrs.size(); ++i)
-    for (int s = 0; s < seeds; ++s) {
-      nw::Model m = fresh();
+    for (int s = 0; s < o.seeds; ++s) {
+      nw::Model m = nw::Model::create(d.model.spec(), d.model.device());
       nw::TrainOptions t;
-      t.epochs = epochs;
-      t.batch_size = B;
+      t.epochs = o.learner.epochs;
+      t.batch_size = o.learner.batch_size;
       t.lr = lrs[i];
-      t.momentum = base_momentum;
-      t.weight_decay = lo0.weight_decay;
+      t.momentum = o.baseline_momentum;
+      t.weight_decay = o.learner.weight_decay;
       t.schedule = "constant";
       t.evaluate_test = false;
       t.seed = seed + static_cast<std::uint64_t>(s);
       const auto tr = nw::train(m, fit, t);
       const bool ok = tr.status != "diverged";
       const auto i_ = static_cast<Eigen::Index>(i);
-      base_val(i_, s) = ok ? nw::evaluate(m, val.test, d.data.test_transform, 1000).accuracy : 0.0;
-      base_test(i_, s) = ok ? nw::evaluate(m, d.data.test, d.data.test_transform, 1000).accuracy : 0.0;
+      g.validation(i_, s) = ok ? nw::evaluate(m, val.test, d.data.test_transform, 1000).accuracy : 0.0;
+      g.test(i_, s) = ok ? nw::evaluate(m, d.data.test, d.data.test_transform, 1000).accuracy : 0.0;
     }
-  Eigen::Index best = 0;
-  base_val.rowwise().mean().maxCoeff(&best);
-  // Learner: one run per seed, with the stability diagnosis of every update.
-  const auto rule = make_learner_rule(variant, mu_rule, formula);
-  const auto margins = make_learner_margin_rule();
-  std::vector<double> learn_test;
-  std::vector<nw::LearnerResult> runs;
-  std::string status;
-  for (int s = 0; s < seeds; ++s) {
-    nw::Model m = fresh();
-    nw::LearnerOptions lo = lo0;
-    lo.seed = seed + static_cast<std::uint64_t>(s);
-    runs.push_back(nw::train_with_learner(m, fit, lo, rule, margins));
-    const auto& res = runs.back();
-    learn_test.push_back(res.status == "complete" ? res.history.back().test_accuracy : 0.0);
-    status += (status.empty() ? "" : ",") + res.status;
-  }
-  const Eigen::VectorXd bt = base_test.row(best).transpose();
-  const auto ls = summarize(learn_test);
-  const auto bs = summarize(std::vector<double>(bt.data(), bt.data() + bt.size()));
-  // Standard error of the difference of the two means: between-seed, from verify/statistics.
-  const double se = std::sqrt(ls.stderr_ * ls.stderr_ + bs.stderr_ * bs.stderr_);
-  r.prediction = bs.mean;
-  r.measurement = ls.mean;
-  r.stderr_ = se;
-  r.z = raw_z(bs.mean, ls.mean, se);
-  // The claim "not worse than tuned SGD": prediction = the tuned baseline's accuracy, null = a
-  // learner worse by null_deficit, both judged with tolerance 4 se + budget
-  // (verify::judge_against_null); a learner better than the baseline beyond the tolerance agrees
-  // (the claim is one-sided).
-  std::string rule_text;
-  if (!(std::isfinite(se) && se > 0)) {
-    r.verdict = Verdict::inconclusive;
-    rule_text = "inconclusive: no between-seed standard error (" + std::to_string(seeds) +
-                " seed(s) with no spread); the data cannot decide";
-  } else {
-    const Judgement j = judge_against_null(bs.mean, bs.mean - null_deficit, ls.mean, se, budget);
-    r.scalars["z_null"] = j.z_null;
-    r.scalars["tolerance"] = j.tolerance;
-    if (j.verdict == Verdict::disagrees && ls.mean > bs.mean) {
-      r.verdict = Verdict::agrees;
-      rule_text = "the learner is better than tuned SGD by more than the tolerance " + format_number(j.tolerance, 3) +
-                  " (z = " + format_number(j.z, 3) + "): agrees, the claim being one-sided";
-    } else {
-      r.verdict = j.verdict;
-      rule_text = to_string(j.verdict) + ": " + j.rule;
-    }
-  }
-  r.scalars["accuracy_budget"] = budget;
-  r.scalars["null_deficit"] = null_deficit;
-  r.scalars["raw_z"] = r.z;
-  r.series["baseline_lrs"] = lrs;
-  r.matrices["baseline_validation_accuracy"] = base_val;
-  r.matrices["baseline_test_accuracy"] = base_test;
-  r.series["learner_test_accuracy"] = learn_test;
-  // Per epoch of seed 0 (NaN margins in epochs without an update), and every seed as a matrix.
+  g.validation.rowwise().mean().maxCoeff(&g.best);
+  return g;
+}
+
+// The learner's per-epoch record: seed 0 as series (NaN margins in epochs without an update),
+// every seed as a matrix.
+void store_learner_history(ClaimResult& r, const std::vector<nw::LearnerResult>& runs, int epochs) {
   const auto& h0 = runs.front().history;
   auto col = [&](double nw::LearnerEpoch::*f) {
     std::vector<double> v;
@@ -216,8 +174,11 @@ ClaimResult claim_spectrum_learner(const Config& c, std::uint64_t seed) {
   r.matrices["learner_L_per_seed"] = per_seed(runs, epochs, &nw::LearnerEpoch::L);
   r.matrices["learner_lr_per_seed"] = per_seed(runs, epochs, &nw::LearnerEpoch::lr);
   r.matrices["learner_momentum_per_seed"] = per_seed(runs, epochs, &nw::LearnerEpoch::momentum);
-  // A diverged learner: the first diverged seed's epoch of divergence, its last margins and the
-  // epochs where they first exceeded 1 (-1: never).
+}
+
+// A diverged learner: the first diverged seed's epoch of divergence, its last margins and the
+// epochs where they first exceeded 1 (-1: never); the count of diverged runs.
+void store_divergence(ClaimResult& r, const std::vector<nw::LearnerResult>& runs) {
   int diverged = 0;
   for (std::size_t s = 0; s < runs.size(); ++s) {
     if (runs[s].status != "diverged") continue;
@@ -235,6 +196,89 @@ ClaimResult claim_spectrum_learner(const Config& c, std::uint64_t seed) {
     r.scalars["margin_mean_square_crossing_epoch"] = c2.epoch;
   }
   r.scalars["learner_diverged_runs"] = diverged;
+}
+
+// The claim "not worse than tuned SGD": prediction = the tuned baseline's accuracy, null = a
+// learner worse by null_deficit, both judged with tolerance 4 se + budget
+// (verify::judge_against_null); a learner better than the baseline beyond the tolerance agrees
+// (the claim is one-sided). Returns the rule's sentence.
+std::string judge_learner(ClaimResult& r, const C8Options& o, double baseline, double learner, double se) {
+  if (!(std::isfinite(se) && se > 0)) {
+    r.verdict = Verdict::inconclusive;
+    return "inconclusive: no between-seed standard error (" + std::to_string(o.seeds) +
+           " seed(s) with no spread); the data cannot decide";
+  }
+  const Judgement j = judge_against_null(baseline, baseline - o.null_deficit, learner, se, o.accuracy_budget);
+  r.scalars["z_null"] = j.z_null;
+  r.scalars["tolerance"] = j.tolerance;
+  if (j.verdict == Verdict::disagrees && learner > baseline) {
+    r.verdict = Verdict::agrees;
+    return "the learner is better than tuned SGD by more than the tolerance " + format_number(j.tolerance, 3) +
+           " (z = " + format_number(j.z, 3) + "): agrees, the claim being one-sided";
+  }
+  r.verdict = j.verdict;
+  return to_string(j.verdict) + ": " + j.rule;
+}
+
+}  // namespace
+
+ClaimResult claim_spectrum_learner(const Config& c, std::uint64_t seed) {
+  const auto t0 = std::chrono::steady_clock::now();
+  ClaimResult r;
+  r.id = "C8";
+  r.name = "spectrum-driven learner (Lanczos on a curvature subset) vs SGD with a tuned constant learning rate";
+  ClaimData d;
+  if (!load_or_explain(r, d, c, "c8", seed, "lenet", 4096, 2000)) return r;
+  const C8Options o = C8Options::from(c);
+  const nw::LearnerOptions& lo0 = o.learner;
+  const int epochs = lo0.epochs;
+  const std::int64_t B = lo0.batch_size;
+  const auto& lrs = o.baseline_lrs;
+  // Validation split for the baseline's tuning: the last `validation` items of a seeded
+  // permutation of the training subset; both methods train on the rest, from initialisation (the
+  // authors' learner does): a fresh model per run.
+  const std::size_t N = d.data.train.size();
+  if (o.validation >= N) throw InvalidInput("c8.validation must be below the training size " + std::to_string(N) + ".");
+  auto perm = RandomStream(seed, 0x56414c00).permutation(N);
+  nw::DataSplits fit = d.data, val = d.data;
+  const auto split = perm.end() - static_cast<std::ptrdiff_t>(o.validation);
+  fit.train = d.data.train.subset(std::vector<std::size_t>(perm.begin(), split));
+  val.test = d.data.train.subset(std::vector<std::size_t>(split, perm.end()));
+  const BaselineGrid base = tune_baseline(o, d, fit, val, seed);
+  // Learner: one run per seed, with the stability diagnosis of every update.
+  const auto rule = make_learner_rule(o.variant, o.mu_rule, o.formula);
+  const auto margins = make_learner_margin_rule();
+  std::vector<double> learn_test;
+  std::vector<nw::LearnerResult> runs;
+  std::string status;
+  for (int s = 0; s < o.seeds; ++s) {
+    nw::Model m = nw::Model::create(d.model.spec(), d.model.device());
+    nw::LearnerOptions lo = lo0;
+    lo.seed = seed + static_cast<std::uint64_t>(s);
+    runs.push_back(nw::train_with_learner(m, fit, lo, rule, margins));
+    const auto& res = runs.back();
+    learn_test.push_back(res.status == "complete" ? res.history.back().test_accuracy : 0.0);
+    status += (status.empty() ? "" : ",") + res.status;
+  }
+  const Eigen::VectorXd bt = base.test.row(base.best).transpose();
+  const auto ls = summarize(learn_test);
+  const auto bs = summarize(std::vector<double>(bt.data(), bt.data() + bt.size()));
+  // Standard error of the difference of the two means: between-seed, from verify/statistics.
+  const double se = std::sqrt(ls.stderr_ * ls.stderr_ + bs.stderr_ * bs.stderr_);
+  r.prediction = bs.mean;
+  r.measurement = ls.mean;
+  r.stderr_ = se;
+  r.z = raw_z(bs.mean, ls.mean, se);
+  const std::string rule_text = judge_learner(r, o, bs.mean, ls.mean, se);
+  r.scalars["accuracy_budget"] = o.accuracy_budget;
+  r.scalars["null_deficit"] = o.null_deficit;
+  r.scalars["raw_z"] = r.z;
+  r.series["baseline_lrs"] = lrs;
+  r.matrices["baseline_validation_accuracy"] = base.validation;
+  r.matrices["baseline_test_accuracy"] = base.test;
+  r.series["learner_test_accuracy"] = learn_test;
+  store_learner_history(r, runs, epochs);
+  store_divergence(r, runs);
   double curv_s = 0, noise_s = 0;
   for (const auto& run : runs)
     for (const auto& e : run.history) curv_s += e.curvature_seconds, noise_s += e.noise_seconds;
@@ -242,14 +286,15 @@ ClaimResult claim_spectrum_learner(const Config& c, std::uint64_t seed) {
   r.scalars["learner_noise_seconds"] = noise_s;     // the V_phi part
   r.scalars["warmstart"] = lo0.warmstart;
   r.scalars["lr_init"] = lo0.lr_init;
-  r.scalars["baseline_best_lr"] = lrs[static_cast<std::size_t>(best)];
+  const double best_lr = lrs[static_cast<std::size_t>(base.best)];
+  r.scalars["baseline_best_lr"] = best_lr;
   r.scalars["baseline_trials"] = static_cast<double>(lrs.size());
   r.scalars["learner_trials"] = 1.0;
   r.scalars["baseline_test_accuracy"] = bs.mean;
   r.scalars["learner_test_accuracy"] = ls.mean;
   r.scalars["baseline_test_accuracy_se"] = bs.stderr_;
   r.scalars["learner_test_accuracy_se"] = ls.stderr_;
-  r.labels["learner"] = std::string(variant) + ", mu rule " + mu_rule + ", momentum formula " + formula;
+  r.labels["learner"] = o.variant + ", mu rule " + o.mu_rule + ", momentum formula " + o.formula;
   r.labels["learner_status"] = status;
   r.labels["curvature_batchnorm"] = nw::to_string(lo0.curvature.batchnorm);
   r.labels["noise_batchnorm"] = runs.front().noise_batchnorm;
@@ -258,17 +303,17 @@ ClaimResult claim_spectrum_learner(const Config& c, std::uint64_t seed) {
                               format_number(lo0.lr_init) + ", momentum " + format_number(lo0.momentum_init) + "; "
                         : std::string("no warm start; ");
   r.note = d.description + "; " + std::to_string(epochs) + " epochs from initialisation, B = " + std::to_string(B) + ", " +
-           std::to_string(seeds) + " seeds; learner " + variant + " (" + mu_rule + " rule, " + formula +
+           std::to_string(o.seeds) + " seeds; learner " + o.variant + " (" + o.mu_rule + " rule, " + o.formula +
            " momentum, Lanczos " + std::to_string(lo0.curvature_steps) + " steps on " + std::to_string(lo0.curvature_batch) +
            " items every " + std::to_string(lo0.curvature_every) + " epoch(s), " + nw::to_string(lo0.curvature.batchnorm) +
            "-mode BatchNorm; " + warm + "test accuracy " + format_number(ls.mean) + " (" + status + "); SGD (momentum " +
-           format_number(base_momentum) + ", constant lr) tuned over " + std::to_string(lrs.size()) + " rates on a " +
-           std::to_string(validation) + "-item validation split: best lr " + format_number(lrs[static_cast<std::size_t>(best)]) +
+           format_number(o.baseline_momentum) + ", constant lr) tuned over " + std::to_string(lrs.size()) + " rates on a " +
+           std::to_string(o.validation) + "-item validation split: best lr " + format_number(best_lr) +
            ", test accuracy " + format_number(bs.mean) + "; difference " + format_number(ls.mean - bs.mean, 3) +
            ", between-seed se " + format_number(se, 2) + ", raw z " + format_number(r.z, 3) + " beside the budget " +
-           format_number(budget, 3) + " (null: learner worse by " + format_number(null_deficit, 3) + "); " + rule_text +
-           ". Stability margins lr L/(2(1+rho)) and lr (L + kappa_B V_phi/L)/(2(1+rho)) at B = " + std::to_string(B) +
-           " (heavy ball stable below 1): " + margin_text(runs) + ".";
+           format_number(o.accuracy_budget, 3) + " (null: learner worse by " + format_number(o.null_deficit, 3) + "); " +
+           rule_text + ". Stability margins lr L/(2(1+rho)) and lr (L + kappa_B V_phi/L)/(2(1+rho)) at B = " +
+           std::to_string(B) + " (heavy ball stable below 1): " + margin_text(runs) + ".";
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

@@ -1,6 +1,6 @@
 // Claims of the paper and self-checks of the suite, each an experiment: a prediction from
 // theory/, a measurement from simulate/ (or networks/ + spectral/), a comparison with its
-// statistics, and a verdict (THEORY.md §3, §7). Results are plain data; verify/claim_store
+// statistics, and a verdict (docs/theory.md §3, §7). Results are plain data; verify/claim_store
 // writes them to a unit of the HDF5 store and reads them back for reports.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Stability diagnosis of the spectrum-driven learner (docs/learner.md; THEORY.md §2.7, §5.7,
+// Stability diagnosis of the spectrum-driven learner (docs/learner.md; docs/theory.md §2.7, §5.7,
 // §6.4): the margin rule networks/learner.hpp calls after every curvature update, and the first
 // epoch at which a margin exceeded 1. Built only with LibTorch (networks/ types).
 //

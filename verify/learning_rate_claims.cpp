@@ -1,5 +1,5 @@
 // Learning rates from curvature: the sweep with its store, the scaling fits and claims C6-C8
-// (learning_rate_claims.hpp; THEORY.md §2.7, §3, §6.4).
+// (learning_rate_claims.hpp; docs/theory.md §2.7, §3, §6.4).
 #include "verify/learning_rate_claims.hpp"
 
 #include <algorithm>
@@ -301,9 +301,9 @@ LrSweepResult run_lr_sweep(const LrSweepRequest& rq, outputs::Store* store) {
   out.optimizer = rq.trial.optimizer;
   const bool adam = rq.trial.optimizer == "adam";
   out.rule = adam ? "2 (1 + beta1) / ((1 - beta1) lambda_max(D^1/2 H_B D^1/2)), D = 1/(sqrt(gbar^2 + kappa_B s^2) + eps) "
-                    "[RECON, THEORY.md 2.7; EMA momentum as heavy ball]"
+                    "[RECON, docs/theory.md 2.7; EMA momentum as heavy ball]"
                   : "2 (1 + momentum) / lambda'_1(B), lambda'_1(B) = mean top Ritz value of H_B over subsets "
-                    "[STD stability, RECON application, THEORY.md 2.7]";
+                    "[STD stability, RECON application, docs/theory.md 2.7]";
   const std::string root = "/" + rq.group;
   if (store) {
     const outputs::Group g = store->root().group(rq.group);

@@ -1,4 +1,4 @@
-// Learning rates from curvature (docs/learning-rates.md; THEORY.md §2.7, §3, §6.4): the measured stability
+// Learning rates from curvature (docs/learning-rates.md; docs/theory.md §2.7, §3, §6.4): the measured stability
 // limit against batch size (`batchrmt lr-sweep`), its scaling fit, and claims C6 (SGD), C7
 // (Adam) and C8 (the spectrum-driven learner against tuned SGD), configured by the sections
 // [c6], [c7], [c8] of a Config. Built without LibTorch the claims return not_measured.
@@ -106,7 +106,7 @@ struct LrSweepRequest {
 // With a store, the spectrum and every B are units: complete ones are read back, not rerun.
 LrSweepResult run_lr_sweep(const LrSweepRequest& request, outputs::Store* store);
 
-// The learner's rule from theory/spectrum_learner.hpp (THEORY.md §6.4) as networks' callback.
+// The learner's rule from theory/spectrum_learner.hpp (docs/theory.md §6.4) as networks' callback.
 networks::LearnerRule make_learner_rule(const std::string& variant, const std::string& mu_rule,
                                         const std::string& momentum_formula);
 #endif

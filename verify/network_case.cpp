@@ -15,7 +15,7 @@
 #include "core/errors.hpp"
 #include "core/mpi_context.hpp"
 #include "core/provenance.hpp"
-#include "networks/curvature_store.hpp"
+#include "verify/spectrum_measurement.hpp"
 #include "networks/torch_runtime.hpp"
 #include "networks/training.hpp"
 #include "outputs/store.hpp"
@@ -124,7 +124,7 @@ class ReaderSink final : public networks::SpectrumSink {
   std::optional<networks::UnitData> load(const std::string& unit) override {
     const std::string key = unit.substr(1);
     if (!complete_.count(key) && !complete_.count(unit)) return std::nullopt;
-    return networks::StoreSpectrumSink::unit_data_of(reader_.root().group(key));
+    return StoreSpectrumSink::unit_data_of(reader_.root().group(key));
   }
   void save(const std::string&, const networks::UnitData&) override {}
 
@@ -256,17 +256,17 @@ CaseRun measure_network_case(const Config& c, const std::string& name, std::uint
       out.work_file = work_file;
       ReaderSink sink(work_file);
       out.spectrum = networks::measure_spectrum_core(req, &sink);
-      networks::add_predictions(out.spectrum);
+      add_predictions(out.spectrum);
     } else if (!work.empty() && leader) {
       // Every (B, subset) run is a unit of this file: an interrupted claim resumes there.
       std::filesystem::create_directories(work);
       out.work_file = work_file;
       outputs::Store store = outputs::Store::open(out.work_file, collect_provenance({"batchrmt", "reproduce", "(C5 " + out.label + ")"}, seed, 1),
                                                   outputs::OpenMode::resume);
-      out.spectrum = networks::measure_spectrum(req, &store);
+      out.spectrum = measure_spectrum(req, &store);
       store.commit();
     } else {
-      out.spectrum = networks::measure_spectrum(req, nullptr);
+      out.spectrum = measure_spectrum(req, nullptr);
     }
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     run.checkpoints.push_back(std::move(out));

@@ -1,4 +1,4 @@
-// Claim C5 on real networks (THEORY.md §5.7, §3.4): the measured top eigenvalue of the batch
+// Claim C5 on real networks (docs/theory.md §5.7, §3.4): the measured top eigenvalue of the batch
 // Hessian per B against the no-free-parameter prediction lambda + kappa_B V_phi / lambda built
 // from the measured per-sample noise, with the regime of every batch size.
 #pragma once

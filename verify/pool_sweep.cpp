@@ -1,4 +1,4 @@
-// Batch spectra of simulated per-sample pools, shared by claims C1-C4 (THEORY.md §5.4, §5.8).
+// Batch spectra of simulated per-sample pools, shared by claims C1-C4 (docs/theory.md §5.4, §5.8).
 #include "verify/pool_sweep.hpp"
 
 #include "core/checks.hpp"

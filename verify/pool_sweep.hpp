@@ -1,4 +1,4 @@
-// Batch spectra of simulated per-sample pools, shared by claims C1-C4 (THEORY.md §5.4, §5.8).
+// Batch spectra of simulated per-sample pools, shared by claims C1-C4 (docs/theory.md §5.4, §5.8).
 #pragma once
 
 #include <Eigen/Dense>
@@ -17,7 +17,7 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t);
 
 // Batch spectra of a pool: for every B, `subsets` batches (subset s = the first B entries of
-// the permutation of RandomStream(seed, s), THEORY.md §5.4), their extreme eigenvalues.
+// the permutation of RandomStream(seed, s), docs/theory.md §5.4), their extreme eigenvalues.
 struct PoolSweep {
   std::vector<std::int64_t> Bs;
   Eigen::MatrixXd top, bottom;  // B x subsets
@@ -38,7 +38,7 @@ simulate::PoolSpec hessian_pool_spec(const Config& c, const std::string& section
 // Seeds of the pools: independent experiments get independent pools.
 std::uint64_t experiment_seed(std::uint64_t seed, std::uint64_t experiment);
 
-// Smallest s2 per entry consistent with F: s2_eff = F / P^2 (THEORY.md §5.8, homogeneous model).
+// Smallest s2 per entry consistent with F: s2_eff = F / P^2 (docs/theory.md §5.8, homogeneous model).
 double effective_s2(const PoolSweep& s, double P);
 
 }  // namespace batchrmt::verify

@@ -55,10 +55,10 @@ std::vector<RegressionQuantity> regression_quantities() {
   {
     std::vector<double> top;
     for (const auto& row : theory::batch_hessian_table({5.0}, 400.0, 1.0, 0, {1, 4, 16, 64, 256, 1024})) top.push_back(row.top);
-    add("theory.batch_hessian_top_3_1", "THEORY.md 3.1 table: lambda1=5, P sigma^2=400, N=inf, B=1..1024", top, kTheoryTol);
+    add("theory.batch_hessian_top_3_1", "docs/theory.md 3.1 table: lambda1=5, P sigma^2=400, N=inf, B=1..1024", top, kTheoryTol);
     std::vector<double> ggn;
     for (const auto& row : theory::ggn_batch_table({40.0}, 1.0, 12800.0, 1.0, 0, {4, 16, 64, 256, 1024, 4096})) ggn.push_back(row.top);
-    add("theory.ggn_top_3_3", "THEORY.md 3.3 table: ell=40, P/C_eff=12800, B=4..4096", ggn, kTheoryTol);
+    add("theory.ggn_top_3_3", "docs/theory.md 3.3 table: ell=40, P/C_eff=12800, B=4..4096", ggn, kTheoryTol);
   }
   {
     std::vector<double> f1, f2;
@@ -77,7 +77,7 @@ std::vector<RegressionQuantity> regression_quantities() {
     const theory::QveSolver solver(theory::QveProfile::block(f, t));
     std::vector<double> v = {solver.edge().upper};
     for (double l : {1.5, 2.0, 3.0}) v.push_back(*solver.outlier(l, f).outlier);
-    add("theory.block_qve", "THEORY.md 7.3 block QVE: edge, outliers at 1.5, 2, 3 (delocalised)", v, 1e-9);
+    add("theory.block_qve", "docs/theory.md 7.3 block QVE: edge, outliers at 1.5, 2, 3 (delocalised)", v, 1e-9);
   }
   {
     std::vector<double> dense, tri;

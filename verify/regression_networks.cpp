@@ -13,7 +13,7 @@
 #include "verify/regression.hpp"
 
 #ifdef BATCHRMT_WITH_TORCH
-#include "networks/curvature_store.hpp"
+#include "verify/spectrum_measurement.hpp"
 #include "networks/datasets.hpp"
 #include "networks/models.hpp"
 #include "verify/lr_grid_sweep.hpp"
@@ -61,7 +61,7 @@ std::vector<double> small_c5_case(const std::string& model, std::size_t n) {
   rq.noise_samples = 64;
   rq.curvature.dtype = networks::parse_compute_dtype("float64");
   rq.seed = kSeed;
-  const auto r = networks::measure_spectrum(rq, nullptr);
+  const auto r = measure_spectrum(rq, nullptr);
   std::vector<double> v{r.lambda_full, r.noise_top ? r.noise_top->v_phi : 0.0};
   for (const auto& row : r.rows)
     if (!row.full) {

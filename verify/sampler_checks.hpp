@@ -1,4 +1,4 @@
-// Self-checks of the simulators against exact identities (THEORY.md 7.2 V1). They catch
+// Self-checks of the simulators against exact identities (docs/theory.md 7.2 V1). They catch
 // normalisation mistakes — a doubled diagonal variance, a 1/n for 1/sqrt(n) — before any
 // theorem is tested on the simulated matrices.
 #pragma once
@@ -33,7 +33,7 @@ struct TraceCheck {
   double seconds = 0.0;
 };
 
-// V1 [STD]: for a GOE matrix in the normalisation of THEORY.md 2.1,
+// V1 [STD]: for a GOE matrix in the normalisation of docs/theory.md 2.1,
 // E tr W^2 = sigma^2 (n + 1) and Var tr W^2 = sigma^4 (8/n + 4(n-1)/n), exactly.
 // Passes iff |mean - sigma^2 (n+1)| <= 4 sqrt(Var / trials): false-alarm rate 6.3e-5
 // (two-sided normal tail at 4 sd; the mean of >= 100 i.i.d. draws is normal to well

@@ -1,4 +1,5 @@
-// Checks of the simulators: V1 (GOE trace identity), V3 (Tracy-Widom edge) and the SLQ semicircle (THEORY.md §4, §5.6, §7.2).
+// Checks of the simulators: V1 (GOE trace identity), V3 (Tracy-Widom edge) and the SLQ
+// semicircle (docs/theory.md §4, §5.6, §7.2).
 #include <chrono>
 #include <cmath>
 
@@ -34,7 +35,7 @@ ClaimResult check_goe_trace(const Config& c, std::uint64_t seed) {
   r.series["trace_w2"] = t.trace_w2;
   r.series["streams"] = std::vector<double>(t.streams.begin(), t.streams.end());
   r.scalars["n"] = static_cast<double>(t.n);
-  r.note = "exact identity (THEORY.md 7.2 V1); pass iff |mean - prediction| <= 4 exact standard errors; a doubled diagonal variance would shift the mean by 2 sigma^2 = " +
+  r.note = "exact identity (docs/theory.md 7.2 V1); pass iff |mean - prediction| <= 4 exact standard errors; a doubled diagonal variance would shift the mean by 2 sigma^2 = " +
            format_number(2 * t.sigma * t.sigma) + " = " + format_number(2 * t.sigma * t.sigma / r.stderr_, 3) + " standard errors.";
   r.seconds = t.seconds;
   return r;

@@ -1,4 +1,4 @@
-// The largest stable learning rate, measured (THEORY.md §2.7): bracketing on a
+// The largest stable learning rate, measured (docs/theory.md §2.7): bracketing on a
 // geometric grid, then bisection on log(lr), several seeds per point. The training itself is a
 // callback (networks/ trains a real model; tests use exact quadratics), so the search, its
 // bookkeeping and its statistics are the same for every optimiser.

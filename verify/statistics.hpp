@@ -1,4 +1,4 @@
-// Statistics behind every verdict (THEORY.md 7.1): sample summaries with between-sample
+// Statistics behind every verdict (docs/theory.md 7.1): sample summaries with between-sample
 // standard errors, z-scores with an explicit bias budget, and the verdict vocabulary.
 #pragma once
 
@@ -38,7 +38,7 @@ struct ZTest {
 
 // Two-sided z-test of a measurement against a prediction: passes iff
 // |measurement - prediction| <= z_max * stderr + bias_budget. The bias budget is the
-// finite-size correction the caller states (THEORY.md 7.4); the reported z is the plain
+// finite-size correction the caller states (docs/theory.md 7.4); the reported z is the plain
 // (measurement - prediction) / stderr, signed and never clamped, so that it can be read beside
 // the budget (z_excess: the part of |d| beyond the budget, in units of stderr, signed).
 ZTest z_test(double prediction, double measurement, double stderr_, double bias_budget, double z_max = 4.0);

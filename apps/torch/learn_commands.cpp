@@ -1,4 +1,4 @@
-// `batchrmt learn`: trains with the spectrum-driven learner (THEORY.md §6.4; networks/learner.hpp):
+// `batchrmt learn`: trains with the spectrum-driven learner (docs/theory.md §6.4; networks/learner.hpp):
 // every --curvature-every epochs a --curvature-steps Lanczos run on a fixed --curvature-batch
 // subset sets SGD's learning rate and momentum from Polyak's heavy-ball rates (or the SSGD /
 // SSGDMN variants of the authors' code). Layout of RUN.h5:
@@ -184,7 +184,7 @@ void run_learn(const GlobalOptions& global, LearnCli c) {
 void register_learn(CLI::App& app, GlobalOptions& global) {
   auto c = std::make_shared<LearnCli>();
   auto* sub = app.add_subcommand("learn", "Train with the spectrum-driven learner: Lanczos on a fixed curvature subset sets "
-                                          "SGD's learning rate and momentum every few epochs (THEORY.md 6.4)");
+                                          "SGD's learning rate and momentum every few epochs (docs/theory.md 6.4)");
   sub->add_option("--model", c->model.name, "linear | mlp | lenet | vgg16 | vgg16bn | wrn-28-10 | preresnet-110")->capture_default_str();
   sub->add_option("--dataset", c->data.name, "fashion-mnist | cifar100 | imagenet | synthetic")->capture_default_str();
   sub->add_option("--data-dir", c->data.data_dir, "Folder with the dataset files (default: the dataset's standard place)");
@@ -193,7 +193,7 @@ void register_learn(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--test-subset", c->data.test_subset, "Use a seeded random subset of the test set (0: all)");
   sub->add_option("--epochs", c->learner.epochs, "Epochs")->capture_default_str();
   sub->add_option("--batch-size", c->learner.batch_size, "Training batch size")->capture_default_str();
-  sub->add_option("--variant", c->variant, "ssgd | ssgdm | ssgdmn (THEORY.md 6.4)")->capture_default_str();
+  sub->add_option("--variant", c->variant, "ssgd | ssgdm | ssgdmn (docs/theory.md 6.4)")->capture_default_str();
   sub->add_option("--mu-rule", c->mu_rule, "minimum | median")->capture_default_str();
   sub->add_option("--momentum-formula", c->momentum_formula, "polyak | code (the authors' code variant, documented typo)")->capture_default_str();
   sub->add_option("--curvature-every", c->learner.curvature_every, "Epochs between curvature updates")->capture_default_str();

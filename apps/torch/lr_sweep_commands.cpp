@@ -1,6 +1,6 @@
 // `batchrmt lr-sweep`: the measured largest stable learning rate per batch size (SGD with or
 // without momentum, Adam) from a fixed checkpoint or initialisation, beside the value predicted
-// from the measured batch-Hessian spectrum, with the log-log scaling fit (docs/learning-rates.md; THEORY.md
+// from the measured batch-Hessian spectrum, with the log-log scaling fit (docs/learning-rates.md; docs/theory.md
 // §2.7, §3). The sweep is verify/learning_rate_claims.hpp's run_lr_sweep (HDF5 layout there and
 // in docs/learning-rates.md). No LibTorch headers here.
 #include <cmath>

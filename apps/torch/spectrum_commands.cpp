@@ -1,6 +1,6 @@
 // `batchrmt spectrum`: full-data and batch Hessian / GGN spectra of a network with the
 // per-sample noise V_phi and the first-order prediction beside each measurement (docs/curvature.md;
-// THEORY.md 5). The measurement is networks/curvature_store.hpp's measure_spectrum; the HDF5
+// docs/theory.md 5). The measurement is verify/spectrum_measurement.hpp's measure_spectrum; the HDF5
 // layout is documented there and in docs/curvature.md. No LibTorch headers here.
 #include <unistd.h>
 
@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -23,7 +25,7 @@
 #include "core/system.hpp"
 #include "core/rng.hpp"
 #include "networks/curvature.hpp"
-#include "networks/curvature_store.hpp"
+#include "verify/spectrum_measurement.hpp"
 #include "networks/datasets.hpp"
 #include "networks/models.hpp"
 #include "networks/torch_runtime.hpp"
@@ -100,44 +102,7 @@ void check_sizes(const SpectrumCli& c, std::int64_t P, std::size_t N) {
                                 static_cast<double>(c.subsets) * batch_sizes * (4.0 * steps * 8.0 + 4096.0));
 }
 
-void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
-  batchrmt::app::apply_runtime_settings(global);
-  // Under mpirun every rank loads the model and the data; rank 0 leads and writes
-  // (networks/data_parallel.hpp), the others only compute their shares; "cuda" spreads the
-  // ranks of a node over its GPUs.
-  const auto& mpi = batchrmt::MpiContext::instance();
-  c.device = nw::checked_device(nw::device_for_local_rank(c.device, mpi.local_rank()));
-  const bool verbose = !global.json && !c.quiet && mpi.is_writer();
-  auto log = [&](const std::string& m) {
-    if (verbose) std::cerr << "spectrum: " << m << std::endl;
-  };
-
-  if (c.resume && c.overwrite) throw InvalidInput("--resume and --overwrite were both given, but at most one is allowed.");
-  if (!global.out.empty()) batchrmt::app::check_out_path(global.out);
-
-  // ---- the model and its data
-  batchrmt::app::MeasuredModel measured = batchrmt::app::resolve_measured_model(c, global, true, log);
-  nw::Model& model = measured.model;
-  const nw::DataSplits& data = measured.data;
-  const nw::Dataset& train = measured.train;
-  std::map<std::string, std::string>& attrs = measured.attrs;
-  if (measured.run_subset_size > 0)
-    attrs["population"] = "the training subset of the run (" + std::to_string(measured.run_subset_size) + " items)";
-  if (c.recompute_bn_batch > 0 && model.has_batchnorm()) {
-    log("recomputing the BatchNorm running statistics over the population (batches of " +
-        std::to_string(c.recompute_bn_batch) + ", test-time transform)");
-    nw::recompute_batchnorm(model, train, data.test_transform, c.recompute_bn_batch);
-    attrs["batchnorm_statistics"] = "recomputed over the population, batches of " + std::to_string(c.recompute_bn_batch) +
-                                    ", test-time transform (cumulative average)";
-  } else {
-    attrs["batchnorm_statistics"] = model.has_batchnorm() ? "as stored in the model" : "none (no BatchNorm)";
-  }
-  attrs["model"] = model.spec().describe();
-  attrs["model_spec"] = model.spec().serialize();
-  attrs["dataset"] = data.description;
-  attrs["normalize"] = c.normalize;
-  check_sizes(c, model.parameter_count(), train.size());
-
+nw::CurvatureOptions curvature_options_of(const SpectrumCli& c) {
   nw::CurvatureOptions co;
   co.kind = nw::parse_curvature_kind(c.curvature);
   co.loss = nw::parse_loss_kind(c.loss);
@@ -147,34 +112,40 @@ void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
   co.chunk_size = c.chunk_size;
   co.device = c.device;
   if (!c.layers.empty()) co.layers = batchrmt::app::split_commas(c.layers);
+  return co;
+}
 
-  // ---- self-check (rank 0 alone: it is a few hundred samples)
-  if (c.self_check && !mpi.is_writer()) return;
-  if (c.self_check) {
-    nw::CurvatureOptions sc = co;
-    sc.dtype = nw::ComputeDtype::float64;
-    const std::size_t n = std::min(train.size(), c.self_check_samples);
-    const auto idx = batchrmt::batch_indices(train.size(), n, global.seed, nw::kSubsetStream);
-    const nw::CurvatureOperator op(model, train, data.test_transform, idx, sc);
-    log("self-check on " + std::to_string(n) + " samples, P = " + std::to_string(op.rows()) + ", float64");
-    const auto rep = nw::curvature_self_check(op, global.seed);
-    json items = json::array();
+// --self-check: the operator's products against dense float64 references on a few hundred
+// samples (networks/curvature_check.cpp); NumericalFailure when a check fails.
+void run_self_check(const GlobalOptions& global, const SpectrumCli& c, const nw::Model& model, const nw::DataSplits& data,
+                    const nw::Dataset& train, const nw::CurvatureOptions& co, const std::function<void(const std::string&)>& log) {
+  nw::CurvatureOptions sc = co;
+  sc.dtype = nw::ComputeDtype::float64;
+  const std::size_t n = std::min(train.size(), c.self_check_samples);
+  const auto idx = batchrmt::batch_indices(train.size(), n, global.seed, nw::kSubsetStream);
+  const nw::CurvatureOperator op(model, train, data.test_transform, idx, sc);
+  log("self-check on " + std::to_string(n) + " samples, P = " + std::to_string(op.rows()) + ", float64");
+  const auto rep = nw::curvature_self_check(op, global.seed);
+  json items = json::array();
+  for (const auto& i : rep.items)
+    items.push_back({{"name", i.name}, {"value", num(i.value)}, {"tolerance", i.tolerance}, {"passed", i.passed},
+                     {"detail", i.detail}});
+  json j{{"self_check", items}, {"passed", rep.passed()}, {"model", model.spec().describe()},
+         {"parameters", op.rows()}, {"samples", n}};
+  batchrmt::app::emit(global, j, [&](std::ostream& os) {
     for (const auto& i : rep.items)
-      items.push_back({{"name", i.name}, {"value", num(i.value)}, {"tolerance", i.tolerance}, {"passed", i.passed},
-                       {"detail", i.detail}});
-    json j{{"self_check", items}, {"passed", rep.passed()}, {"model", model.spec().describe()},
-           {"parameters", op.rows()}, {"samples", n}};
-    batchrmt::app::emit(global, j, [&](std::ostream& os) {
-      for (const auto& i : rep.items)
-        os << (i.passed ? "pass  " : "FAIL  ") << std::left << std::setw(30) << i.name << " " << std::setw(12)
-           << fmt(i.value, 3) << " <= " << fmt(i.tolerance, 3) << "   " << i.detail << "\n";
-      os << (rep.passed() ? "all checks passed" : "some checks FAILED") << "\n";
-    });
-    if (!rep.passed()) throw batchrmt::NumericalFailure("the curvature self-check failed (see the list above).");
-    return;
-  }
+      os << (i.passed ? "pass  " : "FAIL  ") << std::left << std::setw(30) << i.name << " " << std::setw(12)
+         << fmt(i.value, 3) << " <= " << fmt(i.tolerance, 3) << "   " << i.detail << "\n";
+    os << (rep.passed() ? "all checks passed" : "some checks FAILED") << "\n";
+  });
+  if (!rep.passed()) throw batchrmt::NumericalFailure("the curvature self-check failed (see the list above).");
+}
 
-  // ---- the measurement
+// The measurement's request from the options (validated here, before any work).
+nw::SpectrumRequest request_of(const GlobalOptions& global, const SpectrumCli& c, const nw::Model& model,
+                               const nw::DataSplits& data, const nw::Dataset& train, const nw::CurvatureOptions& co,
+                               const std::map<std::string, std::string>& attrs,
+                               const std::function<void(const std::string&)>& log) {
   nw::SpectrumRequest rq;
   rq.model = model;
   rq.data = train;
@@ -210,30 +181,12 @@ void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
   rq.attributes = attrs;
   rq.log = log;
   rq.over_ranks = true;  // collective under mpirun, the plain run otherwise
+  return rq;
+}
 
-  if (c.resume && c.overwrite) throw InvalidInput("--resume and --overwrite were both given, but at most one is allowed.");
-  const std::string out =
-      global.out.empty() ? "results/spectrum-" + model.spec().name + "-" + c.data.name + ".h5" : global.out;
-  if (out.size() < 4 || out.compare(out.size() - 3, 3, ".h5") != 0)
-    throw InvalidInput("--out is '" + out + "', but must end in .h5.");
-  if (!fs::path(out).parent_path().empty()) fs::create_directories(fs::path(out).parent_path());
-  const auto mode = c.overwrite ? outputs::OpenMode::overwrite : c.resume ? outputs::OpenMode::resume : outputs::OpenMode::fresh;
-  if (!mpi.is_writer()) {
-    nw::measure_spectrum(rq, nullptr);
-    return;
-  }
-  auto provenance = batchrmt::app::make_provenance(global);
-  provenance.libraries["mpi_ranks"] = std::to_string(mpi.size());
-  // --subsets is not part of it: subset s is the same unit whatever the count, so a resume
-  // with more subsets extends the run (the summary is recomputed over all of them).
-  batchrmt::RunIdentity identity = batchrmt::app::run_identity(global, {true, {"--subsets"}});
-  identity.set("mpi_ranks", mpi.size());  // data-parallel sums change the rounding
-  if (!c.checkpoint.empty()) identity.set("checkpoint_content", batchrmt::app::file_fingerprint(c.checkpoint));
-  outputs::Store store = outputs::Store::open(out, provenance, mode, identity);
-  for (const auto& u : store.discarded_units()) log("resume: discarded the incomplete unit " + u);
-  const auto r = nw::measure_spectrum(rq, &store);
-  store.commit();
-
+// The result as JSON (--json) or a table.
+void report_spectrum(const GlobalOptions& global, const SpectrumCli& c, const nw::Model& model, const nw::DataSplits& data,
+                     const nw::SpectrumResult& r, const std::string& out) {
   json rows = json::array();
   for (const auto& row : r.rows) {
     json o{{"B", row.full ? json("full") : json(row.B)},
@@ -298,6 +251,80 @@ void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
          << fmt(row.q, 3) << std::setw(14) << fmt(row.bottom_mean) << fmt(row.bottom_se, 3) << "\n";
     os << "results " << out << "\n";
   });
+}
+
+void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
+  batchrmt::app::apply_runtime_settings(global);
+  // Under mpirun every rank loads the model and the data; rank 0 leads and writes
+  // (networks/data_parallel.hpp), the others only compute their shares; "cuda" spreads the
+  // ranks of a node over its GPUs.
+  const auto& mpi = batchrmt::MpiContext::instance();
+  c.device = nw::checked_device(nw::device_for_local_rank(c.device, mpi.local_rank()));
+  const bool verbose = !global.json && !c.quiet && mpi.is_writer();
+  auto log = [&](const std::string& m) {
+    if (verbose) std::cerr << "spectrum: " << m << std::endl;
+  };
+
+  if (c.resume && c.overwrite) throw InvalidInput("--resume and --overwrite were both given, but at most one is allowed.");
+  if (!global.out.empty()) batchrmt::app::check_out_path(global.out);
+
+  // ---- the model and its data
+  batchrmt::app::MeasuredModel measured = batchrmt::app::resolve_measured_model(c, global, true, log);
+  nw::Model& model = measured.model;
+  const nw::DataSplits& data = measured.data;
+  const nw::Dataset& train = measured.train;
+  std::map<std::string, std::string>& attrs = measured.attrs;
+  if (measured.run_subset_size > 0)
+    attrs["population"] = "the training subset of the run (" + std::to_string(measured.run_subset_size) + " items)";
+  if (c.recompute_bn_batch > 0 && model.has_batchnorm()) {
+    log("recomputing the BatchNorm running statistics over the population (batches of " +
+        std::to_string(c.recompute_bn_batch) + ", test-time transform)");
+    nw::recompute_batchnorm(model, train, data.test_transform, c.recompute_bn_batch);
+    attrs["batchnorm_statistics"] = "recomputed over the population, batches of " + std::to_string(c.recompute_bn_batch) +
+                                    ", test-time transform (cumulative average)";
+  } else {
+    attrs["batchnorm_statistics"] = model.has_batchnorm() ? "as stored in the model" : "none (no BatchNorm)";
+  }
+  attrs["model"] = model.spec().describe();
+  attrs["model_spec"] = model.spec().serialize();
+  attrs["dataset"] = data.description;
+  attrs["normalize"] = c.normalize;
+  check_sizes(c, model.parameter_count(), train.size());
+
+  const nw::CurvatureOptions co = curvature_options_of(c);
+
+  // ---- self-check (rank 0 alone: it is a few hundred samples)
+  if (c.self_check && !mpi.is_writer()) return;
+  if (c.self_check) {
+    run_self_check(global, c, model, data, train, co, log);
+    return;
+  }
+
+  // ---- the measurement
+  const nw::SpectrumRequest rq = request_of(global, c, model, data, train, co, attrs, log);
+  const std::string out =
+      global.out.empty() ? "results/spectrum-" + model.spec().name + "-" + c.data.name + ".h5" : global.out;
+  if (out.size() < 4 || out.compare(out.size() - 3, 3, ".h5") != 0)
+    throw InvalidInput("--out is '" + out + "', but must end in .h5.");
+  if (!fs::path(out).parent_path().empty()) fs::create_directories(fs::path(out).parent_path());
+  const auto mode = c.overwrite ? outputs::OpenMode::overwrite : c.resume ? outputs::OpenMode::resume : outputs::OpenMode::fresh;
+  if (!mpi.is_writer()) {
+    batchrmt::verify::measure_spectrum(rq, nullptr);
+    return;
+  }
+  auto provenance = batchrmt::app::make_provenance(global);
+  provenance.libraries["mpi_ranks"] = std::to_string(mpi.size());
+  // --subsets is not part of it: subset s is the same unit whatever the count, so a resume
+  // with more subsets extends the run (the summary is recomputed over all of them).
+  batchrmt::RunIdentity identity = batchrmt::app::run_identity(global, {true, {"--subsets"}});
+  identity.set("mpi_ranks", mpi.size());  // data-parallel sums change the rounding
+  if (!c.checkpoint.empty()) identity.set("checkpoint_content", batchrmt::app::file_fingerprint(c.checkpoint));
+  outputs::Store store = outputs::Store::open(out, provenance, mode, identity);
+  for (const auto& u : store.discarded_units()) log("resume: discarded the incomplete unit " + u);
+  const auto r = batchrmt::verify::measure_spectrum(rq, &store);
+  store.commit();
+
+  report_spectrum(global, c, model, data, r, out);
 }
 
 void register_spectrum(CLI::App& app, GlobalOptions& global) {

@@ -6,7 +6,7 @@
 //   /train/history/       epoch, lr, train_loss, train_accuracy, test_loss, test_accuracy,
 //                         seconds, images_per_second (one entry per completed epoch)
 //   /train/model/         parameter_names, parameter_shapes, parameter_numels, parameter_offsets
-//                         (the flattening order, THEORY.md 5.2)
+//                         (the flattening order, docs/theory.md 5.2)
 //   /train/checkpoints/   epochs, paths
 //   /train/data/          train_indices, test_indices (when a subset was used)
 #include <unistd.h>
@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -102,6 +103,161 @@ void check_mlp_size(const nw::ModelSpec& spec) {
                                 5.0 * 4.0 * params);
 }
 
+// /train's description: the model, data, options and seeds, the flattening order of the
+// parameters (/train/model) and the data transform and subsets (/train/data).
+void write_train_description(const outputs::Group& unit, const GlobalOptions& global, const TrainCli& c,
+                             const nw::Model& model, const nw::DataSplits& data) {
+  unit.set_attribute("model", c.model.describe());
+  unit.set_attribute("model_spec", c.model.serialize());
+  unit.set_attribute("parameter_count", model.parameter_count());
+  unit.set_attribute("dataset", c.data.name);
+  unit.set_attribute("data", data.description);
+  unit.set_attribute("data_dir", c.data.data_dir);
+  unit.set_attribute("train_size", static_cast<std::int64_t>(data.train.size()));
+  unit.set_attribute("test_size", static_cast<std::int64_t>(data.test.size()));
+  unit.set_attribute("normalize", c.normalize);
+  unit.set_attribute("train_options", c.train.serialize());
+  unit.set_attribute("optimizer", c.train.optimizer);
+  unit.set_attribute("lr", c.train.lr);
+  unit.set_attribute("momentum", c.train.momentum);
+  unit.set_attribute("weight_decay", c.train.weight_decay);
+  unit.set_attribute("schedule", c.train.schedule);
+  unit.set_attribute("batch_size", c.train.batch_size);
+  unit.set_attribute("epochs", static_cast<std::int64_t>(c.train.epochs));
+  unit.set_attribute("device", c.device);
+  unit.set_attribute("seed", static_cast<std::int64_t>(global.seed));
+  unit.set_attribute("init_rng", std::string("torch::manual_seed(seed) on the CPU generator before construction"));
+  unit.set_attribute("data_order_rng",
+                     std::string("RandomStream(seed, 2^32 + epoch).permutation(N); augmentation RandomStream(seed, "
+                                 "2^33 + epoch)"));
+  unit.set_attribute("checkpoint_dir", c.train.checkpoint_dir);
+  unit.set_attribute("training_status", std::string("running"));
+  {
+    const auto g = unit.group("model");
+    std::vector<std::string> names, shapes;
+    std::vector<std::int64_t> numels, offsets;
+    for (const auto& p : model.parameters()) {
+      names.push_back(p.name);
+      std::string s;
+      for (std::size_t i = 0; i < p.shape.size(); ++i) s += (i ? "x" : "") + std::to_string(p.shape[i]);
+      shapes.push_back(s);
+      numels.push_back(p.numel);
+      offsets.push_back(p.offset);
+    }
+    g.write("parameter_names", names);
+    g.write("parameter_shapes", shapes);
+    g.write("parameter_numels", numels);
+    g.write("parameter_offsets", offsets);
+  }
+  {
+    const auto g = unit.group("data");
+    // The test-time transform: inputs are (pixel/255 - mean) / sd per channel (empty: none).
+    if (!data.test_transform.mean.empty()) {
+      g.write("normalize_mean", std::vector<double>(data.test_transform.mean.begin(), data.test_transform.mean.end()));
+      g.write("normalize_std", std::vector<double>(data.test_transform.std.begin(), data.test_transform.std.end()));
+    }
+    if (!data.train_indices.empty())
+      g.write("train_indices", std::vector<std::int64_t>(data.train_indices.begin(), data.train_indices.end()));
+    if (!data.test_indices.empty())
+      g.write("test_indices", std::vector<std::int64_t>(data.test_indices.begin(), data.test_indices.end()));
+  }
+}
+
+// Progress on stderr (verbose; a redrawn line on a terminal) and, after every epoch, the history
+// and the checkpoint list written to the partial file.
+nw::TrainCallbacks progress_callbacks(const TrainCli& c, outputs::Store& store, const outputs::Group& unit, bool verbose) {
+  const bool tty = ::isatty(2);
+  auto last_draw = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+  nw::TrainCallbacks cb;
+  if (verbose && tty) {
+    cb.on_step = [&c, last_draw](const nw::StepInfo& s) {
+      const auto now = std::chrono::steady_clock::now();
+      if (s.step != s.steps && now - *last_draw < std::chrono::milliseconds(200)) return;
+      *last_draw = now;
+      std::cerr << "\r\033[Kepoch " << s.epoch + 1 << "/" << c.train.epochs << "  step " << s.step << "/" << s.steps
+                << "  loss " << std::fixed << std::setprecision(4) << s.loss << "  " << std::setprecision(0)
+                << s.images_per_second << " img/s" << std::defaultfloat << std::flush;
+    };
+  }
+  cb.on_epoch = [&c, &store, unit, verbose, tty](const std::vector<nw::EpochRecord>& h) {
+    write_history(unit, h);
+    nw::TrainResult on_disk;
+    for (int e : nw::list_checkpoints(c.train.checkpoint_dir)) {
+      on_disk.checkpoint_epochs.push_back(e);
+      on_disk.checkpoint_paths.push_back(nw::checkpoint_path(c.train.checkpoint_dir, e));
+    }
+    write_checkpoints(unit, on_disk);
+    store.flush();
+    if (verbose) {
+      const auto& r = h.back();
+      if (tty) std::cerr << "\r\033[K";
+      std::cerr << "epoch " << r.epoch << "/" << c.train.epochs << "  lr " << std::setprecision(4) << r.lr
+                << "  train loss " << std::fixed << std::setprecision(4) << r.train_loss << " acc "
+                << percent(r.train_accuracy) << "  test loss " << r.test_loss << " acc " << percent(r.test_accuracy)
+                << "  " << std::setprecision(1) << r.seconds << " s  " << std::setprecision(0) << r.images_per_second
+                << " img/s" << std::defaultfloat << std::endl;
+    }
+  };
+  return cb;
+}
+
+// The finished (or stopped, or diverged) run: its history, checkpoints and status in the file,
+// the file committed unless --stop-after left it partial, and the summary printed.
+void finish_train(const GlobalOptions& global, const TrainCli& c, const nw::Model& model, outputs::Store& store,
+                  const outputs::Group& unit, const nw::TrainResult& r, const std::string& out) {
+  write_history(unit, r.history);
+  write_checkpoints(unit, r);
+  unit.set_attribute("training_status", r.status);
+  unit.set_attribute("resumed_from_epoch", static_cast<std::int64_t>(r.resumed_from_epoch));
+  if (r.status == "diverged") {
+    unit.set_attribute("diverged_epoch", static_cast<std::int64_t>(r.diverged_epoch + 1));
+    unit.set_attribute("diverged_step", r.diverged_step);
+    unit.set_attribute("diverged_loss", r.diverged_loss);
+  }
+  nlohmann::json j{{"status", r.status},
+                   {"out", out},
+                   {"model", c.model.describe()},
+                   {"parameters", model.parameter_count()},
+                   {"epochs_completed", r.history.empty() ? 0 : r.history.back().epoch},
+                   {"checkpoint_dir", c.train.checkpoint_dir},
+                   {"checkpoints", r.checkpoint_paths}};
+  if (!r.history.empty()) {
+    const auto& last = r.history.back();
+    j["train_loss"] = last.train_loss;
+    j["train_accuracy"] = last.train_accuracy;
+    j["test_loss"] = std::isfinite(last.test_loss) ? nlohmann::json(last.test_loss) : nlohmann::json();
+    j["test_accuracy"] = std::isfinite(last.test_accuracy) ? nlohmann::json(last.test_accuracy) : nlohmann::json();
+  }
+  if (r.status == "stopped") {
+    store.flush();
+    batchrmt::app::emit(global, j, [&](std::ostream& os) {
+      os << "stopped after epoch " << j["epochs_completed"] << " of " << c.train.epochs
+         << " (--stop-after); continue with --resume. Partial results: " << store.partial_path() << "\n";
+    });
+    return;  // the store stays .partial; --resume continues it
+  }
+  store.complete_unit(unit);
+  store.commit();
+  if (r.status == "diverged") {
+    j["diverged_epoch"] = r.diverged_epoch + 1;
+    j["diverged_step"] = r.diverged_step;
+    if (global.json) std::cout << j.dump() << std::endl;
+    std::ostringstream msg;
+    msg << "training diverged: the loss became " << r.diverged_loss << " at step " << r.diverged_step + 1
+        << " of epoch " << r.diverged_epoch + 1 << "; the history up to the last finite epoch is stored in " << out
+        << " with training_status = diverged (lower --lr)";
+    throw batchrmt::NumericalFailure(msg.str());
+  }
+  batchrmt::app::emit(global, j, [&](std::ostream& os) {
+    os << "trained " << c.model.describe() << " for " << j["epochs_completed"] << " epochs";
+    if (!r.history.empty())
+      os << ": test accuracy " << percent(r.history.back().test_accuracy) << ", test loss "
+         << r.history.back().test_loss;
+    os << "\nresults " << out << "\ncheckpoints " << c.train.checkpoint_dir << " (" << r.checkpoint_paths.size()
+       << ")\n";
+  });
+}
+
 void run_train(const GlobalOptions& global, TrainCli c) {
   batchrmt::app::apply_runtime_settings(global);
   c.device = nw::checked_device(c.device);
@@ -163,95 +319,11 @@ void run_train(const GlobalOptions& global, TrainCli c) {
   outputs::Store store = outputs::Store::open(out, batchrmt::app::make_provenance(global), mode,
                                               batchrmt::app::run_identity(global, {true, {}}));
   const outputs::Group unit = store.begin_unit("/train");
-  unit.set_attribute("model", c.model.describe());
-  unit.set_attribute("model_spec", c.model.serialize());
-  unit.set_attribute("parameter_count", model.parameter_count());
-  unit.set_attribute("dataset", c.data.name);
-  unit.set_attribute("data", data.description);
-  unit.set_attribute("data_dir", c.data.data_dir);
-  unit.set_attribute("train_size", static_cast<std::int64_t>(data.train.size()));
-  unit.set_attribute("test_size", static_cast<std::int64_t>(data.test.size()));
-  unit.set_attribute("normalize", c.normalize);
-  unit.set_attribute("train_options", c.train.serialize());
-  unit.set_attribute("optimizer", c.train.optimizer);
-  unit.set_attribute("lr", c.train.lr);
-  unit.set_attribute("momentum", c.train.momentum);
-  unit.set_attribute("weight_decay", c.train.weight_decay);
-  unit.set_attribute("schedule", c.train.schedule);
-  unit.set_attribute("batch_size", c.train.batch_size);
-  unit.set_attribute("epochs", static_cast<std::int64_t>(c.train.epochs));
-  unit.set_attribute("device", c.device);
-  unit.set_attribute("seed", static_cast<std::int64_t>(global.seed));
-  unit.set_attribute("init_rng", std::string("torch::manual_seed(seed) on the CPU generator before construction"));
-  unit.set_attribute("data_order_rng",
-                     std::string("RandomStream(seed, 2^32 + epoch).permutation(N); augmentation RandomStream(seed, "
-                                 "2^33 + epoch)"));
-  unit.set_attribute("checkpoint_dir", c.train.checkpoint_dir);
-  unit.set_attribute("training_status", std::string("running"));
-  {
-    const auto g = unit.group("model");
-    std::vector<std::string> names, shapes;
-    std::vector<std::int64_t> numels, offsets;
-    for (const auto& p : model.parameters()) {
-      names.push_back(p.name);
-      std::string s;
-      for (std::size_t i = 0; i < p.shape.size(); ++i) s += (i ? "x" : "") + std::to_string(p.shape[i]);
-      shapes.push_back(s);
-      numels.push_back(p.numel);
-      offsets.push_back(p.offset);
-    }
-    g.write("parameter_names", names);
-    g.write("parameter_shapes", shapes);
-    g.write("parameter_numels", numels);
-    g.write("parameter_offsets", offsets);
-  }
-  {
-    const auto g = unit.group("data");
-    // The test-time transform: inputs are (pixel/255 - mean) / sd per channel (empty: none).
-    if (!data.test_transform.mean.empty()) {
-      g.write("normalize_mean", std::vector<double>(data.test_transform.mean.begin(), data.test_transform.mean.end()));
-      g.write("normalize_std", std::vector<double>(data.test_transform.std.begin(), data.test_transform.std.end()));
-    }
-    if (!data.train_indices.empty())
-      g.write("train_indices", std::vector<std::int64_t>(data.train_indices.begin(), data.train_indices.end()));
-    if (!data.test_indices.empty())
-      g.write("test_indices", std::vector<std::int64_t>(data.test_indices.begin(), data.test_indices.end()));
-  }
+  write_train_description(unit, global, c, model, data);
   store.flush();
 
   const bool verbose = !global.json && !c.quiet;
-  const bool tty = ::isatty(2);
-  auto last_draw = std::chrono::steady_clock::now();
-  nw::TrainCallbacks cb;
-  if (verbose && tty) {
-    cb.on_step = [&](const nw::StepInfo& s) {
-      const auto now = std::chrono::steady_clock::now();
-      if (s.step != s.steps && now - last_draw < std::chrono::milliseconds(200)) return;
-      last_draw = now;
-      std::cerr << "\r\033[Kepoch " << s.epoch + 1 << "/" << c.train.epochs << "  step " << s.step << "/" << s.steps
-                << "  loss " << std::fixed << std::setprecision(4) << s.loss << "  " << std::setprecision(0)
-                << s.images_per_second << " img/s" << std::defaultfloat << std::flush;
-    };
-  }
-  cb.on_epoch = [&](const std::vector<nw::EpochRecord>& h) {
-    write_history(unit, h);
-    nw::TrainResult on_disk;
-    for (int e : nw::list_checkpoints(c.train.checkpoint_dir)) {
-      on_disk.checkpoint_epochs.push_back(e);
-      on_disk.checkpoint_paths.push_back(nw::checkpoint_path(c.train.checkpoint_dir, e));
-    }
-    write_checkpoints(unit, on_disk);
-    store.flush();
-    if (verbose) {
-      const auto& r = h.back();
-      if (tty) std::cerr << "\r\033[K";
-      std::cerr << "epoch " << r.epoch << "/" << c.train.epochs << "  lr " << std::setprecision(4) << r.lr
-                << "  train loss " << std::fixed << std::setprecision(4) << r.train_loss << " acc "
-                << percent(r.train_accuracy) << "  test loss " << r.test_loss << " acc " << percent(r.test_accuracy)
-                << "  " << std::setprecision(1) << r.seconds << " s  " << std::setprecision(0) << r.images_per_second
-                << " img/s" << std::defaultfloat << std::endl;
-    }
-  };
+  const nw::TrainCallbacks cb = progress_callbacks(c, store, unit, verbose);
   if (verbose)
     std::cerr << "train " << c.model.describe() << " (" << model.parameter_count() << " parameters) on "
               << data.description << ", " << c.train.optimizer << " lr " << c.train.lr << ", batch "
@@ -261,60 +333,10 @@ void run_train(const GlobalOptions& global, TrainCli c) {
   if (verbose && nw::torch_threads() > 1 && !std::getenv("OMP_WAIT_POLICY"))
     std::cerr << "note: with --threads > 1 on a busy machine, OpenMP's spinning threads can slow training many "
                  "times over; set OMP_WAIT_POLICY=PASSIVE before starting batchrmt (docs/networks.md)" << std::endl;
-  nw::TrainResult r = nw::train(model, data, c.train, cb);
+  const nw::TrainResult r = nw::train(model, data, c.train, cb);
   if (r.resumed_from_epoch >= 0 && verbose)
     std::cerr << "resumed from the checkpoint of epoch " << r.resumed_from_epoch << std::endl;
-  write_history(unit, r.history);
-  write_checkpoints(unit, r);
-  unit.set_attribute("training_status", r.status);
-  unit.set_attribute("resumed_from_epoch", static_cast<std::int64_t>(r.resumed_from_epoch));
-  if (r.status == "diverged") {
-    unit.set_attribute("diverged_epoch", static_cast<std::int64_t>(r.diverged_epoch + 1));
-    unit.set_attribute("diverged_step", r.diverged_step);
-    unit.set_attribute("diverged_loss", r.diverged_loss);
-  }
-  nlohmann::json j{{"status", r.status},
-                   {"out", out},
-                   {"model", c.model.describe()},
-                   {"parameters", model.parameter_count()},
-                   {"epochs_completed", r.history.empty() ? 0 : r.history.back().epoch},
-                   {"checkpoint_dir", c.train.checkpoint_dir},
-                   {"checkpoints", r.checkpoint_paths}};
-  if (!r.history.empty()) {
-    const auto& last = r.history.back();
-    j["train_loss"] = last.train_loss;
-    j["train_accuracy"] = last.train_accuracy;
-    j["test_loss"] = std::isfinite(last.test_loss) ? nlohmann::json(last.test_loss) : nlohmann::json();
-    j["test_accuracy"] = std::isfinite(last.test_accuracy) ? nlohmann::json(last.test_accuracy) : nlohmann::json();
-  }
-  if (r.status == "stopped") {
-    store.flush();
-    batchrmt::app::emit(global, j, [&](std::ostream& os) {
-      os << "stopped after epoch " << j["epochs_completed"] << " of " << c.train.epochs
-         << " (--stop-after); continue with --resume. Partial results: " << store.partial_path() << "\n";
-    });
-    return;  // the store stays .partial; --resume continues it
-  }
-  store.complete_unit(unit);
-  store.commit();
-  if (r.status == "diverged") {
-    j["diverged_epoch"] = r.diverged_epoch + 1;
-    j["diverged_step"] = r.diverged_step;
-    if (global.json) std::cout << j.dump() << std::endl;
-    std::ostringstream msg;
-    msg << "training diverged: the loss became " << r.diverged_loss << " at step " << r.diverged_step + 1
-        << " of epoch " << r.diverged_epoch + 1 << "; the history up to the last finite epoch is stored in " << out
-        << " with training_status = diverged (lower --lr)";
-    throw batchrmt::NumericalFailure(msg.str());
-  }
-  batchrmt::app::emit(global, j, [&](std::ostream& os) {
-    os << "trained " << c.model.describe() << " for " << j["epochs_completed"] << " epochs";
-    if (!r.history.empty())
-      os << ": test accuracy " << percent(r.history.back().test_accuracy) << ", test loss "
-         << r.history.back().test_loss;
-    os << "\nresults " << out << "\ncheckpoints " << c.train.checkpoint_dir << " (" << r.checkpoint_paths.size()
-       << ")\n";
-  });
+  finish_train(global, c, model, store, unit, r, out);
 }
 
 std::vector<int> parse_int_list(const std::string& s, const char* what) {

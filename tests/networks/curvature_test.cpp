@@ -1,4 +1,4 @@
-// Curvature operators (THEORY.md 5.2-5.7, 7.2 V7): closed forms, dense autograd
+// Curvature operators (docs/theory.md 5.2-5.7, 7.2 V7): closed forms, dense autograd
 // Hessians, finite differences, chunking, per-sample products, V_phi, subsets, BatchNorm.
 // Small models on the synthetic teacher-student set, float64 unless stated.
 #include <gtest/gtest.h>
@@ -77,7 +77,7 @@ const std::array<std::int64_t, 3> kShape{1, 4, 4};  // d = 16 features
 
 }  // namespace
 
-// THEORY.md 1.1 at w = 0: p = 1/C for every sample, so h_i = (diag p - p p^T) (x) x~ x~^T with
+// docs/theory.md 1.1 at w = 0: p = 1/C for every sample, so h_i = (diag p - p p^T) (x) x~ x~^T with
 // x~ = (x, 1), and H = A (x) M with A = (I - 1 1^T / C) / C and M = mean x~ x~^T (weights
 // row-major C x d first, then the C biases). Eigenvalues: lambda_max(M) / C (C - 1 times), 0.
 TEST(Curvature, LinearAtZerosMatchesTheKroneckerClosedForm) {
@@ -123,7 +123,7 @@ TEST(Curvature, LinearAtZerosMatchesTheKroneckerClosedForm) {
   EXPECT_NEAR(r.ritz_values.front(), 0.0, 1e-10 * top);  // the null space (1 1^T direction)
 }
 
-// The float64 operator against the dense Hessian from autograd, row by row (THEORY.md 7.2 V7).
+// The float64 operator against the dense Hessian from autograd, row by row (docs/theory.md 7.2 V7).
 TEST(Curvature, MlpOperatorMatchesTheDenseAutogradHessian) {
   const int C = 3;
   const std::size_t N = 64;
@@ -165,7 +165,7 @@ TEST(Curvature, HvpMatchesCentralFiniteDifferencesAndIsSymmetric) {
   const auto m = model("mlp", kShape, 3, 6, {16, 8});
   const nw::CurvatureOperator op(m, data, nw::Transform{}, range(128), fp64(50));
   const Eigen::VectorXd v = random_unit(op.rows(), 1), u = random_unit(op.rows(), 2);
-  // eps = eps_mach^(1/3) max(1, ||w||) (THEORY.md 5.2): truncation and rounding both ~1e-10 relative.
+  // eps = eps_mach^(1/3) max(1, ||w||) (docs/theory.md 5.2): truncation and rounding both ~1e-10 relative.
   const auto w = op.weights();
   const double wn = std::sqrt(std::inner_product(w.begin(), w.end(), w.begin(), 0.0));
   const double eps = std::cbrt(2.2e-16) * std::max(1.0, wn);
@@ -284,7 +284,7 @@ TEST(Curvature, VPhiOfIdenticalSamplesIsZero) {
   EXPECT_EQ(e.population, N);
 }
 
-// THEORY.md 1.2 / 7.2 V7: over many subsets, mean ||eps_B phi||^2 = kappa_B V_phi (exact in
+// docs/theory.md 1.2 / 7.2 V7: over many subsets, mean ||eps_B phi||^2 = kappa_B V_phi (exact in
 // expectation; V_phi here from all N samples, so without sampling error). z-test at |z| <= 4.
 TEST(Curvature, FluctuationNormMatchesKappaVPhiOverSubsets) {
   const std::size_t N = 200, B = 20;
@@ -348,7 +348,7 @@ TEST(Curvature, SubsetsAndSpectraAreReproducibleFromTheSeed) {
   EXPECT_GT(r1.rows[1].top_mean, r1.lambda_full);
 }
 
-// THEORY.md 5.3: eval and train BN are different operators, each reproducible; the caller's
+// docs/theory.md 5.3: eval and train BN are different operators, each reproducible; the caller's
 // running buffers are untouched by a measurement; per-sample products refuse train mode.
 TEST(Curvature, BatchNormEvalAndTrainDifferAndBuffersAreUntouched) {
   const std::array<std::int64_t, 3> shape{3, 8, 8};
@@ -426,7 +426,7 @@ TEST(Curvature, LayerRestrictionSelectsTheNamedParameters) {
   EXPECT_THROW(nw::CurvatureOperator(m, data, nw::Transform{}, range(32), o), batchrmt::InvalidInput);
 }
 
-// THEORY.md 5.8: lambda_max(H_B) <= lambda_max(H_full) + lambda_max(eps_B) per subset (Weyl),
+// docs/theory.md 5.8: lambda_max(H_B) <= lambda_max(H_full) + lambda_max(eps_B) per subset (Weyl),
 // here with converged Ritz values (P = 51, 60 steps: exact up to rounding).
 TEST(Curvature, FluctuationSpectrumObeysTheWeylBoundPerSubset) {
   nw::SpectrumRequest rq;

@@ -109,7 +109,7 @@ TEST(LrSpectrum, FullBatchEqualsTheFullOperatorAndKappaIsTheFinitePopulationFact
   EXPECT_DOUBLE_EQ(s.rows[1].kappa, 0.0);
   EXPECT_DOUBLE_EQ(s.rows[0].kappa, nw::finite_population_kappa(256, 8));
   EXPECT_NEAR(s.rows[0].kappa, (256.0 - 8) / (8 * 255.0), 1e-15);
-  // Smaller batches have larger top eigenvalues here (the shift of THEORY.md 2.7).
+  // Smaller batches have larger top eigenvalues here (the shift of docs/theory.md 2.7).
   EXPECT_GT(s.rows[0].top_mean, s.rows[1].top_mean);
   // Preconditioned: with kappa = 0 the second moment is gbar^2 alone, so the noise fraction is 0.
   EXPECT_DOUBLE_EQ(s.rows[1].noise_fraction, 0.0);

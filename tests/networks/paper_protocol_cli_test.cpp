@@ -1,4 +1,4 @@
-// The paper's C5 protocol in miniature (THEORY.md 6.3): a network trained with SGD on
+// The paper's C5 protocol in miniature (docs/theory.md 6.3): a network trained with SGD on
 // CIFAR-100 read from --data-dir, checkpoints written to RUN.work/, the batch-Hessian spectrum
 // measured at several checkpoint epochs (one series per epoch), each spectrum kept as a
 // resumable file of (B, subset) units beside the result. Generated CIFAR-100 files stand in for

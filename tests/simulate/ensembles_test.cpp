@@ -1,4 +1,4 @@
-// Simulators against exact identities and the laws of THEORY.md (V1-V5). Each statistical
+// Simulators against exact identities and the laws of docs/theory.md (V1-V5). Each statistical
 // assertion states its tolerance: 4 standard errors of an average over independent matrices
 // (two-sided false-alarm 6.3e-5 per assertion if the seeds were random; fixed here, so the
 // suite is deterministic) plus a stated finite-n bias budget.
@@ -27,13 +27,13 @@ MeanSe mean_se(const std::vector<double>& v) {
   return {s.mean, s.stderr_};
 }
 
-// Exact GOE variance of tr W^2 (THEORY.md 7.2 V1).
+// Exact GOE variance of tr W^2 (docs/theory.md 7.2 V1).
 double goe_trace_var(double n) { return 8.0 / n + 4.0 * (n - 1.0) / n; }
 
 }  // namespace
 
 TEST(WignerV1, DenseTraceIdentityHoldsForEveryEntryLaw) {
-  // E tr W^2 = sigma^2 (n + 1) for any entry law with the variances of THEORY.md 2.1.
+  // E tr W^2 = sigma^2 (n + 1) for any entry law with the variances of docs/theory.md 2.1.
   const Eigen::Index n = 60;
   const int M = 400;
   for (auto law : {EntryLaw::gaussian, EntryLaw::rademacher, EntryLaw::uniform}) {
@@ -50,9 +50,9 @@ TEST(WignerV1, DenseTraceIdentityHoldsForEveryEntryLaw) {
 }
 
 TEST(WignerV1, TridiagonalTraceIdentityAndItsPowerAgainstADoubledDiagonal) {
-  // E tr T^2 = sum E a_i^2 + 2 sum E b_k^2 = n - 1 + 2/beta (THEORY.md 4.1), Var as GOE's
+  // E tr T^2 = sum E a_i^2 + 2 sum E b_k^2 = n - 1 + 2/beta (docs/theory.md 4.1), Var as GOE's
   // for beta = 1. The variant with diagonal *standard deviation* sqrt(2)x too large (the
-  // public-package mistake of THEORY.md 4.1, variance doubled) shifts the mean by +2, which
+  // public-package mistake of docs/theory.md 4.1, variance doubled) shifts the mean by +2, which
   // is > 10 of these standard errors: the same test must reject it.
   const Eigen::Index n = 200;
   const int M = 400;
@@ -90,8 +90,8 @@ TEST(WignerMoments, SpectralMomentsMatchTheSemicircle) {
 
 TEST(TracyWidom, RescaledTopEigenvalueOfTridiagonalModelHasTracyWidomMoments) {
   // x = n^{2/3} (lambda_max - 2) over M = 2000 independent truncated beta-Hermite draws at
-  // n = 1e6 (K = 10 n^{1/3} = 1000). Reference moments (THEORY.md 7.3, Bornemann 2010).
-  // Tolerances (THEORY.md 7.4): mean 4 sqrt(var/M), variance 4 var sqrt((2 + kappa4)/M);
+  // n = 1e6 (K = 10 n^{1/3} = 1000). Reference moments (docs/theory.md 7.3, Bornemann 2010).
+  // Tolerances (docs/theory.md 7.4): mean 4 sqrt(var/M), variance 4 var sqrt((2 + kappa4)/M);
   // bias budget O(n^{-2/3}) = 1e-4 for Gaussian ensembles, negligible here.
   // A doubled diagonal variance moves the mean far outside (checked below for beta = 1).
   struct Ref {
@@ -128,7 +128,7 @@ TEST(TracyWidom, RescaledTopEigenvalueOfTridiagonalModelHasTracyWidomMoments) {
 TEST(SpikedWigner, OutlierMeanVarianceAndOverlapMatchBBP) {
   // theta = 2, sigma = 1, n = 200: |theta - 1| = 1 >= 5 n^{-1/3} = 0.86 (outside the critical
   // window). rho = theta + 1/theta = 2.5, Var ~ 2(1 - 1/theta^2)/n, overlap 1 - 1/theta^2 = 0.75.
-  // Bias budgets (THEORY.md 7.2 V4): mean 2/n, overlap 3/n (both O(1/n) corrections).
+  // Bias budgets (docs/theory.md 7.2 V4): mean 2/n, overlap 3/n (both O(1/n) corrections).
   const Eigen::Index n = 200;
   const int M = 300;
   const double theta = 2.0, v = 2.0 * (1 - 1 / (theta * theta));

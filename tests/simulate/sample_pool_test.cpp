@@ -1,4 +1,4 @@
-// The per-sample pool: exact sampling-without-replacement identities (THEORY.md 1.2) and the
+// The per-sample pool: exact sampling-without-replacement identities (docs/theory.md 1.2) and the
 // factored (regenerated) form against explicit per-sample matrices.
 #include <gtest/gtest.h>
 

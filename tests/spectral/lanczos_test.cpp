@@ -1,4 +1,4 @@
-// Lanczos with full / selective / no reorthogonalisation (THEORY.md 5.5, 7.2 V5/V6).
+// Lanczos with full / selective / no reorthogonalisation (docs/theory.md 5.5, 7.2 V5/V6).
 #include <gtest/gtest.h>
 
 #include <Eigen/Eigenvalues>

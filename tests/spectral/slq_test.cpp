@@ -1,4 +1,4 @@
-// SLQ identities, moments, densities and Hutchinson estimators (THEORY.md 5.6, 5.8).
+// SLQ identities, moments, densities and Hutchinson estimators (docs/theory.md 5.6, 5.8).
 //
 // Statistical tests use fixed seeds, so each is deterministic; the tolerance is stated as a
 // multiple of the estimator's own between-probe standard error (4 se: a false alarm with

@@ -1,4 +1,4 @@
-// Matrices with known spectra for the spectral tests (THEORY.md 4.4, 7.2 V6).
+// Matrices with known spectra for the spectral tests (docs/theory.md 4.4, 7.2 V6).
 #pragma once
 
 #include <Eigen/Core>

@@ -1,4 +1,4 @@
-// Sturm bisection and LAPACK tridiagonal wrappers against closed forms and LAPACK (THEORY.md 4.4).
+// Sturm bisection and LAPACK tridiagonal wrappers against closed forms and LAPACK (docs/theory.md 4.4).
 #include <gtest/gtest.h>
 
 #include <Eigen/Eigenvalues>

@@ -1,4 +1,4 @@
-// Batch Hessian model (THEORY.md §1.2, §2.3 Theorem A, §2.6, §3.1, §3.3, §5.7) and the
+// Batch Hessian model (docs/theory.md §1.2, §2.3 Theorem A, §2.6, §3.1, §3.3, §5.7) and the
 // learning-rate rules of §2.7.
 #include <gtest/gtest.h>
 
@@ -21,7 +21,7 @@ TEST(Kappa, FinitePopulationFactor) {
 }
 
 TEST(BatchHessian, Section31ExampleTable) {
-  // THEORY.md §3.1: lambda_1 = 5, P sigma^2 = 400, N = inf (B_noise = 16).
+  // docs/theory.md §3.1: lambda_1 = 5, P sigma^2 = 400, N = inf (B_noise = 16).
   const auto rows = batch_hessian_table({5.0}, 400.0, 1.0, 0, {1, 4, 16, 64, 256, 1024});
   const double top[] = {40, 20, 10, 6.25, 5.3125, 5.078125};
   const char* regime[] = {"edge", "edge", "threshold", "outlier", "outlier", "outlier"};
@@ -59,7 +59,7 @@ TEST(BatchHessian, BothSignsAndBoundaries) {
 }
 
 TEST(BatchHessian, Section33GgnExampleTable) {
-  // THEORY.md §3.3: ell = 40, sigma^2 = 1, P/C_eff = 12800 (P = 128000, C_eff = 10), N = inf.
+  // docs/theory.md §3.3: ell = 40, sigma^2 = 1, P/C_eff = 12800 (P = 128000, C_eff = 10), N = inf.
   const auto rows = ggn_batch_table({40.0}, 1.0, 128000.0, 10.0, 0, {4, 16, 64, 256, 1024, 4096});
   const double gamma[] = {3200, 800, 200, 50, 12.5, 3.125};
   const double top[] = {3314.1, 860.5, 245.1, 91.28, 52.82, 43.21};
@@ -83,7 +83,7 @@ TEST(BatchHessian, FirstAndSecondOrderShift) {
 }
 
 TEST(BatchHessian, ThresholdTopIsTheoremAWithTheMeasuredNoise) {
-  // The THEORY.md 3.1 table (lambda_1 = 5, P sigma^2 = 400, N = inf): omega_B^2 = kappa_B V_phi with
+  // The docs/theory.md 3.1 table (lambda_1 = 5, P sigma^2 = 400, N = inf): omega_B^2 = kappa_B V_phi with
   // V_phi = P sigma^2 reproduces Theorem A on both sides of the threshold (B = 16).
   const std::vector<std::int64_t> Bs{1, 4, 16, 64, 256, 1024};
   const auto rows = batch_hessian_table({5.0}, 400.0, 1.0, 0, Bs);

@@ -1,4 +1,4 @@
-// Hachem-Loubaton-Najim Gram-profile equations (THEORY.md §2.6 Profiles): flat profiles give
+// Hachem-Loubaton-Najim Gram-profile equations (docs/theory.md §2.6 Profiles): flat profiles give
 // Marchenko-Pastur (§2.2), and a block profile agrees with the hermitised QVE (§2.5).
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// Semicircle and Marchenko–Pastur (THEORY.md §2.2) against tests/theory/reference/laws.csv
+// Semicircle and Marchenko–Pastur (docs/theory.md §2.2) against tests/theory/reference/laws.csv
 // (mpmath, 40 digits, checked there against the defining integrals).
 #include <gtest/gtest.h>
 
@@ -44,7 +44,7 @@ TEST(Laws, StieltjesDensityCdfMatchMpmath) {
 }
 
 TEST(Laws, ImaginaryPartPositiveOnUpperHalfPlaneGrid) {
-  // THEORY.md §2.1 Branches: Im m > 0 for Im z > 0, and m ~ -1/z.
+  // docs/theory.md §2.1 Branches: Im m > 0 for Im z > 0, and m ~ -1/z.
   const Semicircle sc(1.3);
   const MarchenkoPastur mp1(0.3, 2.0), mp2(4.0, 0.5);
   for (double x = -10.0; x <= 10.0; x += 0.37)

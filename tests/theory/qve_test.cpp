@@ -1,4 +1,4 @@
-// QVE solver (THEORY.md §2.5) against the §7.3 block reference (mpmath table
+// QVE solver (docs/theory.md §2.5) against the §7.3 block reference (mpmath table
 // tests/theory/reference/block_qve.csv) and the deterministic self-tests of §7.2 V6.
 #include <gtest/gtest.h>
 
@@ -39,7 +39,7 @@ double rel(double a, double b) { return std::abs(a - b) / std::abs(b); }
 }  // namespace
 
 TEST(QveBlock, EdgeMatchesTheMpmathReference) {
-  // THEORY.md §7.3, V6 asks 1e-9; the fold-point Newton reaches ~1e-14 relative.
+  // docs/theory.md §7.3, V6 asks 1e-9; the fold-point Newton reaches ~1e-14 relative.
   QveSolver solver(reference_profile());
   const QveEdge& e = solver.edge();
   EXPECT_LT(rel(e.upper, ref("tau")), 1e-12);
@@ -89,7 +89,7 @@ TEST(QveBlock, ExactlyAtThresholdIsCritical) {
 }
 
 TEST(QveFlat, FlatProfileIsTheSemicircle) {
-  // THEORY.md §7.2 V6: flat S = sigma^2/n gives |m - m_sc| <= 1e-12.
+  // docs/theory.md §7.2 V6: flat S = sigma^2/n gives |m - m_sc| <= 1e-12.
   const int n = 40;
   const double sigma = 0.8;
   QveSolver solver(QveProfile::full(Eigen::MatrixXd::Constant(n, n, sigma * sigma / n)));
@@ -115,7 +115,7 @@ TEST(QveFlat, FlatProfileIsTheSemicircle) {
 }
 
 TEST(QveBlock, EqualRowSumsGiveTheSemicircleWithVarianceR) {
-  // THEORY.md §7.3 control: f = (1/4, 3/4), t = [[2, .5], [.5, 1]]: r = 0.875 in both blocks.
+  // docs/theory.md §7.3 control: f = (1/4, 3/4), t = [[2, .5], [.5, 1]]: r = 0.875 in both blocks.
   Eigen::MatrixXd t(2, 2);
   t << 2.0, 0.5, 0.5, 1.0;
   QveSolver solver(QveProfile::block(vec({0.25, 0.75}), t));
@@ -301,7 +301,7 @@ TEST(QveNoNewton, BisectionOnlyPathBracketsTheEdge) {
 }
 
 TEST(QveRankR, OrthogonalSpikesOnDisjointBlocksAreTwoRankOneSolves) {
-  // THEORY.md §2.5(e): spikes supported on blocks 1 and 2 of the §7.3 profile: G_1 = diag(1, 0),
+  // docs/theory.md §2.5(e): spikes supported on blocks 1 and 2 of the §7.3 profile: G_1 = diag(1, 0),
   // G_2 = diag(0, 1), so the determinant factorises into the two rank-one equations.
   QveSolver solver(reference_profile());
   const std::vector<Eigen::MatrixXd> G = {vec({1.0, 0.0}).asDiagonal(), vec({0.0, 1.0}).asDiagonal()};

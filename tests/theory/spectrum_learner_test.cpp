@@ -1,4 +1,4 @@
-// The spectrum-driven learner's rules (THEORY.md §6.4) on a hand-computed case.
+// The spectrum-driven learner's rules (docs/theory.md §6.4) on a hand-computed case.
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -90,7 +90,7 @@ TEST(SpikedCovariance, BoundariesAndGammaToZero) {
 }
 
 TEST(SpikedCovariance, ClosedFormEqualsMultiplicativeBgnAndPaulsOverlap) {
-  // THEORY.md §2.6 / §7.2 V6: BGN multiplicative with theta = ell/sigma^2 - 1 reproduces the
+  // docs/theory.md §2.6 / §7.2 V6: BGN multiplicative with theta = ell/sigma^2 - 1 reproduces the
   // table (outlier and Paul's overlap). Bound 1e-12 relative.
   for (double gamma : {0.1, 0.5, 1.0, 2.0, 50.0})
     for (double sigma2 : {1.0, 0.3})

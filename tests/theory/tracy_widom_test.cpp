@@ -1,4 +1,4 @@
-// Tracy–Widom CDF, moments and quantiles against THEORY.md §7.3 (Bornemann 2010) and the
+// Tracy–Widom CDF, moments and quantiles against docs/theory.md §7.3 (Bornemann 2010) and the
 // mpmath table tests/theory/reference/tracy_widom.csv.
 #include <gtest/gtest.h>
 
@@ -11,12 +11,12 @@
 using namespace batchrmt::theory;
 
 TEST(TracyWidom, F2AtMinusTwoMatchesPublishedValue) {
-  // THEORY.md §7.3: F_2(-2) = 0.413224142505 (12 digits); V6 asks for 1e-10.
+  // docs/theory.md §7.3: F_2(-2) = 0.413224142505 (12 digits); V6 asks for 1e-10.
   EXPECT_NEAR(tracy_widom_cdf(2, -2.0), 0.413224142505, 1e-11);
 }
 
 TEST(TracyWidom, MomentsMatchPublishedConstants) {
-  // THEORY.md §7.3 (Bornemann 2010), 10-13 digits published; bound 1e-8 absolute.
+  // docs/theory.md §7.3 (Bornemann 2010), 10-13 digits published; bound 1e-8 absolute.
   const auto m1 = tracy_widom_moments(1);
   EXPECT_NEAR(m1.mean, -1.2065335745820, 1e-9);
   EXPECT_NEAR(m1.variance, 1.607781034581, 1e-9);
@@ -29,7 +29,7 @@ TEST(TracyWidom, MomentsMatchPublishedConstants) {
   EXPECT_NEAR(m2.excess_kurtosis, 0.0934480876, 1e-8);
 }
 TEST(TracyWidom, FortyNodesGiveTheMomentsTo1e7) {
-  // THEORY.md §7.2 V6: m = 40 nodes, moments to 1e-7.
+  // docs/theory.md §7.2 V6: m = 40 nodes, moments to 1e-7.
   TracyWidomOptions opt;
   opt.nodes = 40;
   EXPECT_NEAR(tracy_widom_moments(1, opt).mean, -1.2065335745820, 1e-7);
@@ -37,7 +37,7 @@ TEST(TracyWidom, FortyNodesGiveTheMomentsTo1e7) {
 }
 
 TEST(TracyWidom, QuantilesMatchTheTable) {
-  // THEORY.md §7.3 quantiles, 4 decimals: bound 1e-4 (half a unit in the last place + margin).
+  // docs/theory.md §7.3 quantiles, 4 decimals: bound 1e-4 (half a unit in the last place + margin).
   const double p[] = {0.01, 0.05, 0.10, 0.50, 0.90, 0.95, 0.99};
   const double q1[] = {-3.8954, -3.1804, -2.7824, -1.2686, 0.4501, 0.9793, 2.0234};
   const double q2[] = {-3.7244, -3.1942, -2.9014, -1.8049, -0.5969, -0.2325, 0.4776};
@@ -78,7 +78,7 @@ TEST(TracyWidom, BadInputIsRejected) {
 }
 
 TEST(EdgeScaling, WishartMatchesTheSquareRootEdgeRuleAtLargeSize) {
-  // THEORY.md §2.4: the MP edge constant reproduces Johnstone's scale to leading order.
+  // docs/theory.md §2.4: the MP edge constant reproduces Johnstone's scale to leading order.
   const double n = 4e6, m = 8e6, gamma = n / m;
   const auto j = wishart_edge_scaling(n, m, true);
   const double sg = std::sqrt(gamma);

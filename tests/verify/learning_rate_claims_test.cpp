@@ -60,7 +60,7 @@ TEST(LrPrediction, HeavyBallAndEmaMomentumRules) {
 namespace {
 
 // Adam on f(w) = 1/2 sum_j a_j w_j^2 whose second moment sees the expected square of a batch
-// gradient with known noise: v <- beta2 v + (1 - beta2)(g_j^2 + kappa s_j^2) (THEORY.md 2.7:
+// gradient with known noise: v <- beta2 v + (1 - beta2)(g_j^2 + kappa s_j^2) (docs/theory.md 2.7:
 // E g_{B,j}^2 = gbar_j^2 + kappa_B s_j^2), first moment of the exact gradient, bias corrected,
 // moments warmed over `warmup` steps at lr 0 (as lr-sweep does). Divergence: loss > factor x start.
 StabilityTrial adam_quadratic(const std::vector<double>& a, double noise_var, double lr, int steps, double factor) {
@@ -101,7 +101,7 @@ StabilityTrial adam_quadratic(const std::vector<double>& a, double noise_var, do
 TEST(AdamPreconditionedLimit, DiagonalQuadraticWithKnownNoiseMatchesThePreconditionedLimit) {
   // Noise-dominated second moment (kappa s^2 = 1e6 / B >> a_j^2 w_j^2 <= 100): D_j ~ sqrt(B)/1e3,
   // the limit is 2 (1 + beta1) / ((1 - beta1) max_j a_j D_j). The Hessian here does not depend on
-  // B (no batch shift: lambda_1 dominates), so THEORY.md 2.7 says the limit FALLS as sqrt(kappa_B)
+  // B (no batch shift: lambda_1 dominates), so docs/theory.md 2.7 says the limit FALLS as sqrt(kappa_B)
   // ~ B^(-1/2); the square-root growth needs the shift of lambda'_1 to dominate.
   const std::vector<double> a = {1.0, 3.0, 10.0};
   const double s2 = 1e6;

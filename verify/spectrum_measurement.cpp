@@ -1,0 +1,146 @@
+// The spectrum measurement joined to its HDF5 store and the theory-layer predictions (see
+// spectrum_measurement.hpp). Built with LibTorch only (networks/ is not linked otherwise).
+#ifdef BATCHRMT_WITH_TORCH
+#include "verify/spectrum_measurement.hpp"
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "theory/batch_hessian.hpp"
+
+namespace batchrmt::verify {
+
+using networks::BatchRow;
+using networks::SpectrumRequest;
+using networks::SpectrumResult;
+using networks::UnitData;
+
+std::optional<UnitData> StoreSpectrumSink::load(const std::string& unit) {
+  if (!store_->is_complete(unit)) return std::nullopt;
+  return unit_data_of(store_->root().group(unit.substr(1)));
+}
+
+UnitData StoreSpectrumSink::unit_data_of(const outputs::Group& g) {
+  UnitData u;
+  for (const auto& name : g.children()) {
+    if (g.is_group(name)) continue;
+    const auto info = g.dataset_info(name);
+    if (info.dtype == "float64" && info.shape.size() == 1) {
+      const Eigen::VectorXd v = g.read_vector(name);
+      u.reals[name] = std::vector<double>(v.data(), v.data() + v.size());
+    } else if (info.dtype == "float64" && info.shape.size() == 2) {
+      u.matrices[name] = g.read_matrix(name);
+    } else if (info.dtype == "int64" && info.shape.size() == 1) {
+      u.integers[name] = g.read_int_vector(name);
+    }
+  }
+  for (const auto& [k, v] : g.attributes()) {
+    if (const auto* s = std::get_if<std::string>(&v)) u.text[k] = *s;
+    else if (const auto* d = std::get_if<double>(&v)) u.numbers[k] = *d;
+    else if (const auto* i = std::get_if<std::int64_t>(&v)) u.numbers[k] = static_cast<double>(*i);
+  }
+  return u;
+}
+
+void StoreSpectrumSink::save(const std::string& unit, const UnitData& u) {
+  const outputs::Group g = store_->begin_unit(unit);
+  for (const auto& [k, v] : u.reals)
+    if (!v.empty()) g.write(k, v);
+  for (const auto& [k, v] : u.integers)
+    if (!v.empty()) g.write(k, v);
+  for (const auto& [k, v] : u.matrices)
+    if (v.size() > 0) g.write(k, v);
+  for (const auto& [k, v] : u.text) g.set_attribute(k, v);
+  for (const auto& [k, v] : u.numbers) g.set_attribute(k, v);
+  store_->complete_unit(g);
+}
+
+void add_predictions(SpectrumResult& r) {
+  for (auto& row : r.rows) {
+    row.kappa = theory::kappa_factor(r.N, row.B);
+    if (r.noise_top) {
+      const auto& e = *r.noise_top;
+      const double lam = e.lambda;
+      row.predicted_top = theory::first_order_shift(lam, row.kappa, e.v_phi);
+      // Spikes degenerate with lambda (gap within the Ritz residuals, or 1e-6 relative) make the
+      // non-degenerate second-order expansion meaningless: then predicted_top_second is NaN.
+      std::vector<double> others, c;
+      bool degenerate = false;
+      const double res1 = r.spike_residuals.empty() ? 0.0 : r.spike_residuals[0];
+      for (std::size_t k = 1; k < r.spike_values.size() && k - 1 < e.c.size(); ++k) {
+        const double resk = k < r.spike_residuals.size() ? r.spike_residuals[k] : 0.0;
+        if (std::abs(lam - r.spike_values[k]) <= std::max(1e-6 * std::abs(lam), res1 + resk)) degenerate = true;
+        others.push_back(r.spike_values[k]);
+        c.push_back(e.c[k - 1]);
+      }
+      row.predicted_top_second = degenerate ? std::numeric_limits<double>::quiet_NaN()
+                                            : theory::second_order_shift(lam, row.kappa, e.v_perp, others, c);
+      row.predicted_top_sd = theory::first_order_sd(row.kappa, e.w_phi);
+      row.q = theory::regime_ratio(lam, row.kappa, e.v_phi);
+    }
+    if (r.noise_bottom) {
+      const auto& e = *r.noise_bottom;
+      row.predicted_bottom = theory::first_order_shift(e.lambda, row.kappa, e.v_phi);
+      row.predicted_bottom_second = theory::second_order_shift(e.lambda, row.kappa, e.v_perp, {}, {});
+    }
+  }
+}
+
+void write_spectrum_summary(outputs::Store& store, const SpectrumResult& r) {
+  const outputs::Group g = store.root().group("spectrum");
+  for (const auto& [k, v] : r.conventions) g.set_attribute(k, v);
+  g.set_attribute("N", r.N);
+  g.set_attribute("P", r.P);
+  g.set_attribute("lambda_full", r.lambda_full);
+  g.set_attribute("lambda_full_residual", r.lambda_full_residual);
+  g.set_attribute("bottom_full", r.bottom_full);
+  g.set_attribute("bottom_full_residual", r.bottom_full_residual);
+  if (r.noise_top) {
+    g.set_attribute("v_phi", r.noise_top->v_phi);
+    g.set_attribute("v_phi_se", r.noise_top->v_phi_se);
+    g.set_attribute("w_phi", r.noise_top->w_phi);
+    g.set_attribute("v_perp", r.noise_top->v_perp);
+    g.set_attribute("noise_samples", static_cast<std::int64_t>(r.noise_top->samples));
+  }
+  const outputs::Group s = g.group("summary");
+  const auto& rows = r.rows;
+  using Row = BatchRow;
+  outputs::write_column(s, "B", rows, &Row::B);
+  outputs::write_column(s, "is_full", rows, &Row::full);
+  outputs::write_column(s, "subsets", rows, [](const Row& row) { return row.subsets.size(); });
+  outputs::write_columns<Row>(s, rows, {
+      {"kappa", &Row::kappa},
+      {"top_mean", &Row::top_mean},
+      {"top_se", &Row::top_se},
+      {"top_sd", &Row::top_sd},
+      {"bottom_mean", &Row::bottom_mean},
+      {"bottom_se", &Row::bottom_se},
+      {"bottom_sd", &Row::bottom_sd},
+      {"predicted_top", &Row::predicted_top},
+      {"predicted_top_second", &Row::predicted_top_second},
+      {"predicted_top_sd", &Row::predicted_top_sd},
+      {"q", &Row::q},
+      {"predicted_bottom", &Row::predicted_bottom},
+      {"predicted_bottom_second", &Row::predicted_bottom_second},
+      {"eps_top_mean", &Row::eps_top_mean},
+      {"eps_top_se", &Row::eps_top_se},
+      {"eps_bottom_mean", &Row::eps_bottom_mean},
+      {"eps_bottom_se", &Row::eps_bottom_se},
+      {"weyl_min_slack", &Row::weyl_min_slack}});
+}
+
+SpectrumResult measure_spectrum(const SpectrumRequest& request, outputs::Store* store) {
+  std::optional<StoreSpectrumSink> sink;
+  if (store) sink.emplace(*store);
+  SpectrumResult r = measure_spectrum_core(request, store ? &*sink : nullptr);
+  add_predictions(r);
+  if (store) {
+    write_spectrum_summary(*store, r);
+    store->flush();
+  }
+  return r;
+}
+
+}  // namespace batchrmt::verify
+#endif  // BATCHRMT_WITH_TORCH
