@@ -118,6 +118,14 @@ std::vector<double> Config::numbers(const std::string& key, const std::vector<do
   return get<std::vector<double>>(key, fallback, "an array of numbers");
 }
 std::vector<std::int64_t> Config::integers(const std::string& key, const std::vector<std::int64_t>& fallback) const {
+  // nlohmann::json would convert a float element by a cast: 1.5 silently becomes 1, and a float
+  // beyond the int64 range is undefined behaviour (found by fuzz_toml). Every element must be an
+  // integer.
+  if (const auto* node = find(key); node && node->is_array())
+    for (std::size_t i = 0; i < node->size(); ++i)
+      if (!(*node)[i].is_number_integer())
+        throw InvalidInput(source_ + ": " + key + " holds " + (*node)[i].dump() + " at position " + std::to_string(i + 1) +
+                           ", but must be an array of integers.");
   return get<std::vector<std::int64_t>>(key, fallback, "an array of integers");
 }
 

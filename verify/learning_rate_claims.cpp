@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <cmath>
 #include <limits>
 
@@ -288,11 +289,123 @@ void read_b_unit(outputs::Store& store, const std::string& unit, LrSweepRow& r) 
   }
 }
 
+// The sweep's group attributes: optimizer, trial options, divergence and search rules.
+void describe_sweep(outputs::Store& store, const LrSweepRequest& rq, const std::string& rule) {
+  const outputs::Group g = store.root().group(rq.group);
+  g.set_attribute("optimizer", rq.trial.optimizer);
+  g.set_attribute("trial_options", rq.trial.serialize());
+  g.set_attribute("divergence_rule", "diverged iff a batch loss is non-finite or the monitor loss is non-finite or > " +
+                                         format_number(rq.trial.divergence_factor, 6) + " x its start");
+  g.set_attribute("search", "growth " + format_number(rq.search.growth) + ", bisections " + std::to_string(rq.search.bisections) +
+                                ", seeds " + std::to_string(rq.search.seeds) + " from " +
+                                std::to_string(rq.search.first_seed) + ", range [" + format_number(rq.search.lr_min) + ", " +
+                                format_number(rq.search.lr_max) + "]" + (rq.start_at_prediction ? ", start at the prediction" : ""));
+  g.set_attribute("prediction_rule", rule);
+  g.set_attribute("lr_se_rule", "se(ln lr_max) = ln(lr_hi/lr_lo)/2");
+  for (const auto& [k, v] : rq.attributes) g.set_attribute(k, v);
+}
+
+// Row i: the spectrum's prediction at B and the measured stability limit (read back when the
+// B unit is complete).
+LrSweepRow measure_b_row(const LrSweepRequest& rq, std::size_t i, const nw::LrSpectrum& spectrum, bool have_spectrum,
+                         outputs::Store* store, const std::function<void(const std::string&)>& log) {
+  const bool adam = rq.trial.optimizer == "adam";
+  const std::string root = "/" + rq.group;
+  const std::int64_t B = rq.batch_sizes[i];
+  LrSweepRow row;
+  row.B = B;
+  row.kappa = nw::finite_population_kappa(static_cast<std::int64_t>(rq.train.size()), B);
+  row.predicted = row.top_mean = row.top_se = row.overlap = kNaN;
+  row.pre_top_mean = row.pre_top_se = row.noise_fraction = row.damping_ratio = kNaN;
+  if (have_spectrum) {
+    const auto& s = spectrum.rows[i];
+    if (s.B != B) throw InvalidInput("lr-sweep: the stored spectrum has other batch sizes; use a new --out file.");
+    row.top_mean = s.top_mean;
+    row.top_se = s.top_se;
+    row.overlap = s.overlap_mean;
+    row.regime = s.regime;
+    if (adam) {
+      row.pre_top_mean = s.pre_top_mean;
+      row.pre_top_se = s.pre_top_se;
+      row.noise_fraction = s.noise_fraction;
+      row.damping_ratio = s.damping_ratio;
+    }
+    row.predicted = predicted_max_lr(rq.trial.optimizer, rq.trial.momentum, rq.trial.beta1,
+                                     adam ? s.pre_top_mean : s.top_mean);
+  }
+  StabilitySearchOptions so = rq.search;
+  if (rq.start_at_prediction && std::isfinite(row.predicted))
+    so.lr_start = std::clamp(row.predicted, so.lr_min, so.lr_max);
+  const std::string unit = root + "/B=" + std::to_string(B);
+  if (store && store->is_complete(unit)) {
+    read_b_unit(*store, unit, row);
+    log("resume: B = " + std::to_string(B) + " read back (" + std::to_string(row.trials.size()) + " trials)");
+  } else {
+    const auto tb = std::chrono::steady_clock::now();
+    nw::LrTrialOptions to = rq.trial;
+    to.batch_size = B;
+    const nw::LrTrialRunner runner(rq.model, rq.train, rq.transform, to);
+    std::vector<std::string> reasons;
+    const auto lim = find_stability_limit(
+        [&](double lr, std::uint64_t seed) {
+          const auto t = runner.run(lr, seed);
+          reasons.push_back(t.reason);
+          StabilityTrial s;
+          s.lr = t.lr;
+          s.seed = t.seed;
+          s.diverged = t.diverged;
+          s.loss_start = t.loss_start;
+          s.loss_end = t.loss_end;
+          s.loss_max_ratio = t.loss_max_ratio;
+          s.steps = t.steps;
+          return s;
+        },
+        so);
+    row.lr_lo = lim.lr_lo;
+    row.lr_hi = lim.lr_hi;
+    row.lr_max = lim.lr_max;
+    row.bracketed = lim.bracketed;
+    row.status = lim.status;
+    row.trials = lim.trials;
+    row.reasons = reasons;
+    row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - tb).count();
+    if (store) write_b_unit(*store, unit, row, so.lr_start);
+    log("B = " + std::to_string(B) + ": lr_max " + format_number(row.lr_max) + " in [" + format_number(row.lr_lo) + ", " +
+        format_number(row.lr_hi) + "], predicted " + format_number(row.predicted) + " (" + std::to_string(row.trials.size()) +
+        " trials, " + format_number(row.seconds, 3) + " s)");
+  }
+  return row;
+}
+
+// /<group>/summary: one row per B and the scaling fits.
+void write_sweep_summary(outputs::Store& store, const LrSweepRequest& rq, const LrSweepResult& out) {
+  const outputs::Group s = store.root().group(rq.group + "/summary");
+  const auto& rows = out.rows;
+  using Row = LrSweepRow;
+  outputs::write_column(s, "B", rows, &Row::B);
+  outputs::write_column(s, "bracketed", rows, &Row::bracketed);
+  outputs::write_columns<Row>(s, rows, {
+      {"lr_max", &Row::lr_max},
+      {"lr_lo", &Row::lr_lo},
+      {"lr_hi", &Row::lr_hi},
+      {"predicted", &Row::predicted},
+      {"top_mean", &Row::top_mean},
+      {"overlap", &Row::overlap}});
+  outputs::write_column(s, "regime", rows, &Row::regime);
+  s.set_attribute("fit_slope", out.fit.slope);
+  s.set_attribute("fit_slope_se", out.fit.slope_se);
+  s.set_attribute("fit_intercept", out.fit.intercept);
+  s.set_attribute("fit_regime", out.fit.regime);
+  s.set_attribute("predicted_slope", out.predicted_fit.slope);
+  s.set_attribute("lambda_full", out.lambda_full);
+  store.flush();
+}
+
 }  // namespace
 
 LrSweepResult run_lr_sweep(const LrSweepRequest& rq, outputs::Store* store) {
   const auto t0 = std::chrono::steady_clock::now();
-  auto log = [&](const std::string& m) {
+  const std::function<void(const std::string&)> log = [&](const std::string& m) {
     if (rq.log) rq.log(m);
   };
   if (rq.batch_sizes.empty()) throw InvalidInput("lr-sweep: no batch sizes were given.");
@@ -305,21 +418,7 @@ LrSweepResult run_lr_sweep(const LrSweepRequest& rq, outputs::Store* store) {
                   : "2 (1 + momentum) / lambda'_1(B), lambda'_1(B) = mean top Ritz value of H_B over subsets "
                     "[STD stability, RECON application, docs/theory.md 2.7]";
   const std::string root = "/" + rq.group;
-  if (store) {
-    const outputs::Group g = store->root().group(rq.group);
-    g.set_attribute("optimizer", rq.trial.optimizer);
-    g.set_attribute("trial_options", rq.trial.serialize());
-    g.set_attribute("divergence_rule", "diverged iff a batch loss is non-finite or the monitor loss is non-finite or > " +
-                                           format_number(rq.trial.divergence_factor, 6) + " x its start");
-    g.set_attribute("search", "growth " + format_number(rq.search.growth) + ", bisections " + std::to_string(rq.search.bisections) +
-                                  ", seeds " + std::to_string(rq.search.seeds) + " from " +
-                                  std::to_string(rq.search.first_seed) + ", range [" + format_number(rq.search.lr_min) + ", " +
-                                  format_number(rq.search.lr_max) + "]" + (rq.start_at_prediction ? ", start at the prediction" : ""));
-    g.set_attribute("prediction_rule", out.rule);
-    g.set_attribute("lr_se_rule", "se(ln lr_max) = ln(lr_hi/lr_lo)/2");
-    for (const auto& [k, v] : rq.attributes) g.set_attribute(k, v);
-  }
-
+  if (store) describe_sweep(*store, rq, out.rule);
   // ---- the batch spectrum at the starting point
   nw::LrSpectrum spectrum;
   bool have_spectrum = false;
@@ -348,96 +447,11 @@ LrSweepResult run_lr_sweep(const LrSweepRequest& rq, outputs::Store* store) {
   }
 
   // ---- the stability limits
-  for (std::size_t i = 0; i < rq.batch_sizes.size(); ++i) {
-    const std::int64_t B = rq.batch_sizes[i];
-    LrSweepRow row;
-    row.B = B;
-    row.kappa = nw::finite_population_kappa(static_cast<std::int64_t>(rq.train.size()), B);
-    row.predicted = row.top_mean = row.top_se = row.overlap = kNaN;
-    row.pre_top_mean = row.pre_top_se = row.noise_fraction = row.damping_ratio = kNaN;
-    if (have_spectrum) {
-      const auto& s = spectrum.rows[i];
-      if (s.B != B) throw InvalidInput("lr-sweep: the stored spectrum has other batch sizes; use a new --out file.");
-      row.top_mean = s.top_mean;
-      row.top_se = s.top_se;
-      row.overlap = s.overlap_mean;
-      row.regime = s.regime;
-      if (adam) {
-        row.pre_top_mean = s.pre_top_mean;
-        row.pre_top_se = s.pre_top_se;
-        row.noise_fraction = s.noise_fraction;
-        row.damping_ratio = s.damping_ratio;
-      }
-      row.predicted = predicted_max_lr(rq.trial.optimizer, rq.trial.momentum, rq.trial.beta1,
-                                       adam ? s.pre_top_mean : s.top_mean);
-    }
-    StabilitySearchOptions so = rq.search;
-    if (rq.start_at_prediction && std::isfinite(row.predicted))
-      so.lr_start = std::clamp(row.predicted, so.lr_min, so.lr_max);
-    const std::string unit = root + "/B=" + std::to_string(B);
-    if (store && store->is_complete(unit)) {
-      read_b_unit(*store, unit, row);
-      log("resume: B = " + std::to_string(B) + " read back (" + std::to_string(row.trials.size()) + " trials)");
-    } else {
-      const auto tb = std::chrono::steady_clock::now();
-      nw::LrTrialOptions to = rq.trial;
-      to.batch_size = B;
-      const nw::LrTrialRunner runner(rq.model, rq.train, rq.transform, to);
-      std::vector<std::string> reasons;
-      const auto lim = find_stability_limit(
-          [&](double lr, std::uint64_t seed) {
-            const auto t = runner.run(lr, seed);
-            reasons.push_back(t.reason);
-            StabilityTrial s;
-            s.lr = t.lr;
-            s.seed = t.seed;
-            s.diverged = t.diverged;
-            s.loss_start = t.loss_start;
-            s.loss_end = t.loss_end;
-            s.loss_max_ratio = t.loss_max_ratio;
-            s.steps = t.steps;
-            return s;
-          },
-          so);
-      row.lr_lo = lim.lr_lo;
-      row.lr_hi = lim.lr_hi;
-      row.lr_max = lim.lr_max;
-      row.bracketed = lim.bracketed;
-      row.status = lim.status;
-      row.trials = lim.trials;
-      row.reasons = reasons;
-      row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - tb).count();
-      if (store) write_b_unit(*store, unit, row, so.lr_start);
-      log("B = " + std::to_string(B) + ": lr_max " + format_number(row.lr_max) + " in [" + format_number(row.lr_lo) + ", " +
-          format_number(row.lr_hi) + "], predicted " + format_number(row.predicted) + " (" + std::to_string(row.trials.size()) +
-          " trials, " + format_number(row.seconds, 3) + " s)");
-    }
-    out.rows.push_back(std::move(row));
-  }
+  for (std::size_t i = 0; i < rq.batch_sizes.size(); ++i)
+    out.rows.push_back(measure_b_row(rq, i, spectrum, have_spectrum, store, log));
   out.fit = fit_lr_scaling(out.rows, {});
   out.predicted_fit = fit_predicted_scaling(out.rows, {});
-  if (store) {
-    const outputs::Group s = store->root().group(rq.group + "/summary");
-    const auto& rows = out.rows;
-    using Row = LrSweepRow;
-    outputs::write_column(s, "B", rows, &Row::B);
-    outputs::write_column(s, "bracketed", rows, &Row::bracketed);
-    outputs::write_columns<Row>(s, rows, {
-        {"lr_max", &Row::lr_max},
-        {"lr_lo", &Row::lr_lo},
-        {"lr_hi", &Row::lr_hi},
-        {"predicted", &Row::predicted},
-        {"top_mean", &Row::top_mean},
-        {"overlap", &Row::overlap}});
-    outputs::write_column(s, "regime", rows, &Row::regime);
-    s.set_attribute("fit_slope", out.fit.slope);
-    s.set_attribute("fit_slope_se", out.fit.slope_se);
-    s.set_attribute("fit_intercept", out.fit.intercept);
-    s.set_attribute("fit_regime", out.fit.regime);
-    s.set_attribute("predicted_slope", out.predicted_fit.slope);
-    s.set_attribute("lambda_full", out.lambda_full);
-    store->flush();
-  }
+  if (store) write_sweep_summary(*store, rq, out);
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }

@@ -135,8 +135,20 @@ class ReaderSink final : public networks::SpectrumSink {
 
 }  // namespace
 
-CaseRun measure_network_case(const Config& c, const std::string& name, std::uint64_t seed, CaseAccess access) {
-  CaseKeys k{c, name};
+namespace {
+
+// What a case measures: its data, device, model (resolved from the dataset's signature first,
+// so a bad model name, depth or device is an error of the configuration even when the data are
+// absent), training epochs and the epochs measured.
+struct CaseSetup {
+  networks::DataOptions data_opt;
+  std::string device;
+  networks::ModelSpec spec;
+  int epochs = 0;
+  std::vector<std::int64_t> measure;
+};
+
+CaseSetup resolve_case(CaseKeys& k, const Config& c, const std::string& name, std::uint64_t seed) {
   const std::string model_name = k.text("model", default_model(name));
   if (model_name.empty())
     throw InvalidInput(c.source() + ": c5 case '" + name + "' has no model; set c5." + name + ".model (one of linear, mlp, lenet, "
@@ -151,8 +163,6 @@ CaseRun measure_network_case(const Config& c, const std::string& name, std::uint
   data_opt.image_folder.side = static_cast<int>(k.integer("image_side", 32));
   data_opt.subset_seed = seed;
   data_opt.synthetic.seed = seed;
-  // The model is resolved from the dataset's signature first, so a bad model name, depth or
-  // device is an error of the configuration even when the data are absent.
   const std::string device = networks::checked_device(
       networks::device_for_local_rank(k.text("device", c.text("run.device", "cpu")), MpiContext::instance().local_rank()));
   networks::ModelSpec spec;
@@ -170,6 +180,19 @@ CaseRun measure_network_case(const Config& c, const std::string& name, std::uint
     if (e < 0 || e > epochs)
       throw InvalidInput(c.source() + ": c5." + name + ".measure_epochs holds " + std::to_string(e) + ", but every epoch must be in [0, " +
                          std::to_string(epochs) + "] (the case's epochs).");
+  return {data_opt, device, spec, epochs, measure};
+}
+
+}  // namespace
+
+CaseRun measure_network_case(const Config& c, const std::string& name, std::uint64_t seed, CaseAccess access) {
+  CaseKeys k{c, name};
+  const CaseSetup setup = resolve_case(k, c, name, seed);
+  const networks::DataOptions& data_opt = setup.data_opt;
+  const std::string& device = setup.device;
+  const networks::ModelSpec& spec = setup.spec;
+  const int epochs = setup.epochs;
+  const std::vector<std::int64_t>& measure = setup.measure;
   networks::TrainOptions t = training_options(k, epochs, seed);
   const std::int64_t bn_batch = k.integer("recompute_bn_batch", 0);
   // Reading the measurement keys now completes the case's identity before any work.

@@ -145,18 +145,6 @@ TEST(Registry, UnknownIdsAreRefusedWithTheList) {
   }
 }
 
-TEST(ConfigFile, ReadsDottedKeysRecordsWhatWasUsedAndRefusesBadValues) {
-  const Config c = Config::parse("[a]\nx = 3\ny = [1, 2]\n[a.b]\nz = \"hi\"\n", "t.toml");
-  EXPECT_EQ(c.integer("a.x", 0), 3);
-  EXPECT_EQ(c.integers("a.y", {}), (std::vector<std::int64_t>{1, 2}));
-  EXPECT_EQ(c.text("a.b.z", ""), "hi");
-  EXPECT_EQ(c.number("a.missing", 1.5), 1.5);
-  EXPECT_EQ(c.resolved()["a"]["missing"], 1.5);
-  EXPECT_THROW(c.integer("a.b.z", 0), InvalidInput);
-  EXPECT_THROW(Config::parse("[a\nx=1", "bad.toml"), InvalidInput);
-  EXPECT_THROW(Config::load("/no/such/file.toml"), InvalidInput);
-}
-
 TEST(Claims, RealNetworkAtTinySize) {
   // C5 end to end on the linear model at initialisation (a few hundred Fashion-MNIST images);
   // without LibTorch it is "not measured" with the reason.
