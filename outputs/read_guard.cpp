@@ -2,6 +2,7 @@
 
 #include <H5Cpp.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -90,9 +91,16 @@ void check_readable(const std::string& path, double seconds) {
   if (!std::filesystem::is_regular_file(path, ec))
     throw InvalidInput(path + " is a directory or another non-file, but a result file (.h5) is required.");
   const double limit = limit_seconds(seconds);
+  const pid_t parent = ::getpid();
   const pid_t child = ::fork();
   if (child < 0) return;  // cannot isolate: the plain read below still reports what it can
   if (child == 0) {
+    // The walk never outlives its parent nor the limit: a parent killed while libhdf5 loops
+    // (a libFuzzer timeout, kill -9) would otherwise leave the child spinning for ever.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(5);
+    ::signal(SIGALRM, SIG_DFL);
+    ::alarm(static_cast<unsigned>(limit) + 5);
     forget_parents_crash_handlers();
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     int code = 0;

@@ -50,6 +50,19 @@ inline CliResult run(const std::string& args, int timeout_s = 300, const std::st
   return r;
 }
 
+// Runs a shell command line; its stdout without the trailing newline.
+inline std::string run_shell(const std::string& cmd) {
+  std::string out;
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  if (!pipe) return out;
+  std::array<char, 4096> buf{};
+  std::size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  ::pclose(pipe);
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
 inline int lines(const std::string& s) {
   int n = 0;
   for (char c : s) n += (c == '\n');
