@@ -355,6 +355,51 @@ struct BatchOptions : CommonOptions {
   std::string curvature = "hessian";
 };
 
+// The theory's top, bottom and regime per B for a pool whose empirical matrix has the spectrum
+// `emp` (ascending) and the outliers `emp_spikes` (the n_pos positive ones first): the
+// batch-Hessian table, the block QVE for a variance profile, or the GGN table (docs/theory.md
+// 2.3, 2.5, 2.6).
+std::vector<json> pool_predictions(const sim::PoolSpec& spec, const BatchOptions& o, const std::vector<std::int64_t>& Bs,
+                                   const Eigen::VectorXd& emp, const std::vector<double>& emp_spikes, std::size_t n_pos,
+                                   double s2_eff) {
+  std::vector<json> rows;
+  if (spec.curvature == sim::Curvature::hessian && !spec.profile) {
+    for (const auto& row : theory::batch_hessian_table(emp_spikes, static_cast<double>(o.P), s2_eff, o.N, Bs))
+      rows.push_back({{"top", row.top}, {"bottom", row.bottom}, {"regime", theory::to_string(row.regime_top)},
+                      {"lr_max_sgd", nullable(row.lr_max_sgd)}});
+  } else if (spec.curvature == sim::Curvature::hessian) {
+    Eigen::VectorXd sizes(static_cast<Eigen::Index>(spec.profile->sizes.size()));
+    for (std::size_t a = 0; a < spec.profile->sizes.size(); ++a)
+      sizes(static_cast<Eigen::Index>(a)) = static_cast<double>(spec.profile->sizes[a]);
+    const Eigen::VectorXd w = sizes / sizes.sum();  // Haar spike vectors: block masses n_a / P on average
+    const double top_spike = n_pos ? emp_spikes.front() : 0.0;
+    for (auto B : Bs) {
+      const double kappa = theory::kappa_factor(o.N, B);
+      if (kappa == 0.0) {
+        rows.push_back({{"top", emp(emp.size() - 1)}, {"bottom", emp(0)}, {"regime", "no noise (B = N)"}});
+        continue;
+      }
+      const theory::QveSolver solver(theory::QveProfile::block(sizes, kappa * spec.profile->variances));
+      double top = solver.edge().upper;
+      std::string regime = "edge";
+      if (n_pos) {
+        const auto out = solver.outlier(top_spike, w);
+        if (out.outlier) {
+          top = *out.outlier;
+          regime = "outlier";
+        }
+      }
+      rows.push_back({{"top", top}, {"bottom", solver.edge().lower}, {"regime", regime}});
+    }
+  } else {
+    for (const auto& row : theory::ggn_batch_table(spec.spikes, spec.sigma2, static_cast<double>(o.P),
+                                                   static_cast<double>(o.C), o.N, Bs))
+      rows.push_back({{"top", row.top}, {"bottom", row.bottom}, {"regime", theory::to_string(row.regime)},
+                      {"lr_max_sgd", nullable(row.lr_max_sgd)}});
+  }
+  return rows;
+}
+
 void run_batch_hessian(const GlobalOptions& global, const BatchOptions& o) {
   const char* f = "simulate batch-hessian";
   sim::PoolSpec spec;
@@ -417,40 +462,7 @@ void run_batch_hessian(const GlobalOptions& global, const BatchOptions& o) {
     for (std::size_t k = 0; k < n_neg; ++k) emp_spikes.push_back(emp(static_cast<Eigen::Index>(k)));
     F = pool->frobenius_variance();
     const double s2_eff = F / (static_cast<double>(o.P) * static_cast<double>(o.P));
-    if (spec.curvature == sim::Curvature::hessian && !spec.profile) {
-      for (const auto& row : theory::batch_hessian_table(emp_spikes, static_cast<double>(o.P), s2_eff, o.N, Bs))
-        pred_rows.push_back({{"top", row.top}, {"bottom", row.bottom}, {"regime", theory::to_string(row.regime_top)},
-                             {"lr_max_sgd", nullable(row.lr_max_sgd)}});
-    } else if (spec.curvature == sim::Curvature::hessian) {
-      Eigen::VectorXd sizes(static_cast<Eigen::Index>(spec.profile->sizes.size()));
-      for (std::size_t a = 0; a < spec.profile->sizes.size(); ++a)
-        sizes(static_cast<Eigen::Index>(a)) = static_cast<double>(spec.profile->sizes[a]);
-      const Eigen::VectorXd w = sizes / sizes.sum();  // Haar spike vectors: block masses n_a / P on average
-      const double top_spike = n_pos ? emp_spikes.front() : 0.0;
-      for (auto B : Bs) {
-        const double kappa = theory::kappa_factor(o.N, B);
-        if (kappa == 0.0) {
-          pred_rows.push_back({{"top", emp(emp.size() - 1)}, {"bottom", emp(0)}, {"regime", "no noise (B = N)"}});
-          continue;
-        }
-        const theory::QveSolver solver(theory::QveProfile::block(sizes, kappa * spec.profile->variances));
-        double top = solver.edge().upper;
-        std::string regime = "edge";
-        if (n_pos) {
-          const auto out = solver.outlier(top_spike, w);
-          if (out.outlier) {
-            top = *out.outlier;
-            regime = "outlier";
-          }
-        }
-        pred_rows.push_back({{"top", top}, {"bottom", solver.edge().lower}, {"regime", regime}});
-      }
-    } else {
-      for (const auto& row : theory::ggn_batch_table(spec.spikes, spec.sigma2, static_cast<double>(o.P),
-                                                     static_cast<double>(o.C), o.N, Bs))
-        pred_rows.push_back({{"top", row.top}, {"bottom", row.bottom}, {"regime", theory::to_string(row.regime)},
-                             {"lr_max_sgd", nullable(row.lr_max_sgd)}});
-    }
+    pred_rows = pool_predictions(spec, o, Bs, emp, emp_spikes, n_pos, s2_eff);
     for (std::size_t i = 0; i < units.size(); ++i) {
       const json pred = pred_rows[i];
       const double frob_pred = theory::kappa_factor(o.N, Bs[i]) * F;

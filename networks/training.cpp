@@ -394,7 +394,8 @@ TrainResult train(Model& model, const DataSplits& data, const TrainOptions& o, c
     result.checkpoint_paths.push_back(path);
     if (cb.on_checkpoint) cb.on_checkpoint(epoch, path);
   };
-  if (start == 0 && !o.checkpoint_dir.empty()) save(0);
+  // Epoch 0's checkpoint (the initial weights), unless this run resumed from it.
+  if (start == 0 && result.resumed_from_epoch < 0 && !o.checkpoint_dir.empty()) save(0);
 
   auto& net = network(model);
   const auto device = model_device(model);

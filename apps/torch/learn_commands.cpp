@@ -42,6 +42,41 @@ struct LearnCli {
   bool overwrite = false;
 };
 
+// /learn/history: one dataset per field of the learner's epochs (same names and dtypes as the
+// schema, docs/hdf5-schema.md), and /learn/updates/e=<epoch>: the Ritz values and weights of
+// each curvature update.
+void write_learner_history(const outputs::Group& unit, const std::vector<nw::LearnerEpoch>& h) {
+  const auto hist = unit.group("history");
+  using E = nw::LearnerEpoch;
+  outputs::write_column(hist, "epoch", h, &E::epoch);
+  outputs::write_column(hist, "updated", h, &E::updated);
+  outputs::write_column(hist, "deleted", h, &E::deleted);
+  outputs::write_columns<E>(hist, h, {
+      {"L", &E::L},
+      {"mu", &E::mu},
+      {"lr", &E::lr},
+      {"momentum", &E::momentum},
+      {"train_loss", &E::train_loss},
+      {"train_accuracy", &E::train_accuracy},
+      {"test_loss", &E::test_loss},
+      {"test_accuracy", &E::test_accuracy},
+      {"curvature_seconds", &E::curvature_seconds},
+      {"seconds", &E::seconds},
+      {"ritz_top", &E::ritz_top},
+      {"v_phi", &E::v_phi},
+      {"kappa", &E::kappa},
+      {"lambda_mean_square", &E::lambda_mean_square},
+      {"margin", &E::margin},
+      {"margin_mean_square", &E::margin_mean_square},
+      {"noise_seconds", &E::noise_seconds}});
+  for (const auto& e : h)
+    if (e.updated) {
+      const auto u = unit.group("updates/e=" + std::to_string(e.epoch));
+      u.write("ritz", e.ritz);
+      u.write("weights", e.weights);
+    }
+}
+
 void run_learn(const GlobalOptions& global, LearnCli c) {
   batchrmt::app::apply_runtime_settings(global);
   c.device = nw::checked_device(c.device);
@@ -95,56 +130,7 @@ void run_learn(const GlobalOptions& global, LearnCli c) {
                     << e.momentum << ", margin " << e.margin << " (mean-square " << e.margin_mean_square
                     << "), train loss " << e.train_loss << ", test accuracy " << e.test_accuracy << std::endl;
       });
-  const auto hist = unit.group("history");
-  std::vector<std::int64_t> epoch, updated, deleted;
-  std::vector<double> L, mu, lr, mom, trl, tra, tel, tea, cs, sec, rt, vphi, kap, lms, mar, marms, ns;
-  for (const auto& e : result.history) {
-    epoch.push_back(e.epoch);
-    updated.push_back(e.updated);
-    deleted.push_back(e.deleted);
-    L.push_back(e.L);
-    mu.push_back(e.mu);
-    lr.push_back(e.lr);
-    mom.push_back(e.momentum);
-    trl.push_back(e.train_loss);
-    tra.push_back(e.train_accuracy);
-    tel.push_back(e.test_loss);
-    tea.push_back(e.test_accuracy);
-    cs.push_back(e.curvature_seconds);
-    sec.push_back(e.seconds);
-    rt.push_back(e.ritz_top);
-    vphi.push_back(e.v_phi);
-    kap.push_back(e.kappa);
-    lms.push_back(e.lambda_mean_square);
-    mar.push_back(e.margin);
-    marms.push_back(e.margin_mean_square);
-    ns.push_back(e.noise_seconds);
-    if (e.updated) {
-      const auto u = unit.group("updates/e=" + std::to_string(e.epoch));
-      u.write("ritz", e.ritz);
-      u.write("weights", e.weights);
-    }
-  }
-  hist.write("epoch", epoch);
-  hist.write("updated", updated);
-  hist.write("deleted", deleted);
-  hist.write("L", L);
-  hist.write("mu", mu);
-  hist.write("lr", lr);
-  hist.write("momentum", mom);
-  hist.write("train_loss", trl);
-  hist.write("train_accuracy", tra);
-  hist.write("test_loss", tel);
-  hist.write("test_accuracy", tea);
-  hist.write("curvature_seconds", cs);
-  hist.write("seconds", sec);
-  hist.write("ritz_top", rt);
-  hist.write("v_phi", vphi);
-  hist.write("kappa", kap);
-  hist.write("lambda_mean_square", lms);
-  hist.write("margin", mar);
-  hist.write("margin_mean_square", marms);
-  hist.write("noise_seconds", ns);
+  write_learner_history(unit, result.history);
   unit.write("curvature_indices", std::vector<std::int64_t>(result.curvature_indices.begin(), result.curvature_indices.end()));
   unit.set_attribute("learner_status", result.status);
   unit.set_attribute("noise_batchnorm", result.noise_batchnorm);

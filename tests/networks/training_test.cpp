@@ -164,6 +164,33 @@ TEST(Training, ResumeIsBitIdenticalToAnUninterruptedRun) {
   }
 }
 
+// A run killed after its epoch-0 checkpoint and before the next resumes from epoch 0: its
+// checkpoint list holds every epoch once, as the uninterrupted run's does (the chaos test found
+// epoch 0 listed twice: the resumed run wrote the epoch-0 checkpoint again).
+TEST(Training, ResumeFromTheEpochZeroCheckpointListsEachCheckpointOnce) {
+  const auto data = synthetic({1, 4, 4}, 40, false);
+  nw::ModelSpec s;
+  s.name = "linear";
+  s.input_shape = {1, 4, 4};
+  s.classes = 10;
+  ScratchDir dir("resume0");
+  nw::TrainOptions o;
+  o.epochs = 2;
+  o.batch_size = 8;
+  o.checkpoint_every = 1;
+  o.checkpoint_dir = dir.path.string();
+  auto fresh = nw::Model::create(s);
+  const auto f = nw::train(fresh, data, o);
+  ASSERT_EQ(f.checkpoint_epochs, (std::vector<int>{0, 1, 2}));
+  for (int e : {1, 2}) fs::remove(nw::checkpoint_path(o.checkpoint_dir, e));
+  o.resume = true;
+  auto resumed = nw::Model::create(s);
+  const auto r = nw::train(resumed, data, o);
+  EXPECT_EQ(r.resumed_from_epoch, 0);
+  EXPECT_EQ(r.checkpoint_epochs, f.checkpoint_epochs);
+  expect_same_history(r.history, f.history);
+}
+
 TEST(Training, ResumeRefusesAnotherConfigurationAndStartsAfreshWithoutCheckpoints) {
   const auto data = synthetic({1, 4, 4}, 40, false);
   nw::ModelSpec s;
