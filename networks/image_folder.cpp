@@ -73,21 +73,28 @@ std::vector<std::uint8_t> resize_to_planes(const std::vector<std::uint8_t>& rgb,
   return raw::resize_to_planes(rgb, width, height, side);
 }
 
-Dataset load_image_folder(const std::string& dir, const std::string& split_in, const ImageFolderOptions& o) {
-  const std::string split = split_in == "test" ? "val" : split_in;
-  if (o.side < 8 || o.side > 1024)
-    throw InvalidInput("image side is " + std::to_string(o.side) + ", but must lie in 8..1024.");
-  const fs::path root = fs::path(dir) / split;
-  if (!fs::is_directory(root))
-    throw InvalidInput("ImageNet folder " + root.string() + " does not exist; --data-dir must hold train/ and val/ "
-                       "with one sub-folder of .JPEG files per class (the ImageFolder layout).");
-  // Class indices come from train/'s sorted folder list, for every split: val/ may lack a
-  // class (its labels then still mean what they mean in train/), but may not add one.
+namespace {
+
+// The files of a split and their labels: class indices come from train/'s sorted folder list
+// for every split, and the fingerprint covers the side, the label numbering and every file's
+// name, size and time (the cache's key).
+struct FolderListing {
+  std::vector<std::string> classes, files;
+  std::vector<std::int64_t> labels;
+  std::uint64_t fingerprint = 0;
+};
+
+FolderListing list_image_folder(const std::string& dir, const std::string& split, const fs::path& root,
+                                const ImageFolderOptions& o) {
+  // val/ may lack a class (its labels then still mean what they mean in train/), but may not
+  // add one.
   const fs::path train_root = fs::path(dir) / "train";
   if (split != "train" && !fs::is_directory(train_root))
     throw InvalidInput("ImageNet folder " + train_root.string() + " does not exist; the class list of " + split +
                        "/ comes from train/, so --data-dir must hold both (the ImageFolder layout).");
-  const std::vector<std::string> classes = class_folders(train_root);
+  FolderListing l;
+  l.classes = class_folders(train_root);
+  const std::vector<std::string>& classes = l.classes;
   if (classes.empty())
     throw InvalidInput("ImageNet folder " + train_root.string() + " has no class sub-folders (expected "
                        "train/<class>/*.JPEG).");
@@ -95,9 +102,8 @@ Dataset load_image_folder(const std::string& dir, const std::string& split_in, c
   if (present.empty())
     throw InvalidInput("ImageNet folder " + root.string() + " has no class sub-folders (expected " + split +
                        "/<class>/*.JPEG).");
-  std::vector<std::string> files;
-  std::vector<std::int64_t> labels;
-  std::uint64_t fp = 0xcbf29ce484222325ull;
+  std::uint64_t& fp = l.fingerprint;
+  fp = 0xcbf29ce484222325ull;
   const std::uint64_t side = static_cast<std::uint64_t>(o.side);
   fp = fnv1a(fp, &side, sizeof side);
   fp = fnv1a(fp, "box<=64,else-256/224-centre", 27);
@@ -123,10 +129,29 @@ Dataset load_image_folder(const std::string& dir, const std::string& split_in, c
       const auto mtime = static_cast<std::int64_t>(fs::last_write_time(f, ec).time_since_epoch().count());
       fp = fnv1a(fp, &size, sizeof size);
       fp = fnv1a(fp, &mtime, sizeof mtime);
-      files.push_back(std::move(f));
-      labels.push_back(label);
+      l.files.push_back(std::move(f));
+      l.labels.push_back(label);
     }
   }
+  return l;
+}
+
+}  // namespace
+
+Dataset load_image_folder(const std::string& dir, const std::string& split_in, const ImageFolderOptions& o) {
+  const std::string split = split_in == "test" ? "val" : split_in;
+  if (o.side < 8 || o.side > 1024)
+    throw InvalidInput("image side is " + std::to_string(o.side) + ", but must lie in 8..1024.");
+  const fs::path root = fs::path(dir) / split;
+  if (!fs::is_directory(root))
+    throw InvalidInput("ImageNet folder " + root.string() + " does not exist; --data-dir must hold train/ and val/ "
+                       "with one sub-folder of .JPEG files per class (the ImageFolder layout).");
+  FolderListing listing = list_image_folder(dir, split, root, o);
+  std::vector<std::string>& files = listing.files;
+  std::vector<std::int64_t>& labels = listing.labels;
+  const std::vector<std::string>& classes = listing.classes;
+  const std::uint64_t fp = listing.fingerprint;
+  const std::uint64_t side = static_cast<std::uint64_t>(o.side);
   const std::size_t n = files.size();
   const std::size_t numel = 3 * side * side;
   const std::string name = "imagenet" + std::to_string(o.side) + "/" + split;
