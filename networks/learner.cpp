@@ -9,6 +9,7 @@
 #include "core/errors.hpp"
 #include "core/rng.hpp"
 #include "networks/device_lanczos.hpp"
+#include "networks/epoch_steps.hpp"
 #include "networks/torch_bridge.hpp"
 #include "networks/training.hpp"
 #include "spectral/lanczos.hpp"
@@ -108,7 +109,6 @@ LearnerResult train_with_learner(Model& model, const DataSplits& data, const Lea
   };
   double lr = o.lr_init, momentum = o.momentum_init;
   auto& net = network(model);
-  const auto device = model_device(model);
   const std::size_t B = static_cast<std::size_t>(o.batch_size);
   const std::size_t steps = (N + B - 1) / B;
   for (int epoch = 0; epoch < o.epochs; ++epoch) {
@@ -147,37 +147,13 @@ LearnerResult train_with_learner(Model& model, const DataSplits& data, const Lea
     rec.lr = lr;
     rec.momentum = momentum;
     net.train();
-    const auto order = RandomStream(o.seed, kOrderStream + static_cast<std::uint64_t>(epoch)).permutation(N);
-    RandomStream aug(o.seed, kAugmentStream + static_cast<std::uint64_t>(epoch));
-    double loss_sum = 0.0;
-    std::int64_t correct = 0, seen = 0;
     const auto t0 = std::chrono::steady_clock::now();
-    bool diverged = false;
-    for (std::size_t s = 0; s < steps; ++s) {
-      const std::size_t begin = s * B, end = std::min(N, begin + B);
-      const std::vector<std::size_t> idx(order.begin() + static_cast<std::ptrdiff_t>(begin),
-                                         order.begin() + static_cast<std::ptrdiff_t>(end));
-      const auto x = make_inputs(data.train, idx, data.train_transform, device, &aug);
-      const auto y = make_targets(data.train, idx, device);
-      opt.zero_grad();
-      const auto logits = net.forward(x);
-      const auto loss = torch::nn::functional::cross_entropy(logits, y);
-      const double l = loss.item<double>();
-      if (!std::isfinite(l)) {
-        diverged = true;
-        break;
-      }
-      loss.backward();
-      opt.step();
-      loss_sum += l * static_cast<double>(idx.size());
-      correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
-      seen += static_cast<std::int64_t>(idx.size());
-    }
+    const EpochSteps sums = run_epoch_steps(model, opt, data, {o.seed, epoch, B, steps});
     rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    rec.train_loss = seen ? loss_sum / static_cast<double>(seen) : std::numeric_limits<double>::quiet_NaN();
-    rec.train_accuracy = seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
+    rec.train_loss = sums.mean_loss();
+    rec.train_accuracy = sums.accuracy();
     rec.test_loss = rec.test_accuracy = std::numeric_limits<double>::quiet_NaN();
-    if (diverged) {
+    if (sums.diverged) {
       result.status = "diverged";
       result.history.push_back(rec);
       if (on_epoch) on_epoch(rec);

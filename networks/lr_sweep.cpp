@@ -12,6 +12,7 @@
 #include "core/errors.hpp"
 #include "core/rng.hpp"
 #include "networks/device_lanczos.hpp"
+#include "networks/epoch_steps.hpp"
 #include "networks/torch_bridge.hpp"
 #include "networks/training.hpp"
 #include "spectral/lanczos.hpp"
@@ -170,12 +171,7 @@ LrTrialResult LrTrialRunner::run(double lr, std::uint64_t seed) const {
     const auto idx = batches.next();
     const auto x = make_inputs(s.data, idx, s.transform, device);
     const auto y = make_targets(s.data, idx, device);
-    opt->zero_grad();
-    const auto loss = torch::nn::functional::cross_entropy(net.forward(x), y);
-    if (!std::isfinite(loss.item<double>())) return false;
-    loss.backward();
-    opt->step();
-    return true;
+    return optimizer_step(net, *opt, x, y).finite;
   };
   if (o.optimizer == "adam") {
     // Moments at lr 0: the weights do not move (docs/theory.md §2.7 assumes v tracks E g_B^2).

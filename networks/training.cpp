@@ -13,6 +13,7 @@
 #include "core/checks.hpp"
 #include "core/errors.hpp"
 #include "core/rng.hpp"
+#include "networks/epoch_steps.hpp"
 #include "networks/torch_bridge.hpp"
 #include "networks/torch_runtime.hpp"
 
@@ -154,11 +155,6 @@ std::vector<EpochRecord> history_from(const torch::Tensor& t_in) {
 
 std::string config_text(const Model& model, const DataSplits& data, const TrainOptions& o) {
   return "model{" + model.spec().serialize() + "} data{" + data.description + "} train{" + o.serialize() + "}";
-}
-
-std::vector<std::size_t> epoch_order(std::size_t n, std::uint64_t seed, int epoch) {
-  RandomStream rng(seed, kOrderStream + static_cast<std::uint64_t>(epoch));
-  return rng.permutation(n);
 }
 
 void write_checkpoint(const std::string& path, const Model& model, const torch::optim::Optimizer& opt, int epoch,
@@ -345,62 +341,6 @@ Evaluation evaluate(Model& model, const Dataset& d, const Transform& t, std::int
   return e;
 }
 
-// The sums of one epoch's steps; `diverged` with the step and loss when a batch loss was not finite.
-struct EpochSteps {
-  double loss_sum = 0.0;
-  std::int64_t correct = 0, seen = 0;
-  bool diverged = false;
-  std::int64_t diverged_step = 0;
-  double diverged_loss = 0.0;
-};
-
-// One epoch of optimiser steps over the seeded order of `epoch` (docs/networks.md): `steps`
-// batches of o.batch_size (the last one short unless drop_last), augmentation from its own
-// seeded stream, the step callback after each batch.
-EpochSteps run_epoch_steps(Model& model, torch::optim::Optimizer& opt, const DataSplits& data, const TrainOptions& o,
-                           int epoch, std::size_t steps, const TrainCallbacks& cb,
-                           std::chrono::steady_clock::time_point t0) {
-  const std::size_t N = data.train.size();
-  const std::size_t B = static_cast<std::size_t>(o.batch_size);
-  const auto device = model_device(model);
-  auto& net = network(model);
-  const auto order = epoch_order(N, o.seed, epoch);
-  RandomStream aug(o.seed, kAugmentStream + static_cast<std::uint64_t>(epoch));
-  EpochSteps e;
-  for (std::size_t s = 0; s < steps; ++s) {
-    const std::size_t begin = s * B, end = std::min(N, begin + B);
-    const std::vector<std::size_t> idx(order.begin() + static_cast<std::ptrdiff_t>(begin),
-                                       order.begin() + static_cast<std::ptrdiff_t>(end));
-    const auto x = make_inputs(data.train, idx, data.train_transform, device, &aug);
-    const auto y = make_targets(data.train, idx, device);
-    opt.zero_grad();
-    const auto logits = net.forward(x);
-    const auto loss = torch::nn::functional::cross_entropy(logits, y);
-    const double loss_value = loss.item<double>();
-    if (!std::isfinite(loss_value)) {
-      e.diverged = true;
-      e.diverged_step = static_cast<std::int64_t>(s);
-      e.diverged_loss = loss_value;
-      return e;
-    }
-    loss.backward();
-    opt.step();
-    const auto n = static_cast<std::int64_t>(idx.size());
-    e.loss_sum += loss_value * static_cast<double>(n);
-    {
-      torch::NoGradGuard g;
-      e.correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
-    }
-    e.seen += n;
-    if (cb.on_step) {
-      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      cb.on_step({epoch, static_cast<std::int64_t>(s + 1), static_cast<std::int64_t>(steps),
-                  e.loss_sum / static_cast<double>(e.seen), secs > 0 ? static_cast<double>(e.seen) / secs : 0.0});
-    }
-  }
-  return e;
-}
-
 TrainResult train(Model& model, const DataSplits& data, const TrainOptions& o, const TrainCallbacks& cb) {
   o.validate();
   if (model.spec().input_shape != data.train.input_shape())
@@ -467,7 +407,12 @@ TrainResult train(Model& model, const DataSplits& data, const TrainOptions& o, c
     set_lr(*opt, o.optimizer, lr);
     net.train();
     const auto t0 = std::chrono::steady_clock::now();
-    const EpochSteps e = run_epoch_steps(model, *opt, data, o, epoch, steps, cb, t0);
+    const AfterStep progress = [&](std::size_t done, const EpochSteps& sums) {
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      cb.on_step({epoch, static_cast<std::int64_t>(done), static_cast<std::int64_t>(steps),
+                  sums.loss_sum / static_cast<double>(sums.seen), secs > 0 ? static_cast<double>(sums.seen) / secs : 0.0});
+    };
+    const EpochSteps e = run_epoch_steps(model, *opt, data, {o.seed, epoch, B, steps}, cb.on_step ? progress : AfterStep{});
     if (e.diverged) {
       result.status = "diverged";
       result.diverged_epoch = epoch;
@@ -475,16 +420,14 @@ TrainResult train(Model& model, const DataSplits& data, const TrainOptions& o, c
       result.diverged_loss = e.diverged_loss;
       return result;
     }
-    const double loss_sum = e.loss_sum;
-    const std::int64_t correct = e.correct, seen = e.seen;
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     EpochRecord r;
     r.epoch = epoch + 1;
     r.lr = lr;
-    r.train_loss = seen ? loss_sum / static_cast<double>(seen) : std::numeric_limits<double>::quiet_NaN();
-    r.train_accuracy = seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
+    r.train_loss = e.mean_loss();
+    r.train_accuracy = e.accuracy();
     r.seconds = secs;
-    r.images_per_second = secs > 0 ? static_cast<double>(seen) / secs : 0.0;
+    r.images_per_second = secs > 0 ? static_cast<double>(e.seen) / secs : 0.0;
     r.test_loss = r.test_accuracy = std::numeric_limits<double>::quiet_NaN();
     if (o.evaluate_test) {
       const auto ev = evaluate(model, data.test, data.test_transform, o.eval_batch_size);
