@@ -129,6 +129,63 @@ Eigen::MatrixXd basis_times(const Eigen::MatrixXd& q64, const Eigen::MatrixXf& q
   return y;
 }
 
+
+// Selective reorthogonalisation (Parlett & Scott 1979): after step j, lock the Ritz vectors of
+// T_j whose residual bound beta_j |s_{j,i}| has fallen below sqrt(eps) ||T_j|| (the directions
+// along which orthogonality is lost, Paige 1980), then orthogonalise w twice against every locked
+// vector. A Ritz value already locked is recognised by its value (its ghosts are what this
+// suppresses). Cost per step: an m x m tridiagonal eigensolve, plus P j per newly locked vector
+// and 4 P per locked vector.
+class SelectiveLocks {
+ public:
+  void apply(const LanczosResult& r, double tnorm, const Eigen::MatrixXd& q64, const Eigen::MatrixXf& q32,
+             BasisStorage storage, Eigen::VectorXd& w) {
+    const double sqrt_eps = std::sqrt(kEps);
+    const double bj = w.norm();
+    const auto jj = static_cast<Eigen::Index>(r.alpha.size());
+    const Eigen::Map<const Eigen::VectorXd> av(r.alpha.data(), jj);
+    const Eigen::Map<const Eigen::VectorXd> bv(r.beta.data(), jj - 1);
+    const TridiagonalEigen e = tridiagonal_eigen(av, bv);
+    const double level = sqrt_eps * std::max(tnorm, bj);
+    for (Eigen::Index i = 0; i < jj; ++i) {
+      if (bj * std::fabs(e.vectors(jj - 1, i)) > level) continue;
+      const double th = e.values[i];
+      bool known = false;
+      for (double lt : theta_)
+        if (std::fabs(lt - th) <= level) known = true;
+      if (known) continue;
+      Eigen::VectorXd y = basis_times(q64, q32, storage, jj, e.vectors.col(i));
+      for (const auto& z : locked_) y -= z.dot(y) * z;
+      const double yn = y.norm();
+      if (!(yn > 0.5)) continue;  // numerically in the span of locked vectors already
+      locked_.push_back(y / yn);
+      theta_.push_back(th);
+    }
+    for (int pass = 0; pass < 2; ++pass)
+      for (const auto& z : locked_) w -= z.dot(w) * z;
+  }
+  std::size_t size() const { return locked_.size(); }
+
+ private:
+  std::vector<Eigen::VectorXd> locked_;
+  std::vector<double> theta_;
+};
+
+// After a breakdown (an invariant subspace of the first `cols` basis vectors): a fresh Gaussian
+// vector continuing `rng` (the start vector's stream), orthogonalised twice against the basis, in
+// w. Returns its norm (lanczos_restart_usable decides whether it is kept).
+double fresh_direction(RandomStream& rng, const Eigen::MatrixXd& q64, const Eigen::MatrixXf& q32,
+                       BasisStorage storage, Eigen::Index cols, Eigen::VectorXd& w, Eigen::VectorXd& h) {
+  rng.fill_normal(w.data(), static_cast<std::size_t>(w.size()));
+  for (int pass = 0; pass < 2; ++pass) {
+    if (storage == BasisStorage::Fp64)
+      cgs_pass(q64, cols, w, h);
+    else
+      cgs_pass(q32, cols, w, h);
+  }
+  return w.norm();
+}
+
 }  // namespace
 
 void lanczos_start(const LanczosOptions& o, const double* given, Eigen::VectorXd& q, RandomStream& rng) {
@@ -243,9 +300,7 @@ Lanczos& Lanczos::compute_ref(OperatorRef op, const double* start) {
   r.alpha.reserve(static_cast<std::size_t>(m));
   r.beta.reserve(static_cast<std::size_t>(m));
 
-  // Reuse the basis memory of a previous compute() of the same shape (no new page faults).
-  if (o.storage == BasisStorage::Fp64) basis64_.resize(p, m); else basis64_ = Eigen::MatrixXd();
-  if (o.storage == BasisStorage::Fp32) basis32_.resize(p, m); else basis32_ = Eigen::MatrixXf();
+  reserve_basis(p, m);
   auto store = [&](Eigen::Index j, const Eigen::VectorXd& q) {
     if (o.storage == BasisStorage::Fp64) basis64_.col(j) = q;
     if (o.storage == BasisStorage::Fp32) basis32_.col(j) = q.cast<float>();
@@ -256,9 +311,7 @@ Lanczos& Lanczos::compute_ref(OperatorRef op, const double* start) {
   lanczos_start(o, start, q, rng);
   store(0, q);
 
-  std::vector<Eigen::VectorXd> locked;  // Selective: converged Ritz vectors
-  std::vector<double> locked_theta;
-  const double sqrt_eps = std::sqrt(kEps);
+  SelectiveLocks selective;
   double tnorm = 0.0;
 
   // Full reorthogonalisation with an fp64 basis runs the step as CGS2 against all of Q_j
@@ -293,37 +346,11 @@ Lanczos& Lanczos::compute_ref(OperatorRef op, const double* start) {
 
     t0 = Clock::now();
     if (fused) {
-      // done above
     } else if (o.reorth == Reorthogonalization::Full) {
       for (int pass = 0; pass < o.passes; ++pass) cgs_pass(basis32_, j + 1, w, h);
     } else if (o.reorth == Reorthogonalization::Selective) {
-      // Parlett & Scott 1979: orthogonalise against Ritz vectors whose residual bound
-      // beta_j |s_{j,i}| has fallen below sqrt(eps) ||T_j|| (those are the directions along
-      // which orthogonality is lost, Paige 1980). A Ritz value already locked is recognised by
-      // its value (its ghosts are what this suppresses).
-      const double bj = w.norm();
-      const auto jj = j + 1;
-      const Eigen::Map<const Eigen::VectorXd> av(r.alpha.data(), jj);
-      const Eigen::Map<const Eigen::VectorXd> bv(r.beta.data(), jj - 1);
-      const TridiagonalEigen e = tridiagonal_eigen(av, bv);
-      for (Eigen::Index i = 0; i < jj; ++i) {
-        if (bj * std::fabs(e.vectors(jj - 1, i)) > sqrt_eps * std::max(tnorm, bj)) continue;
-        const double th = e.values[i];
-        bool known = false;
-        for (double lt : locked_theta)
-          if (std::fabs(lt - th) <= sqrt_eps * std::max(tnorm, bj)) known = true;
-        if (known) continue;
-        Eigen::VectorXd y = basis_times(basis64_, basis32_, o.storage, jj, e.vectors.col(i));
-        // Orthogonalise the new vector against those already locked, then normalise.
-        for (const auto& z : locked) y -= z.dot(y) * z;
-        const double yn = y.norm();
-        if (!(yn > 0.5)) continue;  // numerically in the span of locked vectors already
-        locked.push_back(y / yn);
-        locked_theta.push_back(th);
-      }
-      for (int pass = 0; pass < 2; ++pass)
-        for (const auto& z : locked) w -= z.dot(w) * z;
-      r.locked_vectors = locked.size();
+      selective.apply(r, tnorm, basis64_, basis32_, o.storage, w);
+      r.locked_vectors = selective.size();
     }
     r.reorth_seconds += seconds_since(t0);
 
@@ -337,15 +364,7 @@ Lanczos& Lanczos::compute_ref(OperatorRef op, const double* start) {
                                o.storage != BasisStorage::None;
       if (can_restart) {
         // Invariant subspace found: continue in its orthogonal complement (T_{j+1, j} = 0).
-        // The fresh vector continues the start vector's stream (recorded seed, stream).
-        rng.fill_normal(w.data(), static_cast<std::size_t>(p));
-        for (int pass = 0; pass < 2; ++pass) {
-          if (o.storage == BasisStorage::Fp64)
-            cgs_pass(basis64_, j + 1, w, h);
-          else
-            cgs_pass(basis32_, j + 1, w, h);
-        }
-        const double wn = w.norm();
+        const double wn = fresh_direction(rng, basis64_, basis32_, o.storage, j + 1, w, h);
         if (lanczos_restart_usable(wn, p)) {
           r.beta.back() = 0.0;
           ++r.restarts;
@@ -378,45 +397,59 @@ Lanczos& Lanczos::compute_ref(OperatorRef op, const double* start) {
   r.loop_seconds = seconds_since(t_loop);
   if (want_stop && r.status == LanczosStatus::Completed) r.status = LanczosStatus::NotConverged;
 
-  const auto steps = static_cast<Eigen::Index>(r.steps);
-  if (steps < m) {  // keep only the columns used
-    if (o.storage == BasisStorage::Fp64) basis64_ = basis64_.leftCols(steps).eval();
-    if (o.storage == BasisStorage::Fp32) basis32_ = basis32_.leftCols(steps).eval();
-  }
-
-  const Eigen::MatrixXd s = lanczos_ritz(r);
-
-  // Ritz vectors on request: the vectors_bottom smallest and vectors_top largest.
-  const std::vector<std::size_t> idx = lanczos_vector_selection(o, r.steps);
-  if (!idx.empty()) {
-    Eigen::MatrixXd ssub(steps, static_cast<Eigen::Index>(idx.size()));
-    for (std::size_t c = 0; c < idx.size(); ++c) ssub.col(static_cast<Eigen::Index>(c)) = s.col(static_cast<Eigen::Index>(idx[c]));
-    if (o.storage != BasisStorage::None) {
-      r.ritz_vectors = basis_times(basis64_, basis32_, o.storage, steps, ssub);
-    } else {
-      // Two-pass: repeat the (unreorthogonalised) recurrence with the stored alpha, beta and
-      // accumulate y += q_j s_j. Exact replay for a deterministic operator.
-      r.ritz_vectors = Eigen::MatrixXd::Zero(p, ssub.cols());
-      RandomStream replay(o.seed, o.stream);
-      lanczos_start(o, start, q, replay);
-      qprev.setZero();
-      for (Eigen::Index j = 0; j < steps; ++j) {
-        r.ritz_vectors.noalias() += q * ssub.row(j);
-        if (j + 1 == steps) break;
-        auto t0 = Clock::now();
-        op.apply(q.data(), w.data());
-        r.operator_seconds += seconds_since(t0);
-        ++r.applications;
-        const double bprev = j > 0 ? r.beta[static_cast<std::size_t>(j - 1)] : 0.0;
-        w.noalias() -= r.alpha[static_cast<std::size_t>(j)] * q + bprev * qprev;
-        qprev.swap(q);
-        q = w / r.beta[static_cast<std::size_t>(j)];
-      }
-    }
-    r.ritz_vector_indices = idx;
-  }
+  keep_basis_columns(static_cast<Eigen::Index>(r.steps));
+  ritz_vectors_from(op, start, lanczos_ritz(r));
   r.wall_seconds = seconds_since(t_begin);
   return *this;
+}
+
+// The basis for m columns of length p in the options' storage; the memory of a previous compute()
+// of the same shape is reused (no new page faults).
+void Lanczos::reserve_basis(Eigen::Index p, Eigen::Index m) {
+  if (options_.storage == BasisStorage::Fp64) basis64_.resize(p, m); else basis64_ = Eigen::MatrixXd();
+  if (options_.storage == BasisStorage::Fp32) basis32_.resize(p, m); else basis32_ = Eigen::MatrixXf();
+}
+
+// After an early stop: only the columns used.
+void Lanczos::keep_basis_columns(Eigen::Index steps) {
+  if (basis64_.cols() > steps) basis64_ = basis64_.leftCols(steps).eval();
+  if (basis32_.cols() > steps) basis32_ = basis32_.leftCols(steps).eval();
+}
+
+// The wanted Ritz vectors Q_m s_i (lanczos_vector_selection) from the eigenvectors `s` of T_m:
+// one product with the stored basis (2 P m k flops), or without a basis a second run of the
+// recurrence that accumulates y += q_j s_j (m more operator applications; an exact replay for a
+// deterministic operator, Golub & Van Loan 10.1.4).
+void Lanczos::ritz_vectors_from(OperatorRef op, const double* start, const Eigen::MatrixXd& s) {
+  const LanczosOptions& o = options_;
+  LanczosResult& r = result_;
+  const std::vector<std::size_t> idx = lanczos_vector_selection(o, r.steps);
+  if (idx.empty()) return;
+  const auto steps = static_cast<Eigen::Index>(r.steps);
+  Eigen::MatrixXd ssub(steps, static_cast<Eigen::Index>(idx.size()));
+  for (std::size_t c = 0; c < idx.size(); ++c) ssub.col(static_cast<Eigen::Index>(c)) = s.col(static_cast<Eigen::Index>(idx[c]));
+  r.ritz_vector_indices = idx;
+  if (o.storage != BasisStorage::None) {
+    r.ritz_vectors = basis_times(basis64_, basis32_, o.storage, steps, ssub);
+    return;
+  }
+  const Eigen::Index p = op.rows();
+  Eigen::VectorXd q(p), qprev = Eigen::VectorXd::Zero(p), w(p);
+  r.ritz_vectors = Eigen::MatrixXd::Zero(p, ssub.cols());
+  RandomStream replay(o.seed, o.stream);
+  lanczos_start(o, start, q, replay);
+  for (Eigen::Index j = 0; j < steps; ++j) {
+    r.ritz_vectors.noalias() += q * ssub.row(j);
+    if (j + 1 == steps) break;
+    const auto t0 = Clock::now();
+    op.apply(q.data(), w.data());
+    r.operator_seconds += seconds_since(t0);
+    ++r.applications;
+    const double bprev = j > 0 ? r.beta[static_cast<std::size_t>(j - 1)] : 0.0;
+    w.noalias() -= r.alpha[static_cast<std::size_t>(j)] * q + bprev * qprev;
+    qprev.swap(q);
+    q = w / r.beta[static_cast<std::size_t>(j)];
+  }
 }
 
 double Lanczos::orthogonality_loss() const {

@@ -136,6 +136,9 @@ class Lanczos {
   void release_basis();
 
  private:
+  void reserve_basis(Eigen::Index p, Eigen::Index m);
+  void keep_basis_columns(Eigen::Index steps);
+  void ritz_vectors_from(OperatorRef op, const double* start, const Eigen::MatrixXd& s);
   LanczosOptions options_;
   LanczosResult result_;
   Eigen::MatrixXd basis64_;

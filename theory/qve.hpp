@@ -176,6 +176,14 @@ class QveSolver {
   bool real_positive(double E, Eigen::VectorXd& x, int& fp_iters, int& newton_iters, int cap) const;
   bool real_positive(double E, Eigen::VectorXd& x, Counts& c, int cap) const;
   Eigen::VectorXd apply(const Eigen::VectorXd& x) const;  // A x
+  // The stages of edge() (qve.cpp says what each does).
+  struct CurvePoint;
+  double edge_by_bisection(double hi, Eigen::VectorXd& x_hi, Counts& cnt, QveEdge& e) const;
+  bool bordered_solve(const Eigen::VectorXd& x, const Eigen::VectorXd& r1, double r2, double rtol,
+                      Eigen::VectorXd& dx, double& dE, QveEdge& e) const;
+  bool curve_point(double t, const CurvePoint& guess, CurvePoint& out, QveEdge& e) const;
+  Eigen::VectorXd edge_by_fold(double hi, const Eigen::VectorXd& x_hi, QveEdge& e) const;
+  double edge_constant_by_fit(double tau, const Eigen::VectorXd& x_hi, Counts& cnt) const;
   QveProfile profile_;
   QveOptions options_;
   Mode mode_ = Mode::Dense;
