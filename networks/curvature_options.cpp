@@ -2,6 +2,7 @@
 // parts of networks/curvature.hpp that need no LibTorch (docs/curvature.md).
 #include <filesystem>
 
+#include "core/enum_names.hpp"
 #include "core/errors.hpp"
 #include "networks/curvature.hpp"
 #include "networks/training.hpp"
@@ -10,42 +11,32 @@ namespace batchrmt::networks {
 
 // ---------------------------------------------------------------- option names
 
-CurvatureKind parse_curvature_kind(const std::string& s) {
-  if (s == "hessian") return CurvatureKind::hessian;
-  if (s == "ggn") return CurvatureKind::ggn;
-  throw InvalidInput("--curvature is '" + s + "', but must be hessian or ggn.");
-}
-LossKind parse_loss_kind(const std::string& s) {
-  if (s == "cross-entropy" || s == "cross_entropy") return LossKind::cross_entropy;
-  if (s == "squared" || s == "mse") return LossKind::squared;
-  throw InvalidInput("--loss is '" + s + "', but must be cross-entropy or squared.");
-}
-BatchNormPolicy parse_batchnorm_policy(const std::string& s) {
-  if (s == "eval") return BatchNormPolicy::eval;
-  if (s == "train") return BatchNormPolicy::train;
-  throw InvalidInput("--batchnorm is '" + s + "', but must be eval or train.");
-}
-ComputeDtype parse_compute_dtype(const std::string& s) {
-  if (s == "auto") return ComputeDtype::automatic;
-  if (s == "float32" || s == "fp32") return ComputeDtype::float32;
-  if (s == "float64" || s == "fp64") return ComputeDtype::float64;
-  throw InvalidInput("--dtype is '" + s + "', but must be auto, float32 or float64.");
-}
-GraphReuse parse_graph_reuse(const std::string& s) {
-  if (s == "auto") return GraphReuse::automatic;
-  if (s == "always") return GraphReuse::always;
-  if (s == "never") return GraphReuse::never;
-  throw InvalidInput("--graph-reuse is '" + s + "', but must be auto, always or never.");
-}
-std::string to_string(CurvatureKind k) { return k == CurvatureKind::hessian ? "hessian" : "ggn"; }
-std::string to_string(LossKind k) { return k == LossKind::cross_entropy ? "cross-entropy" : "squared"; }
-std::string to_string(BatchNormPolicy p) { return p == BatchNormPolicy::eval ? "eval" : "train"; }
-std::string to_string(ComputeDtype d) {
-  return d == ComputeDtype::automatic ? "auto" : d == ComputeDtype::float32 ? "float32" : "float64";
-}
-std::string to_string(GraphReuse r) {
-  return r == GraphReuse::automatic ? "auto" : r == GraphReuse::always ? "always" : "never";
-}
+namespace {
+constexpr EnumNames<CurvatureKind, 2> kCurvatureKindNames{{{CurvatureKind::hessian, "hessian"}, {CurvatureKind::ggn, "ggn"}}};
+constexpr EnumNames<LossKind, 4> kLossNames{{{LossKind::cross_entropy, "cross-entropy"},
+                                             {LossKind::squared, "squared"},
+                                             {LossKind::cross_entropy, "cross_entropy"},
+                                             {LossKind::squared, "mse"}}};
+constexpr EnumNames<BatchNormPolicy, 2> kBatchNormNames{{{BatchNormPolicy::eval, "eval"}, {BatchNormPolicy::train, "train"}}};
+constexpr EnumNames<ComputeDtype, 5> kDtypeNames{{{ComputeDtype::automatic, "auto"},
+                                                  {ComputeDtype::float32, "float32"},
+                                                  {ComputeDtype::float64, "float64"},
+                                                  {ComputeDtype::float32, "fp32"},
+                                                  {ComputeDtype::float64, "fp64"}}};
+constexpr EnumNames<GraphReuse, 3> kGraphReuseNames{
+    {{GraphReuse::automatic, "auto"}, {GraphReuse::always, "always"}, {GraphReuse::never, "never"}}};
+}  // namespace
+
+CurvatureKind parse_curvature_kind(const std::string& s) { return parse_enum(kCurvatureKindNames, "--curvature", s); }
+LossKind parse_loss_kind(const std::string& s) { return parse_enum(kLossNames, "--loss", s); }
+BatchNormPolicy parse_batchnorm_policy(const std::string& s) { return parse_enum(kBatchNormNames, "--batchnorm", s); }
+ComputeDtype parse_compute_dtype(const std::string& s) { return parse_enum(kDtypeNames, "--dtype", s); }
+GraphReuse parse_graph_reuse(const std::string& s) { return parse_enum(kGraphReuseNames, "--graph-reuse", s); }
+std::string to_string(CurvatureKind k) { return enum_name(kCurvatureKindNames, k); }
+std::string to_string(LossKind k) { return enum_name(kLossNames, k); }
+std::string to_string(BatchNormPolicy p) { return enum_name(kBatchNormNames, p); }
+std::string to_string(ComputeDtype d) { return enum_name(kDtypeNames, d); }
+std::string to_string(GraphReuse r) { return enum_name(kGraphReuseNames, r); }
 
 spectral::AnyOperator make_fluctuation_operator(const CurvatureOperator& batch, const spectral::AnyOperator& full) {
   return spectral::AnyOperator(spectral::make_difference(batch, full));

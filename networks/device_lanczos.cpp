@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/enum_names.hpp"
 #include "core/errors.hpp"
 #include "core/rng.hpp"
 
@@ -55,16 +56,16 @@ Tensor to_device(const Eigen::VectorXd& v, const torch::Device& d) {
 
 }  // namespace
 
-LanczosBasisPlacement parse_lanczos_basis(const std::string& s, const std::string& name) {
-  if (s == "auto") return LanczosBasisPlacement::automatic;
-  if (s == "host") return LanczosBasisPlacement::host;
-  if (s == "device") return LanczosBasisPlacement::device;
-  throw InvalidInput(name + " is '" + s + "', but must be auto, host or device.");
-}
+namespace {
+constexpr EnumNames<LanczosBasisPlacement, 3> kPlacementNames{{{LanczosBasisPlacement::automatic, "auto"},
+                                                               {LanczosBasisPlacement::host, "host"},
+                                                               {LanczosBasisPlacement::device, "device"}}};
+}  // namespace
 
-std::string to_string(LanczosBasisPlacement p) {
-  return p == LanczosBasisPlacement::automatic ? "auto" : p == LanczosBasisPlacement::host ? "host" : "device";
+LanczosBasisPlacement parse_lanczos_basis(const std::string& s, const std::string& name) {
+  return parse_enum(kPlacementNames, name, s);
 }
+std::string to_string(LanczosBasisPlacement p) { return enum_name(kPlacementNames, p); }
 
 LanczosBasisPlacement resolve_lanczos_basis(const CurvatureOperator& op, const LanczosOptions& o,
                                             LanczosBasisPlacement where) {

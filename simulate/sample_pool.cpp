@@ -2,17 +2,17 @@
 
 #include <cmath>
 
+#include "core/enum_names.hpp"
 #include "core/checks.hpp"
 
 namespace batchrmt::simulate {
 
-Curvature parse_curvature(const std::string& name) {
-  if (name == "hessian") return Curvature::hessian;
-  if (name == "ggn") return Curvature::ggn;
-  throw InvalidInput("curvature is '" + name + "', but must be hessian or ggn.");
-}
+namespace {
+constexpr EnumNames<Curvature, 2> kCurvatureNames{{{Curvature::hessian, "hessian"}, {Curvature::ggn, "ggn"}}};
+}  // namespace
 
-std::string to_string(Curvature c) { return c == Curvature::hessian ? "hessian" : "ggn"; }
+Curvature parse_curvature(const std::string& name) { return parse_enum(kCurvatureNames, "curvature", name); }
+std::string to_string(Curvature c) { return enum_name(kCurvatureNames, c); }
 
 void PoolSpec::validate(const char* f) const {
   check_at_least<Eigen::Index>(f, "P", P, 1);

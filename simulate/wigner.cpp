@@ -3,24 +3,17 @@
 #include <cmath>
 
 #include "core/checks.hpp"
+#include "core/enum_names.hpp"
 
 namespace batchrmt::simulate {
 
-EntryLaw parse_entry_law(const std::string& name) {
-  if (name == "gaussian") return EntryLaw::gaussian;
-  if (name == "rademacher") return EntryLaw::rademacher;
-  if (name == "uniform") return EntryLaw::uniform;
-  throw InvalidInput("entry law is '" + name + "', but must be one of gaussian, rademacher, uniform.");
-}
+namespace {
+constexpr EnumNames<EntryLaw, 3> kEntryLawNames{{
+    {EntryLaw::gaussian, "gaussian"}, {EntryLaw::rademacher, "rademacher"}, {EntryLaw::uniform, "uniform"}}};
+}  // namespace
 
-std::string to_string(EntryLaw law) {
-  switch (law) {
-    case EntryLaw::gaussian: return "gaussian";
-    case EntryLaw::rademacher: return "rademacher";
-    case EntryLaw::uniform: return "uniform";
-  }
-  return "unknown";
-}
+EntryLaw parse_entry_law(const std::string& name) { return parse_enum(kEntryLawNames, "entry law", name); }
+std::string to_string(EntryLaw law) { return enum_name(kEntryLawNames, law); }
 
 double standard_entry(EntryLaw law, RandomStream& rng) {
   switch (law) {

@@ -8,6 +8,7 @@
 #include <limits>
 #include <string>
 
+#include "core/enum_names.hpp"
 #include "core/checks.hpp"
 #include "core/errors.hpp"
 #include "core/rng.hpp"
@@ -15,9 +16,16 @@
 
 namespace batchrmt::spectral {
 
-const char* to_string(Which w) { return w == Which::Largest ? "largest" : "smallest"; }
-const char* to_string(EigsMethod m) { return m == EigsMethod::Spectra ? "spectra" : "lanczos"; }
-const char* to_string(EigsStatus s) { return s == EigsStatus::Converged ? "converged" : "not_converged"; }
+namespace {
+constexpr EnumNames<Which, 2> kWhichNames{{{Which::Largest, "largest"}, {Which::Smallest, "smallest"}}};
+constexpr EnumNames<EigsMethod, 2> kMethodNames{{{EigsMethod::Spectra, "spectra"}, {EigsMethod::Lanczos, "lanczos"}}};
+constexpr EnumNames<EigsStatus, 2> kEigsStatusNames{
+    {{EigsStatus::Converged, "converged"}, {EigsStatus::NotConverged, "not_converged"}}};
+}  // namespace
+
+const char* to_string(Which w) { return enum_name(kWhichNames, w); }
+const char* to_string(EigsMethod m) { return enum_name(kMethodNames, m); }
+const char* to_string(EigsStatus s) { return enum_name(kEigsStatusNames, s); }
 
 namespace {
 

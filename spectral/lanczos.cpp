@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/checks.hpp"
+#include "core/enum_names.hpp"
 #include "core/errors.hpp"
 #include "core/rng.hpp"
 #include "spectral/detail_util.hpp"
@@ -16,39 +17,23 @@
 
 namespace batchrmt::spectral {
 
-const char* to_string(Reorthogonalization r) {
-  switch (r) {
-    case Reorthogonalization::Full: return "full";
-    case Reorthogonalization::Selective: return "selective";
-    case Reorthogonalization::None: return "none";
-  }
-  return "unknown";
-}
-const char* to_string(BasisStorage s) {
-  switch (s) {
-    case BasisStorage::Fp64: return "fp64";
-    case BasisStorage::Fp32: return "fp32";
-    case BasisStorage::None: return "none";
-  }
-  return "unknown";
-}
-const char* to_string(StartVector s) {
-  switch (s) {
-    case StartVector::Rademacher: return "rademacher";
-    case StartVector::Gaussian: return "gaussian";
-    case StartVector::Given: return "given";
-  }
-  return "unknown";
-}
-const char* to_string(LanczosStatus s) {
-  switch (s) {
-    case LanczosStatus::Completed: return "completed";
-    case LanczosStatus::Converged: return "converged";
-    case LanczosStatus::Breakdown: return "breakdown";
-    case LanczosStatus::NotConverged: return "not_converged";
-  }
-  return "unknown";
-}
+namespace {
+constexpr EnumNames<Reorthogonalization, 3> kReorthNames{{
+    {Reorthogonalization::Full, "full"}, {Reorthogonalization::Selective, "selective"}, {Reorthogonalization::None, "none"}}};
+constexpr EnumNames<BasisStorage, 3> kStorageNames{{
+    {BasisStorage::Fp64, "fp64"}, {BasisStorage::Fp32, "fp32"}, {BasisStorage::None, "none"}}};
+constexpr EnumNames<StartVector, 3> kStartNames{{
+    {StartVector::Rademacher, "rademacher"}, {StartVector::Gaussian, "gaussian"}, {StartVector::Given, "given"}}};
+constexpr EnumNames<LanczosStatus, 4> kLanczosStatusNames{{{LanczosStatus::Completed, "completed"},
+                                                            {LanczosStatus::Converged, "converged"},
+                                                            {LanczosStatus::Breakdown, "breakdown"},
+                                                            {LanczosStatus::NotConverged, "not_converged"}}};
+}  // namespace
+
+const char* to_string(Reorthogonalization r) { return enum_name(kReorthNames, r); }
+const char* to_string(BasisStorage s) { return enum_name(kStorageNames, s); }
+const char* to_string(StartVector s) { return enum_name(kStartNames, s); }
+const char* to_string(LanczosStatus s) { return enum_name(kLanczosStatusNames, s); }
 
 namespace {
 

@@ -4,32 +4,22 @@
 #include <cmath>
 
 #include "core/checks.hpp"
+#include "core/enum_names.hpp"
 
 namespace batchrmt::theory {
 
+namespace {
+constexpr EnumNames<LearnerVariant, 3> kVariantNames{{
+    {LearnerVariant::SSGD, "ssgd"}, {LearnerVariant::SSGDM, "ssgdm"}, {LearnerVariant::SSGDMN, "ssgdmn"}}};
+constexpr EnumNames<MuRule, 2> kMuRuleNames{{{MuRule::Minimum, "minimum"}, {MuRule::Median, "median"}}};
+}  // namespace
+
 LearnerVariant parse_learner_variant(const std::string& name) {
-  if (name == "ssgd") return LearnerVariant::SSGD;
-  if (name == "ssgdm") return LearnerVariant::SSGDM;
-  if (name == "ssgdmn") return LearnerVariant::SSGDMN;
-  throw InvalidInput("learner variant is '" + name + "', but must be ssgd, ssgdm or ssgdmn.");
+  return parse_enum(kVariantNames, "learner variant", name);
 }
-
-MuRule parse_mu_rule(const std::string& name) {
-  if (name == "minimum") return MuRule::Minimum;
-  if (name == "median") return MuRule::Median;
-  throw InvalidInput("mu rule is '" + name + "', but must be minimum or median.");
-}
-
-const char* to_string(LearnerVariant v) {
-  switch (v) {
-    case LearnerVariant::SSGD: return "ssgd";
-    case LearnerVariant::SSGDM: return "ssgdm";
-    case LearnerVariant::SSGDMN: return "ssgdmn";
-  }
-  return "?";
-}
-
-const char* to_string(MuRule r) { return r == MuRule::Minimum ? "minimum" : "median"; }
+MuRule parse_mu_rule(const std::string& name) { return parse_enum(kMuRuleNames, "mu rule", name); }
+const char* to_string(LearnerVariant v) { return enum_name(kVariantNames, v); }
+const char* to_string(MuRule r) { return enum_name(kMuRuleNames, r); }
 
 LearnerChoice spectrum_learner_rates(const std::vector<double>& ritz, const std::vector<double>& weights,
                                      LearnerVariant variant, MuRule rule, MomentumFormula formula) {

@@ -22,11 +22,6 @@ std::string attr_string(const outputs::Group& g, const std::string& name) {
     if (const auto* s = std::get_if<std::string>(&*v)) return *s;
   return "";
 }
-Verdict parse_verdict(const std::string& s) {
-  for (Verdict v : {Verdict::agrees, Verdict::disagrees, Verdict::outside_regime, Verdict::not_measured, Verdict::inconclusive})
-    if (to_string(v) == s) return v;
-  return Verdict::not_measured;
-}
 }  // namespace
 
 void write_claim(const outputs::Group& g, const ClaimResult& c) {

@@ -5,20 +5,21 @@
 #include <limits>
 #include <sstream>
 
+#include "core/enum_names.hpp"
 #include "core/checks.hpp"
 
 namespace batchrmt::verify {
 
-std::string to_string(Verdict v) {
-  switch (v) {
-    case Verdict::agrees: return "agrees";
-    case Verdict::disagrees: return "disagrees";
-    case Verdict::outside_regime: return "outside its regime";
-    case Verdict::not_measured: return "not measured";
-    case Verdict::inconclusive: return "inconclusive";
-  }
-  return "unknown";
-}
+namespace {
+constexpr EnumNames<Verdict, 5> kVerdictNames{{{Verdict::agrees, "agrees"},
+                                               {Verdict::disagrees, "disagrees"},
+                                               {Verdict::outside_regime, "outside its regime"},
+                                               {Verdict::not_measured, "not measured"},
+                                               {Verdict::inconclusive, "inconclusive"}}};
+}  // namespace
+
+std::string to_string(Verdict v) { return enum_name(kVerdictNames, v); }
+Verdict parse_verdict(const std::string& text) { return parse_enum(kVerdictNames, "verdict", text); }
 
 std::string format_number(double x, int precision) {
   if (std::isnan(x)) return "nan";

@@ -17,6 +17,8 @@ std::string format_number(double x, int precision = 4);
 
 // "agrees", "disagrees", "outside its regime", "not measured", "inconclusive" (the report's words).
 std::string to_string(Verdict v);
+// The verdict named by to_string's text; InvalidInput for any other text.
+Verdict parse_verdict(const std::string& text);
 
 struct SampleSummary {
   std::size_t count = 0;
