@@ -278,53 +278,47 @@ BENCHMARK(BM_FullDataHvp_lenet)->Unit(benchmark::kMillisecond)->UseRealTime()->M
 constexpr std::array<std::int64_t, 3> kFashion{1, 28, 28};
 constexpr std::array<std::int64_t, 3> kCifar{3, 32, 32};
 
-#define LENET(what, dtype, tag)                                                                             \
-  void BM_##what##_lenet##tag(benchmark::State& s) { run(s, #what, "lenet", kFashion, 10, 128, dtype); } \
-  BENCHMARK(BM_##what##_lenet##tag)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
-#define VGG(what, iterations)                                                                                      \
-  void BM_##what##_vgg16bn(benchmark::State& s) { run(s, #what, "vgg16bn", kCifar, 100, 32, nw::ComputeDtype::float32); } \
-  BENCHMARK(BM_##what##_vgg16bn)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime()->Iterations(iterations);
-
 constexpr auto kF32 = nw::ComputeDtype::float32;
 constexpr auto kF64 = nw::ComputeDtype::float64;
 
-LENET(Gradient, kF32, )
-LENET(RawGradient, kF32, )
-LENET(HvpFresh, kF32, )
-LENET(RawHvpFresh, kF32, )
-LENET(HvpReuse, kF32, )
-LENET(RawHvpReuse, kF32, )
-LENET(GgnReuse, kF32, )
-LENET(RawGgnReuse, kF32, )
-LENET(HvpFresh, kF64, _fp64)
-LENET(RawHvpFresh, kF64, _fp64)
-LENET(HvpReuse, kF64, _fp64)
-LENET(RawHvpReuse, kF64, _fp64)
-LENET(LanczosStep, kF32, )
-LENET(LanczosStepSelective, kF32, )
-// Same-process A/B (operator vs raw control, alternating call by call): load-robust ratios.
-LENET(ABGradient, kF32, )
-LENET(ABHvpFresh, kF32, )
-LENET(ABHvpReuse, kF32, )
-LENET(ABGgnReuse, kF32, )
-LENET(ABHvpFresh, kF64, _fp64)
-LENET(ABHvpReuse, kF64, _fp64)
-VGG(ABGradient, 3)
-VGG(ABHvpFresh, 3)
-VGG(ABHvpReuse, 3)
-VGG(ABGgnReuse, 3)
-VGG(Gradient, 2)
-VGG(RawGradient, 2)
-VGG(HvpFresh, 2)
-VGG(RawHvpFresh, 2)
-VGG(HvpReuse, 2)
-VGG(RawHvpReuse, 2)
-VGG(GgnReuse, 2)
-VGG(RawGgnReuse, 2)
-VGG(LanczosStep, 1)
-VGG(LanczosStepFp32Basis, 1)
-VGG(LanczosStepSelective, 1)
-VGG(LanczosStep100, 1)
+struct LenetCase {
+  const char* what;
+  nw::ComputeDtype dtype;
+};
+struct VggCase {
+  const char* what;
+  int iterations;
+};
+
+// BM_<what>_lenet (float32) or BM_<what>_lenet_fp64, and BM_<what>_vgg16bn, registered in
+// the order of these tables.
+[[maybe_unused]] const bool kRegistered = [] {
+  const LenetCase lenet[] = {
+      {"Gradient", kF32}, {"RawGradient", kF32}, {"HvpFresh", kF32}, {"RawHvpFresh", kF32}, {"HvpReuse", kF32},
+      {"RawHvpReuse", kF32}, {"GgnReuse", kF32}, {"RawGgnReuse", kF32}, {"HvpFresh", kF64}, {"RawHvpFresh", kF64},
+      {"HvpReuse", kF64}, {"RawHvpReuse", kF64}, {"LanczosStep", kF32}, {"LanczosStepSelective", kF32},
+      // Same-process A/B (operator vs raw control, alternating call by call): load-robust ratios.
+      {"ABGradient", kF32}, {"ABHvpFresh", kF32}, {"ABHvpReuse", kF32}, {"ABGgnReuse", kF32}, {"ABHvpFresh", kF64},
+      {"ABHvpReuse", kF64}};
+  for (const LenetCase c : lenet) {
+    const std::string name = std::string("BM_") + c.what + "_lenet" + (c.dtype == kF64 ? "_fp64" : "");
+    benchmark::RegisterBenchmark(name.c_str(), [c](benchmark::State& s) {
+      run(s, c.what, "lenet", kFashion, 10, 128, c.dtype);
+    })->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+  }
+  const VggCase vgg[] = {{"ABGradient", 3}, {"ABHvpFresh", 3}, {"ABHvpReuse", 3}, {"ABGgnReuse", 3},
+                         {"Gradient", 2}, {"RawGradient", 2}, {"HvpFresh", 2}, {"RawHvpFresh", 2},
+                         {"HvpReuse", 2}, {"RawHvpReuse", 2}, {"GgnReuse", 2}, {"RawGgnReuse", 2},
+                         {"LanczosStep", 1}, {"LanczosStepFp32Basis", 1}, {"LanczosStepSelective", 1},
+                         {"LanczosStep100", 1}};
+  for (const VggCase c : vgg) {
+    const std::string name = std::string("BM_") + c.what + "_vgg16bn";
+    benchmark::RegisterBenchmark(name.c_str(), [c](benchmark::State& s) {
+      run(s, c.what, "vgg16bn", kCifar, 100, 32, kF32);
+    })->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime()->Iterations(c.iterations);
+  }
+  return true;
+}();
 
 }  // namespace
 

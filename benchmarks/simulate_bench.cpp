@@ -12,6 +12,18 @@
 using namespace batchrmt;
 using namespace batchrmt::simulate;
 
+// Per iteration: a fresh full beta-Hermite model of size state.range(0) (spike theta, stream
+// (seed, iteration)) and `measure` of it.
+template <class Measure>
+static void time_fresh_beta_hermite(benchmark::State& state, std::uint64_t seed, double theta, Measure measure) {
+  const auto n = static_cast<Eigen::Index>(state.range(0));
+  std::uint64_t trial = 0;
+  for (auto _ : state) {
+    RandomStream rng(seed, trial++);
+    benchmark::DoNotOptimize(measure(sample_beta_hermite(n, 1.0, 1.0, theta, rng)));
+  }
+}
+
 // Dense symmetric eigenvalues (values only), LAPACK dsyevd, on a GOE matrix. The matrix is
 // copied back into the workspace outside the timing (dsyevd overwrites it).
 static void BM_DenseEigenvalues(benchmark::State& state) {
@@ -32,13 +44,7 @@ BENCHMARK(BM_DenseEigenvalues)->Arg(1000)->Arg(2000)->Arg(4000)->Unit(benchmark:
 // Top eigenvalue of a spiked GOE (theta = 2) from the full size-n beta-Hermite model: O(n)
 // sampling (n normals, n-1 chi variates) plus Sturm bisection to double precision.
 static void BM_SpikedGoeTopFullTridiagonal(benchmark::State& state) {
-  const auto n = static_cast<Eigen::Index>(state.range(0));
-  std::uint64_t trial = 0;
-  for (auto _ : state) {
-    RandomStream rng(2, trial++);
-    const auto t = sample_beta_hermite(n, 1.0, 1.0, 2.0, rng);
-    benchmark::DoNotOptimize(top_eigenvalue(t));
-  }
+  time_fresh_beta_hermite(state, 2, 2.0, [](const auto& t) { return top_eigenvalue(t); });
 }
 BENCHMARK(BM_SpikedGoeTopFullTridiagonal)->Arg(100000)->Arg(1000000)->Arg(10000000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -47,24 +53,13 @@ BENCHMARK(BM_SpikedGoeTopFullTridiagonal)->Arg(100000)->Arg(1000000)->Arg(100000
 // and take top and bottom from that one generation, both brackets warm-started. The CLI itself
 // is timed end to end by benchmarks/run_idle.sh.
 static void BM_SpikedWignerCliTrial(benchmark::State& state) {
-  const auto n = static_cast<Eigen::Index>(state.range(0));
-  std::uint64_t trial = 0;
-  for (auto _ : state) {
-    RandomStream rng(4, trial++);
-    const auto t = sample_beta_hermite(n, 1.0, 1.0, 1.5, rng);
-    benchmark::DoNotOptimize(extreme_eigenvalues(t));
-  }
+  time_fresh_beta_hermite(state, 4, 1.5, [](const auto& t) { return extreme_eigenvalues(t); });
 }
 BENCHMARK(BM_SpikedWignerCliTrial)->Arg(1000000)->Arg(10000000)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 
 // Its two parts at n = 1e7: the generation alone, and the extremes of a fixed generation.
 static void BM_BetaHermiteSample(benchmark::State& state) {
-  const auto n = static_cast<Eigen::Index>(state.range(0));
-  std::uint64_t trial = 0;
-  for (auto _ : state) {
-    RandomStream rng(4, trial++);
-    benchmark::DoNotOptimize(sample_beta_hermite(n, 1.0, 1.0, 1.5, rng).a.data());
-  }
+  time_fresh_beta_hermite(state, 4, 1.5, [](const auto& t) { return t.a.data(); });
 }
 BENCHMARK(BM_BetaHermiteSample)->Arg(10000000)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 

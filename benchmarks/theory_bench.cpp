@@ -22,38 +22,36 @@ th::QveProfile profile(int K, bool full) {
   if (full) return th::QveProfile::full(s);
   return th::QveProfile::block(Eigen::VectorXd::Constant(K, 1.0), s);
 }
-}  // namespace
 
-// Edge (bisection + fold Newton) plus the outlier of a delocalised spike of strength 3 tau.
-static void BM_QveBlockEdgeAndOutlier(benchmark::State& state) {
-  const int K = static_cast<int>(state.range(0));
-  const auto p = profile(K, false);
-  for (auto _ : state) {
-    th::QveSolver solver(p);
-    const auto& e = solver.edge();
-    const auto o = solver.outlier(3.0 * e.upper, Eigen::VectorXd::Constant(K, 1.0 / K));
-    benchmark::DoNotOptimize(o.outlier);
-  }
-}
-BENCHMARK(BM_QveBlockEdgeAndOutlier)->Arg(2)->Arg(16)->Arg(256)->Unit(benchmark::kMillisecond);
-
-// Full P x P profile (matrix-free Newton-CG mode for P > newton_max_dim): edge (fold
-// continuation) plus the outlier of a delocalised spike of strength 3 tau. Counter: products
-// with the P x P profile (fixed-point steps + CG iterations + Lanczos steps + one residual per
-// Newton step).
-static void BM_QveFullProfileEdgeAndOutlier(benchmark::State& state) {
-  const int P = static_cast<int>(state.range(0));
-  const auto p = profile(P, true);
+// Edge plus the outlier of a delocalised spike of strength 3 tau on profile `p` of dimension
+// `dim`. Counter: products with the profile (fixed-point steps + Krylov iterations + Lanczos
+// steps + one residual per Newton step).
+void time_edge_and_outlier(benchmark::State& state, const th::QveProfile& p, int dim) {
   double matvecs = 0.0;
   for (auto _ : state) {
     th::QveSolver solver(p);
     const auto& e = solver.edge();
-    const auto o = solver.outlier(3.0 * e.upper, Eigen::VectorXd::Constant(P, 1.0 / P));
+    const auto o = solver.outlier(3.0 * e.upper, Eigen::VectorXd::Constant(dim, 1.0 / dim));
     benchmark::DoNotOptimize(o.outlier);
     matvecs = e.fixed_point_iterations + e.krylov_iterations + e.lanczos_iterations + e.newton_iterations +
               o.fixed_point_iterations + o.krylov_iterations + o.newton_iterations;
   }
   state.counters["matvecs"] = matvecs;
+}
+}  // namespace
+
+// Edge (bisection + fold Newton) plus the outlier of a delocalised spike of strength 3 tau.
+static void BM_QveBlockEdgeAndOutlier(benchmark::State& state) {
+  const int K = static_cast<int>(state.range(0));
+  time_edge_and_outlier(state, profile(K, false), K);
+}
+BENCHMARK(BM_QveBlockEdgeAndOutlier)->Arg(2)->Arg(16)->Arg(256)->Unit(benchmark::kMillisecond);
+
+// Full P x P profile (matrix-free Newton-CG mode for P > newton_max_dim): edge (fold
+// continuation) plus the outlier of a delocalised spike of strength 3 tau.
+static void BM_QveFullProfileEdgeAndOutlier(benchmark::State& state) {
+  const int P = static_cast<int>(state.range(0));
+  time_edge_and_outlier(state, profile(P, true), P);
 }
 BENCHMARK(BM_QveFullProfileEdgeAndOutlier)->Arg(2000)->Arg(10000)->Unit(benchmark::kMillisecond)->Iterations(1);
 
@@ -66,17 +64,7 @@ static void BM_QveRandomFullProfileEdgeAndOutlier(benchmark::State& state) {
   Eigen::MatrixXd s(P, P);
   for (int a = 0; a < P; ++a)
     for (int b = 0; b <= a; ++b) s(a, b) = s(b, a) = (0.5 + U(gen)) / P;
-  const auto p = th::QveProfile::full(s);
-  double matvecs = 0.0;
-  for (auto _ : state) {
-    th::QveSolver solver(p);
-    const auto& e = solver.edge();
-    const auto o = solver.outlier(3.0 * e.upper, Eigen::VectorXd::Constant(P, 1.0 / P));
-    benchmark::DoNotOptimize(o.outlier);
-    matvecs = e.fixed_point_iterations + e.krylov_iterations + e.lanczos_iterations + e.newton_iterations +
-              o.fixed_point_iterations + o.krylov_iterations + o.newton_iterations;
-  }
-  state.counters["matvecs"] = matvecs;
+  time_edge_and_outlier(state, th::QveProfile::full(s), P);
 }
 BENCHMARK(BM_QveRandomFullProfileEdgeAndOutlier)->Arg(2000)->Unit(benchmark::kMillisecond)->Iterations(1);
 

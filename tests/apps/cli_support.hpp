@@ -2,6 +2,7 @@
 #pragma once
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -15,26 +16,37 @@ struct CliResult {
   std::string err;  // stderr
 };
 
-// `args` is appended to the binary path verbatim (shell syntax); stderr is captured to a file.
-inline CliResult run_cli(const std::string& args) {
+// Everything left to read from `stream`.
+inline std::string read_all(FILE* stream) {
+  std::string text;
+  std::array<char, 4096> buf{};
+  std::size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), stream)) > 0) text.append(buf.data(), n);
+  return text;
+}
+
+// Runs a shell command line with its stderr captured to a file; a child killed by signal s
+// exits 128 + s.
+inline CliResult run_command(const std::string& command_line) {
   static int counter = 0;
   const std::string err_file = "/tmp/batchrmt_cli_err_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
-  const std::string cmd = std::string(BATCHRMT_CLI) + " " + args + " 2>" + err_file;
+  const std::string cmd = command_line + " 2>" + err_file;
   CliResult r;
   FILE* pipe = ::popen(cmd.c_str(), "r");
   if (!pipe) return r;
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
+  r.out = read_all(pipe);
   const int status = ::pclose(pipe);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   if (FILE* f = std::fopen(err_file.c_str(), "r")) {
-    while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) r.err.append(buf.data(), n);
+    r.err = read_all(f);
     std::fclose(f);
   }
   std::remove(err_file.c_str());
   return r;
 }
+
+// `args` is appended to the binary path verbatim (shell syntax).
+inline CliResult run_cli(const std::string& args) { return run_command(std::string(BATCHRMT_CLI) + " " + args); }
 
 inline int count_lines(const std::string& s) {
   int lines = 0;

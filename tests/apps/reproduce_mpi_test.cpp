@@ -17,22 +17,32 @@ using batchrmt::testing::run_cli;
 
 namespace {
 
-// Runs the CLI under mpirun with 2 ranks (OpenMPI refuses root without --allow-run-as-root;
-// --oversubscribe allows 2 ranks anywhere), stdout to `out`; returns the JSON printed there.
+// The command line running the CLI with `args` under mpirun with 2 ranks (OpenMPI refuses root
+// without --allow-run-as-root; --oversubscribe allows 2 ranks anywhere).
+std::string two_ranks(const std::string& args) {
+  return std::string(BATCHRMT_MPIEXEC) + " --allow-run-as-root --oversubscribe -np 2 " + BATCHRMT_CLI + " " + args;
+}
+
+// Runs two_ranks(args) with stdout to `out`; returns the JSON printed there.
 nlohmann::json run_two_ranks(const std::string& args, const std::string& out) {
-  const std::string cmd = std::string(BATCHRMT_MPIEXEC) + " --allow-run-as-root --oversubscribe -np 2 " + BATCHRMT_CLI + " " +
-                          args + " >" + out + " 2>/dev/null";
+  const std::string cmd = two_ranks(args) + " >" + out + " 2>/dev/null";
   EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
   std::ifstream in(out);
   return nlohmann::json::parse(in);  // exactly one JSON object: rank 0 alone prints
 }
 
+// An empty folder under the temp dir, named after `tag` and this process.
+fs::path fresh_dir(const std::string& tag) {
+  const fs::path dir = fs::temp_directory_path() / (tag + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
 }  // namespace
 
 TEST(ReproduceMpi, TwoRanksGiveTheSameClaimsAsOneProcessAndOneReport) {
-  const fs::path dir = fs::temp_directory_path() / ("batchrmt_reproduce_mpi_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = fresh_dir("batchrmt_reproduce_mpi");
   const std::string toml = (dir / "tiny.toml").string();
   std::ofstream(toml) << "[v1]\nn = 50\ntrials = 20\n[c1]\nP = 40\nN = 200\nbatch_sizes = [2, 8, 32, 200]\nsubsets = 4\n"
                          "[c3]\nn = 100\ntrials = 10\n";
@@ -55,8 +65,7 @@ TEST(ReproduceMpi, TwoRanksGiveTheSameClaimsAsOneProcessAndOneReport) {
 // A subcommand that does not share its work out refuses to run once per rank (every rank would
 // write the same file): one sentence, exit 2.
 TEST(ReproduceMpi, CommandsThatDoNotSpreadRefuseSeveralRanks) {
-  const std::string cmd = std::string(BATCHRMT_MPIEXEC) + " --allow-run-as-root --oversubscribe -np 2 " + BATCHRMT_CLI +
-                          " inspect /nonexistent.h5 >/dev/null 2>&1";
+  const std::string cmd = two_ranks("inspect /nonexistent.h5") + " >/dev/null 2>&1";
   const int rc = std::system(cmd.c_str());
   EXPECT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 2) << rc;
 }
@@ -67,9 +76,7 @@ TEST(ReproduceMpi, CommandsThatDoNotSpreadRefuseSeveralRanks) {
 // single-process run to float64 rounding (float64 networks here): relative 1e-10 on every
 // headline number, and the same verdict.
 TEST(ReproduceMpi, RealNetworkClaimIsDataParallelAndEqualsOneProcess) {
-  const fs::path dir = fs::temp_directory_path() / ("batchrmt_reproduce_mpi_c5_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = fresh_dir("batchrmt_reproduce_mpi_c5");
   const std::string toml = (dir / "c5.toml").string();
   std::ofstream(toml) << "[run]\nonly = [\"C5\"]\n[c5]\ncases = [\"linear_init\", \"lenet_trained\"]\ntrain_subset = 384\n"
                          "test_subset = 100\nbatch_sizes = [8, 64, 0]\nsubsets = 2\nlanczos_steps = 10\nfull_lanczos_steps = 12\n"

@@ -75,6 +75,19 @@ nw::CurvatureOptions fp64(std::int64_t chunk = 512) {
 
 const std::array<std::int64_t, 3> kShape{1, 4, 4};  // d = 16 features
 
+// A float64 spectrum request on an mlp with one hidden layer of `width` (3 classes) over `n`
+// synthetic samples, at the full batch and `batch_sizes`.
+nw::SpectrumRequest mlp_spectrum_request(std::int64_t width, std::uint64_t model_seed, std::size_t n,
+                                         std::uint64_t data_seed, std::vector<std::int64_t> batch_sizes) {
+  nw::SpectrumRequest rq;
+  rq.model = model("mlp", kShape, 3, model_seed, {width});
+  rq.data = synthetic(n, kShape, 3, data_seed);
+  rq.curvature = fp64();
+  rq.batch_sizes = {nw::kFullBatch};
+  rq.batch_sizes.insert(rq.batch_sizes.end(), batch_sizes.begin(), batch_sizes.end());
+  return rq;
+}
+
 }  // namespace
 
 // docs/theory.md 1.1 at w = 0: p = 1/C for every sample, so h_i = (diag p - p p^T) (x) x~ x~^T with
@@ -318,11 +331,8 @@ TEST(Curvature, SubsetsAndSpectraAreReproducibleFromTheSeed) {
   EXPECT_TRUE(std::equal(small.begin(), small.end(), a.begin()));  // nested across B
   EXPECT_NE(batchrmt::batch_indices(500, 64, 3, 3), a);
 
-  nw::SpectrumRequest rq;
-  rq.model = model("mlp", kShape, 3, 11, {8});
-  rq.data = synthetic(200, kShape, 3, 8);
+  nw::SpectrumRequest rq = mlp_spectrum_request(8, 11, 200, 8, {16, 64});
   rq.curvature = fp64(64);
-  rq.batch_sizes = {nw::kFullBatch, 16, 64};
   rq.subsets = 2;
   rq.lanczos_steps = 25;
   rq.noise_samples = 50;
@@ -429,11 +439,7 @@ TEST(Curvature, LayerRestrictionSelectsTheNamedParameters) {
 // docs/theory.md 5.8: lambda_max(H_B) <= lambda_max(H_full) + lambda_max(eps_B) per subset (Weyl),
 // here with converged Ritz values (P = 51, 60 steps: exact up to rounding).
 TEST(Curvature, FluctuationSpectrumObeysTheWeylBoundPerSubset) {
-  nw::SpectrumRequest rq;
-  rq.model = model("mlp", kShape, 3, 16, {3});
-  rq.data = synthetic(150, kShape, 3, 13);
-  rq.curvature = fp64();
-  rq.batch_sizes = {nw::kFullBatch, 10};
+  nw::SpectrumRequest rq = mlp_spectrum_request(3, 16, 150, 13, {10});
   rq.subsets = 4;
   rq.lanczos_steps = 70;
   rq.fluctuation_steps = 70;
@@ -469,11 +475,7 @@ TEST(Curvature, MeasurementResumesUnitByUnit) {
       units[u] = d;
     }
   };
-  nw::SpectrumRequest rq;
-  rq.model = model("mlp", kShape, 3, 17, {4});
-  rq.data = synthetic(120, kShape, 3, 14);
-  rq.curvature = fp64();
-  rq.batch_sizes = {nw::kFullBatch, 12};
+  nw::SpectrumRequest rq = mlp_spectrum_request(4, 17, 120, 14, {12});
   rq.subsets = 3;
   rq.lanczos_steps = 20;
   rq.noise_samples = 30;

@@ -185,15 +185,21 @@ namespace {
 void write_image_folder(const ScratchDir& d) { batchrmt::testing::write_image_folder(d.path); }
 using batchrmt::testing::write_jpeg;
 
+// 16 x 16 images, cached under d/cache.
+nw::ImageFolderOptions sixteen_pixels_cached_in(const ScratchDir& d) {
+  nw::ImageFolderOptions o;
+  o.side = 16;
+  o.cache_dir = d / "cache";
+  return o;
+}
+
 }  // namespace
 
 TEST(ImageFolderLoader, DecodesResizesLabelsAndCaches) {
   if (!nw::jpeg_decoding_available()) GTEST_SKIP() << "built without libjpeg-turbo";
   ScratchDir d("jpeg");
   write_image_folder(d);
-  nw::ImageFolderOptions o;
-  o.side = 16;
-  o.cache_dir = d / "cache";
+  nw::ImageFolderOptions o = sixteen_pixels_cached_in(d);
   const auto train = nw::load_image_folder(d.path.string(), "train", o);
   ASSERT_EQ(train.size(), 3u);
   EXPECT_EQ(train.classes(), 2);
@@ -256,9 +262,7 @@ TEST(ImageFolderLoader, ValLabelsFollowTrainsClassListWhenValLacksAClass) {
   ScratchDir d("jpegval");
   write_image_folder(d);
   fs::remove_all(d.path / "val" / "n000");  // val/ holds only the second class
-  nw::ImageFolderOptions o;
-  o.side = 16;
-  o.cache_dir = d / "cache";
+  nw::ImageFolderOptions o = sixteen_pixels_cached_in(d);
   const auto val = nw::load_image_folder(d.path.string(), "val", o);
   ASSERT_EQ(val.size(), 1u);
   EXPECT_EQ(val.classes(), 2);

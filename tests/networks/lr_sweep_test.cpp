@@ -8,30 +8,15 @@
 #include "networks/learner.hpp"
 #include "networks/lr_sweep.hpp"
 #include "networks/torch_runtime.hpp"
+#include "tests/networks/synthetic_support.hpp"
 
 namespace nw = batchrmt::networks;
 
 namespace {
 
-nw::DataSplits synthetic(std::size_t n = 512) {
-  nw::DataOptions o;
-  o.name = "synthetic";
-  o.synthetic.train_size = n;
-  o.synthetic.test_size = 256;
-  o.synthetic.shape = {1, 6, 6};
-  o.synthetic.classes = 4;
-  o.synthetic.seed = 3;
-  return nw::load_dataset(o);
-}
+nw::DataSplits synthetic(std::size_t n = 512) { return batchrmt::testing::synthetic_splits(n, 256, {1, 6, 6}, 4, 3); }
 
-nw::Model linear(const nw::DataSplits& d) {
-  nw::ModelSpec s;
-  s.name = "linear";
-  s.input_shape = d.train.input_shape();
-  s.classes = d.train.classes();
-  s.seed = 1;
-  return nw::Model::create(s.resolved(), "cpu");
-}
+nw::Model linear(const nw::DataSplits& d) { return nw::Model::create(batchrmt::testing::linear_spec(d, 1), "cpu"); }
 
 }  // namespace
 

@@ -82,6 +82,22 @@ nw::DataSplits synthetic(std::array<std::int64_t, 3> shape, std::size_t n, bool 
   return nw::load_dataset(d);
 }
 
+nw::ModelSpec ten_class_spec(const std::string& name, std::array<std::int64_t, 3> shape) {
+  nw::ModelSpec s;
+  s.name = name;
+  s.input_shape = shape;
+  s.classes = 10;
+  return s;
+}
+
+nw::TrainOptions two_epochs_of_eight_in(const ScratchDir& dir) {
+  nw::TrainOptions o;
+  o.epochs = 2;
+  o.batch_size = 8;
+  o.checkpoint_dir = dir.path.string();
+  return o;
+}
+
 void expect_same_history(const std::vector<nw::EpochRecord>& a, const std::vector<nw::EpochRecord>& b) {
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -109,10 +125,7 @@ TEST(Training, ResumeIsBitIdenticalToAnUninterruptedRun) {
   for (const Case& c : {Case{"preresnet", "sgd", {3, 8, 8}, true}, Case{"mlp", "adamw", {1, 4, 4}, false}}) {
     SCOPED_TRACE(c.model);
     const auto data = synthetic(c.shape, 96, c.augment);
-    nw::ModelSpec s;
-    s.name = c.model;
-    s.input_shape = c.shape;
-    s.classes = 10;
+    nw::ModelSpec s = ten_class_spec(c.model, c.shape);
     s.seed = 3;
     if (c.model == "preresnet") s.depth = 8;
     if (c.model == "mlp") s.widths = {32};
@@ -169,16 +182,10 @@ TEST(Training, ResumeIsBitIdenticalToAnUninterruptedRun) {
 // epoch 0 listed twice: the resumed run wrote the epoch-0 checkpoint again).
 TEST(Training, ResumeFromTheEpochZeroCheckpointListsEachCheckpointOnce) {
   const auto data = synthetic({1, 4, 4}, 40, false);
-  nw::ModelSpec s;
-  s.name = "linear";
-  s.input_shape = {1, 4, 4};
-  s.classes = 10;
+  const nw::ModelSpec s = ten_class_spec("linear", {1, 4, 4});
   ScratchDir dir("resume0");
-  nw::TrainOptions o;
-  o.epochs = 2;
-  o.batch_size = 8;
+  nw::TrainOptions o = two_epochs_of_eight_in(dir);
   o.checkpoint_every = 1;
-  o.checkpoint_dir = dir.path.string();
   auto fresh = nw::Model::create(s);
   const auto f = nw::train(fresh, data, o);
   ASSERT_EQ(f.checkpoint_epochs, (std::vector<int>{0, 1, 2}));
@@ -193,15 +200,9 @@ TEST(Training, ResumeFromTheEpochZeroCheckpointListsEachCheckpointOnce) {
 
 TEST(Training, ResumeRefusesAnotherConfigurationAndStartsAfreshWithoutCheckpoints) {
   const auto data = synthetic({1, 4, 4}, 40, false);
-  nw::ModelSpec s;
-  s.name = "linear";
-  s.input_shape = {1, 4, 4};
-  s.classes = 10;
+  const nw::ModelSpec s = ten_class_spec("linear", {1, 4, 4});
   ScratchDir dir("refuse");
-  nw::TrainOptions o;
-  o.epochs = 2;
-  o.batch_size = 8;
-  o.checkpoint_dir = dir.path.string();
+  nw::TrainOptions o = two_epochs_of_eight_in(dir);
   o.resume = true;
   {
     // Nothing to resume (stopped before its first checkpoint): it runs from epoch 0, as a fresh
@@ -237,10 +238,7 @@ TEST(Training, ResumeRefusesAnotherConfigurationAndStartsAfreshWithoutCheckpoint
 
 TEST(Training, DivergenceIsDetectedAndStopsTraining) {
   const auto data = synthetic({1, 4, 4}, 64, false);
-  nw::ModelSpec s;
-  s.name = "mlp";
-  s.input_shape = {1, 4, 4};
-  s.classes = 10;
+  nw::ModelSpec s = ten_class_spec("mlp", {1, 4, 4});
   s.widths = {64, 64};
   auto m = nw::Model::create(s);
   nw::TrainOptions o;
@@ -258,10 +256,7 @@ TEST(Training, DivergenceIsDetectedAndStopsTraining) {
 
 TEST(Training, ShapeMismatchAndBadOptionsAreInvalidInput) {
   const auto data = synthetic({1, 4, 4}, 16, false);
-  nw::ModelSpec s;
-  s.name = "linear";
-  s.input_shape = {1, 5, 5};
-  s.classes = 10;
+  nw::ModelSpec s = ten_class_spec("linear", {1, 5, 5});
   auto m = nw::Model::create(s);
   nw::TrainOptions o;
   EXPECT_THROW(nw::train(m, data, o), batchrmt::InvalidInput);
@@ -276,10 +271,7 @@ TEST(Training, ShapeMismatchAndBadOptionsAreInvalidInput) {
 
 TEST(BatchNorm, RecomputedStatisticsAndBufferGuard) {
   const auto data = synthetic({3, 8, 8}, 50, false);
-  nw::ModelSpec s;
-  s.name = "preresnet";
-  s.input_shape = {3, 8, 8};
-  s.classes = 10;
+  nw::ModelSpec s = ten_class_spec("preresnet", {3, 8, 8});
   s.depth = 8;
   auto m = nw::Model::create(s);
   nw::recompute_batchnorm_statistics(m, data.train, data.test_transform, 16);

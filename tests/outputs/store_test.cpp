@@ -9,30 +9,15 @@
 #include <random>
 
 #include "core/errors.hpp"
-#include "outputs/inspect.hpp"
 #include "outputs/store.hpp"
+#include "tests/outputs/outputs_support.hpp"
 
 namespace fs = std::filesystem;
 using namespace batchrmt;
 using namespace batchrmt::outputs;
 
-namespace {
-
-class StoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("batchrmt_store_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  static Provenance provenance() { return collect_provenance({"batchrmt", "test"}, 99, 1); }
-  fs::path dir_;
-};
-
-}  // namespace
+using StoreTest = batchrmt::testing::OutputsTest;
+using batchrmt::testing::write_finished_result;
 
 TEST_F(StoreTest, RoundTripsEveryType) {
   const std::string p = path("round.h5");
@@ -133,12 +118,7 @@ TEST_F(StoreTest, UncommittedRunStaysPartialAndResumesFromCompleteUnits) {
 
 TEST_F(StoreTest, ResumeOfAFinishedFileKeepsItsUnits) {
   const std::string p = path("done.h5");
-  {
-    Store s = Store::open(p, provenance(), OpenMode::fresh);
-    Group u = s.begin_unit("u");
-    s.complete_unit(u);
-    s.commit();
-  }
+  write_finished_result(p, {"u"});
   Store s = Store::open(p, provenance(), OpenMode::resume);
   EXPECT_EQ(s.complete_units(), std::vector<std::string>{"/u"});
   s.commit();
@@ -147,12 +127,7 @@ TEST_F(StoreTest, ResumeOfAFinishedFileKeepsItsUnits) {
 
 TEST_F(StoreTest, OverwriteReplacesAndBadPathsAreRefused) {
   const std::string p = path("o.h5");
-  {
-    Store s = Store::open(p, provenance(), OpenMode::fresh);
-    Group u = s.begin_unit("old");
-    s.complete_unit(u);
-    s.commit();
-  }
+  write_finished_result(p, {"old"});
   {
     Store s = Store::open(p, provenance(), OpenMode::overwrite);
     EXPECT_TRUE(s.complete_units().empty());
@@ -201,43 +176,12 @@ TEST_F(StoreTest, CorruptTruncatedForeignAndMissingFilesGiveClearErrors) {
   EXPECT_THROW(Reader::open(path("missing.h5")), InvalidInput);
 }
 
-TEST_F(StoreTest, InspectDescribesTreeShapesAndUnits) {
-  const std::string p = path("ins.h5");
-  {
-    Store s = Store::open(p, provenance(), OpenMode::fresh);
-    Group u = s.begin_unit("sim/n100");
-    u.write("values", Eigen::VectorXd::Zero(7).eval());
-    s.complete_unit(u);
-    s.begin_unit("sim/n200");
-    s.commit();
-  }
-  const auto d = describe_file(p);
-  EXPECT_EQ(d["units"]["/sim/n100"], "complete");
-  EXPECT_EQ(d["units"]["/sim/n200"], "in_progress");
-  bool found = false;
-  for (const auto& node : d["tree"])
-    if (node["path"] == "/sim/n100/values") {
-      found = true;
-      EXPECT_EQ(node["shape"], nlohmann::json::array({7}));
-      EXPECT_EQ(node["dtype"], "float64");
-    }
-  EXPECT_TRUE(found);
-  const std::string text = render_description(d);
-  EXPECT_NE(text.find("n100/  [unit: complete]"), std::string::npos);
-  EXPECT_NE(text.find("values  float64 (7,)"), std::string::npos);
-}
-
 // Run identity, lock, safe overwrite (docs/reliability.md).
 TEST_F(StoreTest, ResumeRefusesAnotherIdentityNamingTheFirstDifference) {
   const std::string p = path("id.h5");
   RunIdentity a("simulate spiked-wigner");
   a.set("--trials", std::int64_t{2}).set("--n", std::int64_t{20});
-  {
-    Store s = Store::open(p, provenance(), OpenMode::fresh, a);
-    Group u = s.begin_unit("u");
-    s.complete_unit(u);
-    s.commit();
-  }
+  write_finished_result(p, {"u"}, a);
   RunIdentity b = a;
   b.set("--trials", std::int64_t{50});
   try {
@@ -275,12 +219,7 @@ TEST_F(StoreTest, AUnitOfAnotherFingerprintIsNeverReused) {
 
 TEST_F(StoreTest, OneWriterPerOutAndOverwriteKeepsTheFinishedFileUntilCommit) {
   const std::string p = path("lock.h5");
-  {
-    Store s = Store::open(p, provenance(), OpenMode::fresh);
-    Group u = s.begin_unit("old");
-    s.complete_unit(u);
-    s.commit();
-  }
+  write_finished_result(p, {"old"});
   {
     Store s = Store::open(p, provenance(), OpenMode::overwrite);
     EXPECT_THROW(Store::open(p, provenance(), OpenMode::overwrite), InvalidInput);  // locked

@@ -14,8 +14,7 @@ namespace {
 using OutputSafety = Reliability;
 
 TEST_F(OutputSafety, ASecondRunOnALockedOutIsRefusedAndTouchesNothing) {
-  const std::string out = path("a.h5");
-  make_result(out, 2);
+  const std::string out = finished_result("a.h5");
   const std::string before = read_bytes(out);
   // Run A "is running": it holds NAME.h5.lock (as a batchrmt run does for its whole length).
   const int fd = ::open((out + ".lock").c_str(), O_RDWR | O_CREAT, 0644);
@@ -30,8 +29,7 @@ TEST_F(OutputSafety, ASecondRunOnALockedOutIsRefusedAndTouchesNothing) {
 }
 
 TEST_F(OutputSafety, OverwriteKilledMidRunKeepsTheFinishedFile) {
-  const std::string out = path("keep.h5");
-  make_result(out, 2);
+  const std::string out = finished_result("keep.h5");
   const std::string before = read_bytes(out);
   // A long overwrite run, killed with SIGKILL once it has started writing.
   const std::string cmd = cli_path() + " simulate spiked-wigner --n 200 --trials 1000000 --overwrite --out " + out +

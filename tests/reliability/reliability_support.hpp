@@ -13,17 +13,17 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <iterator>
 #include <string>
+
+#include "tests/apps/cli_support.hpp"
 
 namespace batchrmt::reliability {
 
 namespace fs = std::filesystem;
 
-struct CliResult {
-  int exit_code = -1;
-  std::string out, err;
-};
+using batchrmt::testing::CliResult;
 
 inline std::string cli_path() {
   if (const char* p = std::getenv("BATCHRMT_CLI_UNDER_TEST"); p && *p) return p;
@@ -33,31 +33,15 @@ inline std::string cli_path() {
 // Runs `batchrmt args` under `timeout` (a hang is exit 124, a failure like any other);
 // `prefix` goes before the command (e.g. "cd DIR &&" or "VAR=1").
 inline CliResult run(const std::string& args, int timeout_s = 300, const std::string& prefix = "") {
-  static int counter = 0;
-  const std::string err_file = "/tmp/batchrmt_rel_err_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
-  const std::string cmd = prefix + " timeout -s KILL " + std::to_string(timeout_s) + " " + cli_path() + " " + args + " 2>" + err_file;
-  CliResult r;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  std::ifstream f(err_file);
-  r.err.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-  std::remove(err_file.c_str());
-  return r;
+  return batchrmt::testing::run_command(prefix + " timeout -s KILL " + std::to_string(timeout_s) + " " + cli_path() + " " +
+                                        args);
 }
 
 // Runs a shell command line; its stdout without the trailing newline.
 inline std::string run_shell(const std::string& cmd) {
-  std::string out;
   FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (!pipe) return out;
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  if (!pipe) return "";
+  std::string out = batchrmt::testing::read_all(pipe);
   ::pclose(pipe);
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
@@ -71,12 +55,24 @@ inline int lines(const std::string& s) {
 
 inline bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
+// A refused run: exit 2 (bad input), its stderr naming each of `parts`.
+inline void expect_refused_naming(const CliResult& r, std::initializer_list<std::string> parts) {
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  for (const auto& part : parts) EXPECT_TRUE(contains(r.err, part)) << "'" << part << "' not in: " << r.err;
+}
+
 inline std::string read_bytes(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
 }
 
 inline void write_text(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+
+// A small finished simulate result (spiked Wigner, n = 20) at `out`.
+inline void make_result(const std::string& out, int trials = 2, const std::string& extra = "") {
+  const auto r = run("simulate spiked-wigner --n 20 --trials " + std::to_string(trials) + " --json --out " + out + " " + extra);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+}
 
 // A fresh folder per test, removed afterwards.
 class Reliability : public ::testing::Test {
@@ -90,13 +86,12 @@ class Reliability : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir); }
   std::string path(const std::string& name) const { return (dir / name).string(); }
+  // make_result at `name` in this folder (2 trials); its path.
+  std::string finished_result(const std::string& name) const {
+    make_result(path(name), 2);
+    return path(name);
+  }
   fs::path dir;
 };
-
-// A small finished simulate result (spiked Wigner, n = 20) at `out`.
-inline void make_result(const std::string& out, int trials = 2, const std::string& extra = "") {
-  const auto r = run("simulate spiked-wigner --n 20 --trials " + std::to_string(trials) + " --json --out " + out + " " + extra);
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-}
 
 }  // namespace batchrmt::reliability

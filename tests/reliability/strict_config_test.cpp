@@ -7,47 +7,43 @@
 namespace batchrmt::reliability {
 namespace {
 
-using StrictConfig = Reliability;
+class StrictConfig : public Reliability {
+ protected:
+  // `reproduce --only V1` with the config file `config`, writing r.h5 in the test's folder.
+  CliResult reproduce_v1(const std::string& config) {
+    return run("reproduce --only V1 --no-plots --config " + config + " --out " + path("r.h5"));
+  }
+  // reproduce_v1 with a config file holding `toml`.
+  CliResult reproduce_v1_with(const std::string& toml) {
+    write_text(path("config.toml"), toml);
+    return reproduce_v1(path("config.toml"));
+  }
+};
 
 TEST_F(StrictConfig, AMisspeltKeyIsRefusedWithDidYouMean) {
-  const std::string toml = path("typo.toml");
-  write_text(toml, "[v1]\ntrails = 50\n");
-  const auto r = run("reproduce --only V1 --no-plots --config " + toml + " --out " + path("r.h5"));
-  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-  EXPECT_TRUE(contains(r.err, "v1.trails")) << r.err;
-  EXPECT_TRUE(contains(r.err, "did you mean 'trials'")) << r.err;
+  const auto r = reproduce_v1_with("[v1]\ntrails = 50\n");
+  expect_refused_naming(r, {"v1.trails", "did you mean 'trials'"});
   EXPECT_FALSE(fs::exists(path("r.h5.partial")));
 }
 
 TEST_F(StrictConfig, AnUnknownTableIsRefused) {
-  const std::string toml = path("table.toml");
-  write_text(toml, "[v1x]\nn = 50\n");
-  const auto r = run("reproduce --only V1 --no-plots --config " + toml + " --out " + path("r.h5"));
-  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-  EXPECT_TRUE(contains(r.err, "[v1x]")) << r.err;
-  EXPECT_TRUE(contains(r.err, "did you mean 'v1'")) << r.err;
+  expect_refused_naming(reproduce_v1_with("[v1x]\nn = 50\n"), {"[v1x]", "did you mean 'v1'"});
 }
 
 TEST_F(StrictConfig, AWrongTypeIsRefused) {
-  const std::string toml = path("type.toml");
-  write_text(toml, "[v1]\nn = \"many\"\n");
-  const auto r = run("reproduce --only V1 --no-plots --config " + toml + " --out " + path("r.h5"));
-  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-  EXPECT_TRUE(contains(r.err, "v1.n")) << r.err;
+  expect_refused_naming(reproduce_v1_with("[v1]\nn = \"many\"\n"), {"v1.n"});
 }
 
 TEST_F(StrictConfig, ADirectoryOrAMissingFileAsConfigIsBadInput) {
-  const auto dir_run = run("reproduce --only V1 --no-plots --config " + dir.string() + " --out " + path("r.h5"));
+  const auto dir_run = reproduce_v1(dir.string());
   EXPECT_EQ(dir_run.exit_code, 2) << dir_run.err;
-  const auto missing = run("reproduce --only V1 --no-plots --config " + path("none.toml") + " --out " + path("r.h5"));
+  const auto missing = reproduce_v1(path("none.toml"));
   EXPECT_EQ(missing.exit_code, 2) << missing.err;
   EXPECT_FALSE(fs::exists(path("r.h5")));
 }
 
 TEST_F(StrictConfig, AHugeSizeInAConfigIsBadInputNotOutOfMemory) {
-  const std::string toml = path("huge.toml");
-  write_text(toml, "[v1]\nn = 9223372036854775807\n");
-  const auto r = run("reproduce --only V1 --no-plots --config " + toml + " --out " + path("r.h5"));
+  const auto r = reproduce_v1_with("[v1]\nn = 9223372036854775807\n");
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   EXPECT_FALSE(contains(r.err, "out of memory")) << r.err;
 }

@@ -15,6 +15,7 @@
 #include "networks/torch_runtime.hpp"
 #include "verify/claim_c8_learner.hpp"
 #include "verify/learner_diagnosis.hpp"
+#include "tests/networks/synthetic_support.hpp"
 #include "verify/learning_rate_claims.hpp"
 
 using namespace batchrmt;
@@ -60,30 +61,14 @@ TEST(LearnerMargins, FirstCrossingFindsTheFirstUpdateAboveOne) {
 
 namespace {
 
-nw::DataSplits tiny_data() {
-  nw::DataOptions o;
-  o.name = "synthetic";
-  o.synthetic.train_size = 256;
-  o.synthetic.test_size = 64;
-  o.synthetic.shape = {1, 5, 5};
-  o.synthetic.classes = 3;
-  return nw::load_dataset(o);
-}
-
-nw::ModelSpec tiny_spec(const nw::DataSplits& d) {
-  nw::ModelSpec s;
-  s.name = "linear";
-  s.input_shape = d.train.input_shape();
-  s.classes = 3;
-  return s.resolved();
-}
+nw::DataSplits tiny_data() { return batchrmt::testing::synthetic_splits(256, 64, {1, 5, 5}, 3, 0); }
 
 }  // namespace
 
 TEST(LearnerMargins, EveryUpdateStoresItsMarginsAndVphiEqualsADirectPerSampleComputation) {
   nw::set_torch_threads(1);
   const auto d = tiny_data();
-  const auto spec = tiny_spec(d);
+  const auto spec = batchrmt::testing::linear_spec(d, 0);
   auto m = nw::Model::create(spec, "cpu");
   nw::LearnerOptions lo;
   lo.epochs = 2;
@@ -138,7 +123,7 @@ TEST(LearnerMargins, WarmstartFromTheConfigIsHonoured) {
   EXPECT_EQ(learner_options_from_config(Config::parse("[c8]\n", "empty"), "c8").warmstart, -1);  // the authors' default
   EXPECT_EQ(learner_options_from_config(Config::parse("[c8]\n", "empty"), "c8").curvature.batchnorm, nw::BatchNormPolicy::train);
   const auto d = tiny_data();
-  auto m = nw::Model::create(tiny_spec(d), "cpu");
+  auto m = nw::Model::create(batchrmt::testing::linear_spec(d, 0), "cpu");
   const auto res = nw::train_with_learner(m, d, lo, make_learner_rule("ssgdm", "minimum", "polyak"), make_learner_margin_rule());
   ASSERT_EQ(res.history.size(), 3u);
   for (int k = 0; k < 2; ++k) {  // epochs 0 and 1: lr_init, momentum_init, no update, no margins

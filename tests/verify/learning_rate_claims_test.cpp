@@ -17,6 +17,7 @@
 
 #include "networks/torch_runtime.hpp"
 #include "outputs/store.hpp"
+#include "tests/networks/synthetic_support.hpp"
 #endif
 
 using namespace batchrmt;
@@ -142,6 +143,7 @@ TEST(LearningRateClaims, RunAtTinySizeWithNumbersBehindTheVerdicts) {
   // The three claims end to end on a few hundred Fashion-MNIST images: C6 and C7 start from the
   // C5 case (trained once, shared), every verdict is one of the five with its note, and the grid
   // stores lr_max per divergence factor.
+  const std::string trial_grid = "batch_sizes = [2, 8, 64]\nsteps = 8\nseeds = 2\nmonitor_size = 64\nmonitor_every = 4\n";
   const auto c = Config::parse(R"(
 [c5]
 cases = ["lenet_trained"]
@@ -158,17 +160,7 @@ epochs = 1
 lr = 0.05
 batch_size = 64
 [c6]
-batch_sizes = [2, 8, 64]
-steps = 8
-seeds = 2
-monitor_size = 64
-monitor_every = 4
-[c7]
-batch_sizes = [2, 8, 64]
-steps = 8
-seeds = 2
-monitor_size = 64
-monitor_every = 4
+)" + trial_grid + "[c7]\n" + trial_grid + R"(
 subsets = 2
 lanczos_steps = 8
 adam_warmup = 4
@@ -211,21 +203,9 @@ struct Interrupt : std::runtime_error {
 };
 
 LrSweepRequest small_request() {
-  nw::DataOptions o;
-  o.name = "synthetic";
-  o.synthetic.train_size = 256;
-  o.synthetic.test_size = 64;
-  o.synthetic.shape = {1, 5, 5};
-  o.synthetic.classes = 3;
-  o.synthetic.seed = 2;
-  const auto d = nw::load_dataset(o);
-  nw::ModelSpec s;
-  s.name = "linear";
-  s.input_shape = d.train.input_shape();
-  s.classes = 3;
-  s.seed = 4;
+  const auto d = batchrmt::testing::synthetic_splits(256, 64, {1, 5, 5}, 3, 2);
   LrSweepRequest rq;
-  rq.model = nw::Model::create(s.resolved(), "cpu");
+  rq.model = nw::Model::create(batchrmt::testing::linear_spec(d, 4), "cpu");
   rq.train = d.train;
   rq.transform = d.test_transform;
   rq.trial.steps = 15;
@@ -324,18 +304,8 @@ TEST(LearnerRule, HandComputedSsgdmFromFixedRitzValuesAndWeights) {
 
 TEST(LearnerRule, TheNetworkLearnerAppliesTheTheoryRatesOfItsOwnRitzValues) {
   nw::set_torch_threads(1);
-  nw::DataOptions o;
-  o.name = "synthetic";
-  o.synthetic.train_size = 256;
-  o.synthetic.test_size = 64;
-  o.synthetic.shape = {1, 5, 5};
-  o.synthetic.classes = 3;
-  const auto d = nw::load_dataset(o);
-  nw::ModelSpec s;
-  s.name = "linear";
-  s.input_shape = d.train.input_shape();
-  s.classes = 3;
-  auto m = nw::Model::create(s.resolved(), "cpu");
+  const auto d = batchrmt::testing::synthetic_splits(256, 64, {1, 5, 5}, 3, 0);
+  auto m = nw::Model::create(batchrmt::testing::linear_spec(d, 0), "cpu");
   nw::LearnerOptions lo;
   lo.epochs = 2;
   lo.batch_size = 32;

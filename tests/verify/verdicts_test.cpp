@@ -72,40 +72,18 @@ TEST(Fits, RecoverExactLinesAndInflateErrorsForScatter) {
 
 TEST(Claims, RunAtTinySizesWithNumbersBehindEveryVerdict) {
   const Config tiny = Config::parse(R"(
-[v1]
-n = 50
-trials = 50
-[v3]
-n = 10000
-trials = 200
-[c1]
-P = 30
-N = 100
-s2 = 0.1
-batch_sizes = [1, 4, 16, 100]
-subsets = 20
+v1 = { n = 50, trials = 50 }
+v3 = { n = 10000, trials = 200 }
+c1 = { P = 30, N = 100, s2 = 0.1, batch_sizes = [1, 4, 16, 100], subsets = 20 }
+c3 = { n = 120, trials = 30 }
+c4 = { P = 40, N = 100, C = 5, batch_sizes = [2, 8, 32, 100], subsets = 8 }
 [c2]
 batch_sizes = [1, 2, 4, 8, 16, 32, 100]
 subsets = 6
 max_fit_batch_fraction = 0.2
-[c2.outlier]
-P = 40
-N = 100
-[c2.edge]
-P = 40
-N = 100
-[c2.crossing]
-P = 40
-N = 100
-[c3]
-n = 120
-trials = 30
-[c4]
-P = 40
-N = 100
-C = 5
-batch_sizes = [2, 8, 32, 100]
-subsets = 8
+outlier = { P = 40, N = 100 }
+edge = { P = 40, N = 100 }
+crossing = { P = 40, N = 100 }
 )",
                                     "tiny");
   // The simulated claims and checks; C5-C8 train and measure networks and have their own

@@ -1,6 +1,6 @@
 // Regression tests of the loader defects listed in docs/reliability.md, each running the
-// command the issue gives through the built CLI. Every one failed on main at 2a552c9 (checked
-// by running this binary with BATCHRMT_CLI_UNDER_TEST=<that build's batchrmt>).
+// command given there through the built CLI. Every one failed on main at 2a552c9 (checked by
+// running this binary with BATCHRMT_CLI_UNDER_TEST=<that build's batchrmt>).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -20,34 +20,36 @@ namespace {
 batchrmt::testing::CliResult cli(const std::string& args) {
   const char* other = std::getenv("BATCHRMT_CLI_UNDER_TEST");
   if (!other || !*other) return batchrmt::testing::run_cli(args);
-  const std::string err = "/tmp/batchrmt_regress_err_" + std::to_string(::getpid());
-  batchrmt::testing::CliResult r;
-  FILE* pipe = ::popen((std::string(other) + " " + args + " 2>" + err).c_str(), "r");
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
-  const int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  if (FILE* f = std::fopen(err.c_str(), "r")) {
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) r.err.append(buf, n);
-    std::fclose(f);
-  }
-  std::remove(err.c_str());
-  return r;
+  return batchrmt::testing::run_command(std::string(other) + " " + args);
 }
 
 int lines(const std::string& s) { return batchrmt::testing::count_lines(s); }
 
 #ifdef BATCHRMT_TEST_HAS_TURBOJPEG
-// train/{n000: 6 red, n001: 6 blue} 8x8 images; val/ as given.
-void two_class_folder(const fs::path& root) {
+// d/in/train/{n000: 6 red, n001: 6 blue} 8x8 images, no val/; returns d/in.
+fs::path two_class_folder(const ScratchDir& d) {
   using batchrmt::testing::write_jpeg;
+  const fs::path root = d.path / "in";
   for (int i = 0; i < 6; ++i) {
     fs::create_directories(root / "train" / "n000");
     fs::create_directories(root / "train" / "n001");
     write_jpeg((root / "train/n000" / ("r" + std::to_string(i) + ".JPEG")).string(), 8, 8, 230, 10, 10);
     write_jpeg((root / "train/n001" / ("b" + std::to_string(i) + ".JPEG")).string(), 8, 8, 10, 10, 230);
   }
+  return root;
+}
+
+// A 64 x 64 JPEG of colour (r, g, b) at root/relative; its path.
+fs::path add_jpeg64(const fs::path& root, const std::string& relative, int r, int g, int b) {
+  const fs::path p = root / relative;
+  batchrmt::testing::write_jpeg(p.string(), 64, 64, r, g, b);
+  return p;
+}
+
+// val/ holding a copy of train's class `name`.
+void copy_class_to_val(const fs::path& root, const std::string& name) {
+  fs::create_directories(root / "val");
+  fs::copy(root / "train" / name, root / "val" / name, fs::copy_options::recursive);
 }
 
 std::string imagenet_train(const fs::path& root, const std::string& out) {
@@ -59,12 +61,11 @@ std::string imagenet_train(const fs::path& root, const std::string& out) {
 }  // namespace
 
 #ifdef BATCHRMT_TEST_HAS_TURBOJPEG
-// Item 2: val/ holding only the second class was labelled 0 (its own folder list): 0 % test
+// val/ holding only the second class was labelled 0 (its own folder list): 0 % test
 // accuracy on a task the model learns perfectly.
-TEST(Issue16Loaders, ImageNetValLabelsComeFromTrainsClassList) {
+TEST(LoaderInputs, ImageNetValLabelsComeFromTrainsClassList) {
   ScratchDir d("rel_val");
-  const fs::path root = d.path / "in";
-  two_class_folder(root);
+  const fs::path root = two_class_folder(d);
   fs::create_directories(root / "val" / "n001");
   for (int i = 0; i < 3; ++i)
     batchrmt::testing::write_jpeg((root / "val/n001" / ("v" + std::to_string(i) + ".JPEG")).string(), 8, 8, 10, 10, 230);
@@ -75,11 +76,10 @@ TEST(Issue16Loaders, ImageNetValLabelsComeFromTrainsClassList) {
   EXPECT_EQ(j["test_accuracy"], 1.0) << r.out;
 }
 
-// Item 2: a val/ class that train/ lacks is bad input, one sentence naming the folder.
-TEST(Issue16Loaders, AValClassUnknownToTrainIsBadInput) {
+// A val/ class that train/ lacks is bad input, one sentence naming the folder.
+TEST(LoaderInputs, AValClassUnknownToTrainIsBadInput) {
   ScratchDir d("rel_valx");
-  const fs::path root = d.path / "in";
-  two_class_folder(root);
+  const fs::path root = two_class_folder(d);
   fs::create_directories(root / "val" / "n001");
   fs::create_directories(root / "val" / "n999");
   batchrmt::testing::write_jpeg((root / "val/n001/v.JPEG").string(), 8, 8, 10, 10, 230);
@@ -91,13 +91,11 @@ TEST(Issue16Loaders, AValClassUnknownToTrainIsBadInput) {
   EXPECT_LE(lines(r.err), 2) << r.err;
 }
 
-// Item 6: a 64x64 JPEG whose header claims 65500x65500 is refused before decoding.
-TEST(Issue16Loaders, AJpegHeaderOverTheCapIsRefusedNamingFileAndCap) {
+// A 64x64 JPEG whose header claims 65500x65500 is refused before decoding.
+TEST(LoaderInputs, AJpegHeaderOverTheCapIsRefusedNamingFileAndCap) {
   ScratchDir d("rel_big");
-  const fs::path root = d.path / "in";
-  two_class_folder(root);
-  const fs::path big = root / "train/n000/big.JPEG";
-  batchrmt::testing::write_jpeg(big.string(), 64, 64, 100, 100, 100);
+  const fs::path root = two_class_folder(d);
+  const fs::path big = add_jpeg64(root, "train/n000/big.JPEG", 100, 100, 100);
   std::string bytes;
   {
     std::ifstream in(big, std::ios::binary);
@@ -108,8 +106,7 @@ TEST(Issue16Loaders, AJpegHeaderOverTheCapIsRefusedNamingFileAndCap) {
   bytes[sof + 5] = bytes[sof + 7] = '\xff';  // height and width 0xffdc = 65500
   bytes[sof + 6] = bytes[sof + 8] = '\xdc';
   std::ofstream(big, std::ios::binary) << bytes;
-  fs::create_directories(root / "val");
-  fs::copy(root / "train" / "n001", root / "val" / "n001", fs::copy_options::recursive);
+  copy_class_to_val(root, "n001");
   const auto r = cli(imagenet_train(root, d / "big.h5"));
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find(big.string()), std::string::npos) << r.err;
@@ -117,13 +114,11 @@ TEST(Issue16Loaders, AJpegHeaderOverTheCapIsRefusedNamingFileAndCap) {
   EXPECT_NE(r.err.find("cap of 16384 a side"), std::string::npos) << r.err;
 }
 
-// Item 6: a half-truncated JPEG was accepted silently (grey lower half).
-TEST(Issue16Loaders, AHalfTruncatedJpegIsRefused) {
+// A half-truncated JPEG was accepted silently (grey lower half).
+TEST(LoaderInputs, AHalfTruncatedJpegIsRefused) {
   ScratchDir d("rel_half");
-  const fs::path root = d.path / "in";
-  two_class_folder(root);
-  const fs::path half = root / "train/n001/half.JPEG";
-  batchrmt::testing::write_jpeg(half.string(), 64, 64, 10, 10, 230);
+  const fs::path root = two_class_folder(d);
+  const fs::path half = add_jpeg64(root, "train/n001/half.JPEG", 10, 10, 230);
   {
     // Cut the entropy-coded data (after the SOS marker) in half: the headers stay readable.
     std::ifstream in(half, std::ios::binary);
@@ -132,16 +127,15 @@ TEST(Issue16Loaders, AHalfTruncatedJpegIsRefused) {
     ASSERT_NE(sos, std::string::npos);
     fs::resize_file(half, sos + (bytes.size() - sos) / 2);
   }
-  fs::create_directories(root / "val");
-  fs::copy(root / "train" / "n000", root / "val" / "n000", fs::copy_options::recursive);
+  copy_class_to_val(root, "n000");
   const auto r = cli(imagenet_train(root, d / "half.h5"));
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find(half.string() + " is damaged or truncated"), std::string::npos) << r.err;
 }
 #endif
 
-// Item 11: a CIFAR train.bin that is a directory gave "9223372036854775807 bytes".
-TEST(Issue16Loaders, ACifarTrainBinThatIsADirectoryIsNamedAsSuch) {
+// A CIFAR train.bin that is a directory gave "9223372036854775807 bytes".
+TEST(LoaderInputs, ACifarTrainBinThatIsADirectoryIsNamedAsSuch) {
   ScratchDir d("rel_cifar");
   fs::create_directories(d.path / "train.bin");
   batchrmt::testing::write_raw(d / "test.bin", batchrmt::testing::cifar_records(2));
@@ -152,8 +146,8 @@ TEST(Issue16Loaders, ACifarTrainBinThatIsADirectoryIsNamedAsSuch) {
   EXPECT_EQ(r.err.find("9223372036854775807"), std::string::npos) << r.err;
 }
 
-// Item 12: a truncated IDX file exited 1 while a bad magic exits 2; both are bad input.
-TEST(Issue16Loaders, ATruncatedIdxFileIsBadInputLikeABadMagic) {
+// A truncated IDX file exited 1 while a bad magic exits 2; both are bad input.
+TEST(LoaderInputs, ATruncatedIdxFileIsBadInputLikeABadMagic) {
   using namespace batchrmt::testing;
   ScratchDir d("rel_idx");
   auto images = idx_images(5, 28, 28);
