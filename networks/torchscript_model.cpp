@@ -1,7 +1,14 @@
 // A module saved by torch.jit.script / torch.jit.trace as a batchrmt network (torchscript_network.hpp;
 // docs/networks.md, "TorchScript models").
-#include <torch/csrc/jit/python/update_graph_executor_opt.h>
 #include <torch/script.h>
+#if __has_include(<torch/csrc/jit/python/update_graph_executor_opt.h>)
+#include <torch/csrc/jit/python/update_graph_executor_opt.h>
+#else  // a LibTorch that does not ship the header still exports the functions
+namespace torch::jit {
+TORCH_API void setGraphExecutorOptimize(bool o);
+TORCH_API bool getGraphExecutorOptimize();
+}  // namespace torch::jit
+#endif
 
 #include <algorithm>
 #include <filesystem>
