@@ -38,7 +38,8 @@ std::array<std::int64_t, 3> parse_shape(const std::string& option, const std::st
 void add_model_options(CLI::App* sub, nw::ModelSpec& spec) {
   sub->add_option("--model", spec.name,
                   "linear | mlp | lenet | vgg16 | vgg16bn | wrn (wrn-28-10) | preresnet (preresnet-110, preresnet-164) "
-                  "| torchscript:FILE.pt (a module saved by torch.jit.script or torch.jit.trace; ignored with --checkpoint)")
+                  "| torchscript:FILE.pt (a module saved by torch.jit.script or torch.jit.trace); a --checkpoint, where the "
+                  "command takes one, replaces it")
       ->capture_default_str();
   sub->add_option_function<std::string>(
       "--widths", [&spec](const std::string& text) { spec.widths = parse_int_list("--widths", text); },
