@@ -22,7 +22,6 @@ RunIdentity run_identity(const GlobalOptions& global, const IdentityOptions& opt
 // Makes main's parser record the running subcommand in global.command (recursively).
 void track_running_command(CLI::App& app, GlobalOptions& global);
 
-// A content fingerprint of a file a run reads (a checkpoint): FNV-1a 64 of its bytes, as hex.
-std::string file_fingerprint(const std::string& path);
+using batchrmt::file_fingerprint;
 
 }  // namespace batchrmt::app

@@ -58,4 +58,8 @@ class RunIdentity {
 // ("0.50" -> "0.5"), anything else unchanged; lists are canonicalised element by element.
 std::string canonical_option_value(const std::string& text);
 
+// A content fingerprint of a file a run reads (a checkpoint, a TorchScript model): FNV-1a 64 of
+// its bytes, as 16 hex digits.
+std::string file_fingerprint(const std::string& path);
+
 }  // namespace batchrmt

@@ -11,6 +11,7 @@
 #include "networks/curvature_state.hpp"
 #include "networks/torch_bridge.hpp"
 #include "networks/torch_runtime.hpp"
+#include "networks/torchscript_network.hpp"
 #include "networks/training.hpp"
 
 namespace batchrmt::networks {
@@ -39,6 +40,9 @@ void set_policy(NetCopy& n) {
       if (auto* b1 = m->as<nn::BatchNorm1d>()) b1->options.momentum(0.0);
       if (auto* b3 = m->as<nn::BatchNorm3d>()) b3->options.momentum(0.0);
     }
+  // A TorchScript module's BatchNorm layers keep their momentum (a constant of the export): their
+  // running buffers move in this private copy, which train-mode products never read.
+  if (n.options.batchnorm == BatchNormPolicy::train) train_script_batchnorm(net);
 }
 
 std::shared_ptr<NetCopy> make_copy(const Model& model, const Dataset& data, const Transform& transform,

@@ -156,6 +156,7 @@ Dataset make_teacher_student(const TeacherStudentOptions& options, const std::st
 struct DataOptions {
   std::string name = "fashion-mnist";  // fashion-mnist | cifar100 | imagenet | synthetic
   std::string data_dir;                // empty: the dataset's default (Fashion-MNIST: Debian's)
+  std::string data_file;               // --data: the file of an array dataset
   Normalize normalize = Normalize::none;
   std::string augment = "auto";  // auto (on for cifar100 and imagenet) | on | off
   bool coarse_labels = false;    // CIFAR-100: the 20 superclasses instead of the 100 classes

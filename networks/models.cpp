@@ -2,6 +2,8 @@
 // torch_bridge.hpp. Parameter counts quoted here are derived by this code and cross-checked
 // with the same definitions in PyTorch (benchmarks/networks_pytorch_compare.py --count).
 #include <cmath>
+#include <filesystem>
+#include <functional>
 #include <sstream>
 
 #include "core/checks.hpp"
@@ -9,6 +11,7 @@
 #include "core/rng.hpp"
 #include "networks/torch_bridge.hpp"
 #include "networks/torch_runtime.hpp"
+#include "networks/torchscript_network.hpp"
 
 namespace batchrmt::networks {
 
@@ -18,11 +21,34 @@ namespace nn = torch::nn;
 
 std::vector<std::string> model_names() {
   return {"linear", "mlp", "lenet", "vgg16", "vgg16bn", "wrn", "wrn-28-10", "preresnet", "preresnet-110",
-          "preresnet-164"};
+          "preresnet-164", "torchscript"};
 }
+
+namespace {
+constexpr const char* kTorchScriptPrefix = "torchscript:";
+
+// torchscript:FILE -> name torchscript, the file as an absolute path.
+void resolve_torchscript(ModelSpec& s) {
+  const std::string prefix = kTorchScriptPrefix;
+  if (s.name.compare(0, prefix.size(), prefix) == 0) {
+    s.torchscript = s.name.substr(prefix.size());
+    s.name = "torchscript";
+  }
+  if (s.name != "torchscript") {
+    if (!s.torchscript.empty()) throw InvalidInput("a TorchScript file applies to --model torchscript:FILE only, not to " + s.name + ".");
+    return;
+  }
+  if (s.torchscript.empty())
+    throw InvalidInput("--model torchscript needs a file: --model torchscript:FILE.pt (saved by torch.jit.script or torch.jit.trace).");
+  if (s.torchscript.find(';') != std::string::npos)
+    throw InvalidInput("the TorchScript file name '" + s.torchscript + "' contains ';', which batchrmt's model records do not allow.");
+  s.torchscript = std::filesystem::absolute(s.torchscript).lexically_normal().string();
+}
+}  // namespace
 
 ModelSpec ModelSpec::resolved() const {
   ModelSpec s = *this;
+  resolve_torchscript(s);
   if (s.name == "wrn-28-10") {
     s.name = "wrn";
     if (s.depth == 0) s.depth = 28;
@@ -38,8 +64,8 @@ ModelSpec ModelSpec::resolved() const {
   const auto& names = model_names();
   if (std::find(names.begin(), names.end(), s.name) == names.end())
     throw InvalidInput("model is '" + name +
-                       "', but must be linear, mlp, lenet, vgg16, vgg16bn, wrn (wrn-28-10) or preresnet "
-                       "(preresnet-110, preresnet-164).");
+                       "', but must be linear, mlp, lenet, vgg16, vgg16bn, wrn (wrn-28-10), preresnet "
+                       "(preresnet-110, preresnet-164) or torchscript:FILE.pt.");
   check_at_least("model", "classes", s.classes, std::int64_t{2});
   for (auto v : s.input_shape) check_at_least("model", "input dimension", v, std::int64_t{1});
   if (s.name == "wrn") {
@@ -94,6 +120,7 @@ std::string ModelSpec::describe() const {
   if (s.name == "wrn") os << " depth=" << s.depth << " width=" << s.width;
   if (s.name == "preresnet") os << " depth=" << s.depth << " block=" << s.block;
   if (s.name == "vgg16" || s.name == "vgg16bn") os << " head=" << s.head;
+  if (s.name == "torchscript") os << " file=" << s.torchscript;
   if (s.name == "mlp") {
     os << " widths=";
     for (std::size_t i = 0; i < s.widths.size(); ++i) os << (i ? "," : "") << s.widths[i];
@@ -111,6 +138,7 @@ std::string ModelSpec::serialize() const {
   for (std::size_t i = 0; i < widths.size(); ++i) os << (i ? "," : "") << widths[i];
   os << ";depth=" << depth << ";width=" << width << ";block=" << block << ";head=" << head << ";init=" << init
      << ";seed=" << seed;
+  if (!torchscript.empty()) os << ";torchscript=" << torchscript << ";torchscript_fingerprint=" << torchscript_fingerprint;
   return os.str();
 }
 
@@ -147,6 +175,8 @@ ModelSpec ModelSpec::parse(const std::string& text) {
       else if (k == "head") s.head = v;
       else if (k == "init") s.init = v;
       else if (k == "seed") s.seed = std::stoull(v);
+      else if (k == "torchscript") s.torchscript = v;
+      else if (k == "torchscript_fingerprint") s.torchscript_fingerprint = v;
     }
   } catch (const std::exception&) {
     throw InvalidInput("the model description '" + text + "' is not one batchrmt wrote.");
@@ -397,7 +427,9 @@ Model Model::create(const ModelSpec& spec_in, const std::string& device) {
   impl->spec = spec;
   impl->device = torch::Device(dev);
   torch::manual_seed(spec.seed);
-  {
+  if (spec.name == "torchscript") {
+    impl->net = load_torchscript_network(impl->spec, impl->device);  // the file's weights, on the device
+  } else {
     // Built on the CPU in fp32 so one seed gives one initialisation on every device.
     impl->net = build(spec);
   }
@@ -422,7 +454,7 @@ std::vector<ParameterInfo> Model::parameters() const {
   std::int64_t offset = 0;
   for (const auto& item : impl_->net->named_parameters()) {
     ParameterInfo info;
-    info.name = item.key();
+    info.name = parameter_name(*impl_->net, item.key());
     info.shape = item.value().sizes().vec();
     info.numel = item.value().numel();
     info.offset = offset;
@@ -466,7 +498,7 @@ bool Model::is_training() const { return impl_->net->is_training(); }
 bool Model::has_batchnorm() const {
   for (const auto& m : impl_->net->modules(false))
     if (m->as<nn::BatchNorm2d>() || m->as<nn::BatchNorm1d>()) return true;
-  return false;
+  return has_script_batchnorm(*impl_->net);
 }
 
 std::vector<float> Model::forward(const std::vector<float>& inputs, std::int64_t n) const {
@@ -514,12 +546,25 @@ std::vector<nn::BatchNormImplBase<2, nn::BatchNorm2dImpl>*> batchnorms(NetworkIm
 }
 }  // namespace
 
+namespace {
+// One pass over `d` in batches of `batch_size`, each batch's inputs handed to `forward`.
+void run_batches(const Model& m, const Dataset& d, const Transform& t, std::int64_t batch_size, RandomStream* rng,
+                 const std::function<void(torch::Tensor)>& forward) {
+  for (std::size_t begin = 0; begin < d.size(); begin += static_cast<std::size_t>(batch_size)) {
+    const std::size_t end = std::min(d.size(), begin + static_cast<std::size_t>(batch_size));
+    std::vector<std::size_t> idx(end - begin);
+    for (std::size_t k = begin; k < end; ++k) idx[k - begin] = k;
+    forward(make_inputs(d, idx, t, m.impl().device, rng));
+  }
+}
+}  // namespace
+
 void recompute_batchnorm_statistics(Model& m, const Dataset& d, const Transform& t, std::int64_t batch_size,
                                     RandomStream* rng) {
   check_at_least("recompute_batchnorm_statistics", "batch_size", batch_size, std::int64_t{1});
   auto& net = network(m);
   auto bns = batchnorms(net);
-  if (bns.empty()) return;
+  if (bns.empty() && !has_script_batchnorm(net)) return;
   const bool was_training = net.is_training();
   std::vector<c10::optional<double>> momenta;
   for (auto* bn : bns) {
@@ -529,11 +574,12 @@ void recompute_batchnorm_statistics(Model& m, const Dataset& d, const Transform&
   }
   net.train();
   torch::NoGradGuard g;
-  for (std::size_t begin = 0; begin < d.size(); begin += static_cast<std::size_t>(batch_size)) {
-    const std::size_t end = std::min(d.size(), begin + static_cast<std::size_t>(batch_size));
-    std::vector<std::size_t> idx(end - begin);
-    for (std::size_t k = begin; k < end; ++k) idx[k - begin] = k;
-    net.forward(make_inputs(d, idx, t, m.impl().device, rng));
+  if (has_script_batchnorm(net)) {
+    recompute_script_batchnorm(net, [&](const std::function<void(torch::Tensor)>& forward) {
+      run_batches(m, d, t, batch_size, rng, forward);
+    });
+  } else {
+    run_batches(m, d, t, batch_size, rng, [&](torch::Tensor x) { net.forward(std::move(x)); });
   }
   for (std::size_t i = 0; i < bns.size(); ++i) bns[i]->options.momentum(momenta[i]);
   net.train(was_training);
@@ -546,6 +592,10 @@ BatchNormBufferGuard::BatchNormBufferGuard(const Model& m) {
         live_.push_back(*t);
         saved_.push_back(t->clone());
       }
+  }
+  for (const auto& t : script_batchnorm_buffers(network(m))) {
+    live_.push_back(t);
+    saved_.push_back(t.clone());
   }
 }
 

@@ -21,6 +21,12 @@
 //               bottleneck` (depth 9n+2, what the authors' code builds for depth >= 44 [CODE];
 //               PreResNet-110 then has 1,169,972). Conv weights N(0, 2 / (k*k*out_channels)).
 // Aliases: wrn-28-10 (depth 28, width 10), preresnet-110 (depth 110), preresnet-164.
+//   torchscript:FILE.pt
+//               a module saved in Python by torch.jit.script or torch.jit.trace
+//               (networks/torchscript_model.cpp; docs/networks.md, "TorchScript models"). Its
+//               trainable parameters are the module's requires_grad parameters in its
+//               named_parameters() order; floating parameters and buffers are converted to float32 on
+//               loading, as the built-in models are built.
 //
 // Initialisation is deterministic: the module is built on the CPU after torch::manual_seed
 // of the spec's seed (LibTorch's CPU generator, recorded as such), then moved to the device,
@@ -40,7 +46,7 @@
 namespace batchrmt::networks {
 
 struct ModelSpec {
-  std::string name = "lenet";  // linear | mlp | lenet | vgg16 | vgg16bn | wrn | preresnet (or an alias)
+  std::string name = "lenet";  // linear | mlp | lenet | vgg16 | vgg16bn | wrn | preresnet | torchscript (or an alias)
   std::array<std::int64_t, 3> input_shape{1, 28, 28};
   std::int64_t classes = 10;
   std::vector<std::int64_t> widths;  // mlp hidden widths (empty: 512, 256)
@@ -50,8 +56,11 @@ struct ModelSpec {
   std::string head = "linear";       // vgg: linear | swag
   std::string init = "default";      // default | zeros (linear and mlp only)
   std::uint64_t seed = 0;
+  std::string torchscript;              // torchscript: the module file (absolute once resolved)
+  std::string torchscript_fingerprint;  // torchscript: content fingerprint of the file (set on loading)
 
-  // Resolves aliases and defaults (wrn-28-10 -> wrn depth 28 width 10); throws InvalidInput.
+  // Resolves aliases and defaults (wrn-28-10 -> wrn depth 28 width 10, torchscript:F -> torchscript
+  // with file F); throws InvalidInput.
   ModelSpec resolved() const;
   // A canonical one-line description, e.g. "wrn depth=28 width=10 classes=100 input=3x32x32".
   std::string describe() const;

@@ -3,9 +3,10 @@
 # installs only what is missing and says what it did. As root it runs apt-get itself; as
 # another user it uses sudo when present, otherwise prints the exact command and stops.
 #
-#   scripts/install-deps.sh            everything the build and the tests need (LibTorch included)
-#   scripts/install-deps.sh --notorch  without libtorch-dev (theory/simulation work)
-#   scripts/install-deps.sh --bench    also python3-torch, for the side-by-side benchmark scripts
+#   scripts/install-deps.sh            everything the build and the tests need (LibTorch included, and
+#                                      python3-torch, whose TorchScript exports the tests load)
+#   scripts/install-deps.sh --notorch  without libtorch-dev and python3-torch (theory/simulation work)
+#   scripts/install-deps.sh --bench    the same as without options (the benchmark scripts use python3-torch)
 #   scripts/install-deps.sh --fuzz     without libtorch-dev, with clang and its libFuzzer runtime (make fuzz)
 set -euo pipefail
 
@@ -24,7 +25,7 @@ case "${1:-}" in
   --notorch) ;;
   --bench) packages+=(libtorch-dev python3-torch) ;;
   --fuzz) packages+=(clang libclang-rt-dev) ;;
-  "") packages+=(libtorch-dev) ;;
+  "") packages+=(libtorch-dev python3-torch) ;;
   *) echo "install-deps: option '$1' is not known; use --notorch, --bench, --fuzz or nothing." >&2; exit 2 ;;
 esac
 

@@ -9,6 +9,7 @@
 
 #include "apps/command_registry.hpp"
 #include "apps/runtime.hpp"
+#include "apps/torch/network_options.hpp"
 #include "core/errors.hpp"
 #include "networks/curvature.hpp"
 #include "networks/datasets.hpp"
@@ -25,7 +26,8 @@ using batchrmt::app::GlobalOptions;
 using Clock = std::chrono::steady_clock;
 
 struct BenchCli {
-  std::string model = "vgg16bn", device = "cpu", dtype = "float32", batchnorm = "eval", lanczos_basis = "auto";
+  batchrmt::networks::ModelSpec model;
+  std::string device = "cpu", dtype = "float32", batchnorm = "eval", lanczos_basis = "auto";
   std::string basis = "float64";
   std::int64_t batch = 128, classes = 100;
   std::int64_t channels = 3, side = 32;
@@ -48,8 +50,7 @@ void run_bench(const GlobalOptions& global, BenchCli c) {
   ts.classes = static_cast<int>(c.classes);
   ts.seed = global.seed;
   const nw::Dataset data = nw::make_teacher_student(ts, "train");
-  nw::ModelSpec spec;
-  spec.name = c.model;
+  nw::ModelSpec spec = c.model;
   spec.input_shape = ts.shape;
   spec.classes = c.classes;
   spec.seed = global.seed;
@@ -104,7 +105,8 @@ void register_bench(CLI::App& app, GlobalOptions& global) {
   bench->require_subcommand(1);
   auto c = std::make_shared<BenchCli>();
   auto* sub = bench->add_subcommand("curvature", "Gradient, Hessian-vector product and Lanczos-step times on one random batch");
-  sub->add_option("--model", c->model, "Network (vgg16bn, preresnet-110, wrn-28-10, lenet, ...)")->capture_default_str();
+  c->model.name = "vgg16bn";
+  batchrmt::app::add_model_options(sub, c->model);
   sub->add_option("--device", c->device, "cpu | cuda | cuda:K")->capture_default_str();
   sub->add_option("--dtype", c->dtype, "float32 | float64 (network and HVP)")->capture_default_str();
   sub->add_option("--batchnorm", c->batchnorm, "eval | train")->capture_default_str();

@@ -16,6 +16,7 @@
 #include "apps/command_registry.hpp"
 #include "apps/run_identity.hpp"
 #include "apps/runtime.hpp"
+#include "apps/torch/network_options.hpp"
 #include "core/errors.hpp"
 #include "networks/datasets.hpp"
 #include "networks/learner.hpp"
@@ -99,9 +100,10 @@ void run_learn(const GlobalOptions& global, LearnCli c) {
   const std::string out = global.out.empty() ? "results/learn-" + c.model.name + "-" + c.data.name + ".h5" : global.out;
   const nw::DataSplits data = nw::load_dataset(c.data);  // a missing dataset is reported before any file is made
   nw::Model model = nw::Model::create(c.model, c.device);
+  c.model = model.spec();  // with what loading found (a TorchScript file's fingerprint)
   outputs::Store store = outputs::Store::open(out, batchrmt::app::make_provenance(global),
                                               c.overwrite ? outputs::OpenMode::overwrite : outputs::OpenMode::fresh,
-                                              batchrmt::app::run_identity(global, {true, {}}));
+                                              batchrmt::app::network_run_identity(global, {true, {}}, c.model));
   const outputs::Group unit = store.begin_unit("/learn");
   unit.set_attribute("model", c.model.describe());
   unit.set_attribute("model_spec", c.model.serialize());
@@ -171,12 +173,8 @@ void register_learn(CLI::App& app, GlobalOptions& global) {
   auto c = std::make_shared<LearnCli>();
   auto* sub = app.add_subcommand("learn", "Train with the spectrum-driven learner: Lanczos on a fixed curvature subset sets "
                                           "SGD's learning rate and momentum every few epochs (docs/theory.md 6.4)");
-  sub->add_option("--model", c->model.name, "linear | mlp | lenet | vgg16 | vgg16bn | wrn-28-10 | preresnet-110")->capture_default_str();
-  sub->add_option("--dataset", c->data.name, "fashion-mnist | cifar100 | imagenet | synthetic")->capture_default_str();
-  sub->add_option("--data-dir", c->data.data_dir, "Folder with the dataset files (default: the dataset's standard place)");
-  sub->add_option("--normalize", c->normalize, "none | per-channel")->capture_default_str();
-  sub->add_option("--train-subset", c->data.train_subset, "Use a seeded random subset of the training set (0: all)");
-  sub->add_option("--test-subset", c->data.test_subset, "Use a seeded random subset of the test set (0: all)");
+  batchrmt::app::add_model_options(sub, c->model);
+  batchrmt::app::add_data_options(sub, c->data, c->normalize, batchrmt::app::DataDefaults::own);
   sub->add_option("--epochs", c->learner.epochs, "Epochs")->capture_default_str();
   sub->add_option("--batch-size", c->learner.batch_size, "Training batch size")->capture_default_str();
   sub->add_option("--variant", c->variant, "ssgd | ssgdm | ssgdmn (docs/theory.md 6.4)")->capture_default_str();

@@ -15,6 +15,7 @@
 #include "apps/output_checks.hpp"
 #include "apps/runtime.hpp"
 #include "core/checks.hpp"
+#include "apps/torch/network_options.hpp"
 #include "apps/torch/train_run_info.hpp"
 #include "core/errors.hpp"
 #include "networks/curvature.hpp"
@@ -43,7 +44,6 @@ struct LrSweepCli {
   int epoch = -1;
   nw::DataOptions data;
   std::string normalize;
-  std::string widths;
   nw::LrTrialOptions trial;
   std::string batch_sizes = "8,32,128,512";
   int seeds = 2, bisections = 4;
@@ -90,7 +90,7 @@ void run_lr_sweep_cli(const GlobalOptions& global, LrSweepCli c) {
   check_search_options(c);  // before any model, data or Lanczos work
   if (c.resume && c.overwrite) throw InvalidInput("--resume and --overwrite were both given, but at most one is allowed.");
   if (!global.out.empty()) batchrmt::app::check_out_path(global.out);
-  batchrmt::app::MeasuredModel measured = batchrmt::app::resolve_measured_model(c, global, false, log);
+  batchrmt::app::MeasuredModel measured = batchrmt::app::resolve_measured_model(c, global, log);
   nw::Model& model = measured.model;
   const nw::DataSplits& data = measured.data;
   const nw::Dataset& train = measured.train;
@@ -136,7 +136,7 @@ void run_lr_sweep_cli(const GlobalOptions& global, LrSweepCli c) {
     throw InvalidInput("--out is '" + out + "', but must end in .h5.");
   if (!fs::path(out).parent_path().empty()) fs::create_directories(fs::path(out).parent_path());
   const auto mode = c.overwrite ? outputs::OpenMode::overwrite : c.resume ? outputs::OpenMode::resume : outputs::OpenMode::fresh;
-  batchrmt::RunIdentity identity = batchrmt::app::run_identity(global, {true, {}});
+  batchrmt::RunIdentity identity = batchrmt::app::network_run_identity(global, {true, {}}, model.spec());
   if (!c.checkpoint.empty()) identity.set("checkpoint_content", batchrmt::app::file_fingerprint(c.checkpoint));
   outputs::Store store = outputs::Store::open(out, batchrmt::app::make_provenance(global), mode, identity);
   for (const auto& u : store.discarded_units()) log("resume: discarded the incomplete unit " + u);
@@ -204,17 +204,12 @@ void register_lr_sweep(CLI::App& app, GlobalOptions& global) {
                   "checkpoint, with the prediction from the measured batch spectrum and the log-log slope (LibTorch)");
   auto c = std::make_shared<LrSweepCli>();
   c->data.name.clear();
-  sub->add_option("--model", c->model.name, "linear | mlp | lenet | vgg16 | vgg16bn | wrn | preresnet (ignored with --checkpoint)")
-      ->capture_default_str();
+  c->data.synthetic.train_size = 0;  // default: the run's, else 4096
+  batchrmt::app::add_model_options(sub, c->model);
   sub->add_option("--checkpoint", c->checkpoint, "RUN.h5 of batchrmt train (with --epoch), its checkpoint folder, or an epoch-NNNNNN.pt");
   sub->add_option("--epoch", c->epoch, "Checkpoint epoch of --checkpoint");
   sub->add_option("--init", c->init, "Without --checkpoint: zeros (linear, mlp) | seed")->capture_default_str();
-  sub->add_option("--dataset", c->data.name, "fashion-mnist | cifar100 | imagenet | synthetic (default: the run's, else fashion-mnist)");
-  sub->add_option("--data-dir", c->data.data_dir, "Folder of the dataset files");
-  sub->add_option("--normalize", c->normalize, "none | per-channel (default: the run's, else none)");
-  sub->add_option("--train-subset", c->data.train_subset, "Seeded random subset of the training set (0: all)")->capture_default_str();
-  sub->add_option("--synthetic-train", c->data.synthetic.train_size, "Synthetic: training items")->capture_default_str();
-  sub->add_option("--widths", c->widths, "mlp: hidden widths, comma-separated");
+  batchrmt::app::add_data_options(sub, c->data, c->normalize, batchrmt::app::DataDefaults::from_run);
   sub->add_option("--optimizer", c->trial.optimizer, "sgd (heavy ball with --momentum) | adam")->capture_default_str();
   sub->add_option("--momentum", c->trial.momentum, "SGD momentum rho")->capture_default_str();
   sub->add_option("--beta1", c->trial.beta1, "Adam beta1")->capture_default_str();

@@ -19,6 +19,7 @@
 #include "apps/run_identity.hpp"
 #include "apps/output_checks.hpp"
 #include "apps/runtime.hpp"
+#include "apps/torch/network_options.hpp"
 #include "apps/torch/train_run_info.hpp"
 #include "core/errors.hpp"
 #include "core/mpi_context.hpp"
@@ -48,7 +49,6 @@ struct SpectrumCli {
   int epoch = -1;
   nw::DataOptions data;
   std::string normalize;  // empty: the run's, else none
-  std::string widths;
   std::string curvature = "hessian", loss = "cross-entropy", batchnorm = "eval", dtype = "auto", reuse = "auto";
   std::string layers;
   std::int64_t chunk_size = 512;
@@ -269,7 +269,7 @@ void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
   if (!global.out.empty()) batchrmt::app::check_out_path(global.out);
 
   // ---- the model and its data
-  batchrmt::app::MeasuredModel measured = batchrmt::app::resolve_measured_model(c, global, true, log);
+  batchrmt::app::MeasuredModel measured = batchrmt::app::resolve_measured_model(c, global, log);
   nw::Model& model = measured.model;
   const nw::DataSplits& data = measured.data;
   const nw::Dataset& train = measured.train;
@@ -316,7 +316,7 @@ void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
   provenance.libraries["mpi_ranks"] = std::to_string(mpi.size());
   // --subsets is not part of it: subset s is the same unit whatever the count, so a resume
   // with more subsets extends the run (the summary is recomputed over all of them).
-  batchrmt::RunIdentity identity = batchrmt::app::run_identity(global, {true, {"--subsets"}});
+  batchrmt::RunIdentity identity = batchrmt::app::network_run_identity(global, {true, {"--subsets"}}, model.spec());
   identity.set("mpi_ranks", mpi.size());  // data-parallel sums change the rounding
   if (!c.checkpoint.empty()) identity.set("checkpoint_content", batchrmt::app::file_fingerprint(c.checkpoint));
   outputs::Store store = outputs::Store::open(out, provenance, mode, identity);
@@ -334,22 +334,12 @@ void register_spectrum(CLI::App& app, GlobalOptions& global) {
   auto c = std::make_shared<SpectrumCli>();
   c->data.name.clear();             // default: the run's dataset, else fashion-mnist
   c->data.synthetic.train_size = 0;  // default: the run's, else 4096
-  sub->add_option("--model", c->model.name, "linear | mlp | lenet | vgg16 | vgg16bn | wrn | preresnet (ignored with --checkpoint)")
-      ->capture_default_str();
+  batchrmt::app::add_model_options(sub, c->model);
   sub->add_option("--checkpoint", c->checkpoint, "RUN.h5 of batchrmt train (with --epoch), its checkpoint folder, or an epoch-NNNNNN.pt");
   sub->add_option("--epoch", c->epoch, "Checkpoint epoch of --checkpoint");
   sub->add_option("--init", c->init, "Without --checkpoint: zeros (linear, mlp) | seed (the model's initialisation from --seed)")
       ->capture_default_str();
-  sub->add_option("--dataset", c->data.name, "fashion-mnist | cifar100 | imagenet | synthetic (default: the run's, else fashion-mnist)");
-  sub->add_option("--data-dir", c->data.data_dir, "Folder of the dataset files");
-  sub->add_option("--normalize", c->normalize, "none | per-channel (default: the run's, else none)");
-  sub->add_option("--train-subset", c->data.train_subset, "Use a seeded random subset of the training set as the population (0: all)")
-      ->capture_default_str();
-  sub->add_option("--synthetic-train", c->data.synthetic.train_size, "Synthetic: training items (default: the run's, else 4096)");
-  sub->add_option("--synthetic-classes", c->data.synthetic.classes, "Synthetic: classes")->capture_default_str();
-  sub->add_option("--widths", c->widths, "mlp: hidden widths, comma-separated (default 512,256)");
-  sub->add_option("--depth", c->model.depth, "wrn / preresnet depth");
-  sub->add_option("--width", c->model.width, "wrn widening factor");
+  batchrmt::app::add_data_options(sub, c->data, c->normalize, batchrmt::app::DataDefaults::from_run);
   sub->add_option("--curvature", c->curvature, "hessian | ggn")->capture_default_str();
   sub->add_option("--loss", c->loss, "cross-entropy | squared (0.5 ||f - onehot||^2), mean over the subset")->capture_default_str();
   sub->add_option("--batchnorm", c->batchnorm, "eval (running statistics) | train (chunk statistics, buffers restored)")

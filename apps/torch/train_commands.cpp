@@ -24,6 +24,7 @@
 #include "apps/command_registry.hpp"
 #include "apps/run_identity.hpp"
 #include "apps/runtime.hpp"
+#include "apps/torch/network_options.hpp"
 #include "core/errors.hpp"
 #include "core/system.hpp"
 #include "networks/datasets.hpp"
@@ -45,7 +46,6 @@ struct TrainCli {
   nw::TrainOptions train;
   std::string normalize = "none";
   std::string device = "cpu";
-  std::vector<std::int64_t> widths;
   bool dry_run = false;
   bool overwrite = false;
   bool quiet = false;
@@ -265,7 +265,6 @@ void run_train(const GlobalOptions& global, TrainCli c) {
   c.data.subset_seed = global.seed;
   c.data.synthetic.seed = global.seed;
   c.data.image_folder.threads = global.threads;
-  c.model.widths = c.widths;
   c.model.seed = global.seed;
   c.train.seed = global.seed;
   const auto sig = nw::dataset_signature(c.data);
@@ -308,6 +307,7 @@ void run_train(const GlobalOptions& global, TrainCli c) {
   // Data first: a missing dataset is reported before any file is created or removed.
   const nw::DataSplits data = nw::load_dataset(c.data);
   nw::Model model = nw::Model::create(c.model, c.device);
+  c.model = model.spec();  // with what loading found (a TorchScript file's fingerprint)
   if (c.overwrite) {
     for (int e : nw::list_checkpoints(c.train.checkpoint_dir)) fs::remove(nw::checkpoint_path(c.train.checkpoint_dir, e));
   }
@@ -317,7 +317,7 @@ void run_train(const GlobalOptions& global, TrainCli c) {
                     : c.train.resume ? outputs::OpenMode::resume
                                      : outputs::OpenMode::fresh;
   outputs::Store store = outputs::Store::open(out, batchrmt::app::make_provenance(global), mode,
-                                              batchrmt::app::run_identity(global, {true, {}}));
+                                              batchrmt::app::network_run_identity(global, {true, {}}, c.model));
   const outputs::Group unit = store.begin_unit("/train");
   write_train_description(unit, global, c, model, data);
   store.flush();
@@ -362,16 +362,9 @@ void register_train(CLI::App& app, GlobalOptions& global) {
       "train", "Train a network (linear, mlp, lenet, vgg16, vgg16bn, wrn-28-10, preresnet-110) on a dataset with "
                "checkpoints and an HDF5 history (LibTorch)");
   auto c = std::make_shared<TrainCli>();
-  auto widths = std::make_shared<std::string>();
   auto milestones = std::make_shared<std::string>();
-  auto synthetic_shape = std::make_shared<std::string>();
-  sub->add_option("--model", c->model.name,
-                  "linear | mlp | lenet | vgg16 | vgg16bn | wrn (wrn-28-10) | preresnet (preresnet-110, "
-                  "preresnet-164)")
-      ->capture_default_str();
-  sub->add_option("--dataset", c->data.name, "fashion-mnist | cifar100 | imagenet | synthetic")->capture_default_str();
-  sub->add_option("--data-dir", c->data.data_dir,
-                  "Folder of the dataset files (Fashion-MNIST default: /usr/share/datasets/fashion-mnist)");
+  batchrmt::app::add_model_options(sub, c->model);
+  batchrmt::app::add_data_options(sub, c->data, c->normalize, batchrmt::app::DataDefaults::own);
   sub->add_option("--epochs", c->train.epochs, "Epochs")->capture_default_str();
   sub->add_option("--batch-size", c->train.batch_size, "Mini-batch size")->capture_default_str();
   sub->add_option("--optimizer", c->train.optimizer, "sgd | adam | adamw")->capture_default_str();
@@ -401,49 +394,13 @@ void register_train(CLI::App& app, GlobalOptions& global) {
                   "Stop this invocation after so many epochs (checkpointed; continue with --resume)")
       ->capture_default_str();
   sub->add_option("--device", c->device, "cpu | cuda | cuda:K")->capture_default_str();
-  sub->add_option("--normalize", c->normalize, "none (pixel/255) | per-channel (training-set mean and sd)")
-      ->capture_default_str();
-  sub->add_option("--augment", c->data.augment,
-                  "auto (on for cifar100 and imagenet) | on | off: random crop with padding 4 and horizontal flip")
-      ->capture_default_str();
-  sub->add_option("--train-subset", c->data.train_subset, "Train on a seeded random subset of this size (0: all)")
-      ->capture_default_str();
-  sub->add_option("--test-subset", c->data.test_subset, "Evaluate on a seeded random subset of this size (0: all)")
-      ->capture_default_str();
   sub->add_option("--eval-batch-size", c->train.eval_batch_size, "Batch size of evaluation")->capture_default_str();
   sub->add_flag("--drop-last", c->train.drop_last, "Drop the last, smaller batch of each epoch");
-  sub->add_flag("--coarse-labels", c->data.coarse_labels, "CIFAR-100: the 20 superclasses");
-  sub->add_option("--image-size", c->data.image_folder.side,
-                  "ImageNet: side of the decoded images (32: downsampled ImageNet; 224: centre crop)")
-      ->capture_default_str();
-  sub->add_option("--cache-dir", c->data.image_folder.cache_dir,
-                  "ImageNet: folder of the decoded-image cache (default DATA_DIR/.batchrmt-cache)");
-  sub->add_option("--synthetic-train", c->data.synthetic.train_size, "Synthetic: training items")->capture_default_str();
-  sub->add_option("--synthetic-test", c->data.synthetic.test_size, "Synthetic: test items")->capture_default_str();
-  sub->add_option("--synthetic-classes", c->data.synthetic.classes, "Synthetic: classes")->capture_default_str();
-  sub->add_option("--synthetic-shape", *synthetic_shape, "Synthetic: input shape CxHxW (default 1x28x28)");
-  sub->add_option("--widths", *widths, "mlp: hidden widths, comma-separated (default 512,256)");
-  sub->add_option("--depth", c->model.depth, "wrn (6n+4) / preresnet (6n+2 basic, 9n+2 bottleneck) depth");
-  sub->add_option("--width", c->model.width, "wrn widening factor");
-  sub->add_option("--block", c->model.block, "preresnet: basic | bottleneck (the authors' code for depth >= 44)")
-      ->capture_default_str();
-  sub->add_option("--vgg-head", c->model.head, "vgg: linear (512 -> classes) | swag (the authors' 512-512 head)")
-      ->capture_default_str();
   sub->add_option("--init", c->model.init, "default | zeros (linear only)")->capture_default_str();
   sub->add_flag("--dry-run", c->dry_run, "Print the model and its parameter count, and exit");
   sub->add_flag("--quiet", c->quiet, "No progress or per-epoch lines on stderr");
-  sub->callback([c, widths, milestones, synthetic_shape, &global] {
+  sub->callback([c, milestones, &global] {
     TrainCli cli = *c;
-    if (!synthetic_shape->empty()) {
-      std::string text = *synthetic_shape;
-      std::replace(text.begin(), text.end(), 'x', ',');
-      const auto dims = parse_int_list(text, "--synthetic-shape");
-      if (dims.size() != 3 || dims[0] < 1 || dims[1] < 1 || dims[2] < 1)
-        throw batchrmt::InvalidInput("--synthetic-shape is '" + *synthetic_shape +
-                                     "', but must be CxHxW with three positive integers, e.g. 3x32x32.");
-      cli.data.synthetic.shape = {dims[0], dims[1], dims[2]};
-    }
-    for (int w : parse_int_list(*widths, "--widths")) cli.widths.push_back(w);
     cli.train.milestones = parse_int_list(*milestones, "--milestones");
     run_train(global, cli);
   });

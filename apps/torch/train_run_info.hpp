@@ -63,11 +63,11 @@ struct MeasuredModel {
 };
 
 // Resolves the model and its data from a command's options (fields checkpoint, epoch, data,
-// normalize, model, widths, init, device): the run's dataset, normalisation, data directory,
+// normalize, model, init, device): the run's dataset, normalisation, data directory,
 // seed and training subset are used unless given; a synthetic set takes the model's shape.
-// With `synthetic_size_from_run`, a synthetic train_size of 0 means the run's (else 4096).
+// A synthetic train_size of 0 means the run's (else 4096).
 template <class Cli>
-MeasuredModel resolve_measured_model(Cli& c, const GlobalOptions& global, bool synthetic_size_from_run,
+MeasuredModel resolve_measured_model(Cli& c, const GlobalOptions& global,
                                      const std::function<void(const std::string&)>& log) {
   namespace nw = networks;
   MeasuredModel m;
@@ -87,7 +87,7 @@ MeasuredModel resolve_measured_model(Cli& c, const GlobalOptions& global, bool s
   const std::uint64_t data_seed = run_file && run.seed >= 0 ? static_cast<std::uint64_t>(run.seed) : global.seed;
   c.data.subset_seed = data_seed;
   c.data.synthetic.seed = data_seed;
-  if (synthetic_size_from_run && c.data.synthetic.train_size == 0)
+  if (c.data.synthetic.train_size == 0)
     c.data.synthetic.train_size = run_file && run.train_size > 0 && run.train_indices.empty() ? static_cast<std::size_t>(run.train_size) : 4096;
   c.data.image_folder.threads = global.threads;
   if (!c.checkpoint.empty()) {
@@ -117,7 +117,6 @@ MeasuredModel resolve_measured_model(Cli& c, const GlobalOptions& global, bool s
     m.run_subset_size = idx.size();
   }
   if (!m.model) {
-    if (!c.widths.empty()) c.model.widths = parse_int_list("--widths", c.widths);
     if (c.init != "zeros" && c.init != "seed" && c.init != "default")
       throw InvalidInput("--init is '" + c.init + "', but must be zeros or seed.");
     c.model.init = c.init == "zeros" ? "zeros" : "default";
@@ -126,7 +125,9 @@ MeasuredModel resolve_measured_model(Cli& c, const GlobalOptions& global, bool s
     c.model.classes = m.train.classes();
     c.model = c.model.resolved();
     m.model = nw::Model::create(c.model, c.device);
-    m.attrs["init"] = c.init == "zeros" ? "zeros" : "seeded default initialisation (seed " + std::to_string(global.seed) + ")";
+    m.attrs["init"] = c.model.name == "torchscript" ? "the weights saved in " + c.model.torchscript
+                      : c.init == "zeros"              ? "zeros"
+                                                       : "seeded default initialisation (seed " + std::to_string(global.seed) + ")";
   }
   return m;
 }

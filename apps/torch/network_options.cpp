@@ -1,0 +1,98 @@
+// The shared model and data options of the network subcommands (network_options.hpp).
+#include "apps/torch/network_options.hpp"
+
+#include <algorithm>
+
+#include "apps/cli_lists.hpp"
+#include "core/errors.hpp"
+
+namespace batchrmt::app {
+
+namespace nw = networks;
+
+namespace {
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : " | ") + n;
+  return out;
+}
+
+// "3x32x32" -> {3, 32, 32}.
+std::array<std::int64_t, 3> parse_shape(const std::string& option, const std::string& text) {
+  std::string commas = text;
+  std::replace(commas.begin(), commas.end(), 'x', ',');
+  std::vector<std::int64_t> dims;
+  try {
+    dims = parse_int_list(option, commas);
+  } catch (const InvalidInput&) {
+    dims.clear();
+  }
+  if (dims.size() != 3 || dims[0] < 1 || dims[1] < 1 || dims[2] < 1)
+    throw InvalidInput(option + " is '" + text + "', but must be CxHxW with three positive integers, e.g. 3x32x32.");
+  return {dims[0], dims[1], dims[2]};
+}
+
+}  // namespace
+
+void add_model_options(CLI::App* sub, nw::ModelSpec& spec) {
+  sub->add_option("--model", spec.name,
+                  "linear | mlp | lenet | vgg16 | vgg16bn | wrn (wrn-28-10) | preresnet (preresnet-110, preresnet-164) "
+                  "| torchscript:FILE.pt (a module saved by torch.jit.script or torch.jit.trace); a --checkpoint, where the "
+                  "command takes one, replaces it")
+      ->capture_default_str();
+  sub->add_option_function<std::string>(
+      "--widths", [&spec](const std::string& text) { spec.widths = parse_int_list("--widths", text); },
+      "mlp: hidden widths, comma-separated (default 512,256)");
+  sub->add_option("--depth", spec.depth, "wrn (6n+4) / preresnet (6n+2 basic, 9n+2 bottleneck) depth");
+  sub->add_option("--width", spec.width, "wrn widening factor");
+  sub->add_option("--block", spec.block, "preresnet: basic | bottleneck (the authors' code for depth >= 44)")
+      ->capture_default_str();
+  sub->add_option("--vgg-head", spec.head, "vgg: linear (512 -> classes) | swag (the authors' 512-512 head)")
+      ->capture_default_str();
+}
+
+void add_data_options(CLI::App* sub, nw::DataOptions& data, std::string& normalize, DataDefaults defaults) {
+  const bool from_run = defaults == DataDefaults::from_run;
+  auto* dataset = sub->add_option("--dataset", data.name,
+                                  joined(nw::dataset_names()) + (from_run ? " (default: the run's, else fashion-mnist)" : ""));
+  if (!from_run) dataset->capture_default_str();
+  sub->add_option("--data-dir", data.data_dir,
+                  "Folder of the dataset files (Fashion-MNIST default: /usr/share/datasets/fashion-mnist)");
+  sub->add_option("--data", data.data_file, "--dataset arrays: the file of the arrays");
+  auto* norm = sub->add_option("--normalize", normalize,
+                               "none (pixel/255) | per-channel (training-set mean and sd)" +
+                                   std::string(from_run ? " (default: the run's, else none)" : ""));
+  if (!from_run) norm->capture_default_str();
+  sub->add_option("--train-subset", data.train_subset, "Use a seeded random subset of this size of the training set (0: all)")
+      ->capture_default_str();
+  sub->add_flag("--coarse-labels", data.coarse_labels, "CIFAR-100: the 20 superclasses");
+  sub->add_option("--image-size", data.image_folder.side,
+                  "ImageNet: side of the decoded images (32: downsampled ImageNet; 224: centre crop)")
+      ->capture_default_str();
+  sub->add_option("--cache-dir", data.image_folder.cache_dir,
+                  "ImageNet: folder of the decoded-image cache (default DATA_DIR/.batchrmt-cache)");
+  auto* train_size = sub->add_option("--synthetic-train", data.synthetic.train_size,
+                                     "Synthetic: training items" + std::string(from_run ? " (0: the run's, else 4096)" : ""));
+  train_size->capture_default_str();
+  sub->add_option("--synthetic-classes", data.synthetic.classes, "Synthetic: classes")->capture_default_str();
+  sub->add_option_function<std::string>(
+      "--synthetic-shape",
+      [&data](const std::string& text) { data.synthetic.shape = parse_shape("--synthetic-shape", text); },
+      "Synthetic: input shape CxHxW (default 1x28x28)");
+  if (from_run) return;
+  sub->add_option("--test-subset", data.test_subset, "Evaluate on a seeded random subset of this size of the test set (0: all)")
+      ->capture_default_str();
+  sub->add_option("--synthetic-test", data.synthetic.test_size, "Synthetic: test items")->capture_default_str();
+  sub->add_option("--augment", data.augment,
+                  "auto (on for cifar100 and imagenet) | on | off: random crop with padding 4 and horizontal flip")
+      ->capture_default_str();
+}
+
+RunIdentity network_run_identity(const GlobalOptions& global, const IdentityOptions& options, const nw::ModelSpec& model) {
+  RunIdentity identity = run_identity(global, options);
+  if (!model.torchscript_fingerprint.empty()) identity.set("torchscript_content", model.torchscript_fingerprint);
+  return identity;
+}
+
+}  // namespace batchrmt::app
