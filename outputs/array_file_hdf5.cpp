@@ -190,14 +190,17 @@ struct Hdf5ArrayReader::Child : ValueSource {
   }
 
   ArrayHeader read_header() {
+    const auto garbled = [this] {
+      return InvalidInput("the array file " + path + " could not be read: its reader's answer was garbled.");
+    };
     ArrayHeader h;
     h.present = get<std::uint8_t>() != 0;
     const auto text = get<std::uint32_t>();
-    if (text > kMaxDtypeText) fail_ended();
+    if (text > kMaxDtypeText) throw garbled();
     h.dtype.resize(text);
     read_bytes(h.dtype.data(), text);
     const auto rank = get<std::uint32_t>();
-    if (rank > kMaxRank) fail_ended();
+    if (rank > kMaxRank) throw garbled();
     for (std::uint32_t k = 0; k < rank; ++k) h.dims.push_back(get<std::int64_t>());
     h.has_classes = get<std::uint8_t>() != 0;
     h.classes_is_integer = get<std::uint8_t>() != 0;

@@ -18,6 +18,8 @@ namespace batchrmt::outputs::arrays {
 
 namespace {
 
+// An entry holds at most the largest array (8-byte values) and its .npy header.
+constexpr std::uint64_t kMaxEntryBytes = kArrayMaxElements * 8 + (std::uint64_t{1} << 20);
 constexpr std::uint32_t kEndOfDirectory = 0x06054b50, kDirectoryEntry = 0x02014b50, kLocalHeader = 0x04034b50;
 
 std::uint64_t le(const std::uint8_t* p, int bytes) {
@@ -76,6 +78,9 @@ class ZipView {
     if (le(local, 4) != kLocalHeader) fail("the local header of " + e.name + " has no signature");
     const std::uint64_t start = e.offset + 30 + le(local + 26, 2) + le(local + 28, 2);
     const std::uint8_t* data = at(start, e.packed, "the data of an entry");
+    if (e.size > kMaxEntryBytes)
+      fail("entry " + e.name + " declares " + std::to_string(e.size) + " bytes, over the cap of " +
+           std::to_string(kMaxEntryBytes) + " for one array");
     std::pair<const std::uint8_t*, std::size_t> out{data, static_cast<std::size_t>(e.packed)};
     if (e.method == 0) {
       if (e.packed != e.size) fail("stored entry " + e.name + " has differing sizes");
