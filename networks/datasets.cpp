@@ -456,7 +456,8 @@ DataSplits load_dataset(const DataOptions& o) {
   }
   s.train_transform.augment = augment;
   s.test_transform.augment = false;
-  s.description = (o.name == "arrays" ? "arrays " + o.arrays->source : o.name) + " (train " + std::to_string(s.train.size()) + ", test " + std::to_string(s.test.size()) +
+  const std::string what = o.name == "arrays" ? "arrays " + o.arrays->source : o.name;
+  s.description = what + " (train " + std::to_string(s.train.size()) + ", test " + std::to_string(s.test.size()) +
                   ", normalize " + to_string(o.normalize) + ", augment " + (augment ? "crop4+flip" : "off") + ")";
   return s;
 }

@@ -106,7 +106,6 @@ pid_t fork_isolated(const std::function<int()>& work, unsigned alarm_seconds) {
   try {
     code = work();
   } catch (...) {
-    code = 4;
   }
   ::_exit(code);
 }

@@ -104,6 +104,40 @@ TEST(ArrayDataset, WithoutTestArraysTheTestSplitIsEmptyAndNotMeasured) {
   EXPECT_NE(refusal([&] { nw::load_dataset(o); }).find("the test split has only 0 items"), std::string::npos);
 }
 
+// Labels 1 where the first feature is positive: a linear model learns it, and the missing test
+// split is recorded as not measured.
+TEST(ArrayDataset, TrainingWithoutTestArraysLearnsAndRecordsNanTestMetrics) {
+  auto a = std::make_shared<nw::ArrayData>();
+  a->shape = {1, 1, 8};
+  a->classes = 2;
+  std::vector<double> v(256 * 8);
+  batchrmt::RandomStream(11, 0).fill_normal(v.data(), v.size());
+  a->x.assign(v.begin(), v.end());
+  for (std::size_t i = 0; i < 256; ++i) a->y.push_back(v[i * 8] > 0 ? 1 : 0);
+  nw::DataOptions d;
+  d.name = "arrays";
+  d.arrays = a;
+  const auto data = nw::load_dataset(d);
+  nw::ModelSpec s;
+  s.name = "linear";
+  s.input_shape = a->shape;
+  s.classes = 2;
+  s.init = "zeros";
+  auto model = nw::Model::create(s);
+  nw::TrainOptions o;
+  o.epochs = 3;
+  o.batch_size = 32;
+  o.lr = 0.1;
+  o.schedule = "constant";
+  o.seed = 2;
+  const auto r = nw::train(model, data, o);
+  ASSERT_EQ(r.status, "complete");
+  ASSERT_EQ(r.history.size(), 3u);
+  EXPECT_LT(r.history.back().train_loss, 0.5 * std::log(2.0));  // half the loss of the zero model
+  EXPECT_TRUE(std::isnan(r.history.back().test_loss));
+  EXPECT_TRUE(std::isnan(r.history.back().test_accuracy));
+}
+
 TEST(ArrayDataset, MissingArraysAndAugmentationAreRefused) {
   nw::DataOptions o;
   o.name = "arrays";
