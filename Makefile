@@ -47,7 +47,7 @@ check-asan:
 
 # CI's short fuzz runs: every reader from the committed corpus with a fixed seed, the corpus left
 # as committed; a finding fails the target. FUZZ_CI_RUNS executions per byte-format reader
-# (about 15 s each); the HDF5 reader forks a guarded child per execution and waits out libhdf5's
+# (about 15 s each); the HDF5 readers (result files, array datasets) fork a guarded child per execution and waits out libhdf5's
 # loops (5 s each), so it gets FUZZ_CI_STORE_RUNS (about 2 minutes). MAX_TIME is a guard only.
 FUZZ_CI_RUNS ?= 20000
 FUZZ_CI_STORE_RUNS ?= 300
@@ -57,7 +57,7 @@ fuzz-ci:
 	cmake --preset fuzz
 	cmake --build --preset fuzz -j $(JOBS)
 	FUZZ_SEED=1 FUZZ_MERGE=0 scripts/fuzz.sh build/fuzz $(FUZZ_CI_RUNS) $(FUZZ_CI_MAX_TIME) idx cifar jpeg toml
-	FUZZ_SEED=1 FUZZ_MERGE=0 scripts/fuzz.sh build/fuzz $(FUZZ_CI_STORE_RUNS) $(FUZZ_CI_MAX_TIME) store
+	FUZZ_SEED=1 FUZZ_MERGE=0 scripts/fuzz.sh build/fuzz $(FUZZ_CI_STORE_RUNS) $(FUZZ_CI_MAX_TIME) store arrays
 
 FUZZ_RUNS ?= 1000000
 FUZZ_MAX_TIME ?= 1800

@@ -341,9 +341,31 @@ Dataset make_teacher_student(const TeacherStudentOptions& o, const std::string& 
   return Dataset::from_features("synthetic/" + split, o.shape, o.classes, std::move(features), std::move(labels));
 }
 
+// ---------------------------------------------------------------- arrays
+
+Dataset make_array_dataset(const ArrayData& a, const std::string& split) {
+  if (split != "train" && split != "test")
+    throw InvalidInput("arrays split is '" + split + "', but must be train or test.");
+  const bool train = split == "train";
+  return Dataset::from_features("arrays/" + split, a.shape, a.classes, train ? a.x : a.x_test, train ? a.y : a.y_test);
+}
+
+namespace {
+
+const ArrayData& loaded_arrays(const DataOptions& o) {
+  if (!o.arrays)
+    throw InvalidInput("dataset arrays has no arrays; give --data PATH, an HDF5 or .npz file with x and y "
+                       "(docs/hdf5-schema.md, \"Array datasets (input)\").");
+  return *o.arrays;
+}
+
+const char* const kDatasetChoices = "fashion-mnist, cifar100, imagenet, synthetic or arrays";
+
+}  // namespace
+
 // ---------------------------------------------------------------- by name
 
-std::vector<std::string> dataset_names() { return {"fashion-mnist", "cifar100", "imagenet", "synthetic"}; }
+std::vector<std::string> dataset_names() { return {"fashion-mnist", "cifar100", "imagenet", "synthetic", "arrays"}; }
 
 DatasetSignature dataset_signature(const DataOptions& o) {
   DatasetSignature s;
@@ -365,8 +387,11 @@ DatasetSignature dataset_signature(const DataOptions& o) {
   } else if (o.name == "synthetic") {
     s.input_shape = o.synthetic.shape;
     s.classes = o.synthetic.classes;
+  } else if (o.name == "arrays") {
+    s.input_shape = loaded_arrays(o).shape;
+    s.classes = loaded_arrays(o).classes;
   } else {
-    throw InvalidInput("dataset is '" + o.name + "', but must be fashion-mnist, cifar100, imagenet or synthetic.");
+    throw InvalidInput("dataset is '" + o.name + "', but must be " + kDatasetChoices + ".");
   }
   return s;
 }
@@ -391,8 +416,13 @@ DataSplits load_dataset(const DataOptions& o) {
   } else if (o.name == "synthetic") {
     s.train = make_teacher_student(o.synthetic, "train");
     s.test = make_teacher_student(o.synthetic, "test");
+  } else if (o.name == "arrays") {
+    s.train = make_array_dataset(loaded_arrays(o), "train");
+    s.test = make_array_dataset(loaded_arrays(o), "test");
+    if (o.augment == "on")
+      throw InvalidInput("augment is on, but the arrays dataset takes its inputs as given; use augment auto or off.");
   } else {
-    throw InvalidInput("dataset is '" + o.name + "', but must be fashion-mnist, cifar100, imagenet or synthetic.");
+    throw InvalidInput("dataset is '" + o.name + "', but must be " + kDatasetChoices + ".");
   }
   bool augment = augment_default;
   if (o.augment == "on")
@@ -426,7 +456,8 @@ DataSplits load_dataset(const DataOptions& o) {
   }
   s.train_transform.augment = augment;
   s.test_transform.augment = false;
-  s.description = o.name + " (train " + std::to_string(s.train.size()) + ", test " + std::to_string(s.test.size()) +
+  const std::string what = o.name == "arrays" ? "arrays " + o.arrays->source : o.name;
+  s.description = what + " (train " + std::to_string(s.train.size()) + ", test " + std::to_string(s.test.size()) +
                   ", normalize " + to_string(o.normalize) + ", augment " + (augment ? "crop4+flip" : "off") + ")";
   return s;
 }

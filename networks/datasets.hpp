@@ -151,17 +151,35 @@ struct TeacherStudentOptions {
 };
 Dataset make_teacher_student(const TeacherStudentOptions& options, const std::string& split);
 
+// A user's arrays (--dataset arrays), read from the --data file by the CLI
+// (apps/torch/array_dataset.hpp; layout and checks in docs/hdf5-schema.md). The splits are
+// float feature datasets of item shape `shape`: an N x D file gives 1 x 1 x D, an
+// N x C x H x W file keeps C x H x W (so CNNs such as lenet take 1 x 28 x 28 arrays). Without
+// x_test the test split is empty (test loss and accuracy are then NaN, "not measured").
+struct ArrayData {
+  std::array<std::int64_t, 3> shape{0, 0, 0};
+  int classes = 0;
+  std::vector<float> x, x_test;  // items one after another, C order
+  std::vector<std::int64_t> y, y_test;
+  std::string source;  // the file, for descriptions
+};
+// The train or test split of `arrays` ("arrays/train", "arrays/test").
+Dataset make_array_dataset(const ArrayData& arrays, const std::string& split);
+
 // ---------------------------------------------------------------- by name
 
 struct DataOptions {
-  std::string name = "fashion-mnist";  // fashion-mnist | cifar100 | imagenet | synthetic
+  std::string name = "fashion-mnist";  // fashion-mnist | cifar100 | imagenet | synthetic | arrays
   std::string data_dir;                // empty: the dataset's default (Fashion-MNIST: Debian's)
-  std::string data_file;               // --data: the file of an array dataset
+  std::string data_file;               // --data: the array file of --dataset arrays
   Normalize normalize = Normalize::none;
   std::string augment = "auto";  // auto (on for cifar100 and imagenet) | on | off
   bool coarse_labels = false;    // CIFAR-100: the 20 superclasses instead of the 100 classes
   ImageFolderOptions image_folder;
   TeacherStudentOptions synthetic;
+  // --dataset arrays: the arrays read from data_file (shared, as options are copied); augment
+  // auto means off for them, and on is refused (their inputs are taken as given).
+  std::shared_ptr<const ArrayData> arrays;
   std::size_t train_subset = 0;  // 0: all; else a seeded random subset of this size
   std::size_t test_subset = 0;
   std::uint64_t subset_seed = 0;

@@ -316,7 +316,7 @@ CheckpointInfo read_checkpoint_info(const std::string& path) {
 
 Evaluation evaluate(Model& model, const Dataset& d, const Transform& t, std::int64_t batch_size) {
   Evaluation e;
-  if (d.size() == 0) return e;
+  if (d.size() == 0) return {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN()};
   auto& net = network(model);
   const bool was_training = net.is_training();
   net.eval();

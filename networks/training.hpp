@@ -119,7 +119,7 @@ CheckpointInfo read_checkpoint_info(const std::string& checkpoint_path);
 
 // Mean cross-entropy and accuracy of `model` on `d` (eval mode, test-time transform `t`).
 struct Evaluation {
-  double loss = 0, accuracy = 0;
+  double loss = 0, accuracy = 0;  // both NaN for an empty dataset (an arrays file without x_test)
 };
 Evaluation evaluate(Model& model, const Dataset& d, const Transform& t, std::int64_t batch_size);
 

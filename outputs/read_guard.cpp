@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -63,7 +64,9 @@ void walk(H5::H5File& file, const std::string& path) {
   }
 }
 
-double limit_seconds(double seconds) {
+}  // namespace
+
+double hdf5_read_seconds(double seconds) {
   if (seconds > 0) return seconds;
   if (const char* env = std::getenv("BATCHRMT_HDF5_CHECK_SECONDS")) {
     const double v = std::atof(env);
@@ -71,6 +74,8 @@ double limit_seconds(double seconds) {
   }
   return 30.0;
 }
+
+namespace {
 
 // The child's crash is the parent's answer ("corrupt"), not a finding of its own: under a
 // sanitizer or libFuzzer (the fuzz_store campaigns), handlers inherited from the parent would
@@ -85,34 +90,41 @@ void forget_parents_crash_handlers() {
 
 }  // namespace
 
+pid_t fork_isolated(const std::function<int()>& work, unsigned alarm_seconds) {
+  const pid_t parent = ::getpid();
+  const pid_t child = ::fork();
+  if (child != 0) return child;
+  // The child never outlives its parent nor the alarm: a parent killed while libhdf5 loops
+  // (a libFuzzer timeout, kill -9) would otherwise leave the child spinning for ever.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(5);
+  ::signal(SIGALRM, SIG_DFL);
+  if (alarm_seconds > 0) ::alarm(alarm_seconds);
+  forget_parents_crash_handlers();
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  int code = 4;
+  try {
+    code = work();
+  } catch (...) {
+  }
+  ::_exit(code);
+}
+
 void check_readable(const std::string& path, double seconds) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw InvalidInput("result file " + path + " does not exist.");
   if (!std::filesystem::is_regular_file(path, ec))
     throw InvalidInput(path + " is a directory or another non-file, but a result file (.h5) is required.");
-  const double limit = limit_seconds(seconds);
-  const pid_t parent = ::getpid();
-  const pid_t child = ::fork();
+  const double limit = hdf5_read_seconds(seconds);
+  const pid_t child = fork_isolated(
+      [&path] {
+        if (H5Fis_hdf5(path.c_str()) <= 0) return 3;
+        H5::H5File file(path, H5F_ACC_RDONLY);
+        walk(file, "/");
+        return 0;
+      },
+      static_cast<unsigned>(limit) + 5);
   if (child < 0) return;  // cannot isolate: the plain read below still reports what it can
-  if (child == 0) {
-    // The walk never outlives its parent nor the limit: a parent killed while libhdf5 loops
-    // (a libFuzzer timeout, kill -9) would otherwise leave the child spinning for ever.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(5);
-    ::signal(SIGALRM, SIG_DFL);
-    ::alarm(static_cast<unsigned>(limit) + 5);
-    forget_parents_crash_handlers();
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    int code = 0;
-    try {
-      if (H5Fis_hdf5(path.c_str()) <= 0) ::_exit(3);
-      H5::H5File file(path, H5F_ACC_RDONLY);
-      walk(file, "/");
-    } catch (...) {
-      code = 4;
-    }
-    ::_exit(code);
-  }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(limit);
   int status = 0;
   while (true) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzing campaigns of the readers of untrusted files (make fuzz; docs/reliability.md).
-#   scripts/fuzz.sh BUILD_DIR RUNS MAX_SECONDS [READER...]      readers: idx cifar jpeg toml store
+#   scripts/fuzz.sh BUILD_DIR RUNS MAX_SECONDS [READER...]      readers: idx cifar jpeg toml store arrays
 # For each reader: libFuzzer runs RUNS executions (MAX_SECONDS is a guard) starting from the
 # committed corpus tests/fuzz/corpus/READER/, then `-merge=1` keeps a minimal set of inputs
 # with the same coverage and that set replaces the committed one (seed-* and crash-* files
@@ -16,11 +16,11 @@ runs="${2:?runs}"
 max_time="${3:?max seconds}"
 shift 3
 readers=("$@")
-[[ ${#readers[@]} -eq 0 ]] && readers=(idx cifar jpeg toml store)
+[[ ${#readers[@]} -eq 0 ]] && readers=(idx cifar jpeg toml store arrays)
 root="$(cd "$(dirname "$0")/.." && pwd)"
 stats="$build/fuzz-stats"
 mkdir -p "$stats"
-declare -A max_len=([idx]=4096 [cifar]=8192 [jpeg]=16384 [toml]=2048 [store]=32768)
+declare -A max_len=([idx]=4096 [cifar]=8192 [jpeg]=16384 [toml]=2048 [store]=32768 [arrays]=32768)
 status=0
 for r in "${readers[@]}"; do
   bin="$build/tests/fuzz/fuzz_$r"

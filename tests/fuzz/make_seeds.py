@@ -81,4 +81,30 @@ with h5py.File(tmp, "w", libver="earliest") as f:
 with open(tmp, "rb") as fh:
     put("store", "minimal.h5", fh.read())
 os.remove(tmp)
+
+# Array datasets (--dataset arrays): HDF5 and .npz (stored, deflated), with and without a test split.
+def array_seeds():
+    x = (np.arange(2 * 1 * 2 * 3) % 5 / 2.0).reshape(2, 1, 2, 3)
+    y = np.array([1, 0], "i4")
+    with h5py.File(tmp, "w", libver="earliest") as f:
+        f["x"] = x.astype("f4")
+        f["y"] = y
+        f["y"].attrs["classes"] = 3
+    with open(tmp, "rb") as fh:
+        put("arrays", "images.h5", fh.read())
+    with h5py.File(tmp, "w", libver="earliest") as f:
+        f["x"] = x.reshape(2, 6)
+        f["y"] = y.astype("u1")
+        f["x_test"] = x[:1].reshape(1, 6)
+        f["y_test"] = y[:1]
+    with open(tmp, "rb") as fh:
+        put("arrays", "features-test.h5", fh.read())
+    os.remove(tmp)
+    for name, save in (("stored.npz", np.savez), ("deflated.npz", np.savez_compressed)):
+        b = io.BytesIO()
+        save(b, x=x.astype("f4"), y=y.astype("i8"), x_test=x[:1], y_test=y[:1])
+        put("arrays", name, b.getvalue())
+
+
+array_seeds()
 print("seeds written under", root)
