@@ -1,9 +1,12 @@
 // The shared model and data options of the network subcommands (network_options.hpp).
 #include "apps/torch/network_options.hpp"
 
+#include "apps/torch/array_dataset.hpp"
+
 #include <algorithm>
 
 #include "apps/cli_lists.hpp"
+#include "apps/torch/array_dataset.hpp"
 #include "core/errors.hpp"
 
 namespace batchrmt::app {
@@ -59,7 +62,10 @@ void add_data_options(CLI::App* sub, nw::DataOptions& data, std::string& normali
   if (!from_run) dataset->capture_default_str();
   sub->add_option("--data-dir", data.data_dir,
                   "Folder of the dataset files (Fashion-MNIST default: /usr/share/datasets/fashion-mnist)");
-  sub->add_option("--data", data.data_file, "--dataset arrays: the file of the arrays");
+  sub->add_option("--data", data.data_file,
+                  "--dataset arrays: an HDF5 or .npz file with x, y (and x_test, y_test), docs/hdf5-schema.md");
+  // The arrays are read once the command line is parsed (outputs/ reads, networks/ receives them).
+  sub->parse_complete_callback([&data] { load_array_dataset(data); });
   auto* norm = sub->add_option("--normalize", normalize,
                                "none (pixel/255) | per-channel (training-set mean and sd)" +
                                    std::string(from_run ? " (default: the run's, else none)" : ""));

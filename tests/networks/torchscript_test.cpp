@@ -243,6 +243,36 @@ TEST(TorchScript, BatchNormFollowsThePolicyAndItsStatisticsCanBeRecomputed) {
 
 // ---------------------------------------------------------------- the CLI
 
+// A user's model on a user's arrays: the export on an HDF5 file of 1 x 28 x 28 inputs, against the
+// built-in lenet on the same file (same weights: the same numbers and the same JSON keys).
+TEST(TorchScriptCli, SpectrumOfTheExportOnAnArrayFileMatchesTheBuiltInLenet) {
+  REQUIRE_EXPORTS();
+  ScratchDir d("ts_arrays");
+  std::ofstream(d / "make.py") << "import h5py, numpy as np\n"
+                                  "rng = np.random.default_rng(7)\n"
+                                  "with h5py.File('" << (d / "D.h5") << "', 'w') as f:\n"
+                                  "    f['x'] = rng.standard_normal((96, 1, 28, 28)).astype('f4')\n"
+                                  "    f['y'] = rng.integers(0, 10, 96)\n"
+                                  "    f['y'].attrs['classes'] = 10\n";
+  ASSERT_EQ(std::system(("/usr/bin/python3 " + (d / "make.py")).c_str()), 0);
+  const std::string common = " --dataset arrays --data " + (d / "D.h5") +
+                             " --batch-sizes 16,full --subsets 2 --lanczos-steps 8 --noise-samples 16 --seed " +
+                             std::to_string(kLenetSeed) + " --threads 2 --quiet --json --out ";
+  const auto s = run_cli("spectrum --model torchscript:" + (exports() / "lenet.pt") + common + (d / "s.h5"));
+  const auto b = run_cli("spectrum --model lenet" + common + (d / "b.h5"));
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const auto js = nlohmann::json::parse(s.out), jb = nlohmann::json::parse(b.out);
+  for (const auto& [key, value] : jb.items()) EXPECT_TRUE(js.contains(key)) << key;
+  for (const auto& [key, value] : js.items()) EXPECT_TRUE(jb.contains(key)) << key;
+  EXPECT_EQ(js["N"], 96);
+  EXPECT_LE(relative(js["lambda_full"].get<double>(), jb["lambda_full"].get<double>()), 1e-9);
+  const auto bad = run_cli("spectrum --model lenet --dataset arrays --data " + (d / "missing.h5") + " --quiet --out " +
+                           (d / "x.h5"));
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_EQ(count_lines(bad.err), 1) << bad.err;
+}
+
 TEST(TorchScriptCli, SpectrumOfTheExportEqualsTheBuiltInLenetsWithTheSameKeys) {
   REQUIRE_EXPORTS();
   ScratchDir d("ts_spectrum");
