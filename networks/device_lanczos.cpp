@@ -79,6 +79,33 @@ LanczosBasisPlacement resolve_lanczos_basis(const CurvatureOperator& op, const L
                                                                    : LanczosBasisPlacement::host;
 }
 
+namespace {
+// The wanted Ritz vectors y_i = Q^T s_i (indices `idx` into the eigenvectors `s` of T) on the
+// device, an fp32 basis widened in blocks of rows, then one copy of them to the host.
+void device_ritz_vectors(const Tensor& basis, const Eigen::MatrixXd& s, const std::vector<std::size_t>& idx,
+                         const torch::Device& dev, LanczosResult& r) {
+  if (idx.empty()) return;
+  const auto steps = static_cast<std::int64_t>(r.steps);
+  const auto p = static_cast<std::int64_t>(r.dimension);
+  const auto k = static_cast<std::int64_t>(idx.size());
+  Eigen::MatrixXd st(k, steps);  // row c = the Ritz coefficients of vector c
+  for (std::int64_t c = 0; c < k; ++c) st.row(c) = s.col(static_cast<Eigen::Index>(idx[static_cast<std::size_t>(c)])).transpose();
+  // Eigen is column-major: st's storage read row-major is its transpose, steps x k.
+  const Tensor coeffs = torch::from_blob(st.data(), {steps, k}, torch::kDouble).to(dev, torch::kDouble, false, true);
+  const Tensor q_used = basis.narrow(0, 0, steps);
+  Tensor y = torch::empty({p, k}, torch::TensorOptions().dtype(torch::kDouble).device(dev));
+  constexpr std::int64_t kBlock = 1 << 18;  // widened fp32 rows: 2 MB x steps at a time
+  for (std::int64_t r0 = 0; r0 < p; r0 += kBlock) {
+    const std::int64_t len = std::min(kBlock, p - r0);
+    y.narrow(0, r0, len).copy_(torch::mm(q_used.narrow(1, r0, len).t().to(torch::kDouble), coeffs));
+  }
+  const Tensor yt = y.t().contiguous().to(torch::kCPU);  // k x P: row c is Ritz vector c
+  r.ritz_vectors.resize(p, k);
+  std::memcpy(r.ritz_vectors.data(), yt.data_ptr<double>(), sizeof(double) * static_cast<std::size_t>(p * k));
+  r.ritz_vector_indices = idx;
+}
+}  // namespace
+
 LanczosResult curvature_lanczos(const CurvatureOperator& op, const LanczosOptions& o, LanczosBasisPlacement where,
                                 const double* start, LanczosBasisPlacement* used) {
   LanczosBasisPlacement placed = resolve_lanczos_basis(op, o, where);
@@ -193,29 +220,7 @@ LanczosResult curvature_lanczos(const CurvatureOperator& op, const LanczosOption
   r.loop_seconds = seconds_since(t_loop);
   if (want_stop && r.status == LanczosStatus::Completed) r.status = LanczosStatus::NotConverged;
 
-  const Eigen::MatrixXd s = spectral::lanczos_ritz(r);
-  const auto idx = spectral::lanczos_vector_selection(o, r.steps);
-  if (!idx.empty()) {
-    // y_i = Q^T s_i on the device (an fp32 basis is widened in blocks of rows), then one copy of
-    // the wanted vectors to the host.
-    const auto steps = static_cast<std::int64_t>(r.steps);
-    const auto k = static_cast<std::int64_t>(idx.size());
-    Eigen::MatrixXd st(k, steps);  // row c = the Ritz coefficients of vector c
-    for (std::int64_t c = 0; c < k; ++c) st.row(c) = s.col(static_cast<Eigen::Index>(idx[static_cast<std::size_t>(c)])).transpose();
-    // Eigen is column-major: st's storage read row-major is its transpose, steps x k.
-    const Tensor coeffs = torch::from_blob(st.data(), {steps, k}, torch::kDouble).to(dev, torch::kDouble, false, true);
-    const Tensor q_used = basis.narrow(0, 0, steps);
-    Tensor y = torch::empty({p, k}, torch::TensorOptions().dtype(torch::kDouble).device(dev));
-    constexpr std::int64_t kBlock = 1 << 18;  // widened fp32 rows: 2 MB x steps at a time
-    for (std::int64_t r0 = 0; r0 < p; r0 += kBlock) {
-      const std::int64_t len = std::min(kBlock, p - r0);
-      y.narrow(0, r0, len).copy_(torch::mm(q_used.narrow(1, r0, len).t().to(torch::kDouble), coeffs));
-    }
-    const Tensor yt = y.t().contiguous().to(torch::kCPU);  // k x P: row c is Ritz vector c
-    r.ritz_vectors.resize(p, k);
-    std::memcpy(r.ritz_vectors.data(), yt.data_ptr<double>(), sizeof(double) * static_cast<std::size_t>(p * k));
-    r.ritz_vector_indices = idx;
-  }
+  device_ritz_vectors(basis, spectral::lanczos_ritz(r), spectral::lanczos_vector_selection(o, r.steps), dev, r);
   r.wall_seconds = seconds_since(t_begin);
   return r;
 }
