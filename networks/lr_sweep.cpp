@@ -13,6 +13,7 @@
 #include "core/rng.hpp"
 #include "networks/device_lanczos.hpp"
 #include "networks/epoch_steps.hpp"
+#include "networks/gradient_noise.hpp"
 #include "networks/torch_bridge.hpp"
 #include "networks/training.hpp"
 #include "spectral/lanczos.hpp"
@@ -329,17 +330,11 @@ LrSpectrum measure_lr_spectrum(const Model& model, const Dataset& train, const T
   Eigen::VectorXd gbar2, svar;
   if (o.preconditioned) {
     check_positive("lr-sweep spectrum", "eps", o.eps);
-    const Eigen::VectorXd gbar = full.gradient();
-    gbar2 = gbar.cwiseAbs2();
     const std::size_t M = std::min(std::max<std::size_t>(o.gradient_samples, 2), N);
-    const auto sample = batch_indices(N, M, o.seed, kNoiseStream);
     log("per-sample gradients on " + std::to_string(M) + " items (Adam's second moment)");
-    svar = Eigen::VectorXd::Zero(gbar.size());
-    for (std::size_t i : sample) {
-      const Eigen::VectorXd gi = full.with_indices({i}).gradient();
-      svar += (gi - gbar).cwiseAbs2();
-    }
-    svar /= static_cast<double>(M);
+    const GradientNoise noise = measure_gradient_noise(full, M, o.seed, kNoiseStream);
+    gbar2 = noise.mean_gradient.cwiseAbs2();
+    svar = noise.variance;
     out.grad_mean_sq = gbar2.mean();
     out.grad_var = svar.mean();
     out.gradient_samples = M;

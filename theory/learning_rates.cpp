@@ -24,6 +24,27 @@ double ema_momentum_max_lr(double lambda_top, double beta1) {
   return heavy_ball_max_lr(lambda_top, beta1) / (1.0 - beta1);
 }
 
+double mean_square_exponent(double q) {
+  check_nonnegative("mean_square_exponent", "q", q);
+  return q / (1.0 + q);
+}
+
+BatchNoiseRegime batch_noise_regime(double q) {
+  check_nonnegative("batch_noise_regime", "q", q);
+  if (q <= 0.25) return BatchNoiseRegime::curvature_dominated;
+  if (q >= 4.0) return BatchNoiseRegime::noise_dominated;
+  return BatchNoiseRegime::crossover;
+}
+
+const char* to_string(BatchNoiseRegime regime) {
+  switch (regime) {
+    case BatchNoiseRegime::curvature_dominated: return "curvature-dominated";
+    case BatchNoiseRegime::crossover: return "crossover";
+    case BatchNoiseRegime::noise_dominated: return "noise-dominated";
+  }
+  return "unknown";
+}
+
 double noise_batch_size(double lambda1, double noise_power) {
   check_positive("noise_batch_size", "lambda1", lambda1);
   check_nonnegative("noise_batch_size", "noise_power", noise_power);

@@ -24,6 +24,17 @@ double ema_momentum_max_lr(double lambda_top, double beta1);
 // noise_power is P sigma^2 or V_phi.
 double noise_batch_size(double lambda1, double noise_power);
 
+// §2.8 [DER]: where a batch size stands. With q_B = kappa_B V_phi / lambda^2 the mean-square SGD
+// limit is 2(1+rho) / (lambda (1 + q_B)); with kappa_B ~ 1/B (N >> B) its local exponent
+// d ln(alpha) / d ln(B) is q_B / (1 + q_B): 1 is linear scaling, 0 is saturation.
+double mean_square_exponent(double q);
+// The exponent's reading: curvature-dominated (q_B <= 1/4, exponent <= 0.2: a larger B buys almost
+// no larger rate), noise-dominated (q_B >= 4, exponent >= 0.8: the rate grows about linearly
+// with B), crossover in between.
+enum class BatchNoiseRegime { curvature_dominated, crossover, noise_dominated };
+BatchNoiseRegime batch_noise_regime(double q);
+const char* to_string(BatchNoiseRegime regime);
+
 // Local exponent d ln(alpha) / d ln(B) classified (thresholds 0.75 and 0.25):
 // "linear" (>= 0.75), "square-root" (in [0.25, 0.75)), "saturating" (< 0.25, including negative).
 std::string classify_exponent(double exponent);

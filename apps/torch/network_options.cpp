@@ -1,11 +1,12 @@
 // The shared model and data options of the network subcommands (network_options.hpp).
 #include "apps/torch/network_options.hpp"
 
-#include "apps/torch/array_dataset.hpp"
-
 #include <algorithm>
+#include <filesystem>
 
 #include "apps/cli_lists.hpp"
+#include "apps/output_checks.hpp"
+#include "apps/runtime.hpp"
 #include "apps/torch/array_dataset.hpp"
 #include "core/errors.hpp"
 
@@ -99,6 +100,38 @@ RunIdentity network_run_identity(const GlobalOptions& global, const IdentityOpti
   RunIdentity identity = run_identity(global, options);
   if (!model.torchscript_fingerprint.empty()) identity.set("torchscript_content", model.torchscript_fingerprint);
   return identity;
+}
+
+void add_checkpoint_options(CLI::App* sub, std::string& checkpoint, int& epoch, std::string& init) {
+  sub->add_option("--checkpoint", checkpoint, "RUN.h5 of batchrmt train (with --epoch), its checkpoint folder, or an epoch-NNNNNN.pt");
+  sub->add_option("--epoch", epoch, "Checkpoint epoch of --checkpoint");
+  sub->add_option("--init", init, "Without --checkpoint: zeros (linear, mlp) | seed (the model's initialisation from --seed)")
+      ->capture_default_str();
+}
+
+void add_run_switches(CLI::App* sub, RunSwitches& switches, const std::string& resume_help) {
+  sub->add_flag("--resume", switches.resume, resume_help);
+  sub->add_flag("--overwrite", switches.overwrite, "Replace an existing --out file");
+  sub->add_flag("--quiet", switches.quiet, "No progress lines on stderr");
+}
+
+outputs::Store open_measurement_store(const GlobalOptions& global, const RunSwitches& switches, const std::string& fallback,
+                                      const networks::ModelSpec& model, const std::string& checkpoint,
+                                      const IdentityOptions& identity_options,
+                                      const std::function<void(const std::string&)>& log) {
+  if (switches.resume && switches.overwrite)
+    throw InvalidInput("--resume and --overwrite were both given, but at most one is allowed.");
+  const std::string out = global.out.empty() ? fallback : global.out;
+  check_out_path(out);
+  if (!std::filesystem::path(out).parent_path().empty()) std::filesystem::create_directories(std::filesystem::path(out).parent_path());
+  const auto mode = switches.overwrite ? outputs::OpenMode::overwrite
+                    : switches.resume  ? outputs::OpenMode::resume
+                                       : outputs::OpenMode::fresh;
+  RunIdentity identity = network_run_identity(global, identity_options, model);
+  if (!checkpoint.empty()) identity.set("checkpoint_content", file_fingerprint(checkpoint));
+  outputs::Store store = outputs::Store::open(out, make_provenance(global), mode, identity);
+  for (const auto& u : store.discarded_units()) log("resume: discarded the incomplete unit " + u);
+  return store;
 }
 
 }  // namespace batchrmt::app

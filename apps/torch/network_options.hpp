@@ -2,12 +2,14 @@
 // bench curvature) declares: one flag name, one help text and one check each. No LibTorch here.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "apps/command_registry.hpp"
 #include "apps/run_identity.hpp"
 #include "networks/datasets.hpp"
 #include "networks/models.hpp"
+#include "outputs/store.hpp"
 
 namespace batchrmt::app {
 
@@ -22,6 +24,25 @@ enum class DataDefaults { own, from_run };
 // --train-subset, --coarse-labels, --image-size, --cache-dir and --synthetic-train/-classes/-shape;
 // with DataDefaults::own also --test-subset, --augment and --synthetic-test.
 void add_data_options(CLI::App* sub, networks::DataOptions& data, std::string& normalize, DataDefaults defaults);
+
+// --checkpoint, --epoch and --init: which weights a measuring subcommand (spectrum, lr-sweep,
+// advise) reads.
+void add_checkpoint_options(CLI::App* sub, std::string& checkpoint, int& epoch, std::string& init);
+
+// The run's switches shared by the measuring subcommands: --resume, --overwrite, --quiet.
+struct RunSwitches {
+  bool resume = false, overwrite = false, quiet = false;
+};
+void add_run_switches(CLI::App* sub, RunSwitches& switches, const std::string& resume_help);
+
+// The result store of a measuring subcommand at `out` (or `fallback` when --out is empty): the
+// name must end in .h5, its folder is created, --resume/--overwrite choose the mode (both:
+// InvalidInput), and the identity is the run's options plus the content of `checkpoint` (when
+// given) and of a TorchScript model. Units discarded by a resume are logged.
+outputs::Store open_measurement_store(const GlobalOptions& global, const RunSwitches& switches, const std::string& fallback,
+                                      const networks::ModelSpec& model, const std::string& checkpoint,
+                                      const IdentityOptions& identity_options,
+                                      const std::function<void(const std::string&)>& log);
 
 // run_identity(global, options) plus, for a TorchScript model, the content fingerprint of its
 // file, so that --resume refuses a file that changed under the same name.
