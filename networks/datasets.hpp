@@ -152,7 +152,7 @@ struct TeacherStudentOptions {
 Dataset make_teacher_student(const TeacherStudentOptions& options, const std::string& split);
 
 // A user's arrays (--dataset arrays), read from the --data file by the CLI
-// (apps/torch/array_dataset.hpp; layout and checks in docs/hdf5-schema.md). The splits are
+// (verify/array_dataset.hpp; layout and checks in docs/hdf5-schema.md). The splits are
 // float feature datasets of item shape `shape`: an N x D file gives 1 x 1 x D, an
 // N x C x H x W file keeps C x H x W (so CNNs such as lenet take 1 x 28 x 28 arrays). Without
 // x_test the test split is empty (test loss and accuracy are then NaN, "not measured").

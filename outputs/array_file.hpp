@@ -2,7 +2,7 @@
 // "Array datasets (input)"): an HDF5 file or a NumPy .npz archive holding `x` (N x D or
 // N x C x H x W, float32 or float64), `y` (N integer labels) and optionally `x_test` and
 // `y_test` (both or neither), read into plain arrays. networks/ never sees this header; the
-// CLI (apps/torch/array_dataset.hpp) hands the arrays over.
+// CLI and the C5 config tables (verify/array_dataset.hpp) hand the arrays over.
 //
 // HDF5 files are read in a forked child (outputs/read_guard.hpp) that streams the arrays to
 // this process, so a hostile file that makes libhdf5 crash or loop is refused, not fatal.

@@ -5,11 +5,15 @@ Run with Debian's python3-torch, whose PyTorch version matches the LibTorch batc
 (1.13 on Debian 12; README.md, "Your own model"):
 
     /usr/bin/python3 scripts/export_torchscript_examples.py OUT_DIR [--lenet-weights FILE]
+    /usr/bin/python3 scripts/export_torchscript_examples.py OUT_DIR --lenet-checkpoint EPOCH.pt
 
 OUT_DIR receives, for 1 x 28 x 28 inputs and 10 classes:
   lenet.pt         batchrmt's built-in `lenet` architecture, scripted; with --lenet-weights, its
                    parameters are the float64 values of FILE (raw little-endian, in named_parameters()
                    order: the flattening order of docs/theory.md 5.2), e.g. a batchrmt lenet's;
+                   with --lenet-checkpoint, the weights of a batchrmt lenet checkpoint
+                   (epoch-NNNNNN.pt of `batchrmt train` or of the default job's RUN.work/), so
+                   that the export is the trained network (docs/advise.md's worked example);
   bn_mlp.pt        an MLP with BatchNorm1d, scripted and saved in train mode with running statistics
                    that differ from any batch's;
   residual_mlp.pt  a residual tanh MLP on 4 x 4 average-pooled inputs with a learnable skip scale
@@ -75,10 +79,25 @@ def load_flat(model, path):
             offset += p.numel()
 
 
+def load_checkpoint(model, path):
+    """The model.* parameters of a batchrmt checkpoint (an archive torch.jit.load reads)."""
+    archive = torch.jit.load(path, map_location="cpu")
+    state = {name[len("model."):]: p for name, p in archive.named_parameters() if name.startswith("model.")}
+    missing = set(n for n, _ in model.named_parameters()) - set(state)
+    if missing:
+        raise SystemExit(f"{path} is not a checkpoint of batchrmt's lenet: it lacks {sorted(missing)}")
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if state[name].shape != p.shape:
+                raise SystemExit(f"{path}: {name} has shape {tuple(state[name].shape)}, but the lenet's is {tuple(p.shape)}")
+            p.copy_(state[name])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out_dir")
     ap.add_argument("--lenet-weights", help="float64 flat parameters of the lenet (raw little-endian)")
+    ap.add_argument("--lenet-checkpoint", help="a batchrmt lenet checkpoint (epoch-NNNNNN.pt) whose weights lenet.pt takes")
     a = ap.parse_args()
     os.makedirs(a.out_dir, exist_ok=True)
     torch.manual_seed(0)
@@ -86,6 +105,8 @@ def main():
     lenet = LeNet()
     if a.lenet_weights:
         load_flat(lenet, a.lenet_weights)
+    if a.lenet_checkpoint:
+        load_checkpoint(lenet, a.lenet_checkpoint)
     torch.jit.script(lenet.eval()).save(os.path.join(a.out_dir, "lenet.pt"))
 
     bn = BatchNormMlp()

@@ -14,6 +14,7 @@ void declare_claim_config_keys(ConfigKeys& keys) {
   // C5: a case key is read from [c5.<case>], else from [c5] (network_case.cpp's CaseKeys).
   const std::map<std::string, ConfigType> c5_case{
       {"model", T::text},          {"dataset", T::text},         {"data_dir", T::text},       {"normalize", T::text},
+      {"data", T::text},           // the array file of dataset = "arrays" (verify/array_dataset.hpp)
       {"train_subset", T::integer}, {"test_subset", T::integer},  {"augment", T::text},        {"image_side", T::integer},
       {"device", T::text},         {"depth", T::integer},        {"width", T::integer},       {"batchnorm", T::text},
       {"epochs", T::integer},      {"measure_epochs", T::integers}, {"batch_size", T::integer}, {"optimizer", T::text},

@@ -15,6 +15,7 @@
 #include "core/errors.hpp"
 #include "core/mpi_context.hpp"
 #include "core/provenance.hpp"
+#include "verify/array_dataset.hpp"
 #include "verify/spectrum_measurement.hpp"
 #include "networks/torch_runtime.hpp"
 #include "networks/training.hpp"
@@ -163,6 +164,9 @@ CaseSetup resolve_case(CaseKeys& k, const Config& c, const std::string& name, st
   data_opt.image_folder.side = static_cast<int>(k.integer("image_side", 32));
   data_opt.subset_seed = seed;
   data_opt.synthetic.seed = seed;
+  data_opt.data_file = k.text("data", "");
+  const std::string key = c.source() + ": c5." + name + ".";
+  load_array_dataset(data_opt, {key + "dataset", key + "data", key + "data_dir"});
   const std::string device = networks::checked_device(
       networks::device_for_local_rank(k.text("device", c.text("run.device", "cpu")), MpiContext::instance().local_rank()));
   networks::ModelSpec spec;

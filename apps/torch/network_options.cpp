@@ -7,7 +7,7 @@
 #include "apps/cli_lists.hpp"
 #include "apps/output_checks.hpp"
 #include "apps/runtime.hpp"
-#include "apps/torch/array_dataset.hpp"
+#include "verify/array_dataset.hpp"
 #include "core/errors.hpp"
 
 namespace batchrmt::app {
@@ -66,7 +66,7 @@ void add_data_options(CLI::App* sub, nw::DataOptions& data, std::string& normali
   sub->add_option("--data", data.data_file,
                   "--dataset arrays: an HDF5 or .npz file with x, y (and x_test, y_test), docs/hdf5-schema.md");
   // The arrays are read once the command line is parsed (outputs/ reads, networks/ receives them).
-  sub->parse_complete_callback([&data] { load_array_dataset(data); });
+  sub->parse_complete_callback([&data] { verify::load_array_dataset(data); });
   auto* norm = sub->add_option("--normalize", normalize,
                                "none (pixel/255) | per-channel (training-set mean and sd)" +
                                    std::string(from_run ? " (default: the run's, else none)" : ""));

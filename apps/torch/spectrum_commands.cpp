@@ -335,10 +335,7 @@ void register_spectrum(CLI::App& app, GlobalOptions& global) {
   c->data.name.clear();             // default: the run's dataset, else fashion-mnist
   c->data.synthetic.train_size = 0;  // default: the run's, else 4096
   batchrmt::app::add_model_options(sub, c->model);
-  sub->add_option("--checkpoint", c->checkpoint, "RUN.h5 of batchrmt train (with --epoch), its checkpoint folder, or an epoch-NNNNNN.pt");
-  sub->add_option("--epoch", c->epoch, "Checkpoint epoch of --checkpoint");
-  sub->add_option("--init", c->init, "Without --checkpoint: zeros (linear, mlp) | seed (the model's initialisation from --seed)")
-      ->capture_default_str();
+  batchrmt::app::add_checkpoint_options(sub, c->checkpoint, c->epoch, c->init);
   batchrmt::app::add_data_options(sub, c->data, c->normalize, batchrmt::app::DataDefaults::from_run);
   sub->add_option("--curvature", c->curvature, "hessian | ggn")->capture_default_str();
   sub->add_option("--loss", c->loss, "cross-entropy | squared (0.5 ||f - onehot||^2), mean over the subset")->capture_default_str();

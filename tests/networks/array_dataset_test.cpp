@@ -1,12 +1,12 @@
 // --dataset arrays: the networks side (ArrayData -> DataSplits), the CLI's glue that reads the
-// --data file through outputs/ (apps/torch/array_dataset.cpp), and lenet on 1 x 28 x 28 arrays.
+// --data file through outputs/ (verify/array_dataset.cpp), and lenet on 1 x 28 x 28 arrays.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
 
-#include "apps/torch/array_dataset.hpp"
+#include "verify/array_dataset.hpp"
 #include "core/errors.hpp"
 #include "core/rng.hpp"
 #include "networks/datasets.hpp"
@@ -180,7 +180,7 @@ TEST(ArrayDatasetFiles, TheCliReadsHdf5AndNpzFilesIntoTheSplits) {
     nw::DataOptions o;
     o.name = "arrays";
     o.data_file = d / name;
-    batchrmt::app::load_array_dataset(o);
+    batchrmt::verify::load_array_dataset(o);
     const auto s = nw::load_dataset(o);
     EXPECT_EQ(s.train.input_shape(), (std::array<std::int64_t, 3>{1, 1, 5})) << name;
     EXPECT_EQ(s.train.classes(), 3) << name;
@@ -192,10 +192,10 @@ TEST(ArrayDatasetFiles, TheCliReadsHdf5AndNpzFilesIntoTheSplits) {
   }
   nw::DataOptions o;
   o.name = "arrays";
-  EXPECT_NE(refusal([&] { batchrmt::app::load_array_dataset(o); }).find("--dataset arrays needs --data PATH"),
+  EXPECT_NE(refusal([&] { batchrmt::verify::load_array_dataset(o); }).find("--dataset arrays needs --data PATH"),
             std::string::npos);
   o.name = "fashion-mnist";
   o.data_file = d / "f.h5";
-  EXPECT_NE(refusal([&] { batchrmt::app::load_array_dataset(o); }).find("it is read only with --dataset arrays"),
+  EXPECT_NE(refusal([&] { batchrmt::verify::load_array_dataset(o); }).find("it is read only with --dataset arrays"),
             std::string::npos);
 }

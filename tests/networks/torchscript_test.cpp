@@ -261,6 +261,17 @@ void expect_same_keys(const nlohmann::json& a, const nlohmann::json& b) {
   for (const auto& [key, value] : a.items()) EXPECT_TRUE(b.contains(key)) << key;
 }
 
+// D.h5 in `d`: 96 inputs of 1 x 28 x 28 and labels of 10 classes, written by h5py.
+bool write_array_file(const ScratchDir& d) {
+  std::ofstream(d / "make.py") << "import h5py, numpy as np\n"
+                                  "rng = np.random.default_rng(7)\n"
+                                  "with h5py.File('" << (d / "D.h5") << "', 'w') as f:\n"
+                                  "    f['x'] = rng.standard_normal((96, 1, 28, 28)).astype('f4')\n"
+                                  "    f['y'] = rng.integers(0, 10, 96)\n"
+                                  "    f['y'].attrs['classes'] = 10\n";
+  return std::system(("/usr/bin/python3 " + (d / "make.py")).c_str()) == 0;
+}
+
 }  // namespace
 
 // A user's model on a user's arrays: the export on an HDF5 file of 1 x 28 x 28 inputs, against the
@@ -268,13 +279,7 @@ void expect_same_keys(const nlohmann::json& a, const nlohmann::json& b) {
 TEST(TorchScriptCli, SpectrumOfTheExportOnAnArrayFileMatchesTheBuiltInLenet) {
   REQUIRE_EXPORTS();
   ScratchDir d("ts_arrays");
-  std::ofstream(d / "make.py") << "import h5py, numpy as np\n"
-                                  "rng = np.random.default_rng(7)\n"
-                                  "with h5py.File('" << (d / "D.h5") << "', 'w') as f:\n"
-                                  "    f['x'] = rng.standard_normal((96, 1, 28, 28)).astype('f4')\n"
-                                  "    f['y'] = rng.integers(0, 10, 96)\n"
-                                  "    f['y'].attrs['classes'] = 10\n";
-  ASSERT_EQ(std::system(("/usr/bin/python3 " + (d / "make.py")).c_str()), 0);
+  ASSERT_TRUE(write_array_file(d));
   const std::string common = " --dataset arrays --data " + (d / "D.h5") +
                              " --batch-sizes 16,full --subsets 2 --lanczos-steps 8 --noise-samples 16 --seed " +
                              std::to_string(kLenetSeed) + " --threads 2 --quiet --json --out ";
@@ -286,6 +291,44 @@ TEST(TorchScriptCli, SpectrumOfTheExportOnAnArrayFileMatchesTheBuiltInLenet) {
   const auto bad = run_cli("spectrum --model lenet --dataset arrays --data " + (d / "missing.h5") + " --quiet --out " +
                            (d / "x.h5"));
   EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_EQ(count_lines(bad.err), 1) << bad.err;
+}
+
+// advise on the export and an array file equals advise on the built-in lenet with the same
+// weights; a C5 case of a config table runs on the same export and file.
+TEST(TorchScriptCli, AdviseAndAC5CaseRunOnTheExportAndAnArrayFile) {
+  REQUIRE_EXPORTS();
+  ScratchDir d("ts_advise");
+  ASSERT_TRUE(write_array_file(d));
+  const std::string common = " --dataset arrays --data " + (d / "D.h5") +
+                             " --batch-sizes 8,32 --subsets 2 --lanczos-steps 8 --full-lanczos-steps 10 --noise-samples 16 "
+                             "--gradient-samples 16 --seed " + std::to_string(kLenetSeed) + " --threads 2 --quiet --json --out ";
+  const auto s = run_cli("advise --model torchscript:" + (exports() / "lenet.pt") + common + (d / "s.h5"));
+  const auto b = run_cli("advise --model lenet" + common + (d / "b.h5"));
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const auto js = nlohmann::json::parse(s.out), jb = nlohmann::json::parse(b.out);
+  expect_same_keys(js, jb);
+  for (const char* k : {"lambda_full", "v_phi", "b_simple", "trace_sigma"})
+    EXPECT_LE(relative(js[k].get<double>(), jb[k].get<double>()), 1e-9) << k;
+  EXPECT_LE(relative(js["rows"][1]["sgd_lr"].get<double>(), jb["rows"][1]["sgd_lr"].get<double>()), 1e-9);
+
+  const std::string table = "[c5]\ncases = [\"user\"]\n[c5.user]\nmodel = \"torchscript:" + (exports() / "lenet.pt") +
+                            "\"\ndataset = \"arrays\"\ndata = \"" + (d / "D.h5") +
+                            "\"\nnormalize = \"none\"\ntrain_subset = 0\ntest_subset = 0\nepochs = 0\n"
+                            "batch_sizes = [8, 32, 0]\nsubsets = 3\nlanczos_steps = 8\nfull_lanczos_steps = 10\nnoise_samples = 32\n";
+  std::ofstream(d / "c5.toml") << table;
+  const auto c5 = run_cli("--json --threads 2 verify claim C5 --config " + (d / "c5.toml"));
+  ASSERT_EQ(c5.exit_code, 0) << c5.err;
+  const auto claim = nlohmann::json::parse(c5.out)["claims"][0];
+  EXPECT_EQ(claim["id"], "C5");
+  EXPECT_NE(claim["verdict"], "not measured") << claim.dump();
+  std::string missing = table;
+  missing.replace(missing.find("data = "), missing.find('\n', missing.find("data = ")) - missing.find("data = "), "data = \"\"");
+  std::ofstream(d / "c5-missing.toml") << missing;
+  const auto bad = run_cli("verify claim C5 --config " + (d / "c5-missing.toml"));
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("c5.user.data"), std::string::npos) << bad.err;
   EXPECT_EQ(count_lines(bad.err), 1) << bad.err;
 }
 

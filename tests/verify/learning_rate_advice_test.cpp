@@ -28,14 +28,8 @@ verify::AdviceInputs hand_inputs() {
   in.momentum = 0.9;
   in.beta1 = 0.9;
   in.adam_eps = 1e-8;
-  verify::BatchTopInput b;
-  b.B = 16;
-  b.kappa = 0.25;
-  b.top = 3.2;
-  b.top_se = 0.16;
-  b.subsets = 8;
-  b.adam_preconditioner = 0.5;
-  in.batches.push_back(b);
+  // B, kappa, top, top_se, subsets, d_B
+  in.batches.push_back(verify::BatchTopInput{16, 0.25, 3.2, 0.16, 8, 0.5});
   return in;
 }
 

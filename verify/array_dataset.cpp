@@ -1,4 +1,6 @@
-#include "apps/torch/array_dataset.hpp"
+#include "verify/array_dataset.hpp"
+
+#ifdef BATCHRMT_WITH_TORCH
 
 #include <memory>
 #include <utility>
@@ -6,7 +8,7 @@
 #include "core/errors.hpp"
 #include "outputs/array_file.hpp"
 
-namespace batchrmt::app {
+namespace batchrmt::verify {
 
 networks::ArrayData array_data_from_file(const std::string& path) {
   outputs::ArrayFile file = outputs::read_array_file(path);
@@ -22,17 +24,18 @@ networks::ArrayData array_data_from_file(const std::string& path) {
   return a;
 }
 
-void load_array_dataset(networks::DataOptions& data) {
+void load_array_dataset(networks::DataOptions& data, const ArraySettingNames& names) {
   if (data.name != "arrays") {
     if (!data.data_file.empty())
-      throw InvalidInput("--data is " + data.data_file + ", but it is read only with --dataset arrays (the dataset is " +
-                         data.name + "; its folder is --data-dir).");
+      throw InvalidInput(names.data + " is " + data.data_file + ", but it is read only with " + names.dataset +
+                         " arrays (the dataset is " + data.name + "; its folder is " + names.data_dir + ").");
     return;
   }
   if (data.data_file.empty())
-    throw InvalidInput("--dataset arrays needs --data PATH, an HDF5 or .npz file with x (N x D or N x C x H x W) and y "
-                       "(N labels).");
+    throw InvalidInput(names.dataset + " arrays needs " + names.data +
+                       " PATH, an HDF5 or .npz file with x (N x D or N x C x H x W) and y (N labels).");
   data.arrays = std::make_shared<const networks::ArrayData>(array_data_from_file(data.data_file));
 }
 
-}  // namespace batchrmt::app
+}  // namespace batchrmt::verify
+#endif
