@@ -161,7 +161,8 @@ struct ArrayData {
   int classes = 0;
   std::vector<float> x, x_test;  // items one after another, C order
   std::vector<std::int64_t> y, y_test;
-  std::string source;  // the file, for descriptions
+  std::string source;       // the file, for descriptions
+  std::string fingerprint;  // its content (core/run_identity.hpp's file_fingerprint), for run identities
 };
 // The train or test split of `arrays` ("arrays/train", "arrays/test").
 Dataset make_array_dataset(const ArrayData& arrays, const std::string& split);

@@ -37,10 +37,10 @@ GradientNoise measure_gradient_noise(const CurvatureOperator& full, std::size_t 
   return out;
 }
 
-double mean_adam_preconditioner(const GradientNoise& noise, double kappa, double eps) {
-  check_positive("mean_adam_preconditioner", "eps", eps);
-  const Eigen::VectorXd v = noise.mean_gradient.cwiseAbs2() + kappa * noise.variance;
-  return (v.cwiseSqrt().array() + eps).inverse().mean();
+double isotropic_adam_preconditioner(const GradientNoise& noise, double kappa, double eps) {
+  check_positive("isotropic_adam_preconditioner", "eps", eps);
+  const double vbar = noise.mean_gradient.squaredNorm() / static_cast<double>(noise.mean_gradient.size()) + kappa * noise.variance.mean();
+  return 1.0 / (std::sqrt(vbar) + eps);
 }
 
 }  // namespace batchrmt::networks

@@ -36,8 +36,10 @@ struct GradientNoise {
 GradientNoise measure_gradient_noise(const CurvatureOperator& full, std::size_t samples, std::uint64_t seed,
                                      std::uint64_t stream = kNoiseStream);
 
-// d_B = mean_j 1/(sqrt(G_j^2 + kappa s_j^2) + eps): the isotropic Adam preconditioner at batch
-// noise kappa = kappa_B (docs/theory.md §2.7, the Adam corollary).
-double mean_adam_preconditioner(const GradientNoise& noise, double kappa, double eps);
+// d_B = 1/(sqrt(vbar) + eps), vbar = mean_j (G_j^2 + kappa s_j^2): Adam's preconditioner taken
+// isotropic at batch noise kappa = kappa_B, the v of docs/theory.md §2.7 and theory::adam_rule.
+// (The mean of the D_j themselves is no such summary: coordinates with no gradient and no
+// variance, such as dead units, give D_j = 1/eps and swamp it, though they carry no curvature.)
+double isotropic_adam_preconditioner(const GradientNoise& noise, double kappa, double eps);
 
 }  // namespace batchrmt::networks

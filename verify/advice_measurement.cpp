@@ -71,7 +71,7 @@ AdviceInputs advice_inputs(const networks::SpectrumResult& spectrum, const netwo
     b.top = row.top_mean;
     b.top_se = row.top_se;
     b.subsets = static_cast<int>(row.subsets.size());
-    b.adam_preconditioner = networks::mean_adam_preconditioner(noise, row.kappa, adam_eps);
+    b.adam_preconditioner = networks::isotropic_adam_preconditioner(noise, row.kappa, adam_eps);
     in.batches.push_back(b);
   }
   return in;

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/errors.hpp"
+#include "core/run_identity.hpp"
 #include "outputs/array_file.hpp"
 
 namespace batchrmt::verify {
@@ -21,6 +22,7 @@ networks::ArrayData array_data_from_file(const std::string& path) {
   a.y = std::move(file.y);
   a.y_test = std::move(file.y_test);
   a.source = path;
+  a.fingerprint = file_fingerprint(path);
   return a;
 }
 

@@ -5,7 +5,7 @@
 //   batch-spectrum form  2(1+rho) / lambda'_1(B)                    (measured batch spectra)
 //   mean-square form     2(1+rho) / (lambda + kappa_B V_phi / lambda)  (Wu, Ma & E 2018)
 // Adam uses its EMA momentum (step alpha (1 - beta1), rho = beta1) and the isotropic
-// preconditioner d_B = mean_j 1/(sqrt(G_j^2 + kappa_B s_j^2) + eps) on the same two tops.
+// preconditioner d_B = 1/(sqrt(mean_j (G_j^2 + kappa_B s_j^2)) + eps) on the same two tops.
 // Beside them the two critical batch sizes: curvature V_phi / lambda^2 (q_B = 1) and gradient
 // B_simple = tr(Sigma) / |G|^2 (McCandlish et al. 2018). Uncertainties are standard errors
 // propagated from the measured se of the batch tops, V_phi and tr(Sigma); learning-rate

@@ -304,7 +304,7 @@ void run_advise(const GlobalOptions& global, AdviseCli c) {
   batchrmt::app::IdentityOptions identity_options;
   identity_options.threads = true;
   batchrmt::outputs::Store store = batchrmt::app::open_measurement_store(
-      global, c.run, "results/advise-" + m.model.spec().name + "-" + c.data.name + ".h5", m.model.spec(), c.checkpoint, identity_options, log);
+      global, c.run, "results/advise-" + m.model.spec().name + "-" + c.data.name + ".h5", m.model.spec(), c.data, c.checkpoint, identity_options, log);
   const std::string out = store.final_path();
   const fs::path work = out.substr(0, out.size() - 3) + ".work";
   if (!c.run.resume) fs::remove_all(work);  // trials of an earlier run belong to other options

@@ -103,7 +103,7 @@ void run_learn(const GlobalOptions& global, LearnCli c) {
   c.model = model.spec();  // with what loading found (a TorchScript file's fingerprint)
   outputs::Store store = outputs::Store::open(out, batchrmt::app::make_provenance(global),
                                               c.overwrite ? outputs::OpenMode::overwrite : outputs::OpenMode::fresh,
-                                              batchrmt::app::network_run_identity(global, {true, {}}, c.model));
+                                              batchrmt::app::network_run_identity(global, {true, {}}, c.model, &c.data));
   const outputs::Group unit = store.begin_unit("/learn");
   unit.set_attribute("model", c.model.describe());
   unit.set_attribute("model_spec", c.model.serialize());

@@ -136,7 +136,7 @@ void run_lr_sweep_cli(const GlobalOptions& global, LrSweepCli c) {
     throw InvalidInput("--out is '" + out + "', but must end in .h5.");
   if (!fs::path(out).parent_path().empty()) fs::create_directories(fs::path(out).parent_path());
   const auto mode = c.overwrite ? outputs::OpenMode::overwrite : c.resume ? outputs::OpenMode::resume : outputs::OpenMode::fresh;
-  batchrmt::RunIdentity identity = batchrmt::app::network_run_identity(global, {true, {}}, model.spec());
+  batchrmt::RunIdentity identity = batchrmt::app::network_run_identity(global, {true, {}}, model.spec(), &c.data);
   if (!c.checkpoint.empty()) identity.set("checkpoint_content", batchrmt::app::file_fingerprint(c.checkpoint));
   outputs::Store store = outputs::Store::open(out, batchrmt::app::make_provenance(global), mode, identity);
   for (const auto& u : store.discarded_units()) log("resume: discarded the incomplete unit " + u);

@@ -96,9 +96,11 @@ void add_data_options(CLI::App* sub, nw::DataOptions& data, std::string& normali
       ->capture_default_str();
 }
 
-RunIdentity network_run_identity(const GlobalOptions& global, const IdentityOptions& options, const nw::ModelSpec& model) {
+RunIdentity network_run_identity(const GlobalOptions& global, const IdentityOptions& options, const nw::ModelSpec& model,
+                                 const nw::DataOptions* data) {
   RunIdentity identity = run_identity(global, options);
   if (!model.torchscript_fingerprint.empty()) identity.set("torchscript_content", model.torchscript_fingerprint);
+  if (data && data->arrays) identity.set("data_content", data->arrays->fingerprint);
   return identity;
 }
 
@@ -116,8 +118,8 @@ void add_run_switches(CLI::App* sub, RunSwitches& switches, const std::string& r
 }
 
 outputs::Store open_measurement_store(const GlobalOptions& global, const RunSwitches& switches, const std::string& fallback,
-                                      const networks::ModelSpec& model, const std::string& checkpoint,
-                                      const IdentityOptions& identity_options,
+                                      const networks::ModelSpec& model, const networks::DataOptions& data,
+                                      const std::string& checkpoint, const IdentityOptions& identity_options,
                                       const std::function<void(const std::string&)>& log) {
   if (switches.resume && switches.overwrite)
     throw InvalidInput("--resume and --overwrite were both given, but at most one is allowed.");
@@ -127,7 +129,7 @@ outputs::Store open_measurement_store(const GlobalOptions& global, const RunSwit
   const auto mode = switches.overwrite ? outputs::OpenMode::overwrite
                     : switches.resume  ? outputs::OpenMode::resume
                                        : outputs::OpenMode::fresh;
-  RunIdentity identity = network_run_identity(global, identity_options, model);
+  RunIdentity identity = network_run_identity(global, identity_options, model, &data);
   if (!checkpoint.empty()) identity.set("checkpoint_content", file_fingerprint(checkpoint));
   outputs::Store store = outputs::Store::open(out, make_provenance(global), mode, identity);
   for (const auto& u : store.discarded_units()) log("resume: discarded the incomplete unit " + u);

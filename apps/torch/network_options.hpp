@@ -40,13 +40,14 @@ void add_run_switches(CLI::App* sub, RunSwitches& switches, const std::string& r
 // InvalidInput), and the identity is the run's options plus the content of `checkpoint` (when
 // given) and of a TorchScript model. Units discarded by a resume are logged.
 outputs::Store open_measurement_store(const GlobalOptions& global, const RunSwitches& switches, const std::string& fallback,
-                                      const networks::ModelSpec& model, const std::string& checkpoint,
-                                      const IdentityOptions& identity_options,
+                                      const networks::ModelSpec& model, const networks::DataOptions& data,
+                                      const std::string& checkpoint, const IdentityOptions& identity_options,
                                       const std::function<void(const std::string&)>& log);
 
-// run_identity(global, options) plus, for a TorchScript model, the content fingerprint of its
-// file, so that --resume refuses a file that changed under the same name.
+// run_identity(global, options) plus the content fingerprints of a TorchScript model's file and
+// of an array dataset's file (`data`, when given), so that --resume refuses a file that changed
+// under the same name.
 RunIdentity network_run_identity(const GlobalOptions& global, const IdentityOptions& options,
-                                 const networks::ModelSpec& model);
+                                 const networks::ModelSpec& model, const networks::DataOptions* data = nullptr);
 
 }  // namespace batchrmt::app

@@ -316,7 +316,7 @@ void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
   provenance.libraries["mpi_ranks"] = std::to_string(mpi.size());
   // --subsets is not part of it: subset s is the same unit whatever the count, so a resume
   // with more subsets extends the run (the summary is recomputed over all of them).
-  batchrmt::RunIdentity identity = batchrmt::app::network_run_identity(global, {true, {"--subsets"}}, model.spec());
+  batchrmt::RunIdentity identity = batchrmt::app::network_run_identity(global, {true, {"--subsets"}}, model.spec(), &c.data);
   identity.set("mpi_ranks", mpi.size());  // data-parallel sums change the rounding
   if (!c.checkpoint.empty()) identity.set("checkpoint_content", batchrmt::app::file_fingerprint(c.checkpoint));
   outputs::Store store = outputs::Store::open(out, provenance, mode, identity);

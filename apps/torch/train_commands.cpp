@@ -113,6 +113,10 @@ void write_train_description(const outputs::Group& unit, const GlobalOptions& gl
   unit.set_attribute("dataset", c.data.name);
   unit.set_attribute("data", data.description);
   unit.set_attribute("data_dir", c.data.data_dir);
+  if (c.data.arrays) {
+    unit.set_attribute("data_file", std::filesystem::absolute(c.data.data_file).string());
+    unit.set_attribute("data_file_fingerprint", c.data.arrays->fingerprint);
+  }
   unit.set_attribute("train_size", static_cast<std::int64_t>(data.train.size()));
   unit.set_attribute("test_size", static_cast<std::int64_t>(data.test.size()));
   unit.set_attribute("normalize", c.normalize);
@@ -317,7 +321,7 @@ void run_train(const GlobalOptions& global, TrainCli c) {
                     : c.train.resume ? outputs::OpenMode::resume
                                      : outputs::OpenMode::fresh;
   outputs::Store store = outputs::Store::open(out, batchrmt::app::make_provenance(global), mode,
-                                              batchrmt::app::network_run_identity(global, {true, {}}, c.model));
+                                              batchrmt::app::network_run_identity(global, {true, {}}, c.model, &c.data));
   const outputs::Group unit = store.begin_unit("/train");
   write_train_description(unit, global, c, model, data);
   store.flush();

@@ -60,8 +60,10 @@ TEST(GradientNoise, ASubsampleEstimatesThePopulationTraceWithinItsStandardError)
   const auto n = nw::measure_gradient_noise(op, 64, 11);
   EXPECT_EQ(n.samples, 64u);
   EXPECT_LE(std::abs(n.trace - population), 4.0 * n.trace_se);
-  // Adam's isotropic preconditioner: d(kappa) = mean_j 1/(sqrt(G_j^2 + kappa s_j^2) + eps)
-  // decreases with the batch noise kappa, and with zero noise and huge eps it is 1/eps.
-  EXPECT_GT(nw::mean_adam_preconditioner(n, 0.01, 1e-8), nw::mean_adam_preconditioner(n, 1.0, 1e-8));
-  EXPECT_NEAR(nw::mean_adam_preconditioner(n, 0.0, 1e6), 1e-6, 1e-12);
+  // Adam's isotropic preconditioner d(kappa) = 1/(sqrt(mean_j (G_j^2 + kappa s_j^2)) + eps) decreases
+  // with the batch noise kappa, is 1/(rms G + eps) at kappa = 0, and 1/eps for a huge eps.
+  EXPECT_GT(nw::isotropic_adam_preconditioner(n, 0.01, 1e-8), nw::isotropic_adam_preconditioner(n, 1.0, 1e-8));
+  EXPECT_NEAR(nw::isotropic_adam_preconditioner(n, 0.0, 1e6), 1e-6, 1e-12);
+  const double rms_g = n.mean_gradient.norm() / std::sqrt(static_cast<double>(n.mean_gradient.size()));
+  EXPECT_NEAR(nw::isotropic_adam_preconditioner(n, 0.0, 1e-8), 1.0 / (rms_g + 1e-8), 1e-12 / rms_g);
 }

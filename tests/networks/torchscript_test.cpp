@@ -13,6 +13,7 @@
 #include <torch/script.h>
 
 #include "networks/curvature.hpp"
+#include "outputs/store.hpp"
 #include "networks/torch_bridge.hpp"
 #include "spectral/lanczos.hpp"
 #include "tests/apps/cli_support.hpp"
@@ -261,10 +262,10 @@ void expect_same_keys(const nlohmann::json& a, const nlohmann::json& b) {
   for (const auto& [key, value] : a.items()) EXPECT_TRUE(b.contains(key)) << key;
 }
 
-// D.h5 in `d`: 96 inputs of 1 x 28 x 28 and labels of 10 classes, written by h5py.
-bool write_array_file(const ScratchDir& d) {
+// D.h5 in `d`: 96 inputs of 1 x 28 x 28 and labels of 10 classes drawn with `seed`, written by h5py.
+bool write_array_file(const ScratchDir& d, int seed = 7) {
   std::ofstream(d / "make.py") << "import h5py, numpy as np\n"
-                                  "rng = np.random.default_rng(7)\n"
+                                  "rng = np.random.default_rng(" << seed << ")\n"
                                   "with h5py.File('" << (d / "D.h5") << "', 'w') as f:\n"
                                   "    f['x'] = rng.standard_normal((96, 1, 28, 28)).astype('f4')\n"
                                   "    f['y'] = rng.integers(0, 10, 96)\n"
@@ -391,6 +392,28 @@ TEST(TorchScriptCli, AChangedFileIsRefusedWhereARunRecordedIt) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_EQ(count_lines(r.err), 1) << r.err;
   EXPECT_NE(r.err.find("has changed"), std::string::npos) << r.err;
+}
+
+// The array file of a run is recorded with its content, and a resume on a changed file is refused.
+TEST(TorchScriptCli, AChangedArrayFileIsRefusedOnResume) {
+  ScratchDir d("arrays_changed");
+  ASSERT_TRUE(write_array_file(d));
+  const std::string args = "train --model linear --dataset arrays --data " + (d / "D.h5") +
+                           " --epochs 1 --batch-size 32 --quiet --json --out " + (d / "run.h5");
+  const auto train = run_cli(args);
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  const auto unit = batchrmt::outputs::Reader::open(d / "run.h5").root().group("train");
+  EXPECT_EQ(std::get<std::string>(*unit.attribute("data_file")), std::filesystem::absolute(d / "D.h5").string());
+  EXPECT_EQ(std::get<std::string>(*unit.attribute("data_file_fingerprint")).size(), 16u);
+  const std::string advise = "advise --model linear --dataset arrays --data " + (d / "D.h5") +
+                             " --batch-sizes 8 --subsets 2 --lanczos-steps 4 --full-lanczos-steps 4 --noise-samples 8 "
+                             "--gradient-samples 8 --quiet --out " + (d / "a.h5");
+  ASSERT_EQ(run_cli(advise).exit_code, 0);
+  ASSERT_TRUE(write_array_file(d, 8));  // same name, other content
+  const auto again = run_cli(advise + " --resume");
+  EXPECT_EQ(again.exit_code, 2) << again.err;
+  EXPECT_EQ(count_lines(again.err), 1) << again.err;
+  EXPECT_NE(again.err.find("data_content"), std::string::npos) << again.err;
 }
 
 TEST(TorchScriptCli, BadFilesGetOneSentenceAndExitCode2) {
