@@ -7,6 +7,7 @@
 #include <limits>
 #include <vector>
 
+#include "outputs/record.hpp"
 #include "theory/batch_hessian.hpp"
 
 namespace batchrmt::verify {
@@ -14,45 +15,15 @@ namespace batchrmt::verify {
 using networks::BatchRow;
 using networks::SpectrumRequest;
 using networks::SpectrumResult;
-using networks::UnitData;
 
-std::optional<UnitData> StoreSpectrumSink::load(const std::string& unit) {
+std::optional<RecordValues> StoreSpectrumSink::load(const std::string& unit, const RecordValues& schema) {
   if (!store_->is_complete(unit)) return std::nullopt;
-  return unit_data_of(store_->root().group(unit.substr(1)));
+  return outputs::read_values(store_->root().group(unit.substr(1)), schema);
 }
 
-UnitData StoreSpectrumSink::unit_data_of(const outputs::Group& g) {
-  UnitData u;
-  for (const auto& name : g.children()) {
-    if (g.is_group(name)) continue;
-    const auto info = g.dataset_info(name);
-    if (info.dtype == "float64" && info.shape.size() == 1) {
-      const Eigen::VectorXd v = g.read_vector(name);
-      u.reals[name] = std::vector<double>(v.data(), v.data() + v.size());
-    } else if (info.dtype == "float64" && info.shape.size() == 2) {
-      u.matrices[name] = g.read_matrix(name);
-    } else if (info.dtype == "int64" && info.shape.size() == 1) {
-      u.integers[name] = g.read_int_vector(name);
-    }
-  }
-  for (const auto& [k, v] : g.attributes()) {
-    if (const auto* s = std::get_if<std::string>(&v)) u.text[k] = *s;
-    else if (const auto* d = std::get_if<double>(&v)) u.numbers[k] = *d;
-    else if (const auto* i = std::get_if<std::int64_t>(&v)) u.numbers[k] = static_cast<double>(*i);
-  }
-  return u;
-}
-
-void StoreSpectrumSink::save(const std::string& unit, const UnitData& u) {
+void StoreSpectrumSink::save(const std::string& unit, const RecordValues& values) {
   const outputs::Group g = store_->begin_unit(unit);
-  for (const auto& [k, v] : u.reals)
-    if (!v.empty()) g.write(k, v);
-  for (const auto& [k, v] : u.integers)
-    if (!v.empty()) g.write(k, v);
-  for (const auto& [k, v] : u.matrices)
-    if (v.size() > 0) g.write(k, v);
-  for (const auto& [k, v] : u.text) g.set_attribute(k, v);
-  for (const auto& [k, v] : u.numbers) g.set_attribute(k, v);
+  outputs::write_values(g, values);
   store_->complete_unit(g);
 }
 
