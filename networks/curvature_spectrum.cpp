@@ -16,6 +16,7 @@
 #include "core/byte_buffer.hpp"
 #include "core/mpi_context.hpp"
 #include "core/rng.hpp"
+#include "core/unit_runner.hpp"
 #include "networks/curvature.hpp"
 #include "networks/data_parallel.hpp"
 #include "networks/spectrum_units.hpp"
@@ -331,8 +332,8 @@ void measure_noise(const SpectrumRun& run, FullRun& f, std::size_t spikes, Spect
   }
 }
 
-// The (B, subset) units in order: read back, or run (by one rank each, under MPI, unless the
-// fluctuation runs need the spread full-data products). Complete on rank 0 only.
+// The (B, subset) units in order (core/unit_runner.hpp): read back, or run (by one rank each, under
+// MPI, unless the fluctuation runs need the spread full-data products). Complete on rank 0 only.
 std::map<std::string, SubsetRecord> measure_subsets(const SpectrumRun& run, const FullRun& f) {
   const SpectrumRequest& rq = run.rq;
   struct Job {
@@ -344,55 +345,37 @@ std::map<std::string, SubsetRecord> measure_subsets(const SpectrumRun& run, cons
   for (std::size_t b = 0; b < rq.batch_sizes.size(); ++b)
     if (rq.batch_sizes[b] != kFullBatch)
       for (int s = 0; s < rq.subsets_for(b); ++s) jobs.push_back({rq.batch_sizes[b], s, subset_unit_path(rq.batch_sizes[b], s)});
-  std::map<std::string, SubsetRecord> units;
-  std::vector<std::uint8_t> pending(jobs.size(), 0);
-  for (std::size_t j = 0; j < jobs.size(); ++j) {
-    if (!run.root) continue;
-    if (auto u = run.load(jobs[j].unit, subset_fields()))
-      units[jobs[j].unit] = std::move(*u);
-    else
-      pending[j] = 1;
-  }
-  if (run.spread) run.mpi.broadcast(pending);
-  auto announce = [&](const Job& job) {
-    say(rq, "B = " + std::to_string(job.B) + ", subset " + std::to_string(job.s + 1));
+  const auto& fields = subset_fields();
+  const spectral::AnyOperator* full_for_eps = nullptr;
+  auto named = [&](std::size_t j) { return "B = " + std::to_string(jobs[j].B) + ", subset " + std::to_string(jobs[j].s + 1); };
+  UnitSteps<SubsetRecord> steps;
+  steps.load = [&](std::size_t j) { return run.load(jobs[j].unit, fields); };
+  steps.compute = [&](std::size_t j) {
+    if (run.root) say(rq, named(j));
+    return subset_unit(run.full, full_for_eps, rq, jobs[j].B, jobs[j].s, f.top, f.top_res);
   };
-  auto keep = [&](const Job& job, SubsetRecord u) {
-    if (run.sink) run.sink->save(job.unit, subset_fields().values(u));
-    units[job.unit] = std::move(u);
+  steps.save = [&](std::size_t j, const SubsetRecord& u) {
+    if (run.sink) run.sink->save(jobs[j].unit, fields.values(u));
   };
+  steps.encode = [&](const SubsetRecord& u) { return record_bytes(fields.values(u)); };
+  steps.decode = [&](std::size_t j, const std::vector<std::uint8_t>& bytes, int owner) {
+    say(rq, named(j) + " from rank " + std::to_string(owner));
+    return fields.from(record_from_bytes(fields.schema(), bytes), "the spectrum unit " + jobs[j].unit + " from rank " + std::to_string(owner));
+  };
+  std::vector<std::optional<SubsetRecord>> results(jobs.size());  // stays empty on the ranks that serve products
   if (!run.spread || rq.fluctuation_steps > 0) {
     // One rank runs every subset (eps_B = H_B - H_full needs the full-data products, which are
     // spread over the ranks when spread).
     run.with_full([&](const spectral::AnyOperator& full_op) {
-      for (std::size_t j = 0; j < jobs.size(); ++j)
-        if (pending[j]) {
-          announce(jobs[j]);
-          keep(jobs[j], subset_unit(run.full, &full_op, rq, jobs[j].B, jobs[j].s, f.top, f.top_res));
-        }
+      full_for_eps = &full_op;
+      results = run_units(jobs.size(), steps);
     });
   } else {
-    // Units dealt out round-robin over the pending ones; rank 0 receives them in order and
-    // writes each as it arrives (a failure loses at most the units in flight).
-    std::size_t dealt = 0;
-    for (std::size_t j = 0; j < jobs.size(); ++j) {
-      if (!pending[j]) continue;
-      const int owner = static_cast<int>(dealt++ % static_cast<std::size_t>(run.mpi.size()));
-      const int tag = 8000 + static_cast<int>(j % 20000);
-      if (owner == run.mpi.rank()) {
-        if (run.root) announce(jobs[j]);
-        SubsetRecord u = subset_unit(run.full, nullptr, rq, jobs[j].B, jobs[j].s, f.top, f.top_res);
-        if (run.root)
-          keep(jobs[j], std::move(u));
-        else
-          run.mpi.send_bytes(record_bytes(subset_fields().values(u)), 0, tag);
-      } else if (run.root) {
-        keep(jobs[j], subset_fields().from(record_from_bytes(subset_fields().schema(), run.mpi.receive_bytes(owner, tag)),
-                                           "the spectrum unit " + jobs[j].unit + " from rank " + std::to_string(owner)));
-        say(rq, "B = " + std::to_string(jobs[j].B) + ", subset " + std::to_string(jobs[j].s + 1) + " from rank " + std::to_string(owner));
-      }
-    }
+    results = run_units(jobs.size(), steps, &run.mpi);  // one rank per unit
   }
+  std::map<std::string, SubsetRecord> units;
+  for (std::size_t j = 0; j < jobs.size(); ++j)
+    if (results[j]) units[jobs[j].unit] = std::move(*results[j]);
   return units;
 }
 
