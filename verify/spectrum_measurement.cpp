@@ -4,7 +4,9 @@
 #include "verify/spectrum_measurement.hpp"
 
 #include <cmath>
+#include <initializer_list>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "outputs/record.hpp"
@@ -58,47 +60,69 @@ void add_predictions(SpectrumResult& r) {
   }
 }
 
+namespace {
+
+// /spectrum's attributes beside the conventions (the noise ones when it was measured).
+const RecordFields<SpectrumResult>& spectrum_fields() {
+  using R = SpectrumResult;
+  using E = networks::NoiseEstimate;
+  static const auto t = RecordFields<R>()
+                            .attribute("N", &R::N)
+                            .attribute("P", &R::P)
+                            .attribute("lambda_full", &R::lambda_full)
+                            .attribute("lambda_full_residual", &R::lambda_full_residual)
+                            .attribute("bottom_full", &R::bottom_full)
+                            .attribute("bottom_full_residual", &R::bottom_full_residual)
+                            .section("noise", &R::noise_top,
+                                     RecordFields<E>()
+                                         .attribute("v_phi", &E::v_phi)
+                                         .attribute("v_phi_se", &E::v_phi_se)
+                                         .attribute("w_phi", &E::w_phi)
+                                         .attribute("v_perp", &E::v_perp)
+                                         .attribute("noise_samples", &E::samples));
+  return t;
+}
+
+// /spectrum/summary: one dataset per field, one entry per batch size.
+const RecordFields<BatchRow>& summary_fields() {
+  using Row = BatchRow;
+  static const auto t = [] {
+    auto fields = RecordFields<Row>().dataset("B", &Row::B).dataset("is_full", &Row::full);
+    fields.computed({"subsets", FieldKind::integer, FieldPlace::dataset, Presence::required, ""},
+                    [](const Row& row) { return FieldValue(static_cast<std::int64_t>(row.subsets.size())); },
+                    [](Row&, const FieldValue&) {});
+    for (const auto& [name, member] : std::initializer_list<std::pair<const char*, double Row::*>>{
+             {"kappa", &Row::kappa},
+             {"top_mean", &Row::top_mean},
+             {"top_se", &Row::top_se},
+             {"top_sd", &Row::top_sd},
+             {"bottom_mean", &Row::bottom_mean},
+             {"bottom_se", &Row::bottom_se},
+             {"bottom_sd", &Row::bottom_sd},
+             {"predicted_top", &Row::predicted_top},
+             {"predicted_top_second", &Row::predicted_top_second},
+             {"predicted_top_sd", &Row::predicted_top_sd},
+             {"q", &Row::q},
+             {"predicted_bottom", &Row::predicted_bottom},
+             {"predicted_bottom_second", &Row::predicted_bottom_second},
+             {"eps_top_mean", &Row::eps_top_mean},
+             {"eps_top_se", &Row::eps_top_se},
+             {"eps_bottom_mean", &Row::eps_bottom_mean},
+             {"eps_bottom_se", &Row::eps_bottom_se},
+             {"weyl_min_slack", &Row::weyl_min_slack}})
+      fields.dataset(name, member);
+    return fields;
+  }();
+  return t;
+}
+
+}  // namespace
+
 void write_spectrum_summary(outputs::Store& store, const SpectrumResult& r) {
   const outputs::Group g = store.root().group("spectrum");
   for (const auto& [k, v] : r.conventions) g.set_attribute(k, v);
-  g.set_attribute("N", r.N);
-  g.set_attribute("P", r.P);
-  g.set_attribute("lambda_full", r.lambda_full);
-  g.set_attribute("lambda_full_residual", r.lambda_full_residual);
-  g.set_attribute("bottom_full", r.bottom_full);
-  g.set_attribute("bottom_full_residual", r.bottom_full_residual);
-  if (r.noise_top) {
-    g.set_attribute("v_phi", r.noise_top->v_phi);
-    g.set_attribute("v_phi_se", r.noise_top->v_phi_se);
-    g.set_attribute("w_phi", r.noise_top->w_phi);
-    g.set_attribute("v_perp", r.noise_top->v_perp);
-    g.set_attribute("noise_samples", static_cast<std::int64_t>(r.noise_top->samples));
-  }
-  const outputs::Group s = g.group("summary");
-  const auto& rows = r.rows;
-  using Row = BatchRow;
-  outputs::write_column(s, "B", rows, &Row::B);
-  outputs::write_column(s, "is_full", rows, &Row::full);
-  outputs::write_column(s, "subsets", rows, [](const Row& row) { return row.subsets.size(); });
-  outputs::write_columns<Row>(s, rows, {
-      {"kappa", &Row::kappa},
-      {"top_mean", &Row::top_mean},
-      {"top_se", &Row::top_se},
-      {"top_sd", &Row::top_sd},
-      {"bottom_mean", &Row::bottom_mean},
-      {"bottom_se", &Row::bottom_se},
-      {"bottom_sd", &Row::bottom_sd},
-      {"predicted_top", &Row::predicted_top},
-      {"predicted_top_second", &Row::predicted_top_second},
-      {"predicted_top_sd", &Row::predicted_top_sd},
-      {"q", &Row::q},
-      {"predicted_bottom", &Row::predicted_bottom},
-      {"predicted_bottom_second", &Row::predicted_bottom_second},
-      {"eps_top_mean", &Row::eps_top_mean},
-      {"eps_top_se", &Row::eps_top_se},
-      {"eps_bottom_mean", &Row::eps_bottom_mean},
-      {"eps_bottom_se", &Row::eps_bottom_se},
-      {"weyl_min_slack", &Row::weyl_min_slack}});
+  outputs::write_record(g, r, spectrum_fields());
+  outputs::write_table(g.group("summary"), r.rows, summary_fields());
 }
 
 SpectrumResult measure_spectrum(const SpectrumRequest& request, outputs::Store* store) {

@@ -24,19 +24,19 @@ TEST(LrGridSweep, ASecondRunReadsEveryBatchSizeBackFromTheWorkFile) {
       std::filesystem::temp_directory_path() / ("batchrmt_lr_grid_sweep_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   verify::GridSweepRequest rq;
+  rq.batch_sizes = {8, 32};
+  rq.centers = {0.5, 1.0};
   rq.model = nw::Model::create(batchrmt::testing::linear_spec(d, 0), "cpu");
   rq.train = d.train;
   rq.transform = d.test_transform;
+  rq.work_file = (dir / "grid.h5").string();
   rq.trial.steps = 4;
   rq.trial.monitor_size = 32;
   rq.trial.monitor_every = 2;
-  rq.batch_sizes = {8, 32};
-  rq.centers = {0.5, 1.0};
   rq.points = 3;
   rq.extend = 1;
   rq.start_below = 1;
   rq.seeds = 1;
-  rq.work_file = (dir / "grid.h5").string();
   const auto a = verify::run_grid_sweep(rq);
   const auto b = verify::run_grid_sweep(rq);  // every unit complete: nothing rerun
   ASSERT_EQ(a.size(), 2u);
