@@ -43,6 +43,7 @@
 #include <string>
 #include <vector>
 
+#include "core/record_fields.hpp"
 #include "networks/datasets.hpp"
 #include "networks/models.hpp"
 #include "spectral/operators.hpp"
@@ -327,21 +328,16 @@ struct SpectrumResult {
 
 // Where the measurement keeps its units (resume). networks/ links neither HDF5 nor theory/:
 // verify/spectrum_measurement.hpp adapts an outputs::Store to this interface and adds the
-// theory-layer predictions (that is the entry point for apps/ and verify/).
-struct UnitData {
-  std::map<std::string, std::vector<double>> reals;
-  std::map<std::string, std::vector<std::int64_t>> integers;
-  std::map<std::string, Eigen::MatrixXd> matrices;
-  std::map<std::string, std::string> text;  // attributes
-  std::map<std::string, double> numbers;    // attributes
-};
+// theory-layer predictions (that is the entry point for apps/ and verify/). A unit is a record of
+// networks/spectrum_units.hpp, passed as its values (core/record_fields.hpp).
 class SpectrumSink {
  public:
   virtual ~SpectrumSink() = default;
-  // The data of a complete unit, or nothing (then the unit is computed and saved).
-  virtual std::optional<UnitData> load(const std::string& unit) = 0;
+  // The fields of `schema` of a complete unit, or nothing (then the unit is computed and saved).
+  // A complete unit that lacks a required field is an error, not a unit to recompute.
+  virtual std::optional<RecordValues> load(const std::string& unit, const RecordValues& schema) = 0;
   // Writes the unit and marks it complete (the last write).
-  virtual void save(const std::string& unit, const UnitData& data) = 0;
+  virtual void save(const std::string& unit, const RecordValues& values) = 0;
 };
 
 // Runs the measurement without predictions (BatchRow::predicted_* and kappa are NaN; they need

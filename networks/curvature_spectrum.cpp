@@ -16,6 +16,7 @@
 #include "core/byte_buffer.hpp"
 #include "core/mpi_context.hpp"
 #include "core/rng.hpp"
+#include "core/unit_runner.hpp"
 #include "networks/curvature.hpp"
 #include "networks/data_parallel.hpp"
 #include "networks/spectrum_units.hpp"
@@ -71,9 +72,8 @@ FullRun run_full(const spectral::AnyOperator& full, const CurvatureOperator* loc
   lo.vectors_bottom = 1;
   FullRun f;
   LanczosBasisPlacement used = LanczosBasisPlacement::host;
-  f.lanczos = local ? curvature_lanczos(*local, lo, rq.lanczos_basis, nullptr, &used) : spectral::lanczos(full, lo);
-  f.basis_placement = to_string(used);
-  const auto& r = f.lanczos;
+  const auto r = local ? curvature_lanczos(*local, lo, rq.lanczos_basis, nullptr, &used) : spectral::lanczos(full, lo);
+  f.lanczos = lanczos_record(r, used);
   const std::size_t m = r.ritz_values.size();
   f.top = r.ritz_values.back();
   f.top_res = r.residuals.back();
@@ -103,76 +103,81 @@ FullRun run_full(const spectral::AnyOperator& full, const CurvatureOperator* loc
   return f;
 }
 
+// The fluctuation eps_B = H_B - H_full of a batch operator (docs/theory.md 5.8): Lanczos with the
+// batch run's start, its extremes and the Weyl slack against the full run's top (value, residual).
+FluctuationRecord fluctuation_run(const spectral::AnyOperator& eps, const spectral::LanczosOptions& fo, double top, double top_res,
+                                  double full_top, double full_top_res) {
+  const auto fr = spectral::lanczos(eps, fo);
+  FluctuationRecord e;
+  e.alpha = fr.alpha;
+  e.beta = fr.beta;
+  e.ritz_values = fr.ritz_values;
+  e.residuals = fr.residuals;
+  e.top = fr.ritz_values.back();
+  e.top_residual = fr.residuals.back();
+  e.bottom = fr.ritz_values.front();
+  e.bottom_residual = fr.residuals.front();
+  e.weyl_slack = full_top + e.top + e.top_residual + top_res + full_top_res - top;
+  e.applications = fr.applications;
+  e.seconds = fr.wall_seconds;
+  return e;
+}
+
+// Stochastic Lanczos quadrature of a batch operator: nodes and weights per probe (NaN padded).
+SlqRecord slq_run(const CurvatureOperator& op, const SpectrumRequest& rq, int s) {
+  spectral::SlqOptions so;
+  so.steps = std::min<std::size_t>(rq.lanczos_steps, static_cast<std::size_t>(op.rows()));
+  so.probes = rq.slq_probes;
+  so.seed = rq.seed;
+  so.stream = kSlqStream + 1000 * static_cast<std::uint64_t>(s);
+  const auto sl = spectral::slq(op, so);
+  const auto rows = static_cast<Eigen::Index>(sl.runs.size());
+  SlqRecord q;
+  q.nodes = Eigen::MatrixXd::Constant(rows, static_cast<Eigen::Index>(so.steps), kNaN);
+  q.weights = q.nodes;
+  for (Eigen::Index l = 0; l < rows; ++l)
+    for (std::size_t i = 0; i < sl.runs[static_cast<std::size_t>(l)].ritz_values.size(); ++i) {
+      q.nodes(l, static_cast<Eigen::Index>(i)) = sl.runs[static_cast<std::size_t>(l)].ritz_values[i];
+      q.weights(l, static_cast<Eigen::Index>(i)) = sl.runs[static_cast<std::size_t>(l)].weights[i];
+    }
+  q.applications = sl.applications;
+  return q;
+}
+
 // One (B, subset) Lanczos run (docs/theory.md 5.5) as a unit; `full_for_eps` (the full-data operator,
 // possibly spread over the ranks) is needed when rq.fluctuation_steps > 0, together with the
 // full run's top Ritz value and residual for the Weyl slack.
-UnitData subset_unit(const CurvatureOperator& full, const spectral::AnyOperator* full_for_eps, const SpectrumRequest& rq,
-                     std::int64_t B, int s, double full_top, double full_top_res) {
+SubsetRecord subset_unit(const CurvatureOperator& full, const spectral::AnyOperator* full_for_eps, const SpectrumRequest& rq,
+                         std::int64_t B, int s, double full_top, double full_top_res) {
   const std::size_t N = rq.data.size();
   const auto P = full.rows();
   const auto idx = batch_indices(N, static_cast<std::size_t>(B), rq.seed, kSubsetStream + static_cast<std::uint64_t>(s));
   const CurvatureOperator op = full.with_indices(idx);
   const auto lo = lanczos_options(rq, rq.lanczos_steps, kBatchLanczosStream + static_cast<std::uint64_t>(s), P);
-  LanczosBasisPlacement used = LanczosBasisPlacement::host;
+  LanczosBasisPlacement used = LanczosBasisPlacement::host;  // automatic falls back to host when the device is full
   const auto r = curvature_lanczos(op, lo, rq.lanczos_basis, nullptr, &used);
-  UnitData u;
-  put_lanczos(u, r);
-  u.text["lanczos_basis"] = to_string(used);  // automatic falls back to host when the device is full
-  const double top = r.ritz_values.back(), top_res = r.residuals.back();
-  u.integers["indices"] = to_int64(idx);
-  u.integers["seed_streams"] = {static_cast<std::int64_t>(rq.seed), static_cast<std::int64_t>(kSubsetStream + static_cast<std::uint64_t>(s)),
-                                static_cast<std::int64_t>(lo.stream)};
-  u.numbers["B"] = static_cast<double>(B);
-  u.numbers["top"] = top;
-  u.numbers["top_residual"] = top_res;
-  u.numbers["bottom"] = r.ritz_values.front();
-  u.numbers["bottom_residual"] = r.residuals.front();
-  if (rq.fluctuation_steps > 0) {
-    const auto eps = make_fluctuation_operator(op, *full_for_eps);
-    const auto fo = lanczos_options(rq, rq.fluctuation_steps, lo.stream, P);
-    const auto fr = spectral::lanczos(eps, fo);
-    u.reals["eps_alpha"] = fr.alpha;
-    u.reals["eps_beta"] = fr.beta;
-    u.reals["eps_ritz_values"] = fr.ritz_values;
-    u.reals["eps_residuals"] = fr.residuals;
-    u.numbers["eps_top"] = fr.ritz_values.back();
-    u.numbers["eps_top_residual"] = fr.residuals.back();
-    u.numbers["eps_bottom"] = fr.ritz_values.front();
-    u.numbers["eps_bottom_residual"] = fr.residuals.front();
-    u.numbers["weyl_slack"] = full_top + fr.ritz_values.back() + fr.residuals.back() + top_res + full_top_res - top;
-    u.numbers["eps_applications"] = static_cast<double>(fr.applications);
-    u.numbers["eps_seconds"] = fr.wall_seconds;
-  }
+  SubsetRecord u;
+  u.lanczos = lanczos_record(r, used);
+  u.indices.assign(idx.begin(), idx.end());
+  u.seed_streams = {static_cast<std::int64_t>(rq.seed), static_cast<std::int64_t>(kSubsetStream + static_cast<std::uint64_t>(s)),
+                    static_cast<std::int64_t>(lo.stream)};
+  u.B = B;
+  u.top = r.ritz_values.back();
+  u.top_residual = r.residuals.back();
+  u.bottom = r.ritz_values.front();
+  u.bottom_residual = r.residuals.front();
+  if (rq.fluctuation_steps > 0)
+    u.fluctuation = fluctuation_run(make_fluctuation_operator(op, *full_for_eps), lanczos_options(rq, rq.fluctuation_steps, lo.stream, P),
+                                    u.top, u.top_residual, full_top, full_top_res);
   if (rq.top_k > 0) {
     spectral::EigsOptions eo;
     eo.nev = std::min<std::size_t>(rq.top_k, static_cast<std::size_t>(P) - 1);
     eo.seed = rq.seed;
     eo.stream = lo.stream;
     const auto e = spectral::eigs_spectra(op, eo);
-    u.reals["top_k"] = e.values;
-    u.reals["top_k_residuals"] = e.residuals;
-    u.text["top_k_status"] = spectral::to_string(e.status);
-    u.numbers["top_k_applications"] = static_cast<double>(e.applications);
+    u.top_k = TopKRecord{e.values, e.residuals, spectral::to_string(e.status), e.applications};
   }
-  if (rq.slq_probes > 0) {
-    spectral::SlqOptions so;
-    so.steps = std::min<std::size_t>(rq.lanczos_steps, static_cast<std::size_t>(P));
-    so.probes = rq.slq_probes;
-    so.seed = rq.seed;
-    so.stream = kSlqStream + 1000 * static_cast<std::uint64_t>(s);
-    const auto sl = spectral::slq(op, so);
-    const auto rows = static_cast<Eigen::Index>(sl.runs.size());
-    Eigen::MatrixXd nodes = Eigen::MatrixXd::Constant(rows, static_cast<Eigen::Index>(so.steps), kNaN);
-    Eigen::MatrixXd wts = nodes;
-    for (Eigen::Index l = 0; l < rows; ++l)
-      for (std::size_t i = 0; i < sl.runs[static_cast<std::size_t>(l)].ritz_values.size(); ++i) {
-        nodes(l, static_cast<Eigen::Index>(i)) = sl.runs[static_cast<std::size_t>(l)].ritz_values[i];
-        wts(l, static_cast<Eigen::Index>(i)) = sl.runs[static_cast<std::size_t>(l)].weights[i];
-      }
-    u.matrices["slq_nodes"] = nodes;
-    u.matrices["slq_weights"] = wts;
-    u.numbers["slq_applications"] = static_cast<double>(sl.applications);
-  }
+  if (rq.slq_probes > 0) u.slq = slq_run(op, rq, s);
   return u;
 }
 
@@ -188,7 +193,10 @@ struct SpectrumRun {
   bool spread;
   bool root;
 
-  std::optional<UnitData> load(const std::string& unit) const { return root && sink ? sink->load(unit) : std::nullopt; }
+  template <class S>
+  std::optional<S> load(const std::string& unit, const RecordFields<S>& fields) const {
+    return root ? load_record(sink, unit, fields) : std::nullopt;
+  }
   bool rank0_says(bool v) const {
     std::int64_t x = v ? 1 : 0;
     if (spread) mpi.broadcast(x);
@@ -265,9 +273,9 @@ FullRun measure_full(const SpectrumRun& run, std::size_t spikes) {
   const auto N = rq.data.size();
   const auto P = run.full.rows();
   FullRun f;
-  std::optional<UnitData> loaded = run.load("/spectrum/full");
+  std::optional<FullRun> loaded = run.load("/spectrum/full", full_fields());
   if (run.rank0_says(loaded.has_value())) {
-    if (run.root) f = full_from(*loaded);
+    if (run.root) f = std::move(*loaded);
     say(rq, "full: read back from the result file");
   } else {
     say(rq, "full: Lanczos on the full-data operator (N = " + std::to_string(N) + ", P = " + std::to_string(P) +
@@ -282,11 +290,11 @@ FullRun measure_full(const SpectrumRun& run, std::size_t spikes) {
 // the full-data run when its unit was stored without the Ritz vectors).
 void measure_noise(const SpectrumRun& run, FullRun& f, std::size_t spikes, SpectrumResult& res) {
   const SpectrumRequest& rq = run.rq;
-  std::optional<UnitData> loaded = run.load("/spectrum/noise");
+  std::optional<NoiseRecord> loaded = run.load("/spectrum/noise", noise_fields());
   if (run.rank0_says(loaded.has_value())) {
     if (run.root) {
-      res.noise_top = noise_from(*loaded, "top_");
-      res.noise_bottom = noise_from(*loaded, "bottom_");
+      res.noise_top = loaded->top;
+      res.noise_bottom = loaded->bottom;
     }
     say(rq, "noise: read back from the result file");
   } else {
@@ -324,9 +332,9 @@ void measure_noise(const SpectrumRun& run, FullRun& f, std::size_t spikes, Spect
   }
 }
 
-// The (B, subset) units in order: read back, or run (by one rank each, under MPI, unless the
-// fluctuation runs need the spread full-data products). Complete on rank 0 only.
-std::map<std::string, UnitData> measure_subsets(const SpectrumRun& run, const FullRun& f) {
+// The (B, subset) units in order (core/unit_runner.hpp): read back, or run (by one rank each, under
+// MPI, unless the fluctuation runs need the spread full-data products). Complete on rank 0 only.
+std::map<std::string, SubsetRecord> measure_subsets(const SpectrumRun& run, const FullRun& f) {
   const SpectrumRequest& rq = run.rq;
   struct Job {
     std::int64_t B;
@@ -337,59 +345,42 @@ std::map<std::string, UnitData> measure_subsets(const SpectrumRun& run, const Fu
   for (std::size_t b = 0; b < rq.batch_sizes.size(); ++b)
     if (rq.batch_sizes[b] != kFullBatch)
       for (int s = 0; s < rq.subsets_for(b); ++s) jobs.push_back({rq.batch_sizes[b], s, subset_unit_path(rq.batch_sizes[b], s)});
-  std::map<std::string, UnitData> units;
-  std::vector<std::uint8_t> pending(jobs.size(), 0);
-  for (std::size_t j = 0; j < jobs.size(); ++j) {
-    if (!run.root) continue;
-    if (auto u = run.load(jobs[j].unit))
-      units[jobs[j].unit] = std::move(*u);
-    else
-      pending[j] = 1;
-  }
-  if (run.spread) run.mpi.broadcast(pending);
-  auto announce = [&](const Job& job) {
-    say(rq, "B = " + std::to_string(job.B) + ", subset " + std::to_string(job.s + 1));
+  const auto& fields = subset_fields();
+  const spectral::AnyOperator* full_for_eps = nullptr;
+  auto named = [&](std::size_t j) { return "B = " + std::to_string(jobs[j].B) + ", subset " + std::to_string(jobs[j].s + 1); };
+  UnitSteps<SubsetRecord> steps;
+  steps.load = [&](std::size_t j) { return run.load(jobs[j].unit, fields); };
+  steps.compute = [&](std::size_t j) {
+    if (run.root) say(rq, named(j));
+    return subset_unit(run.full, full_for_eps, rq, jobs[j].B, jobs[j].s, f.top, f.top_res);
   };
-  auto keep = [&](const Job& job, UnitData u) {
-    if (run.sink) run.sink->save(job.unit, u);
-    units[job.unit] = std::move(u);
+  steps.save = [&](std::size_t j, const SubsetRecord& u) {
+    if (run.sink) run.sink->save(jobs[j].unit, fields.values(u));
   };
+  steps.encode = [&](const SubsetRecord& u) { return record_bytes(fields.values(u)); };
+  steps.decode = [&](std::size_t j, const std::vector<std::uint8_t>& bytes, int owner) {
+    say(rq, named(j) + " from rank " + std::to_string(owner));
+    return fields.from(record_from_bytes(fields.schema(), bytes), "the spectrum unit " + jobs[j].unit + " from rank " + std::to_string(owner));
+  };
+  std::vector<std::optional<SubsetRecord>> results(jobs.size());  // stays empty on the ranks that serve products
   if (!run.spread || rq.fluctuation_steps > 0) {
     // One rank runs every subset (eps_B = H_B - H_full needs the full-data products, which are
     // spread over the ranks when spread).
     run.with_full([&](const spectral::AnyOperator& full_op) {
-      for (std::size_t j = 0; j < jobs.size(); ++j)
-        if (pending[j]) {
-          announce(jobs[j]);
-          keep(jobs[j], subset_unit(run.full, &full_op, rq, jobs[j].B, jobs[j].s, f.top, f.top_res));
-        }
+      full_for_eps = &full_op;
+      results = run_units(jobs.size(), steps);
     });
   } else {
-    // Units dealt out round-robin over the pending ones; rank 0 receives them in order and
-    // writes each as it arrives (a failure loses at most the units in flight).
-    std::size_t dealt = 0;
-    for (std::size_t j = 0; j < jobs.size(); ++j) {
-      if (!pending[j]) continue;
-      const int owner = static_cast<int>(dealt++ % static_cast<std::size_t>(run.mpi.size()));
-      const int tag = 8000 + static_cast<int>(j % 20000);
-      if (owner == run.mpi.rank()) {
-        if (run.root) announce(jobs[j]);
-        UnitData u = subset_unit(run.full, nullptr, rq, jobs[j].B, jobs[j].s, f.top, f.top_res);
-        if (run.root)
-          keep(jobs[j], std::move(u));
-        else
-          run.mpi.send_bytes(encode_unit(u), 0, tag);
-      } else if (run.root) {
-        keep(jobs[j], decode_unit(run.mpi.receive_bytes(owner, tag)));
-        say(rq, "B = " + std::to_string(jobs[j].B) + ", subset " + std::to_string(jobs[j].s + 1) + " from rank " + std::to_string(owner));
-      }
-    }
+    results = run_units(jobs.size(), steps, &run.mpi);  // one rank per unit
   }
+  std::map<std::string, SubsetRecord> units;
+  for (std::size_t j = 0; j < jobs.size(); ++j)
+    if (results[j]) units[jobs[j].unit] = std::move(*results[j]);
   return units;
 }
 
 // Row b of the result: the full run or the subsets of batch size b, with mean, sd and se.
-BatchRow batch_row(const SpectrumRequest& rq, std::size_t b, const FullRun& f, const std::map<std::string, UnitData>& units) {
+BatchRow batch_row(const SpectrumRequest& rq, std::size_t b, const FullRun& f, const std::map<std::string, SubsetRecord>& units) {
   const std::int64_t B = rq.batch_sizes[b];
   BatchRow row;
   row.kappa = kNaN;
@@ -398,19 +389,7 @@ BatchRow batch_row(const SpectrumRequest& rq, std::size_t b, const FullRun& f, c
   if (B == kFullBatch) {
     row.full = true;
     row.B = static_cast<std::int64_t>(rq.data.size());
-    SubsetMeasurement m;
-    m.seed = rq.seed;
-    m.lanczos_stream = kFullLanczosStream;
-    m.top = f.top;
-    m.top_residual = f.top_res;
-    m.bottom = f.bottom;
-    m.bottom_residual = f.bottom_res;
-    m.steps = f.lanczos.steps;
-    m.applications = f.lanczos.applications;
-    m.seconds = f.lanczos.wall_seconds;
-    m.status = "full";
-    m.eps_top = m.eps_top_residual = m.eps_bottom = m.eps_bottom_residual = m.weyl_slack = kNaN;
-    row.subsets.push_back(m);
+    row.subsets.push_back(full_measurement(f, rq.seed));
   } else {
     row.B = B;
     for (int s = 0; s < rq.subsets_for(b); ++s)

@@ -1,185 +1,230 @@
-// The records of a spectrum measurement as SpectrumSink units (see spectrum_units.hpp).
+// The records of a spectrum measurement and their field tables (see spectrum_units.hpp).
 #include "networks/spectrum_units.hpp"
-
-#include "core/byte_buffer.hpp"
-#include "core/errors.hpp"
 
 namespace batchrmt::networks::detail {
 
 namespace {
 
-double number(const UnitData& u, const std::string& k) {
-  const auto it = u.numbers.find(k);
-  return it == u.numbers.end() ? kNaN : it->second;
+constexpr const char* kNoiseEstimator =
+    "u_i = h_i phi - H_full phi on a without-replacement sample; V = mean ||u_i||^2, W = mean (phi^T u_i)^2, "
+    "V_perp = V - W, c_k = mean (phi_k^T u_i)^2; se = sd sqrt((1 - M/N)/M)";
+constexpr const char* kSpikeVectors = "columns: top Ritz vectors of H_full in descending order, then the bottom one";
+constexpr auto kReal = FieldKind::real;  // counts kept as float64 attributes, as the layout has them
+constexpr auto kOmit = Presence::omit_when_empty;
+
+const RecordFields<LanczosRecord>& lanczos_fields() {
+  using L = LanczosRecord;
+  static const auto t = RecordFields<L>()
+                            .dataset("alpha", &L::alpha)
+                            .dataset("beta", &L::beta, kOmit)
+                            .dataset("ritz_values", &L::ritz_values)
+                            .dataset("weights", &L::weights)
+                            .dataset("residuals", &L::residuals)
+                            .attribute("steps", &L::steps, kReal)
+                            .attribute("applications", &L::applications, kReal)
+                            .attribute("wall_seconds", &L::wall_seconds)
+                            .attribute("operator_seconds", &L::operator_seconds)
+                            .attribute("reorth_seconds", &L::reorth_seconds)
+                            .attribute("restarts", &L::restarts, kReal)
+                            .attribute("lanczos_status", &L::status)
+                            .attribute("reorthogonalization", &L::reorthogonalization)
+                            .attribute("start_vector", &L::start_vector)
+                            .attribute("lanczos_basis", &L::basis)
+                            .dataset("lanczos_seed_stream", &L::seed_stream);
+  return t;
 }
-const std::vector<double>& reals(const UnitData& u, const std::string& k) {
-  static const std::vector<double> empty;
-  const auto it = u.reals.find(k);
-  return it == u.reals.end() ? empty : it->second;
+
+// The fields of one direction's estimate (prefixed top_ or bottom_ in the unit).
+const RecordFields<NoiseEstimate>& direction_fields() {
+  using E = NoiseEstimate;
+  static const auto t = RecordFields<E>()
+                            .attribute("lambda", &E::lambda)
+                            .attribute("v_phi", &E::v_phi)
+                            .attribute("v_phi_se", &E::v_phi_se)
+                            .attribute("w_phi", &E::w_phi)
+                            .attribute("w_phi_se", &E::w_phi_se)
+                            .attribute("v_perp", &E::v_perp)
+                            .attribute("v_perp_se", &E::v_perp_se)
+                            .attribute("h_phi_residual", &E::h_phi_residual)
+                            .dataset("norm2", &E::norm2)
+                            .dataset("proj2", &E::proj2);
+  return t;
 }
 
 }  // namespace
 
-void put_lanczos(UnitData& u, const spectral::LanczosResult& r) {
-  u.reals["alpha"] = r.alpha;
-  u.reals["beta"] = r.beta;
-  u.reals["ritz_values"] = r.ritz_values;
-  u.reals["weights"] = r.weights;
-  u.reals["residuals"] = r.residuals;
-  u.numbers["steps"] = static_cast<double>(r.steps);
-  u.numbers["applications"] = static_cast<double>(r.applications);
-  u.numbers["wall_seconds"] = r.wall_seconds;
-  u.numbers["operator_seconds"] = r.operator_seconds;
-  u.numbers["reorth_seconds"] = r.reorth_seconds;
-  u.numbers["restarts"] = static_cast<double>(r.restarts);
-  u.text["lanczos_status"] = spectral::to_string(r.status);
-  u.text["reorthogonalization"] = std::string(spectral::to_string(r.reorth)) + " x" + std::to_string(r.reorth_passes);
-  u.text["start_vector"] = spectral::to_string(r.start);
-  u.integers["lanczos_seed_stream"] = {static_cast<std::int64_t>(r.seed), static_cast<std::int64_t>(r.stream)};
+LanczosRecord lanczos_record(const spectral::LanczosResult& r, LanczosBasisPlacement basis) {
+  return {r.alpha, r.beta, r.ritz_values, r.weights, r.residuals, r.steps, r.restarts, r.applications, r.wall_seconds,
+          r.operator_seconds, r.reorth_seconds, spectral::to_string(r.status),
+          std::string(spectral::to_string(r.reorth)) + " x" + std::to_string(r.reorth_passes), spectral::to_string(r.start),
+          to_string(basis), {static_cast<std::int64_t>(r.seed), static_cast<std::int64_t>(r.stream)}};
 }
 
-UnitData full_unit(const FullRun& f, bool store_vectors) {
-  UnitData u;
-  put_lanczos(u, f.lanczos);
-  u.text["lanczos_basis"] = f.basis_placement;
-  u.numbers["top"] = f.top;
-  u.numbers["top_residual"] = f.top_res;
-  u.numbers["bottom"] = f.bottom;
-  u.numbers["bottom_residual"] = f.bottom_res;
-  u.reals["spike_values"] = f.spikes;
-  u.reals["spike_residuals"] = f.spike_res;
-  const auto P = static_cast<double>(f.vectors.rows());
-  if (store_vectors && P * static_cast<double>(f.vectors.cols()) <= 2e7) {
-    u.matrices["spike_vectors"] = f.vectors;  // P x (spikes + 1): the spikes (descending), then phi_bottom
-    u.text["spike_vectors"] = "columns: top Ritz vectors of H_full in descending order, then the bottom one";
-  }
-  return u;
+const RecordFields<FullRun>& full_fields() {
+  static const auto t =
+      RecordFields<FullRun>()
+          .nested("", &FullRun::lanczos, lanczos_fields())
+          .attribute("top", &FullRun::top)
+          .attribute("top_residual", &FullRun::top_res)
+          .attribute("bottom", &FullRun::bottom)
+          .attribute("bottom_residual", &FullRun::bottom_res)
+          .dataset("spike_values", &FullRun::spikes)
+          .dataset("spike_residuals", &FullRun::spike_res)
+          // P x (spikes + 1): the spikes (descending), then phi_bottom; with its description beside it.
+          .computed({"spike_vectors", FieldKind::matrix, FieldPlace::dataset, kOmit, ""},
+                    [](const FullRun& f) { return FieldValue(f.vectors); },
+                    [](FullRun& f, const FieldValue& v) {
+                      f.vectors = std::get<Eigen::MatrixXd>(v);
+                      f.have_vectors = true;
+                    })
+          .computed({"spike_vectors", FieldKind::text, FieldPlace::attribute, kOmit, ""},
+                    [](const FullRun& f) { return FieldValue(std::string(f.vectors.size() > 0 ? kSpikeVectors : "")); },
+                    [](FullRun&, const FieldValue&) {});
+  return t;
 }
 
-FullRun full_from(const UnitData& u) {
-  FullRun f;
-  f.top = number(u, "top");
-  f.top_res = number(u, "top_residual");
-  f.bottom = number(u, "bottom");
-  f.bottom_res = number(u, "bottom_residual");
-  f.spikes = reals(u, "spike_values");
-  f.spike_res = reals(u, "spike_residuals");
-  f.lanczos.alpha = reals(u, "alpha");
-  f.lanczos.beta = reals(u, "beta");
-  f.lanczos.ritz_values = reals(u, "ritz_values");
-  f.lanczos.weights = reals(u, "weights");
-  f.lanczos.residuals = reals(u, "residuals");
-  f.lanczos.steps = static_cast<std::size_t>(number(u, "steps"));
-  f.lanczos.applications = static_cast<std::int64_t>(number(u, "applications"));
-  f.lanczos.wall_seconds = number(u, "wall_seconds");
-  const auto it = u.matrices.find("spike_vectors");
-  if (it != u.matrices.end()) {
-    f.vectors = it->second;
-    f.have_vectors = true;
-  }
-  return f;
+RecordValues full_unit(const FullRun& f, bool store_vectors) {
+  RecordValues values = full_fields().values(f);
+  const double numbers = static_cast<double>(f.vectors.rows()) * static_cast<double>(f.vectors.cols());
+  if (!(store_vectors && numbers <= 2e7))
+    for (auto& e : values)
+      if (e.spec.name == "spike_vectors") e.value.reset();
+  return values;
 }
 
-UnitData noise_unit(const NoiseEstimate& top, const NoiseEstimate& bottom) {
-  UnitData u;
-  u.integers["indices"] = to_int64(top.indices);
-  auto put = [&](const std::string& p, const NoiseEstimate& e) {
-    u.numbers[p + "lambda"] = e.lambda;
-    u.numbers[p + "v_phi"] = e.v_phi;
-    u.numbers[p + "v_phi_se"] = e.v_phi_se;
-    u.numbers[p + "w_phi"] = e.w_phi;
-    u.numbers[p + "w_phi_se"] = e.w_phi_se;
-    u.numbers[p + "v_perp"] = e.v_perp;
-    u.numbers[p + "v_perp_se"] = e.v_perp_se;
-    u.numbers[p + "h_phi_residual"] = e.h_phi_residual;
-    u.reals[p + "norm2"] = e.norm2;
-    u.reals[p + "proj2"] = e.proj2;
-  };
-  put("top_", top);
-  put("bottom_", bottom);
-  u.reals["top_c"] = top.c;
-  u.reals["top_c_se"] = top.c_se;
-  u.numbers["samples"] = static_cast<double>(top.samples);
-  u.numbers["population"] = static_cast<double>(top.population);
-  u.numbers["seconds"] = top.seconds;
-  u.text["estimator"] =
-      "u_i = h_i phi - H_full phi on a without-replacement sample; V = mean ||u_i||^2, W = mean (phi^T u_i)^2, "
-      "V_perp = V - W, c_k = mean (phi_k^T u_i)^2; se = sd sqrt((1 - M/N)/M)";
-  return u;
+const RecordFields<NoiseRecord>& noise_fields() {
+  using E = NoiseEstimate;
+  static const auto t = [] {
+    auto fields = RecordFields<NoiseRecord>()
+                      .nested("top_", &NoiseRecord::top, direction_fields())
+                      .nested("top_", &NoiseRecord::top, RecordFields<E>().dataset("c", &E::c, kOmit).dataset("c_se", &E::c_se, kOmit))
+                      .nested("bottom_", &NoiseRecord::bottom, direction_fields())
+                      .attribute("estimator", &NoiseRecord::estimator);
+    // One sample serves both directions: stored once, read back into both.
+    const auto shared = RecordFields<E>()
+                            .dataset("indices", &E::indices)
+                            .attribute("samples", &E::samples, kReal)
+                            .attribute("population", &E::population, kReal)
+                            .attribute("seconds", &E::seconds);
+    for (const auto& e : shared.entries())
+      fields.computed(e.spec, [get = e.get](const NoiseRecord& r) { return get(r.top); },
+                      [set = e.set](NoiseRecord& r, const FieldValue& v) {
+                        set(r.top, v);
+                        set(r.bottom, v);
+                      });
+    return fields;
+  }();
+  return t;
 }
 
-NoiseEstimate noise_from(const UnitData& u, const std::string& p) {
-  NoiseEstimate e;
-  e.lambda = number(u, p + "lambda");
-  e.v_phi = number(u, p + "v_phi");
-  e.v_phi_se = number(u, p + "v_phi_se");
-  e.w_phi = number(u, p + "w_phi");
-  e.w_phi_se = number(u, p + "w_phi_se");
-  e.v_perp = number(u, p + "v_perp");
-  e.v_perp_se = number(u, p + "v_perp_se");
-  e.h_phi_residual = number(u, p + "h_phi_residual");
-  e.norm2 = reals(u, p + "norm2");
-  e.proj2 = reals(u, p + "proj2");
-  if (p == "top_") {
-    e.c = reals(u, "top_c");
-    e.c_se = reals(u, "top_c_se");
-  }
-  e.samples = static_cast<std::size_t>(number(u, "samples"));
-  e.population = static_cast<std::size_t>(number(u, "population"));
-  e.seconds = number(u, "seconds");
-  const auto it = u.integers.find("indices");
-  if (it != u.integers.end()) e.indices.assign(it->second.begin(), it->second.end());
-  return e;
+RecordValues noise_unit(const NoiseEstimate& top, const NoiseEstimate& bottom) {
+  return noise_fields().values(NoiseRecord{top, bottom, kNoiseEstimator});
 }
 
-SubsetMeasurement subset_from(const UnitData& u, int s) {
+namespace {
+
+const RecordFields<FluctuationRecord>& fluctuation_fields() {
+  using F = FluctuationRecord;
+  static const auto t = RecordFields<F>()
+                            .dataset("eps_alpha", &F::alpha)
+                            .dataset("eps_beta", &F::beta, kOmit)
+                            .dataset("eps_ritz_values", &F::ritz_values)
+                            .dataset("eps_residuals", &F::residuals)
+                            .attribute("eps_top", &F::top)
+                            .attribute("eps_top_residual", &F::top_residual)
+                            .attribute("eps_bottom", &F::bottom)
+                            .attribute("eps_bottom_residual", &F::bottom_residual)
+                            .attribute("weyl_slack", &F::weyl_slack)
+                            .attribute("eps_applications", &F::applications, kReal)
+                            .attribute("eps_seconds", &F::seconds);
+  return t;
+}
+
+const RecordFields<TopKRecord>& top_k_fields() {
+  using K = TopKRecord;
+  static const auto t = RecordFields<K>()
+                            .dataset("top_k", &K::values, kOmit)
+                            .dataset("top_k_residuals", &K::residuals, kOmit)
+                            .attribute("top_k_status", &K::status)
+                            .attribute("top_k_applications", &K::applications, kReal);
+  return t;
+}
+
+const RecordFields<SlqRecord>& slq_fields() {
+  static const auto t = RecordFields<SlqRecord>()
+                            .dataset("slq_nodes", &SlqRecord::nodes)
+                            .dataset("slq_weights", &SlqRecord::weights)
+                            .attribute("slq_applications", &SlqRecord::applications, kReal);
+  return t;
+}
+
+}  // namespace
+
+const RecordFields<SubsetRecord>& subset_fields() {
+  using U = SubsetRecord;
+  static const auto t = RecordFields<U>()
+                            .nested("", &U::lanczos, lanczos_fields())
+                            .dataset("indices", &U::indices)
+                            .dataset("seed_streams", &U::seed_streams)
+                            .attribute("B", &U::B, kReal)
+                            .attribute("top", &U::top)
+                            .attribute("top_residual", &U::top_residual)
+                            .attribute("bottom", &U::bottom)
+                            .attribute("bottom_residual", &U::bottom_residual)
+                            .section("fluctuation", &U::fluctuation, fluctuation_fields())
+                            .section("top_k", &U::top_k, top_k_fields())
+                            .section("slq", &U::slq, slq_fields());
+  return t;
+}
+
+namespace {
+
+// A Lanczos run's extremes and counts as a batch row's entry.
+SubsetMeasurement lanczos_measurement(const LanczosRecord& l, double top, double top_residual, double bottom,
+                                      double bottom_residual) {
   SubsetMeasurement m;
+  m.top = top;
+  m.top_residual = top_residual;
+  m.bottom = bottom;
+  m.bottom_residual = bottom_residual;
+  m.steps = l.steps;
+  m.applications = l.applications;
+  m.seconds = l.wall_seconds;
+  m.status = l.status;
+  return m;
+}
+
+}  // namespace
+
+SubsetMeasurement subset_from(const SubsetRecord& u, int s) {
+  SubsetMeasurement m = lanczos_measurement(u.lanczos, u.top, u.top_residual, u.bottom, u.bottom_residual);
   m.subset = s;
-  m.top = number(u, "top");
-  m.top_residual = number(u, "top_residual");
-  m.bottom = number(u, "bottom");
-  m.bottom_residual = number(u, "bottom_residual");
-  m.top_k = reals(u, "top_k");
-  m.eps_top = number(u, "eps_top");
-  m.eps_top_residual = number(u, "eps_top_residual");
-  m.eps_bottom = number(u, "eps_bottom");
-  m.eps_bottom_residual = number(u, "eps_bottom_residual");
-  m.weyl_slack = number(u, "weyl_slack");
-  m.steps = static_cast<std::size_t>(number(u, "steps"));
-  m.applications = static_cast<std::int64_t>(number(u, "applications"));
-  m.seconds = number(u, "wall_seconds");
-  const auto st = u.text.find("lanczos_status");
-  if (st != u.text.end()) m.status = st->second;
-  const auto it = u.integers.find("seed_streams");
-  if (it != u.integers.end() && it->second.size() == 3) {
-    m.seed = static_cast<std::uint64_t>(it->second[0]);
-    m.index_stream = static_cast<std::uint64_t>(it->second[1]);
-    m.lanczos_stream = static_cast<std::uint64_t>(it->second[2]);
+  if (u.top_k) m.top_k = u.top_k->values;
+  const FluctuationRecord eps = u.fluctuation.value_or(FluctuationRecord{});
+  m.eps_top = eps.top;
+  m.eps_top_residual = eps.top_residual;
+  m.eps_bottom = eps.bottom;
+  m.eps_bottom_residual = eps.bottom_residual;
+  m.weyl_slack = eps.weyl_slack;
+  if (u.seed_streams.size() == 3) {
+    m.seed = static_cast<std::uint64_t>(u.seed_streams[0]);
+    m.index_stream = static_cast<std::uint64_t>(u.seed_streams[1]);
+    m.lanczos_stream = static_cast<std::uint64_t>(u.seed_streams[2]);
   }
+  return m;
+}
+
+SubsetMeasurement full_measurement(const FullRun& f, std::uint64_t seed) {
+  SubsetMeasurement m = lanczos_measurement(f.lanczos, f.top, f.top_res, f.bottom, f.bottom_res);
+  m.seed = seed;
+  m.lanczos_stream = kFullLanczosStream;
+  m.status = "full";
+  m.eps_top = m.eps_top_residual = m.eps_bottom = m.eps_bottom_residual = m.weyl_slack = kNaN;
   return m;
 }
 
 std::string subset_unit_path(std::int64_t B, int s) {
   return "/spectrum/B=" + std::to_string(B) + "/subset=" + std::to_string(s);
-}
-
-template <class Archive, class Unit>
-void unit_fields(Archive& a, Unit& u) {
-  a(u.reals, u.integers, u.matrices, u.text, u.numbers);
-}
-
-std::vector<std::uint8_t> encode_unit(const UnitData& u) {
-  ByteWriter w;
-  unit_fields(w, u);
-  return std::move(w.bytes());
-}
-
-UnitData decode_unit(const std::vector<std::uint8_t>& bytes) {
-  ByteReader r(bytes);
-  UnitData u;
-  unit_fields(r, u);
-  if (!r.done()) throw IoError("a spectrum unit sent by another MPI rank has trailing bytes.");
-  return u;
 }
 
 }  // namespace batchrmt::networks::detail

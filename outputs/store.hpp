@@ -50,6 +50,10 @@ struct DatasetInfo {
 class Group {
  public:
   const std::string& path() const noexcept { return path_; }
+  // The file on disk (NAME.h5.partial while a Store writes it), for messages.
+  const std::string& file_path() const noexcept;
+  // True for a file opened by Reader: what it lacks is bad input (InvalidInput), not a failed run.
+  bool user_input() const noexcept;
 
   // Opens the subgroup `name` (relative path, '/'-separated), creating missing levels.
   Group group(const std::string& name) const;

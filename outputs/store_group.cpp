@@ -34,6 +34,9 @@ Group Group::group(const std::string& name) const {
   });
 }
 
+const std::string& Group::file_path() const noexcept { return file_->path; }
+bool Group::user_input() const noexcept { return file_->user_file; }
+
 bool Group::has(const std::string& name) const {
   const std::string full = join_path(path_, name);
   return guarded(*file_, full, [&] { return link_exists(file_->file.getId(), full); });

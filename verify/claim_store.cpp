@@ -1,6 +1,8 @@
 #include "verify/claim_store.hpp"
 
 #include "core/byte_buffer.hpp"
+#include "outputs/record.hpp"
+#include "verify/statistics.hpp"
 
 #include <cmath>
 
@@ -9,31 +11,29 @@ namespace batchrmt::verify {
 namespace {
 nlohmann::json number_or_null(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
 
-double attr_double(const outputs::Group& g, const std::string& name) {
-  const auto v = g.attribute(name);
-  if (!v) return std::numeric_limits<double>::quiet_NaN();
-  if (const auto* d = std::get_if<double>(&*v)) return *d;
-  if (const auto* i = std::get_if<std::int64_t>(&*v)) return static_cast<double>(*i);
-  return std::numeric_limits<double>::quiet_NaN();
-}
-std::string attr_string(const outputs::Group& g, const std::string& name) {
-  const auto v = g.attribute(name);
-  if (v)
-    if (const auto* s = std::get_if<std::string>(&*v)) return *s;
-  return "";
+// The headline attributes of a claim unit (core/record_fields.hpp); its scalar.*, label.*,
+// series/ and matrices/ are named by the claim and follow below.
+const RecordFields<ClaimResult>& claim_fields() {
+  using C = ClaimResult;
+  static const auto t =
+      RecordFields<C>()
+          .attribute("check_id", &C::id)
+          .attribute("check_name", &C::name)
+          .computed({"verdict", FieldKind::text, FieldPlace::attribute, Presence::required, ""},
+                    [](const C& c) { return FieldValue(to_string(c.verdict)); },
+                    [](C& c, const FieldValue& v) { c.verdict = parse_verdict(std::get<std::string>(v)); })
+          .attribute("prediction", &C::prediction)
+          .attribute("measurement", &C::measurement)
+          .attribute("stderr", &C::stderr_)
+          .attribute("z", &C::z)
+          .attribute("note", &C::note)
+          .attribute("wall_seconds", &C::seconds);
+  return t;
 }
 }  // namespace
 
 void write_claim(const outputs::Group& g, const ClaimResult& c) {
-  g.set_attribute("check_id", c.id);
-  g.set_attribute("check_name", c.name);
-  g.set_attribute("verdict", to_string(c.verdict));
-  g.set_attribute("prediction", c.prediction);
-  g.set_attribute("measurement", c.measurement);
-  g.set_attribute("stderr", c.stderr_);
-  g.set_attribute("z", c.z);
-  g.set_attribute("note", c.note);
-  g.set_attribute("wall_seconds", c.seconds);
+  outputs::write_record(g, c, claim_fields());
   for (const auto& [name, value] : c.scalars) g.set_attribute("scalar." + name, value);
   for (const auto& [name, value] : c.labels) g.set_attribute("label." + name, value);
   if (!c.series.empty()) {
@@ -47,19 +47,17 @@ void write_claim(const outputs::Group& g, const ClaimResult& c) {
 }
 
 ClaimResult read_claim(const outputs::Group& g) {
-  ClaimResult c;
-  c.id = attr_string(g, "check_id");
-  c.name = attr_string(g, "check_name");
-  c.verdict = parse_verdict(attr_string(g, "verdict"));
-  c.prediction = attr_double(g, "prediction");
-  c.measurement = attr_double(g, "measurement");
-  c.stderr_ = attr_double(g, "stderr");
-  c.z = attr_double(g, "z");
-  c.note = attr_string(g, "note");
-  c.seconds = attr_double(g, "wall_seconds");
+  ClaimResult c = outputs::read_record(g, claim_fields());
   for (const auto& [name, value] : g.attributes()) {
-    if (name.rfind("scalar.", 0) == 0) c.scalars[name.substr(7)] = attr_double(g, name);
-    if (name.rfind("label.", 0) == 0) c.labels[name.substr(6)] = attr_string(g, name);
+    if (name.rfind("scalar.", 0) == 0) {
+      const auto* d = std::get_if<double>(&value);
+      const auto* i = std::get_if<std::int64_t>(&value);
+      c.scalars[name.substr(7)] = d ? *d : i ? static_cast<double>(*i) : std::numeric_limits<double>::quiet_NaN();
+    }
+    if (name.rfind("label.", 0) == 0) {
+      const auto* s = std::get_if<std::string>(&value);
+      c.labels[name.substr(6)] = s ? *s : "";
+    }
   }
   if (g.has("series"))
     for (const auto& name : g.group("series").children()) {
@@ -69,6 +67,22 @@ ClaimResult read_claim(const outputs::Group& g) {
   if (g.has("matrices"))
     for (const auto& name : g.group("matrices").children()) c.matrices[name] = g.group("matrices").read_matrix(name);
   return c;
+}
+
+void put_values(ClaimResult& c, const RecordValues& values, const std::string& prefix) {
+  for (const auto& e : values) {
+    if (!e.value) continue;
+    const std::string name = prefix + e.spec.name;
+    std::visit(
+        [&](const auto& x) {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_arithmetic_v<T>) c.scalars[name] = static_cast<double>(x);
+          else if constexpr (std::is_same_v<T, std::string>) c.labels[name] = x;
+          else if constexpr (std::is_same_v<T, Eigen::MatrixXd>) c.matrices[name] = x;
+          else c.series[name] = std::vector<double>(x.begin(), x.end());
+        },
+        *e.value);
+  }
 }
 
 nlohmann::json claim_json(const ClaimResult& c) {

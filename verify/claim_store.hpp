@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "core/record_fields.hpp"
 #include "outputs/store.hpp"
 #include "verify/claims.hpp"
 
@@ -19,6 +20,10 @@ ClaimResult read_claim(const outputs::Group& unit);
 // writes it (core/byte_buffer.hpp; decode throws IoError on a truncated buffer).
 std::vector<std::uint8_t> encode_claim(const ClaimResult& claim);
 ClaimResult decode_claim(const std::vector<std::uint8_t>& bytes);
+
+// A record's values (core/record_fields.hpp) into the claim's data under `prefix`: numbers as
+// scalars, vectors of numbers as series, matrices as matrices and text as labels.
+void put_values(ClaimResult& claim, const RecordValues& values, const std::string& prefix);
 
 // {"id", "name", "verdict", "prediction", "measurement", "stderr", "z", "note"} (NaN -> null).
 nlohmann::json claim_json(const ClaimResult& claim);

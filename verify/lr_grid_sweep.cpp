@@ -10,6 +10,8 @@
 
 #include "core/errors.hpp"
 #include "core/provenance.hpp"
+#include "core/unit_runner.hpp"
+#include "outputs/record.hpp"
 #include "outputs/store.hpp"
 #include "verify/statistics.hpp"
 
@@ -19,53 +21,66 @@ namespace {
 
 std::string unit_name(std::int64_t B) { return "/B=" + std::to_string(B); }
 
-void save_row(outputs::Store& store, const GridSweepRow& row, const std::vector<int>& js) {
-  const outputs::Group g = store.begin_unit(unit_name(row.B));
-  std::vector<double> lr, ratio;
-  std::vector<std::int64_t> j, seed, steps;
-  for (std::size_t i = 0; i < row.trials.size(); ++i) {
-    lr.push_back(row.trials[i].lr);
-    ratio.push_back(row.trials[i].loss_max_ratio);
-    seed.push_back(static_cast<std::int64_t>(row.trials[i].seed));
-    steps.push_back(row.trials[i].steps);
-    j.push_back(js[i]);
-  }
-  g.write("j", j);
-  g.write("lr", lr);
-  g.write("seed", seed);
-  g.write("loss_max_ratio", ratio);
-  g.write("steps", steps);
-  g.write("reason", row.reasons);
-  g.set_attribute("center", row.center);
-  g.set_attribute("seconds", row.seconds);
+// A batch size's trials in the order run, with their grid index j and why each stopped early.
+struct SweptBatch {
+  GridSweepRow row;
+  std::vector<int> js;
+};
+
+// One trial as a row of the unit /B=<B>: datasets j, lr, seed, loss_max_ratio, steps, reason.
+struct TrialRow {
+  std::int64_t j = 0;
+  GridTrial trial;
+  std::string reason;
+};
+
+const RecordFields<TrialRow>& trial_fields() {
+  static const auto t = RecordFields<TrialRow>()
+                            .dataset("j", &TrialRow::j)
+                            .nested("", &TrialRow::trial,
+                                    RecordFields<GridTrial>()
+                                        .dataset("lr", &GridTrial::lr)
+                                        .dataset("seed", &GridTrial::seed)
+                                        .dataset("loss_max_ratio", &GridTrial::loss_max_ratio)
+                                        .dataset("steps", &GridTrial::steps))
+                            .dataset("reason", &TrialRow::reason);
+  return t;
+}
+
+const RecordFields<GridSweepRow>& row_fields() {
+  static const auto t = RecordFields<GridSweepRow>().attribute("center", &GridSweepRow::center).attribute("seconds", &GridSweepRow::seconds);
+  return t;
+}
+
+void save_row(outputs::Store& store, const SweptBatch& b) {
+  std::vector<TrialRow> trials;
+  for (std::size_t i = 0; i < b.row.trials.size(); ++i) trials.push_back({b.js[i], b.row.trials[i], b.row.reasons[i]});
+  const outputs::Group g = store.begin_unit(unit_name(b.row.B));
+  outputs::write_table(g, trials, trial_fields());
+  outputs::write_record(g, b.row, row_fields());
   store.complete_unit(g);
 }
 
-std::optional<GridSweepRow> load_row(outputs::Store& store, std::int64_t B, double center, std::vector<int>& js) {
+std::optional<SweptBatch> load_row(const outputs::Store& store, std::int64_t B, double center) {
   if (!store.is_complete(unit_name(B))) return std::nullopt;
   const outputs::Group g = store.root().group(unit_name(B).substr(1));
-  GridSweepRow row;
-  row.B = B;
-  const auto c = g.attribute("center");
-  const double stored = c ? std::get<double>(*c) : 0.0;
-  if (std::abs(stored - center) > 1e-12 * std::abs(center))
+  SweptBatch b;
+  b.row = outputs::read_record(g, row_fields());
+  if (std::abs(b.row.center - center) > 1e-12 * std::abs(center))
     throw InvalidInput("the work file " + store.final_path() + " holds B=" + std::to_string(B) + " trials on a grid centred at " +
-                       format_number(stored, 10) + ", but this run centres it at " + format_number(center, 10) +
+                       format_number(b.row.center, 10) + ", but this run centres it at " + format_number(center, 10) +
                        "; remove the work folder (or rerun with --overwrite) to start afresh.");
-  row.center = center;
-  const Eigen::VectorXd lr = g.read_vector("lr"), ratio = g.read_vector("loss_max_ratio");
-  const auto seed = g.read_int_vector("seed"), steps = g.read_int_vector("steps"), j = g.read_int_vector("j");
-  row.reasons = g.read_strings("reason");
-  for (Eigen::Index i = 0; i < lr.size(); ++i) {
-    const auto k = static_cast<std::size_t>(i);
-    row.trials.push_back({lr[i], static_cast<std::uint64_t>(seed[k]), ratio[i], steps[k]});
-    js.push_back(static_cast<int>(j[k]));
+  b.row.B = B;
+  b.row.center = center;
+  for (const auto& t : outputs::read_table(g, trial_fields())) {
+    b.row.trials.push_back(t.trial);
+    b.row.reasons.push_back(t.reason);
+    b.js.push_back(static_cast<int>(t.j));
   }
-  if (const auto s = g.attribute("seconds")) row.seconds = std::get<double>(*s);
-  return row;
+  return b;
 }
 
-GridSweepRow sweep_one(const GridSweepRequest& rq, std::int64_t B, double center, std::vector<int>& js) {
+SweptBatch sweep_one(const GridSweepRequest& rq, std::int64_t B, double center) {
   const auto t0 = std::chrono::steady_clock::now();
   const double fmin = *std::min_element(rq.factors.begin(), rq.factors.end());
   const double fmax = *std::max_element(rq.factors.begin(), rq.factors.end());
@@ -75,7 +90,9 @@ GridSweepRow sweep_one(const GridSweepRequest& rq, std::int64_t B, double center
   const networks::LrTrialRunner runner(rq.model, rq.train, rq.transform, o);
   const int half = (rq.points - 1) / 2;
   const int lowest = -half - rq.extend, highest = half + rq.extend;
-  GridSweepRow row;
+  SweptBatch b;
+  GridSweepRow& row = b.row;
+  std::vector<int>& js = b.js;
   row.B = B;
   row.center = center;
   auto rate = [&](int j) { return center * std::pow(rq.ratio, j); };
@@ -101,7 +118,7 @@ GridSweepRow sweep_one(const GridSweepRequest& rq, std::int64_t B, double center
     if (rq.log) rq.log("B = " + std::to_string(B) + ", seed " + std::to_string(seed) + ": " + std::to_string(row.trials.size()) + " trials so far");
   }
   row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return row;
+  return b;
 }
 
 }  // namespace
@@ -121,26 +138,30 @@ std::vector<GridSweepRow> run_grid_sweep(const GridSweepRequest& rq) {
     store.emplace(outputs::Store::open(rq.work_file, collect_provenance({"batchrmt", "reproduce", "(lr grid)"}, rq.provenance_seed, 1),
                                        outputs::OpenMode::resume));
   }
-  std::vector<GridSweepRow> rows;
-  for (std::size_t i = 0; i < rq.batch_sizes.size(); ++i) {
-    const std::int64_t B = rq.batch_sizes[i];
+  auto center_of = [&](std::size_t i) {
     const double center = rq.centers[i];
     if (!(std::isfinite(center) && center > 0))
-      throw NumericalFailure("lr grid: the grid centre for B=" + std::to_string(B) + " is " + format_number(center) + ", not a positive rate.");
-    std::vector<int> js;
-    std::optional<GridSweepRow> row;
-    if (store) row = load_row(*store, B, center, js);
-    if (!row) {
-      row = sweep_one(rq, B, center, js);
-      if (store) {
-        save_row(*store, *row, js);
-        store->flush();
-      }
-    }
+      throw NumericalFailure("lr grid: the grid centre for B=" + std::to_string(rq.batch_sizes[i]) + " is " + format_number(center) +
+                             ", not a positive rate.");
+    return center;
+  };
+  UnitSteps<SweptBatch> steps;  // one unit per batch size (core/unit_runner.hpp)
+  steps.load = [&](std::size_t i) {
+    const double center = center_of(i);
+    return store ? load_row(*store, rq.batch_sizes[i], center) : std::nullopt;
+  };
+  steps.compute = [&](std::size_t i) { return sweep_one(rq, rq.batch_sizes[i], center_of(i)); };
+  steps.save = [&](std::size_t, const SweptBatch& b) {
+    if (store) save_row(*store, b);
+  };
+  std::vector<GridSweepRow> rows;
+  for (auto& swept : run_units(rq.batch_sizes.size(), steps)) {
+    GridSweepRow& row = swept->row;
+    const auto& js = swept->js;
     const int jmin = *std::min_element(js.begin(), js.end()), jmax = *std::max_element(js.begin(), js.end());
-    for (int j = jmin; j <= std::max(jmax, jmin + 1); ++j) row->grid.push_back(center * std::pow(rq.ratio, j));
-    for (double f : rq.factors) row->limits.push_back(limit_for_factor(row->trials, row->grid, f));
-    rows.push_back(std::move(*row));
+    for (int j = jmin; j <= std::max(jmax, jmin + 1); ++j) row.grid.push_back(row.center * std::pow(rq.ratio, j));
+    for (double f : rq.factors) row.limits.push_back(limit_for_factor(row.trials, row.grid, f));
+    rows.push_back(std::move(row));
   }
   if (store) store->commit();
   return rows;

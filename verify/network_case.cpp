@@ -19,6 +19,7 @@
 #include "verify/spectrum_measurement.hpp"
 #include "networks/torch_runtime.hpp"
 #include "networks/training.hpp"
+#include "outputs/record.hpp"
 #include "outputs/store.hpp"
 #include "verify/statistics.hpp"
 
@@ -122,12 +123,12 @@ class ReaderSink final : public networks::SpectrumSink {
   explicit ReaderSink(const std::string& path) : reader_(outputs::Reader::open(path)) {
     for (const auto& u : reader_.complete_units()) complete_.insert(u);
   }
-  std::optional<networks::UnitData> load(const std::string& unit) override {
+  std::optional<RecordValues> load(const std::string& unit, const RecordValues& schema) override {
     const std::string key = unit.substr(1);
     if (!complete_.count(key) && !complete_.count(unit)) return std::nullopt;
-    return StoreSpectrumSink::unit_data_of(reader_.root().group(key));
+    return outputs::read_values(reader_.root().group(key), schema);
   }
-  void save(const std::string&, const networks::UnitData&) override {}
+  void save(const std::string&, const RecordValues&) override {}
 
  private:
   outputs::Reader reader_;

@@ -5,6 +5,7 @@
 #include "core/rng.hpp"
 #include "simulate/dense_spectrum.hpp"
 #include "theory/batch_hessian.hpp"
+#include "verify/claim_store.hpp"
 #include "verify/sampler_checks.hpp"
 
 namespace batchrmt::verify {
@@ -46,18 +47,34 @@ PoolSweep sweep_pool(const simulate::SamplePool& pool, const std::vector<std::in
   return s;
 }
 
+namespace {
+
+// What a claim keeps of a sweep: series per B, matrices B x subsets and the pool's scalars.
+const RecordFields<PoolSweep>& sweep_fields() {
+  auto extreme = [](bool top) {
+    return [top](const PoolSweep& s) { return FieldValue(s.empirical(top ? s.empirical.size() - 1 : 0)); };
+  };
+  auto derived = [](PoolSweep&, const FieldValue&) {};  // recomputed from the pool, never read back
+  auto scalar = [](const char* name) { return FieldSpec{name, FieldKind::real, FieldPlace::attribute, Presence::required, ""}; };
+  static const auto t = RecordFields<PoolSweep>()
+                            .dataset("B", &PoolSweep::Bs)
+                            .dataset("kappa", &PoolSweep::kappa)
+                            .dataset("top_mean", &PoolSweep::top_mean)
+                            .dataset("top_se", &PoolSweep::top_se)
+                            .dataset("bottom_mean", &PoolSweep::bottom_mean)
+                            .dataset("bottom_se", &PoolSweep::bottom_se)
+                            .dataset("top_per_subset", &PoolSweep::top)
+                            .dataset("bottom_per_subset", &PoolSweep::bottom)
+                            .computed(scalar("empirical_top"), extreme(true), derived)
+                            .computed(scalar("empirical_bottom"), extreme(false), derived)
+                            .attribute("frobenius_variance", &PoolSweep::F);
+  return t;
+}
+
+}  // namespace
+
 void store_sweep(ClaimResult& r, const PoolSweep& s, const std::string& prefix) {
-  r.series[prefix + "B"] = std::vector<double>(s.Bs.begin(), s.Bs.end());
-  r.series[prefix + "kappa"] = s.kappa;
-  r.series[prefix + "top_mean"] = s.top_mean;
-  r.series[prefix + "top_se"] = s.top_se;
-  r.series[prefix + "bottom_mean"] = s.bottom_mean;
-  r.series[prefix + "bottom_se"] = s.bottom_se;
-  r.matrices[prefix + "top_per_subset"] = s.top;
-  r.matrices[prefix + "bottom_per_subset"] = s.bottom;
-  r.scalars[prefix + "empirical_top"] = s.empirical(s.empirical.size() - 1);
-  r.scalars[prefix + "empirical_bottom"] = s.empirical(0);
-  r.scalars[prefix + "frobenius_variance"] = s.F;
+  put_values(r, sweep_fields().values(s), prefix);
 }
 
 simulate::PoolSpec hessian_pool_spec(const Config& c, const std::string& section, std::vector<double> default_spikes) {

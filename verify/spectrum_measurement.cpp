@@ -4,9 +4,12 @@
 #include "verify/spectrum_measurement.hpp"
 
 #include <cmath>
+#include <initializer_list>
 #include <limits>
+#include <utility>
 #include <vector>
 
+#include "outputs/record.hpp"
 #include "theory/batch_hessian.hpp"
 
 namespace batchrmt::verify {
@@ -14,45 +17,15 @@ namespace batchrmt::verify {
 using networks::BatchRow;
 using networks::SpectrumRequest;
 using networks::SpectrumResult;
-using networks::UnitData;
 
-std::optional<UnitData> StoreSpectrumSink::load(const std::string& unit) {
+std::optional<RecordValues> StoreSpectrumSink::load(const std::string& unit, const RecordValues& schema) {
   if (!store_->is_complete(unit)) return std::nullopt;
-  return unit_data_of(store_->root().group(unit.substr(1)));
+  return outputs::read_values(store_->root().group(unit.substr(1)), schema);
 }
 
-UnitData StoreSpectrumSink::unit_data_of(const outputs::Group& g) {
-  UnitData u;
-  for (const auto& name : g.children()) {
-    if (g.is_group(name)) continue;
-    const auto info = g.dataset_info(name);
-    if (info.dtype == "float64" && info.shape.size() == 1) {
-      const Eigen::VectorXd v = g.read_vector(name);
-      u.reals[name] = std::vector<double>(v.data(), v.data() + v.size());
-    } else if (info.dtype == "float64" && info.shape.size() == 2) {
-      u.matrices[name] = g.read_matrix(name);
-    } else if (info.dtype == "int64" && info.shape.size() == 1) {
-      u.integers[name] = g.read_int_vector(name);
-    }
-  }
-  for (const auto& [k, v] : g.attributes()) {
-    if (const auto* s = std::get_if<std::string>(&v)) u.text[k] = *s;
-    else if (const auto* d = std::get_if<double>(&v)) u.numbers[k] = *d;
-    else if (const auto* i = std::get_if<std::int64_t>(&v)) u.numbers[k] = static_cast<double>(*i);
-  }
-  return u;
-}
-
-void StoreSpectrumSink::save(const std::string& unit, const UnitData& u) {
+void StoreSpectrumSink::save(const std::string& unit, const RecordValues& values) {
   const outputs::Group g = store_->begin_unit(unit);
-  for (const auto& [k, v] : u.reals)
-    if (!v.empty()) g.write(k, v);
-  for (const auto& [k, v] : u.integers)
-    if (!v.empty()) g.write(k, v);
-  for (const auto& [k, v] : u.matrices)
-    if (v.size() > 0) g.write(k, v);
-  for (const auto& [k, v] : u.text) g.set_attribute(k, v);
-  for (const auto& [k, v] : u.numbers) g.set_attribute(k, v);
+  outputs::write_values(g, values);
   store_->complete_unit(g);
 }
 
@@ -87,47 +60,69 @@ void add_predictions(SpectrumResult& r) {
   }
 }
 
+namespace {
+
+// /spectrum's attributes beside the conventions (the noise ones when it was measured).
+const RecordFields<SpectrumResult>& spectrum_fields() {
+  using R = SpectrumResult;
+  using E = networks::NoiseEstimate;
+  static const auto t = RecordFields<R>()
+                            .attribute("N", &R::N)
+                            .attribute("P", &R::P)
+                            .attribute("lambda_full", &R::lambda_full)
+                            .attribute("lambda_full_residual", &R::lambda_full_residual)
+                            .attribute("bottom_full", &R::bottom_full)
+                            .attribute("bottom_full_residual", &R::bottom_full_residual)
+                            .section("noise", &R::noise_top,
+                                     RecordFields<E>()
+                                         .attribute("v_phi", &E::v_phi)
+                                         .attribute("v_phi_se", &E::v_phi_se)
+                                         .attribute("w_phi", &E::w_phi)
+                                         .attribute("v_perp", &E::v_perp)
+                                         .attribute("noise_samples", &E::samples));
+  return t;
+}
+
+// /spectrum/summary: one dataset per field, one entry per batch size.
+const RecordFields<BatchRow>& summary_fields() {
+  using Row = BatchRow;
+  static const auto t = [] {
+    auto fields = RecordFields<Row>().dataset("B", &Row::B).dataset("is_full", &Row::full);
+    fields.computed({"subsets", FieldKind::integer, FieldPlace::dataset, Presence::required, ""},
+                    [](const Row& row) { return FieldValue(static_cast<std::int64_t>(row.subsets.size())); },
+                    [](Row&, const FieldValue&) {});
+    for (const auto& [name, member] : std::initializer_list<std::pair<const char*, double Row::*>>{
+             {"kappa", &Row::kappa},
+             {"top_mean", &Row::top_mean},
+             {"top_se", &Row::top_se},
+             {"top_sd", &Row::top_sd},
+             {"bottom_mean", &Row::bottom_mean},
+             {"bottom_se", &Row::bottom_se},
+             {"bottom_sd", &Row::bottom_sd},
+             {"predicted_top", &Row::predicted_top},
+             {"predicted_top_second", &Row::predicted_top_second},
+             {"predicted_top_sd", &Row::predicted_top_sd},
+             {"q", &Row::q},
+             {"predicted_bottom", &Row::predicted_bottom},
+             {"predicted_bottom_second", &Row::predicted_bottom_second},
+             {"eps_top_mean", &Row::eps_top_mean},
+             {"eps_top_se", &Row::eps_top_se},
+             {"eps_bottom_mean", &Row::eps_bottom_mean},
+             {"eps_bottom_se", &Row::eps_bottom_se},
+             {"weyl_min_slack", &Row::weyl_min_slack}})
+      fields.dataset(name, member);
+    return fields;
+  }();
+  return t;
+}
+
+}  // namespace
+
 void write_spectrum_summary(outputs::Store& store, const SpectrumResult& r) {
   const outputs::Group g = store.root().group("spectrum");
   for (const auto& [k, v] : r.conventions) g.set_attribute(k, v);
-  g.set_attribute("N", r.N);
-  g.set_attribute("P", r.P);
-  g.set_attribute("lambda_full", r.lambda_full);
-  g.set_attribute("lambda_full_residual", r.lambda_full_residual);
-  g.set_attribute("bottom_full", r.bottom_full);
-  g.set_attribute("bottom_full_residual", r.bottom_full_residual);
-  if (r.noise_top) {
-    g.set_attribute("v_phi", r.noise_top->v_phi);
-    g.set_attribute("v_phi_se", r.noise_top->v_phi_se);
-    g.set_attribute("w_phi", r.noise_top->w_phi);
-    g.set_attribute("v_perp", r.noise_top->v_perp);
-    g.set_attribute("noise_samples", static_cast<std::int64_t>(r.noise_top->samples));
-  }
-  const outputs::Group s = g.group("summary");
-  const auto& rows = r.rows;
-  using Row = BatchRow;
-  outputs::write_column(s, "B", rows, &Row::B);
-  outputs::write_column(s, "is_full", rows, &Row::full);
-  outputs::write_column(s, "subsets", rows, [](const Row& row) { return row.subsets.size(); });
-  outputs::write_columns<Row>(s, rows, {
-      {"kappa", &Row::kappa},
-      {"top_mean", &Row::top_mean},
-      {"top_se", &Row::top_se},
-      {"top_sd", &Row::top_sd},
-      {"bottom_mean", &Row::bottom_mean},
-      {"bottom_se", &Row::bottom_se},
-      {"bottom_sd", &Row::bottom_sd},
-      {"predicted_top", &Row::predicted_top},
-      {"predicted_top_second", &Row::predicted_top_second},
-      {"predicted_top_sd", &Row::predicted_top_sd},
-      {"q", &Row::q},
-      {"predicted_bottom", &Row::predicted_bottom},
-      {"predicted_bottom_second", &Row::predicted_bottom_second},
-      {"eps_top_mean", &Row::eps_top_mean},
-      {"eps_top_se", &Row::eps_top_se},
-      {"eps_bottom_mean", &Row::eps_bottom_mean},
-      {"eps_bottom_se", &Row::eps_bottom_se},
-      {"weyl_min_slack", &Row::weyl_min_slack}});
+  outputs::write_record(g, r, spectrum_fields());
+  outputs::write_table(g.group("summary"), r.rows, summary_fields());
 }
 
 SpectrumResult measure_spectrum(const SpectrumRequest& request, outputs::Store* store) {

@@ -32,10 +32,8 @@ namespace batchrmt::verify {
 class StoreSpectrumSink final : public networks::SpectrumSink {
  public:
   explicit StoreSpectrumSink(outputs::Store& store) : store_(&store) {}
-  std::optional<networks::UnitData> load(const std::string& unit) override;
-  void save(const std::string& unit, const networks::UnitData& u) override;
-  // The datasets (float64 vectors and matrices, int64 vectors) and attributes of a unit's group.
-  static networks::UnitData unit_data_of(const outputs::Group& g);
+  std::optional<RecordValues> load(const std::string& unit, const RecordValues& schema) override;
+  void save(const std::string& unit, const RecordValues& values) override;
 
  private:
   outputs::Store* store_;
