@@ -1,0 +1,45 @@
+// What the `batchrmt theory ...` subcommands share: the readable number format, the fields a
+// result reports both as JSON keys and as labelled text lines, the Dyson index option, and the
+// batch subcommands.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "apps/command_registry.hpp"
+
+namespace batchrmt::app::theory_cli {
+
+using nlohmann::json;
+
+std::string fmt(double v);                      // 10 significant digits
+std::string fmt(const std::optional<double>& v);  // "none" when empty
+json nullable(const std::optional<double>& v);
+
+// One reported quantity: JSON key and value, text label and value.
+struct Field {
+  std::string key, label;
+  json value;
+  std::string text;
+};
+Field field(const std::string& key, const std::string& label, double v);
+Field field(const std::string& key, const std::string& label, const std::optional<double>& v);
+Field field(const std::string& key, const std::string& label, const std::string& v);
+
+void add_fields(json& j, const std::vector<Field>& fields);
+// "  <label padded to width><text>" per field.
+void write_fields(std::ostream& os, std::size_t width, const std::vector<Field>& fields);
+
+// --beta, the Dyson index 1 (real) or 2 (complex); `required` or defaulting to 1.
+CLI::Option* add_dyson_index(CLI::App* sub, int& beta, bool required);
+
+// The batch subcommands (apps/theory_commands_batch.cpp).
+void batch_hessian_cmd(CLI::App* theory, GlobalOptions& global);
+void ggn_cmd(CLI::App* theory, GlobalOptions& global);
+void lr_cmd(CLI::App* theory, GlobalOptions& global);
+
+}  // namespace batchrmt::app::theory_cli
