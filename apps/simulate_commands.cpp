@@ -4,12 +4,12 @@
 // The options the subcommands share are in apps/simulate_cli.hpp; batch-hessian is in
 // apps/simulate_commands_batch.cpp.
 #include <cmath>
-#include <memory>
 
 #include "apps/command_registry.hpp"
 #include "apps/number_checks.hpp"
 #include "apps/runtime.hpp"
 #include "apps/simulate_cli.hpp"
+#include "apps/subcommand.hpp"
 #include "core/checks.hpp"
 #include "core/system.hpp"
 #include "simulate/dense_spectrum.hpp"
@@ -112,17 +112,15 @@ void run_spiked_wigner(const GlobalOptions& global, const WignerOptions& o) {
   });
 }
 
-void spiked_wigner_cmd(CLI::App* simulate, GlobalOptions& global) {
-  auto w = std::make_shared<WignerOptions>();
-  auto* sub = simulate->add_subcommand("spiked-wigner", "Spiked GOE: W + theta v v^T (theta 0 = plain GOE); top and bottom eigenvalues");
-  batchrmt::app::must_be_at_least(sub->add_option("--n", w->n, "Matrix size")->required(), 2);
-  sub->add_option("--theta", w->theta, "Spike (0: plain GOE)")->capture_default_str();
-  batchrmt::app::must_be_positive(sub->add_option("--sigma", w->sigma, "Scale: semicircle on [-2 sigma, 2 sigma]")->capture_default_str());
-  add_sampler(sub, w->sampler, "tridiagonal", "dense (LAPACK dsyevd) | tridiagonal (Dumitriu-Edelman + Sturm bisection)");
-  sub->add_option("--truncate", w->truncate, "Tridiagonal edge truncation: none | auto (10 n^{1/3}) | K")->capture_default_str();
-  add_entries(sub, w->entries);
-  add_common(sub, *w, 1);  // 1: one matrix, standard error null
-  sub->callback([w, &global] { run_spiked_wigner(global, *w); });
+void bind_spiked_wigner(CLI::App* sub, WignerOptions& o) {
+  sub->description("Spiked GOE: W + theta v v^T (theta 0 = plain GOE); top and bottom eigenvalues");
+  batchrmt::app::must_be_at_least(sub->add_option("--n", o.n, "Matrix size")->required(), 2);
+  sub->add_option("--theta", o.theta, "Spike (0: plain GOE)")->capture_default_str();
+  batchrmt::app::must_be_positive(sub->add_option("--sigma", o.sigma, "Scale: semicircle on [-2 sigma, 2 sigma]")->capture_default_str());
+  add_sampler(sub, o.sampler, "tridiagonal", "dense (LAPACK dsyevd) | tridiagonal (Dumitriu-Edelman + Sturm bisection)");
+  sub->add_option("--truncate", o.truncate, "Tridiagonal edge truncation: none | auto (10 n^{1/3}) | K")->capture_default_str();
+  add_entries(sub, o.entries);
+  add_common(sub, o, 1);  // 1: one matrix, standard error null
 }
 
 // ------------------------------------------------------------------ spiked-covariance
@@ -189,16 +187,14 @@ void run_spiked_covariance(const GlobalOptions& global, const CovarianceOptions&
   });
 }
 
-void spiked_covariance_cmd(CLI::App* simulate, GlobalOptions& global) {
-  auto c = std::make_shared<CovarianceOptions>();
-  auto* sub = simulate->add_subcommand("spiked-covariance", "Spiked sample covariance XX^T/n, p variables, n samples, Sigma = diag(ell, sigma2, ...)");
-  batchrmt::app::must_be_at_least(sub->add_option("--p", c->p, "Variables (dimension)")->required(), 1);
-  batchrmt::app::must_be_at_least(sub->add_option("--n", c->n, "Samples")->required(), 2);
-  batchrmt::app::must_be_positive(sub->add_option("--ell", c->ell, "Population spike (ell = sigma2: no spike)")->required());
-  batchrmt::app::must_be_positive(sub->add_option("--sigma2", c->sigma2, "Bulk population variance")->capture_default_str());
-  add_sampler(sub, c->sampler, "bidiagonal", "dense | bidiagonal (Dumitriu-Edelman beta-Laguerre)");
-  add_common(sub, *c, 1);
-  sub->callback([c, &global] { run_spiked_covariance(global, *c); });
+void bind_spiked_covariance(CLI::App* sub, CovarianceOptions& o) {
+  sub->description("Spiked sample covariance XX^T/n, p variables, n samples, Sigma = diag(ell, sigma2, ...)");
+  batchrmt::app::must_be_at_least(sub->add_option("--p", o.p, "Variables (dimension)")->required(), 1);
+  batchrmt::app::must_be_at_least(sub->add_option("--n", o.n, "Samples")->required(), 2);
+  batchrmt::app::must_be_positive(sub->add_option("--ell", o.ell, "Population spike (ell = sigma2: no spike)")->required());
+  batchrmt::app::must_be_positive(sub->add_option("--sigma2", o.sigma2, "Bulk population variance")->capture_default_str());
+  add_sampler(sub, o.sampler, "bidiagonal", "dense | bidiagonal (Dumitriu-Edelman beta-Laguerre)");
+  add_common(sub, o, 1);
 }
 
 // ------------------------------------------------------------------ variance-profile
@@ -291,15 +287,13 @@ void run_variance_profile(const GlobalOptions& global, const ProfileOptions& o) 
   });
 }
 
-void variance_profile_cmd(CLI::App* simulate, GlobalOptions& global) {
-  auto p = std::make_shared<ProfileOptions>();
-  auto* sub = simulate->add_subcommand("variance-profile", "Wigner-type matrix with a block variance profile plus theta phi phi^T");
-  add_profile(sub, p->profile, "Variance profile: ", true);
-  sub->add_option("--theta", p->theta, "Spike strength")->capture_default_str();
-  add_list(sub, "--spike-weights", p->weights, "Block masses of phi, summing to 1 (default n_a / n)");
-  add_entries(sub, p->entries);
-  add_common(sub, *p, 2);
-  sub->callback([p, &global] { run_variance_profile(global, *p); });
+void bind_variance_profile(CLI::App* sub, ProfileOptions& o) {
+  sub->description("Wigner-type matrix with a block variance profile plus theta phi phi^T");
+  add_profile(sub, o.profile, "Variance profile: ", true);
+  sub->add_option("--theta", o.theta, "Spike strength")->capture_default_str();
+  add_list(sub, "--spike-weights", o.weights, "Block masses of phi, summing to 1 (default n_a / n)");
+  add_entries(sub, o.entries);
+  add_common(sub, o, 2);
 }
 
 // ------------------------------------------------------------------ registration
@@ -307,9 +301,10 @@ void variance_profile_cmd(CLI::App* simulate, GlobalOptions& global) {
 void register_simulate(CLI::App& app, GlobalOptions& global) {
   auto* simulate = app.add_subcommand("simulate", "Simulate random-matrix models and store per-trial results with theory beside them");
   simulate->require_subcommand(1);
-  spiked_wigner_cmd(simulate, global);
-  spiked_covariance_cmd(simulate, global);
-  variance_profile_cmd(simulate, global);
+  using batchrmt::app::add_command;
+  add_command<WignerOptions>(simulate, global, "spiked-wigner", bind_spiked_wigner, run_spiked_wigner);
+  add_command<CovarianceOptions>(simulate, global, "spiked-covariance", bind_spiked_covariance, run_spiked_covariance);
+  add_command<ProfileOptions>(simulate, global, "variance-profile", bind_variance_profile, run_variance_profile);
   batch_hessian_cmd(simulate, global);
 }
 

@@ -8,6 +8,7 @@
 #include "apps/pool_options.hpp"
 #include "apps/runtime.hpp"
 #include "apps/simulate_cli.hpp"
+#include "apps/subcommand.hpp"
 #include "core/errors.hpp"
 #include "core/mpi_context.hpp"
 #include "core/rng.hpp"
@@ -219,21 +220,23 @@ void run_batch_hessian(const GlobalOptions& global, const BatchOptions& o) {
   });
 }
 
+void bind_batch_hessian(CLI::App* sub, BatchOptions& o) {
+  sub->description("Per-sample pool: batch Hessians (or GGNs) over B samples without replacement vs theory");
+  must_be_at_least(sub->add_option("--P", o.P, "Dimension (parameters)")->required(), 2);
+  add_pool_options(sub, o.pool, 2);
+  add_list(sub, "--spikes", o.spikes, "Spikes l1,l2,... of H_true (hessian) or Sigma (ggn)");
+  sub->add_option("--s2", o.s2, "Per-sample entry variance (hessian, homogeneous)")->capture_default_str();
+  add_profile(sub, o.profile, "Field-dependent noise: ", false);
+  must_be_one_of(sub->add_option("--curvature", o.curvature, "hessian | ggn")->capture_default_str(), {"hessian", "ggn"});
+  sub->add_option("--C", o.C, "GGN: outer products per sample (C_eff)")->capture_default_str();
+  sub->add_option("--sigma2", o.sigma2, "GGN: bulk variance of Sigma")->capture_default_str();
+  add_common(sub, o, 2);
+}
+
 }  // namespace
 
 void batch_hessian_cmd(CLI::App* simulate, GlobalOptions& global) {
-  auto b = std::make_shared<BatchOptions>();
-  auto* sub = simulate->add_subcommand("batch-hessian", "Per-sample pool: batch Hessians (or GGNs) over B samples without replacement vs theory");
-  must_be_at_least(sub->add_option("--P", b->P, "Dimension (parameters)")->required(), 2);
-  add_pool_options(sub, b->pool, 2);
-  add_list(sub, "--spikes", b->spikes, "Spikes l1,l2,... of H_true (hessian) or Sigma (ggn)");
-  sub->add_option("--s2", b->s2, "Per-sample entry variance (hessian, homogeneous)")->capture_default_str();
-  add_profile(sub, b->profile, "Field-dependent noise: ", false);
-  must_be_one_of(sub->add_option("--curvature", b->curvature, "hessian | ggn")->capture_default_str(), {"hessian", "ggn"});
-  sub->add_option("--C", b->C, "GGN: outer products per sample (C_eff)")->capture_default_str();
-  sub->add_option("--sigma2", b->sigma2, "GGN: bulk variance of Sigma")->capture_default_str();
-  add_common(sub, *b, 2);
-  sub->callback([b, &global] { run_batch_hessian(global, *b); });
+  add_command<BatchOptions>(simulate, global, "batch-hessian", bind_batch_hessian, run_batch_hessian);
 }
 
 }  // namespace batchrmt::app::simulate_cli

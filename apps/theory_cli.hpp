@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
@@ -30,9 +31,10 @@ Field field(const std::string& key, const std::string& label, double v);
 Field field(const std::string& key, const std::string& label, const std::optional<double>& v);
 Field field(const std::string& key, const std::string& label, const std::string& v);
 
-void add_fields(json& j, const std::vector<Field>& fields);
-// "  <label padded to width><text>" per field.
-void write_fields(std::ostream& os, std::size_t width, const std::vector<Field>& fields);
+// Prints `j` with the fields' keys added (--json; a field with an empty key is text only), or
+// the text: `title`, "  <label padded to width><text>" per field, then what `more` writes.
+void emit_fields(const GlobalOptions& global, json j, const std::string& title, std::size_t width,
+                 const std::vector<Field>& fields, const std::function<void(std::ostream&)>& more = {});
 
 // --beta, the Dyson index 1 (real) or 2 (complex); `required` or defaulting to 1.
 CLI::Option* add_dyson_index(CLI::App* sub, int& beta, bool required);

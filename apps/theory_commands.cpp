@@ -9,6 +9,7 @@
 #include "apps/list_options.hpp"
 #include "apps/number_checks.hpp"
 #include "apps/runtime.hpp"
+#include "apps/subcommand.hpp"
 #include "apps/theory_cli.hpp"
 #include "core/errors.hpp"
 #include "theory/learning_rates.hpp"
@@ -34,13 +35,16 @@ Field field(const std::string& key, const std::string& label, const std::optiona
 }
 Field field(const std::string& key, const std::string& label, const std::string& v) { return {key, label, v, v}; }
 
-void add_fields(json& j, const std::vector<Field>& fields) {
-  for (const auto& f : fields) j[f.key] = f.value;
-}
-
-void write_fields(std::ostream& os, std::size_t width, const std::vector<Field>& fields) {
+void emit_fields(const GlobalOptions& global, json j, const std::string& title, std::size_t width,
+                 const std::vector<Field>& fields, const std::function<void(std::ostream&)>& more) {
   for (const auto& f : fields)
-    os << "  " << f.label << std::string(width > f.label.size() ? width - f.label.size() : 1, ' ') << f.text << "\n";
+    if (!f.key.empty()) j[f.key] = f.value;
+  batchrmt::app::emit(global, j, [&](std::ostream& os) {
+    os << title << "\n";
+    for (const auto& f : fields)
+      os << "  " << f.label << std::string(width > f.label.size() ? width - f.label.size() : 1, ' ') << f.text << "\n";
+    if (more) more(os);
+  });
 }
 
 CLI::Option* add_dyson_index(CLI::App* sub, int& beta, bool required) {
@@ -68,71 +72,69 @@ std::vector<Field> spiked_fields(const Prediction& p) {
           field("overlap", "overlap", p.overlap)};
 }
 
-struct SpikedWignerArgs {
-  double theta = 0.0, sigma = 0.0;
-  std::optional<double> n;
+// What both spiked models take besides their parameters: the finite size that adds the
+// outlier's standard deviation (--n or --m) and the Dyson index; and the JSON keys they report.
+struct SpikedModelOptions {
+  std::optional<double> size;
   int beta = 1;
 };
 
-void run_spiked_wigner(const GlobalOptions& global, const SpikedWignerArgs& a) {
-  const auto p = th::spiked_wigner(a.theta, a.sigma, a.beta);
-  auto fields = spiked_fields(p);
-  if (a.n) {
-    const double sd = th::spiked_wigner_outlier_sd(p, *a.n);
-    fields.push_back(field("outlier_sd", "outlier sd", p.outlier ? std::optional<double>(sd) : std::nullopt));
-  }
-  json j{{"theta", a.theta}, {"sigma", a.sigma}, {"extreme", p.extreme}, {"beta", a.beta}};
-  add_fields(j, fields);
-  batchrmt::app::emit(global, j, [&](std::ostream& os) {
-    os << "spiked Wigner  theta = " << fmt(a.theta) << ", sigma = " << fmt(a.sigma) << "\n";
-    write_fields(os, 11, fields);
-  });
+void add_spiked_model_options(CLI::App* sub, SpikedModelOptions& o, const std::string& about,
+                              const std::string& size_flag, const std::string& size_help) {
+  sub->add_option(size_flag, o.size, size_help + ": adds the outlier standard deviation");
+  add_dyson_index(sub, o.beta, false);
+  sub->description(about + " JSON keys: outlier (null below threshold), threshold, edge, overlap, regime, outlier_sd (with " +
+                   size_flag + ")");
 }
 
-void spiked_wigner_cmd(CLI::App* theory, GlobalOptions& global) {
-  auto* sub = theory->add_subcommand(
-      "spiked-wigner",
-      "BBP transition of W + theta v v^T, W Wigner with semicircle on [-2 sigma, 2 sigma] (docs/theory.md 2.3). "
-      "JSON keys: outlier (null below threshold), threshold, edge, overlap, regime, outlier_sd (with --n)");
-  auto a = std::make_shared<SpikedWignerArgs>();
-  sub->add_option("--theta", a->theta, "Spike strength theta (either sign)")->required();
-  sub->add_option("--sigma", a->sigma, "Semicircle scale sigma > 0")->required();
-  sub->add_option("--n", a->n, "Matrix dimension n: adds the outlier standard deviation at finite n");
-  add_dyson_index(sub, a->beta, false);
-  sub->callback([a, &global] { run_spiked_wigner(global, *a); });
+struct SpikedWignerArgs {
+  double theta = 0.0, sigma = 0.0;
+  SpikedModelOptions model;
+};
+
+void run_spiked_wigner(const GlobalOptions& global, const SpikedWignerArgs& a) {
+  const auto p = th::spiked_wigner(a.theta, a.sigma, a.model.beta);
+  auto fields = spiked_fields(p);
+  if (a.model.size) {
+    const double sd = th::spiked_wigner_outlier_sd(p, *a.model.size);
+    fields.push_back(field("outlier_sd", "outlier sd", p.outlier ? std::optional<double>(sd) : std::nullopt));
+  }
+  emit_fields(global, {{"theta", a.theta}, {"sigma", a.sigma}, {"extreme", p.extreme}, {"beta", a.model.beta}},
+              "spiked Wigner  theta = " + fmt(a.theta) + ", sigma = " + fmt(a.sigma), 11, fields);
+}
+
+void bind_spiked_wigner(CLI::App* sub, SpikedWignerArgs& a) {
+  sub->add_option("--theta", a.theta, "Spike strength theta (either sign)")->required();
+  sub->add_option("--sigma", a.sigma, "Semicircle scale sigma > 0")->required();
+  add_spiked_model_options(
+      sub, a.model,
+      "BBP transition of W + theta v v^T, W Wigner with semicircle on [-2 sigma, 2 sigma] (docs/theory.md 2.3).",
+      "--n", "Matrix dimension n");
 }
 
 struct SpikedCovarianceArgs {
   double ell = 0.0, gamma = 0.0, sigma2 = 1.0;
-  std::optional<double> m;
-  int beta = 1;
+  SpikedModelOptions model;
 };
 
 void run_spiked_covariance(const GlobalOptions& global, const SpikedCovarianceArgs& a) {
-  const auto p = th::spiked_covariance(a.ell, a.gamma, a.sigma2, a.beta);
+  const auto p = th::spiked_covariance(a.ell, a.gamma, a.sigma2, a.model.beta);
   const auto fields = spiked_fields(p);
   json j{{"ell", a.ell}, {"gamma", a.gamma}, {"sigma2", a.sigma2}, {"lower_edge", p.lower_edge}, {"extreme", p.extreme}};
-  add_fields(j, fields);
-  if (a.m) j["outlier_sd"] = p.outlier ? json(th::spiked_covariance_outlier_sd(p, *a.m)) : json(nullptr);
-  batchrmt::app::emit(global, j, [&](std::ostream& os) {
-    os << "spiked covariance  ell = " << fmt(a.ell) << ", gamma = " << fmt(a.gamma) << ", sigma2 = " << fmt(a.sigma2)
-       << "\n";
-    write_fields(os, 11, fields);
-  });
+  if (a.model.size)
+    j["outlier_sd"] = p.outlier ? json(th::spiked_covariance_outlier_sd(p, *a.model.size)) : json(nullptr);
+  emit_fields(global, j,
+              "spiked covariance  ell = " + fmt(a.ell) + ", gamma = " + fmt(a.gamma) + ", sigma2 = " + fmt(a.sigma2), 11,
+              fields);
 }
 
-void spiked_covariance_cmd(CLI::App* theory, GlobalOptions& global) {
-  auto* sub = theory->add_subcommand(
-      "spiked-covariance",
-      "Spiked sample covariance, Sigma = sigma2 I + (ell - sigma2) u u^T, gamma = n/m (docs/theory.md 2.6). "
-      "JSON keys: outlier (null below threshold), threshold, edge, overlap, regime, outlier_sd (with --m)");
-  auto a = std::make_shared<SpikedCovarianceArgs>();
-  sub->add_option("--ell", a->ell, "Population spike eigenvalue ell > 0")->required();
-  sub->add_option("--gamma", a->gamma, "Ratio gamma = dimension / samples > 0")->required();
-  sub->add_option("--sigma2", a->sigma2, "Bulk population variance sigma^2 > 0")->capture_default_str();
-  sub->add_option("--m", a->m, "Number of samples m: adds the outlier standard deviation");
-  add_dyson_index(sub, a->beta, false);
-  sub->callback([a, &global] { run_spiked_covariance(global, *a); });
+void bind_spiked_covariance(CLI::App* sub, SpikedCovarianceArgs& a) {
+  sub->add_option("--ell", a.ell, "Population spike eigenvalue ell > 0")->required();
+  sub->add_option("--gamma", a.gamma, "Ratio gamma = dimension / samples > 0")->required();
+  sub->add_option("--sigma2", a.sigma2, "Bulk population variance sigma^2 > 0")->capture_default_str();
+  add_spiked_model_options(
+      sub, a.model, "Spiked sample covariance, Sigma = sigma2 I + (ell - sigma2) u u^T, gamma = n/m (docs/theory.md 2.6).",
+      "--m", "Number of samples m");
 }
 
 struct QveArgs {
@@ -200,24 +202,20 @@ void run_qve(const GlobalOptions& global, const QveArgs& a) {
     fields.push_back({"", "outlier", nullptr, fmt(o->outlier) + "  (" + th::to_string(o->regime) + ", threshold " +
                                                   fmt(o->threshold) + ", first order " + fmt(o->first_order) + ")"});
   fields.push_back({"", "iterations", nullptr, std::to_string(iterations)});
-  batchrmt::app::emit(global, j, [&](std::ostream& os) {
-    os << "QVE block profile, K = " << K << "\n";
-    write_fields(os, 12, fields);
+  emit_fields(global, j, "QVE block profile, K = " + std::to_string(K), 12, fields, [&](std::ostream& os) {
     for (std::size_t i = 0; i < grid.size(); ++i) os << "  rho(" << fmt(grid[i]) << ") = " << fmt(dens[i]) << "\n";
   });
 }
 
-void qve_cmd(CLI::App* theory, GlobalOptions& global) {
-  auto* sub = theory->add_subcommand(
-      "qve", "Block variance profile: edges and the outlier of a rank-one spike from the quadratic vector equation "
-             "(docs/theory.md 2.5). JSON keys: edge_upper, edge_lower, outlier (null if none), iterations");
-  auto a = std::make_shared<QveArgs>();
-  add_list(sub, "--block-sizes", a->sizes, "Block sizes n_1,...,n_K (> 0; fractions allowed)")->required();
-  add_list(sub, "--block-variances", a->variances, "Entry variances s_ab, K x K row-major, symmetric, >= 0")->required();
-  sub->add_option("--theta", a->theta, "Spike strength lambda of lambda phi phi^T (needs --spike-weights)");
-  add_list(sub, "--spike-weights", a->weights, "Block masses w_a = sum_{j in a} phi_j^2, summing to 1");
-  add_list(sub, "--density-grid", a->grid, "Also print the density at the comma-separated points");
-  sub->callback([a, &global] { run_qve(global, *a); });
+void bind_qve(CLI::App* sub, QveArgs& a) {
+  add_list(sub, "--block-sizes", a.sizes, "Block sizes n_1,...,n_K (> 0; fractions allowed)")->required();
+  add_list(sub, "--block-variances", a.variances, "Entry variances s_ab, K x K row-major, symmetric, >= 0")->required();
+  sub->add_option("--theta", a.theta, "Spike strength lambda of lambda phi phi^T (needs --spike-weights)");
+  add_list(sub, "--spike-weights", a.weights, "Block masses w_a = sum_{j in a} phi_j^2, summing to 1");
+  add_list(sub, "--density-grid", a.grid, "Also print the density at the comma-separated points");
+  sub->description(
+      "Block variance profile: edges and the outlier of a rank-one spike from the quadratic vector equation "
+      "(docs/theory.md 2.5). JSON keys: edge_upper, edge_lower, outlier (null if none), iterations");
 }
 
 struct TracyWidomArgs {
@@ -235,28 +233,23 @@ void run_tracy_widom(const GlobalOptions& global, const TracyWidomArgs& a) {
   const double ps[] = {0.01, 0.05, 0.5, 0.95, 0.99};
   for (int i = 0; i < 5; ++i) q[keys[i]] = th::tracy_widom_quantile(a.beta, ps[i]);
   json j{{"beta", a.beta}, {"quantiles", q}};
-  add_fields(j, fields);
   if (a.cdf.given()) {
     json c = json::array();
     for (double x : a.cdf.values) c.push_back({{"s", x}, {"F", th::tracy_widom_cdf(a.beta, x)}});
     j["cdf"] = c;
   }
-  batchrmt::app::emit(global, j, [&](std::ostream& os) {
-    os << "Tracy-Widom beta = " << a.beta << "\n";
-    write_fields(os, 10, fields);
+  emit_fields(global, j, "Tracy-Widom beta = " + std::to_string(a.beta), 10, fields, [&](std::ostream& os) {
     for (int i = 0; i < 5; ++i) os << "  q(" << keys[i] << ") = " << fmt(q[keys[i]].get<double>()) << "\n";
     for (double x : a.cdf.values) os << "  F(" << fmt(x) << ") = " << fmt(th::tracy_widom_cdf(a.beta, x)) << "\n";
   });
 }
 
-void tracy_widom_cmd(CLI::App* theory, GlobalOptions& global) {
-  auto* sub = theory->add_subcommand(
-      "tracy-widom", "Tracy-Widom F_beta by Bornemann's method (docs/theory.md 2.4). JSON keys: mean, variance, "
-                     "quantiles (keyed by probability 0.01, 0.05, 0.5, 0.95, 0.99), skewness, excess_kurtosis");
-  auto a = std::make_shared<TracyWidomArgs>();
-  add_dyson_index(sub, a->beta, true);
-  add_list(sub, "--cdf", a->cdf, "Also evaluate F_beta at these comma-separated points");
-  sub->callback([a, &global] { run_tracy_widom(global, *a); });
+void bind_tracy_widom(CLI::App* sub, TracyWidomArgs& a) {
+  add_dyson_index(sub, a.beta, true);
+  add_list(sub, "--cdf", a.cdf, "Also evaluate F_beta at these comma-separated points");
+  sub->description(
+      "Tracy-Widom F_beta by Bornemann's method (docs/theory.md 2.4). JSON keys: mean, variance, "
+      "quantiles (keyed by probability 0.01, 0.05, 0.5, 0.95, 0.99), skewness, excess_kurtosis");
 }
 
 struct HeavyBallArgs {
@@ -270,41 +263,35 @@ void run_heavy_ball(const GlobalOptions& global, const HeavyBallArgs& a) {
   const std::vector<Field> fields{field("lr", "lr", h.lr), field("momentum", "momentum", h.momentum),
                                   field("rate", "rate", h.rate),
                                   {"gd_lr", "GD lr", h.gd_lr, fmt(h.gd_lr) + "  (rate " + fmt(h.gd_rate) + ")"}};
-  json j{{"lambda_max", a.lambda_max}, {"lambda_min", a.lambda_min}, {"condition", h.condition},
-         {"gd_rate", h.gd_rate}, {"momentum_formula", h.momentum_formula}};
-  add_fields(j, fields);
-  batchrmt::app::emit(global, j, [&](std::ostream& os) {
-    os << "heavy ball (" << h.momentum_formula << ")  condition " << fmt(h.condition) << "\n";
-    write_fields(os, 10, fields);
-  });
+  emit_fields(global,
+              {{"lambda_max", a.lambda_max}, {"lambda_min", a.lambda_min}, {"condition", h.condition},
+               {"gd_rate", h.gd_rate}, {"momentum_formula", h.momentum_formula}},
+              "heavy ball (" + h.momentum_formula + ")  condition " + fmt(h.condition), 10, fields);
 }
 
-void heavy_ball_cmd(CLI::App* theory, GlobalOptions& global) {
-  auto* sub = theory->add_subcommand(
-      "heavy-ball", "Optimal constant step and momentum for curvature in [lambda_min, lambda_max] (Polyak 1964; "
-                    "docs/theory.md 2.7). JSON keys: lr, momentum, rate, gd_lr, gd_rate, condition, momentum_formula");
-  auto a = std::make_shared<HeavyBallArgs>();
-  sub->add_option("--lambda-max", a->lambda_max, "Largest curvature L > 0")->required();
-  sub->add_option("--lambda-min", a->lambda_min, "Smallest curvature mu, 0 < mu <= L")->required();
-  batchrmt::app::must_be_one_of(
-      sub->add_option("--momentum-formula", a->formula,
-                      "polyak (default) or code (the authors' SSGDM variant, docs/theory.md 6.4)"),
-      {"polyak", "code"});
-  sub->callback([a, &global] { run_heavy_ball(global, *a); });
+void bind_heavy_ball(CLI::App* sub, HeavyBallArgs& a) {
+  sub->add_option("--lambda-max", a.lambda_max, "Largest curvature L > 0")->required();
+  sub->add_option("--lambda-min", a.lambda_min, "Smallest curvature mu, 0 < mu <= L")->required();
+  const char* help = "polyak (default) or code (the authors' SSGDM variant, docs/theory.md 6.4)";
+  batchrmt::app::must_be_one_of(sub->add_option("--momentum-formula", a.formula, help), {"polyak", "code"});
+  sub->description(
+      "Optimal constant step and momentum for curvature in [lambda_min, lambda_max] (Polyak 1964; "
+      "docs/theory.md 2.7). JSON keys: lr, momentum, rate, gd_lr, gd_rate, condition, momentum_formula");
 }
 
 void register_theory(CLI::App& app, GlobalOptions& global) {
+  using batchrmt::app::add_command;
   auto* theory = app.add_subcommand("theory", "Analytic predictions: spiked models, batch Hessian, QVE, "
                                               "Tracy-Widom, learning-rate rules (docs/theory.md 2, 3)");
   theory->require_subcommand(1);
-  spiked_wigner_cmd(theory, global);
-  spiked_covariance_cmd(theory, global);
+  add_command<SpikedWignerArgs>(theory, global, "spiked-wigner", bind_spiked_wigner, run_spiked_wigner);
+  add_command<SpikedCovarianceArgs>(theory, global, "spiked-covariance", bind_spiked_covariance, run_spiked_covariance);
   batch_hessian_cmd(theory, global);
   ggn_cmd(theory, global);
-  qve_cmd(theory, global);
-  tracy_widom_cmd(theory, global);
+  add_command<QveArgs>(theory, global, "qve", bind_qve, run_qve);
+  add_command<TracyWidomArgs>(theory, global, "tracy-widom", bind_tracy_widom, run_tracy_widom);
   lr_cmd(theory, global);
-  heavy_ball_cmd(theory, global);
+  add_command<HeavyBallArgs>(theory, global, "heavy-ball", bind_heavy_ball, run_heavy_ball);
 }
 
 }  // namespace

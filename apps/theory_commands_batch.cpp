@@ -7,6 +7,7 @@
 #include "apps/number_checks.hpp"
 #include "apps/pool_options.hpp"
 #include "apps/runtime.hpp"
+#include "apps/subcommand.hpp"
 #include "apps/theory_cli.hpp"
 #include "core/errors.hpp"
 #include "theory/batch_hessian.hpp"
@@ -140,50 +141,49 @@ void run_lr(const GlobalOptions& global, const LrArgs& a) {
   });
 }
 
-}  // namespace
-
-void batch_hessian_cmd(CLI::App* theory, GlobalOptions& global) {
-  auto* sub = theory->add_subcommand(
-      "batch-hessian",
+void bind_batch_hessian(CLI::App* sub, BatchHessianArgs& a) {
+  add_list(sub, "--lambda", a.spikes, "Spike eigenvalues of H_emp, comma separated (either sign)")->required();
+  sub->add_option("--P", a.P, "Number of parameters P")->required();
+  sub->add_option("--s2", a.s2, "Per-entry population variance s^2 of the per-sample Hessians")->required();
+  add_pool_options(sub, a.pool, 0);
+  sub->description(
       "Predicted extreme eigenvalues of the batch Hessian per batch size (docs/theory.md 2.3 Theorem A, a "
       "reconstruction). JSON key rows: one object per B with B, kappa, top, bottom, regime, lr_max_sgd");
-  auto a = std::make_shared<BatchHessianArgs>();
-  add_list(sub, "--lambda", a->spikes, "Spike eigenvalues of H_emp, comma separated (either sign)")->required();
-  sub->add_option("--P", a->P, "Number of parameters P")->required();
-  sub->add_option("--s2", a->s2, "Per-entry population variance s^2 of the per-sample Hessians")->required();
-  add_pool_options(sub, a->pool, 0);
-  sub->callback([a, &global] { run_batch_hessian(global, *a); });
 }
 
-void ggn_cmd(CLI::App* theory, GlobalOptions& global) {
-  auto* sub = theory->add_subcommand(
-      "ggn", "Predicted top eigenvalue of the batch GGN as a spiked sample covariance, gamma_B = P kappa_B / C_eff "
-             "(docs/theory.md 2.6, a reconstruction). JSON key rows: B, kappa, gamma, top, edge, bottom, regime, "
-             "overlap, lr_max_sgd");
-  auto a = std::make_shared<GgnArgs>();
-  add_list(sub, "--ell", a->ells, "Spike eigenvalues of G_emp, comma separated (> 0)")->required();
-  sub->add_option("--sigma2", a->sigma2, "Bulk level sigma^2 of G_emp")->required();
-  sub->add_option("--P", a->P, "Number of parameters P")->required();
-  sub->add_option("--c-eff", a->c_eff, "Effective number of classes C_eff (<= C - 1)")->required();
-  add_pool_options(sub, a->pool, 0);
-  sub->callback([a, &global] { run_ggn(global, *a); });
+void bind_ggn(CLI::App* sub, GgnArgs& a) {
+  add_list(sub, "--ell", a.ells, "Spike eigenvalues of G_emp, comma separated (> 0)")->required();
+  sub->add_option("--sigma2", a.sigma2, "Bulk level sigma^2 of G_emp")->required();
+  sub->add_option("--P", a.P, "Number of parameters P")->required();
+  sub->add_option("--c-eff", a.c_eff, "Effective number of classes C_eff (<= C - 1)")->required();
+  add_pool_options(sub, a.pool, 0);
+  sub->description(
+      "Predicted top eigenvalue of the batch GGN as a spiked sample covariance, gamma_B = P kappa_B / C_eff "
+      "(docs/theory.md 2.6, a reconstruction). JSON key rows: B, kappa, gamma, top, edge, bottom, regime, "
+      "overlap, lr_max_sgd");
 }
 
-void lr_cmd(CLI::App* theory, GlobalOptions& global) {
-  auto* sub = theory->add_subcommand(
-      "lr", "Maximal stable learning rate per batch size with its regime (docs/theory.md 2.7, 3). "
-            "JSON key rows: B, kappa, lambda_top, lr_max, exponent, regime (+ optimizer-specific keys)");
-  auto a = std::make_shared<LrArgs>();
-  sub->add_option("--lambda", a->lambda, "Top spike lambda_1 of H_emp (> 0)")->required();
-  sub->add_option("--noise-power", a->noise_power, "P s^2 (homogeneous) or the measured V_phi")->required();
-  add_pool_options(sub, a->pool, 0);
-  must_be_one_of(sub->add_option("--optimizer", a->optimizer, "sgd (default), adam or damping"), {"sgd", "adam", "damping"});
-  sub->add_option("--momentum", a->momentum, "Heavy-ball momentum rho for sgd (default 0)");
-  sub->add_option("--delta", a->delta, "Adam damping delta (default 1e-8)");
-  sub->add_option("--grad-sd", a->grad_sd, "Adam: population sd of a per-sample gradient coordinate");
-  sub->add_option("--grad-mean", a->grad_mean, "Adam: mean gradient coordinate (default 0)");
-  sub->add_option("--lr", a->lr, "damping: the learning rate alpha of the damped second-order step");
-  sub->callback([a, &global] { run_lr(global, *a); });
+void bind_lr(CLI::App* sub, LrArgs& a) {
+  sub->add_option("--lambda", a.lambda, "Top spike lambda_1 of H_emp (> 0)")->required();
+  sub->add_option("--noise-power", a.noise_power, "P s^2 (homogeneous) or the measured V_phi")->required();
+  add_pool_options(sub, a.pool, 0);
+  must_be_one_of(sub->add_option("--optimizer", a.optimizer, "sgd (default), adam or damping"), {"sgd", "adam", "damping"});
+  sub->add_option("--momentum", a.momentum, "Heavy-ball momentum rho for sgd (default 0)");
+  sub->add_option("--delta", a.delta, "Adam damping delta (default 1e-8)");
+  sub->add_option("--grad-sd", a.grad_sd, "Adam: population sd of a per-sample gradient coordinate");
+  sub->add_option("--grad-mean", a.grad_mean, "Adam: mean gradient coordinate (default 0)");
+  sub->add_option("--lr", a.lr, "damping: the learning rate alpha of the damped second-order step");
+  sub->description(
+      "Maximal stable learning rate per batch size with its regime (docs/theory.md 2.7, 3). "
+      "JSON key rows: B, kappa, lambda_top, lr_max, exponent, regime (+ optimizer-specific keys)");
 }
+
+}  // namespace
+
+void batch_hessian_cmd(CLI::App* t, GlobalOptions& g) {
+  add_command<BatchHessianArgs>(t, g, "batch-hessian", bind_batch_hessian, run_batch_hessian);
+}
+void ggn_cmd(CLI::App* t, GlobalOptions& g) { add_command<GgnArgs>(t, g, "ggn", bind_ggn, run_ggn); }
+void lr_cmd(CLI::App* t, GlobalOptions& g) { add_command<LrArgs>(t, g, "lr", bind_lr, run_lr); }
 
 }  // namespace batchrmt::app::theory_cli
