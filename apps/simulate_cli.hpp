@@ -1,7 +1,7 @@
 // What the `batchrmt simulate ...` subcommands share: the Monte-Carlo options (--trials,
 // --resume, --overwrite), the sampler choice (--method, --beta), the entry law (--entries), a
 // block variance profile given as two lists, the run of the units into the store, and the
-// measured-value keys and lines of a result.
+// measured-value keys and lines of a result (apps/simulate_cli.cpp).
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -1,5 +1,5 @@
-// What the `batchrmt theory ...` subcommands share: the readable number format, the fields a
-// result reports both as JSON keys and as labelled text lines, the Dyson index option, and the
+// What the `batchrmt theory ...` subcommands share (apps/theory_cli.cpp): the readable number
+// format and the fields a result reports both as JSON keys and as labelled text lines; and the
 // batch subcommands.
 #pragma once
 
@@ -35,9 +35,6 @@ Field field(const std::string& key, const std::string& label, const std::string&
 // the text: `title`, "  <label padded to width><text>" per field, then what `more` writes.
 void emit_fields(const GlobalOptions& global, json j, const std::string& title, std::size_t width,
                  const std::vector<Field>& fields, const std::function<void(std::ostream&)>& more = {});
-
-// --beta, the Dyson index 1 (real) or 2 (complex); `required` or defaulting to 1.
-CLI::Option* add_dyson_index(CLI::App* sub, int& beta, bool required);
 
 // The batch subcommands (apps/theory_commands_batch.cpp).
 void batch_hessian_cmd(CLI::App* theory, GlobalOptions& global);

@@ -2,10 +2,6 @@
 // With --json each subcommand prints exactly one JSON object (keys documented per subcommand);
 // otherwise a readable table. Bad input throws batchrmt::InvalidInput (exit 2). The batch
 // subcommands (batch-hessian, ggn, lr) are in apps/theory_commands_batch.cpp.
-#include <iomanip>
-#include <memory>
-#include <sstream>
-
 #include "apps/list_options.hpp"
 #include "apps/number_checks.hpp"
 #include "apps/runtime.hpp"
@@ -17,44 +13,6 @@
 #include "theory/spiked_covariance.hpp"
 #include "theory/spiked_wigner.hpp"
 #include "theory/tracy_widom.hpp"
-
-namespace batchrmt::app::theory_cli {
-
-// ------------------------------------------------------------------ shared output and options
-std::string fmt(double v) {
-  std::ostringstream os;
-  os << std::setprecision(10) << v;
-  return os.str();
-}
-std::string fmt(const std::optional<double>& v) { return v ? fmt(*v) : std::string("none"); }
-json nullable(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
-
-Field field(const std::string& key, const std::string& label, double v) { return {key, label, v, fmt(v)}; }
-Field field(const std::string& key, const std::string& label, const std::optional<double>& v) {
-  return {key, label, nullable(v), fmt(v)};
-}
-Field field(const std::string& key, const std::string& label, const std::string& v) { return {key, label, v, v}; }
-
-void emit_fields(const GlobalOptions& global, json j, const std::string& title, std::size_t width,
-                 const std::vector<Field>& fields, const std::function<void(std::ostream&)>& more) {
-  for (const auto& f : fields)
-    if (!f.key.empty()) j[f.key] = f.value;
-  batchrmt::app::emit(global, j, [&](std::ostream& os) {
-    os << title << "\n";
-    for (const auto& f : fields)
-      os << "  " << f.label << std::string(width > f.label.size() ? width - f.label.size() : 1, ' ') << f.text << "\n";
-    if (more) more(os);
-  });
-}
-
-CLI::Option* add_dyson_index(CLI::App* sub, int& beta, bool required) {
-  auto* o = sub->add_option("--beta", beta, "Dyson index 1 (real) or 2 (complex)");
-  if (required) o->required();
-  else o->capture_default_str();
-  return must_be_one_of(o, {"1", "2"});
-}
-
-}  // namespace batchrmt::app::theory_cli
 
 namespace {
 
@@ -70,6 +28,14 @@ std::vector<Field> spiked_fields(const Prediction& p) {
   return {field("regime", "regime", std::string(th::to_string(p.regime))), field("outlier", "outlier", p.outlier),
           field("threshold", "threshold", p.threshold), field("edge", "edge", p.edge),
           field("overlap", "overlap", p.overlap)};
+}
+
+// --beta, the Dyson index 1 (real) or 2 (complex); `required` or defaulting to 1.
+CLI::Option* add_dyson_index(CLI::App* sub, int& beta, bool required) {
+  auto* o = sub->add_option("--beta", beta, "Dyson index 1 (real) or 2 (complex)");
+  if (required) o->required();
+  else o->capture_default_str();
+  return batchrmt::app::must_be_one_of(o, {"1", "2"});
 }
 
 // What both spiked models take besides their parameters: the finite size that adds the
