@@ -1,7 +1,6 @@
 // `batchrmt theory batch-hessian | ggn | lr`: predictions per batch size B for a pool of N
 // samples (docs/theory.md 2.3, 2.6, 2.7, 3). They share --N and --B (apps/pool_options.hpp).
 #include <iomanip>
-#include <memory>
 #include <sstream>
 
 #include "apps/number_checks.hpp"
