@@ -11,6 +11,7 @@
 #include "core/checks.hpp"
 #include "core/errors.hpp"
 #include "core/rng.hpp"
+#include "core/statistics.hpp"
 #include "networks/device_lanczos.hpp"
 #include "networks/epoch_steps.hpp"
 #include "networks/torch_bridge.hpp"
@@ -272,16 +273,9 @@ struct PreconditionedOperator {
 };
 
 void mean_se(const std::vector<double>& v, double& mean, double& se) {
-  mean = 0;
-  for (double x : v) mean += x;
-  mean /= static_cast<double>(v.size());
-  if (v.size() < 2) {
-    se = std::numeric_limits<double>::quiet_NaN();
-    return;
-  }
-  double ss = 0;
-  for (double x : v) ss += (x - mean) * (x - mean);
-  se = std::sqrt(ss / static_cast<double>(v.size() - 1) / static_cast<double>(v.size()));
+  const SampleSummary s = summarize(v);
+  mean = s.mean;
+  se = s.stderr_;
 }
 
 }  // namespace

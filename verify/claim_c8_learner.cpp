@@ -268,7 +268,7 @@ ClaimResult claim_spectrum_learner(const Config& c, std::uint64_t seed) {
   r.prediction = bs.mean;
   r.measurement = ls.mean;
   r.stderr_ = se;
-  r.z = raw_z(bs.mean, ls.mean, se);
+  r.z = z_score(bs.mean, ls.mean, se);
   const std::string rule_text = judge_learner(r, o, bs.mean, ls.mean, se);
   r.scalars["accuracy_budget"] = o.accuracy_budget;
   r.scalars["null_deficit"] = o.null_deficit;
