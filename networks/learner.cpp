@@ -94,7 +94,7 @@ LearnerResult train_with_learner(Model& model, const DataSplits& data, const Lea
     throw InvalidInput("learn: the curvature batch of " + std::to_string(o.curvature_batch) + " exceeds the " +
                        std::to_string(N) + " training items.");
   LearnerResult result;
-  result.status = "complete";
+  result.status = TrainStatus::complete;
   result.curvature_indices = batch_indices(N, o.curvature_batch, o.curvature_seed, kSubsetStream);
   if (margin_rule) result.noise_batchnorm = to_string(BatchNormPolicy::eval);
 
@@ -154,7 +154,7 @@ LearnerResult train_with_learner(Model& model, const DataSplits& data, const Lea
     rec.train_accuracy = sums.accuracy();
     rec.test_loss = rec.test_accuracy = std::numeric_limits<double>::quiet_NaN();
     if (sums.diverged) {
-      result.status = "diverged";
+      result.status = TrainStatus::diverged;
       result.history.push_back(rec);
       if (on_epoch) on_epoch(rec);
       break;
