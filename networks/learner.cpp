@@ -60,14 +60,8 @@ void diagnose_update(LearnerEpoch& rec, const Model& model, const DataSplits& da
           : CurvatureOperator(model, data.train, data.test_transform, op.indices(), eval);
   const NoiseEstimate ne = estimate_noise(noise_op, phi, {}, noise_op.indices());
   rec.v_phi = ne.v_phi;
-  LearnerMarginInput in;
-  in.L = rec.L;
-  in.lr = rec.lr;
-  in.momentum = rec.momentum;
-  in.v_phi = rec.v_phi;
-  in.batch_size = o.batch_size;
-  in.population = static_cast<std::int64_t>(N);
-  const LearnerMargins m = margin_rule(in);
+  const LearnerMargins m =
+      margin_rule(LearnerMarginInput{rec.L, rec.lr, rec.momentum, rec.v_phi, o.batch_size, static_cast<std::int64_t>(N)});
   rec.kappa = m.kappa;
   rec.lambda_mean_square = m.lambda_mean_square;
   rec.margin = m.margin;

@@ -354,15 +354,7 @@ LrSweepRow measure_b_row(const LrSweepRequest& rq, std::size_t i, const nw::LrSp
         [&](double lr, std::uint64_t seed) {
           const auto t = runner.run(lr, seed);
           reasons.push_back(t.reason);
-          StabilityTrial s;
-          s.lr = t.lr;
-          s.seed = t.seed;
-          s.diverged = t.diverged;
-          s.loss_start = t.loss_start;
-          s.loss_end = t.loss_end;
-          s.loss_max_ratio = t.loss_max_ratio;
-          s.steps = t.steps;
-          return s;
+          return StabilityTrial{t.lr, t.seed, t.diverged, t.loss_start, t.loss_end, t.loss_max_ratio, t.steps};
         },
         so);
     row.lr_lo = lim.lr_lo;
