@@ -194,7 +194,8 @@ struct NoiseEstimate {
   double seconds = 0;
 };
 // Mean and finite-population standard error of a without-replacement sample of a population
-// of size N: se = sd * sqrt((1 - M/N) / M) (sd with divisor M - 1; 0 when M = N).
+// of size N: se = sd * sqrt((1 - M/N) / M) (sd with divisor M - 1; 0 when M = N); core/statistics.hpp's
+// summarize(x, N).
 void sample_mean_se(const std::vector<double>& x, std::size_t N, double& mean, double& se);
 // `full` is the full-data operator (its index set is the population), `phi` a unit vector,
 // `others` further unit eigenvectors (other spikes), `samples` the dataset indices to use.

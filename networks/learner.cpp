@@ -60,14 +60,8 @@ void diagnose_update(LearnerEpoch& rec, const Model& model, const DataSplits& da
           : CurvatureOperator(model, data.train, data.test_transform, op.indices(), eval);
   const NoiseEstimate ne = estimate_noise(noise_op, phi, {}, noise_op.indices());
   rec.v_phi = ne.v_phi;
-  LearnerMarginInput in;
-  in.L = rec.L;
-  in.lr = rec.lr;
-  in.momentum = rec.momentum;
-  in.v_phi = rec.v_phi;
-  in.batch_size = o.batch_size;
-  in.population = static_cast<std::int64_t>(N);
-  const LearnerMargins m = margin_rule(in);
+  const LearnerMargins m =
+      margin_rule(LearnerMarginInput{rec.L, rec.lr, rec.momentum, rec.v_phi, o.batch_size, static_cast<std::int64_t>(N)});
   rec.kappa = m.kappa;
   rec.lambda_mean_square = m.lambda_mean_square;
   rec.margin = m.margin;
@@ -94,7 +88,7 @@ LearnerResult train_with_learner(Model& model, const DataSplits& data, const Lea
     throw InvalidInput("learn: the curvature batch of " + std::to_string(o.curvature_batch) + " exceeds the " +
                        std::to_string(N) + " training items.");
   LearnerResult result;
-  result.status = "complete";
+  result.status = TrainStatus::complete;
   result.curvature_indices = batch_indices(N, o.curvature_batch, o.curvature_seed, kSubsetStream);
   if (margin_rule) result.noise_batchnorm = to_string(BatchNormPolicy::eval);
 
@@ -154,7 +148,7 @@ LearnerResult train_with_learner(Model& model, const DataSplits& data, const Lea
     rec.train_accuracy = sums.accuracy();
     rec.test_loss = rec.test_accuracy = std::numeric_limits<double>::quiet_NaN();
     if (sums.diverged) {
-      result.status = "diverged";
+      result.status = TrainStatus::diverged;
       result.history.push_back(rec);
       if (on_epoch) on_epoch(rec);
       break;

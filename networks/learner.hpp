@@ -36,6 +36,7 @@
 #include "networks/curvature.hpp"
 #include "networks/datasets.hpp"
 #include "networks/models.hpp"
+#include "networks/training_kinds.hpp"
 
 namespace batchrmt::networks {
 
@@ -98,7 +99,7 @@ struct LearnerEpoch {
 };
 
 struct LearnerResult {
-  std::string status;  // complete | diverged
+  TrainStatus status = TrainStatus::complete;  // complete or diverged (never stopped)
   std::vector<LearnerEpoch> history;
   std::vector<std::size_t> curvature_indices;
   std::string noise_batchnorm;  // BatchNorm mode of the V_phi products ("eval"), empty without a margin rule

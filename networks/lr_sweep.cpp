@@ -11,6 +11,7 @@
 #include "core/checks.hpp"
 #include "core/errors.hpp"
 #include "core/rng.hpp"
+#include "core/statistics.hpp"
 #include "networks/device_lanczos.hpp"
 #include "networks/epoch_steps.hpp"
 #include "networks/gradient_noise.hpp"
@@ -20,10 +21,18 @@
 
 namespace batchrmt::networks {
 
+namespace {
+constexpr EnumNames<Optimizer, 2> kSweepOptimizerNames{{{Optimizer::sgd, "sgd"}, {Optimizer::adam, "adam"}}};
+}  // namespace
+
+Optimizer parse_sweep_optimizer(const std::string& text, const std::string& what) {
+  return parse_enum(kSweepOptimizerNames, what, text);
+}
+
 void LrTrialOptions::validate() const {
   const char* f = "lr-sweep";
-  if (optimizer != "sgd" && optimizer != "adam")
-    throw InvalidInput("optimizer is '" + optimizer + "', but must be sgd or adam.");
+  if (optimizer != Optimizer::sgd && optimizer != Optimizer::adam)
+    throw InvalidInput("optimizer is '" + to_string(optimizer) + "', but must be " + enum_choices(kSweepOptimizerNames) + ".");
   check_nonnegative(f, "momentum", momentum);
   if (momentum >= 1.0) throw InvalidInput("momentum is " + std::to_string(momentum) + ", but must be below 1.");
   if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1))
@@ -43,7 +52,7 @@ void LrTrialOptions::validate() const {
 std::string LrTrialOptions::serialize() const {
   std::ostringstream os;
   os.precision(17);
-  os << "optimizer=" << optimizer << ";momentum=" << momentum << ";betas=" << beta1 << "," << beta2
+  os << "optimizer=" << to_string(optimizer) << ";momentum=" << momentum << ";betas=" << beta1 << "," << beta2
      << ";eps=" << eps << ";adam_warmup=" << adam_warmup << ";weight_decay=" << weight_decay
      << ";batch_size=" << batch_size << ";steps=" << steps << ";divergence_factor=" << divergence_factor
      << ";monitor_size=" << monitor_size << ";monitor_every=" << monitor_every << ";monitor_seed=" << monitor_seed;
@@ -151,7 +160,7 @@ LrTrialResult LrTrialRunner::run(double lr, std::uint64_t seed) const {
   for (auto& p : params)
     if (p.grad().defined()) p.mutable_grad() = torch::Tensor();
   std::unique_ptr<torch::optim::Optimizer> opt;
-  if (o.optimizer == "sgd")
+  if (o.optimizer == Optimizer::sgd)
     opt = std::make_unique<torch::optim::SGD>(
         params, torch::optim::SGDOptions(lr).momentum(o.momentum).weight_decay(o.weight_decay));
   else
@@ -174,7 +183,7 @@ LrTrialResult LrTrialRunner::run(double lr, std::uint64_t seed) const {
     const auto y = make_targets(s.data, idx, device);
     return optimizer_step(net, *opt, x, y).finite;
   };
-  if (o.optimizer == "adam") {
+  if (o.optimizer == Optimizer::adam) {
     // Moments at lr 0: the weights do not move (docs/theory.md §2.7 assumes v tracks E g_B^2).
     for (int k = 0; k < o.adam_warmup; ++k)
       if (!step()) {
@@ -273,16 +282,9 @@ struct PreconditionedOperator {
 };
 
 void mean_se(const std::vector<double>& v, double& mean, double& se) {
-  mean = 0;
-  for (double x : v) mean += x;
-  mean /= static_cast<double>(v.size());
-  if (v.size() < 2) {
-    se = std::numeric_limits<double>::quiet_NaN();
-    return;
-  }
-  double ss = 0;
-  for (double x : v) ss += (x - mean) * (x - mean);
-  se = std::sqrt(ss / static_cast<double>(v.size() - 1) / static_cast<double>(v.size()));
+  const SampleSummary s = summarize(v);
+  mean = s.mean;
+  se = s.stderr_;
 }
 
 }  // namespace

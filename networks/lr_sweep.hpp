@@ -50,13 +50,14 @@
 #include "networks/curvature.hpp"
 #include "networks/datasets.hpp"
 #include "networks/models.hpp"
+#include "networks/training_kinds.hpp"
 
 namespace batchrmt::networks {
 
 inline constexpr std::uint64_t kMonitorStream = 0x4d4f4e00;  // monitor set of the stability trials
 
 struct LrTrialOptions {
-  std::string optimizer = "sgd";  // sgd | adam
+  Optimizer optimizer = Optimizer::sgd;  // sgd or adam (validate refuses adamw)
   double momentum = 0.0;          // sgd: heavy-ball rho
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;  // adam
   int adam_warmup = 20;           // adam: batches accumulated into the moments at lr 0
@@ -71,6 +72,9 @@ struct LrTrialOptions {
   void validate() const;  // throws InvalidInput naming the bad value
   std::string serialize() const;
 };
+// The sweep's optimiser named `text`; otherwise InvalidInput "<what> is '<text>', but must be sgd
+// or adam." (the sweep has no adamw).
+Optimizer parse_sweep_optimizer(const std::string& text, const std::string& what = "optimizer");
 
 struct LrTrialResult {
   double lr = 0;

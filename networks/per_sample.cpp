@@ -9,26 +9,16 @@
 #include "core/checks.hpp"
 #include "core/errors.hpp"
 #include "core/mpi_context.hpp"
+#include "core/statistics.hpp"
 #include "networks/curvature.hpp"
 #include "networks/data_parallel.hpp"
 
 namespace batchrmt::networks {
 
 void sample_mean_se(const std::vector<double>& x, std::size_t N, double& mean, double& se) {
-  const std::size_t M = x.size();
-  mean = std::numeric_limits<double>::quiet_NaN();
-  se = std::numeric_limits<double>::quiet_NaN();
-  if (M == 0) return;
-  double s = 0;
-  for (double v : x) s += v;
-  mean = s / static_cast<double>(M);
-  if (M < 2) return;
-  double ss = 0;
-  for (double v : x) ss += (v - mean) * (v - mean);
-  const double var = ss / static_cast<double>(M - 1);
-  // Without replacement from a population of N (Cochran 1977, Thm 2.2): Var(mean) = (S^2/M)(1 - M/N).
-  const double fpc = N > 0 ? std::max(0.0, 1.0 - static_cast<double>(M) / static_cast<double>(N)) : 1.0;
-  se = std::sqrt(var / static_cast<double>(M) * fpc);
+  const SampleSummary s = summarize(x, N);
+  mean = s.mean;
+  se = s.stderr_;
 }
 
 std::vector<NoiseEstimate> estimate_noise_multi(const CurvatureOperator& full, const std::vector<Eigen::VectorXd>& phis,

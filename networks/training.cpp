@@ -35,12 +35,8 @@ void TrainOptions::validate() const {
   check_nonnegative("train", "weight_decay", weight_decay);
   check_at_least("train", "checkpoint_every", checkpoint_every, 0);
   check_at_least("train", "stop_after", stop_after, 0);
-  if (optimizer != "sgd" && optimizer != "adam" && optimizer != "adamw")
-    throw InvalidInput("optimizer is '" + optimizer + "', but must be sgd, adam or adamw.");
-  if (schedule != "paper" && schedule != "step" && schedule != "constant")
-    throw InvalidInput("schedule is '" + schedule + "', but must be paper, step or constant.");
   if (momentum >= 1.0) throw InvalidInput("momentum is " + std::to_string(momentum) + ", but must be below 1.");
-  if (nesterov && optimizer != "sgd") throw InvalidInput("nesterov applies to the sgd optimizer only.");
+  if (nesterov && optimizer != Optimizer::sgd) throw InvalidInput("nesterov applies to the sgd optimizer only.");
   if (nesterov && momentum <= 0) throw InvalidInput("nesterov needs a positive momentum.");
   check_positive("train", "final_ratio", final_ratio);
   check_positive("train", "gamma", gamma);
@@ -57,9 +53,9 @@ void TrainOptions::validate() const {
 std::string TrainOptions::serialize() const {
   std::ostringstream os;
   os.precision(17);
-  os << "epochs=" << epochs << ";batch_size=" << batch_size << ";drop_last=" << drop_last << ";optimizer=" << optimizer
+  os << "epochs=" << epochs << ";batch_size=" << batch_size << ";drop_last=" << drop_last << ";optimizer=" << to_string(optimizer)
      << ";lr=" << lr << ";momentum=" << momentum << ";nesterov=" << nesterov << ";weight_decay=" << weight_decay
-     << ";betas=" << beta1 << "," << beta2 << ";eps=" << eps << ";schedule=" << schedule
+     << ";betas=" << beta1 << "," << beta2 << ";eps=" << eps << ";schedule=" << to_string(schedule)
      << ";final_ratio=" << final_ratio << ";milestones=";
   for (std::size_t i = 0; i < milestones.size(); ++i) os << (i ? "," : "") << milestones[i];
   os << ";gamma=" << gamma << ";seed=" << seed;
@@ -67,8 +63,8 @@ std::string TrainOptions::serialize() const {
 }
 
 double schedule_factor(const TrainOptions& o, int epoch) {
-  if (o.schedule == "constant") return 1.0;
-  if (o.schedule == "step") {
+  if (o.schedule == LrSchedule::constant) return 1.0;
+  if (o.schedule == LrSchedule::step) {
     std::vector<int> ms = o.milestones;
     if (ms.empty()) ms = {std::max(1, o.epochs / 2), std::max(1, (3 * o.epochs) / 4)};
     double f = 1.0;
@@ -107,10 +103,10 @@ namespace {
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const Model& model, const TrainOptions& o) {
   auto params = model_parameters(model);
-  if (o.optimizer == "sgd")
+  if (o.optimizer == Optimizer::sgd)
     return std::make_unique<torch::optim::SGD>(
         params, torch::optim::SGDOptions(o.lr).momentum(o.momentum).nesterov(o.nesterov).weight_decay(o.weight_decay));
-  if (o.optimizer == "adam")
+  if (o.optimizer == Optimizer::adam)
     return std::make_unique<torch::optim::Adam>(
         params,
         torch::optim::AdamOptions(o.lr).betas(std::make_tuple(o.beta1, o.beta2)).eps(o.eps).weight_decay(o.weight_decay));
@@ -119,11 +115,11 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const Model& model, cons
       torch::optim::AdamWOptions(o.lr).betas(std::make_tuple(o.beta1, o.beta2)).eps(o.eps).weight_decay(o.weight_decay));
 }
 
-void set_lr(torch::optim::Optimizer& opt, const std::string& kind, double lr) {
+void set_lr(torch::optim::Optimizer& opt, Optimizer kind, double lr) {
   for (auto& g : opt.param_groups()) {
-    if (kind == "sgd")
+    if (kind == Optimizer::sgd)
       static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
-    else if (kind == "adam")
+    else if (kind == Optimizer::adam)
       static_cast<torch::optim::AdamOptions&>(g.options()).lr(lr);
     else
       static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
@@ -397,10 +393,10 @@ TrainResult train(Model& model, const DataSplits& data, const TrainOptions& o, c
   const std::size_t B = static_cast<std::size_t>(o.batch_size);
   const std::size_t steps = o.drop_last ? N / B : (N + B - 1) / B;
   int run_epochs = 0;
-  result.status = "complete";
+  result.status = TrainStatus::complete;
   for (int epoch = start; epoch < o.epochs; ++epoch) {
     if (o.stop_after > 0 && run_epochs >= o.stop_after) {
-      result.status = "stopped";
+      result.status = TrainStatus::stopped;
       break;
     }
     const double lr = o.lr * schedule_factor(o, epoch);
@@ -414,7 +410,7 @@ TrainResult train(Model& model, const DataSplits& data, const TrainOptions& o, c
     };
     const EpochSteps e = run_epoch_steps(model, *opt, data, {o.seed, epoch, B, steps}, cb.on_step ? progress : AfterStep{});
     if (e.diverged) {
-      result.status = "diverged";
+      result.status = TrainStatus::diverged;
       result.diverged_epoch = epoch;
       result.diverged_step = e.diverged_step;
       result.diverged_loss = e.diverged_loss;

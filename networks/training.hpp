@@ -24,6 +24,7 @@
 
 #include "networks/datasets.hpp"
 #include "networks/models.hpp"
+#include "networks/training_kinds.hpp"
 
 namespace batchrmt::networks {
 
@@ -34,13 +35,13 @@ struct TrainOptions {
   int epochs = 10;
   std::int64_t batch_size = 128;
   bool drop_last = false;
-  std::string optimizer = "sgd";  // sgd | adam | adamw
+  Optimizer optimizer = Optimizer::sgd;
   double lr = 0.01;
   double momentum = 0.9;  // sgd
   bool nesterov = false;  // sgd
   double weight_decay = 0.0;
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;  // adam, adamw
-  std::string schedule = "paper";                   // paper | step | constant
+  LrSchedule schedule = LrSchedule::paper;
   double final_ratio = 0.01;                        // paper schedule
   std::vector<int> milestones;                      // step schedule (empty: E/2, 3E/4)
   double gamma = 0.1;                               // step schedule
@@ -81,7 +82,7 @@ struct TrainCallbacks {
 };
 
 struct TrainResult {
-  std::string status;  // complete | stopped (stop_after) | diverged
+  TrainStatus status = TrainStatus::complete;
   std::vector<EpochRecord> history;
   int resumed_from_epoch = -1;  // -1: a fresh start
   std::vector<int> checkpoint_epochs;

@@ -7,6 +7,7 @@
 
 #include "core/checks.hpp"
 #include "core/mpi_context.hpp"
+#include "core/statistics.hpp"
 
 namespace batchrmt::simulate {
 
@@ -79,13 +80,10 @@ Summary summarize_values(const Eigen::Ref<const Eigen::VectorXd>& values) {
   const auto n = values.size();
   const double nan = std::numeric_limits<double>::quiet_NaN();
   if (n == 0) return {nan, nan, nan, nan, nan, nan, nan, nan};
-  s.mean = values.mean();
-  if (n >= 2) {
-    s.sd = std::sqrt((values.array() - s.mean).square().sum() / static_cast<double>(n - 1));
-    s.se = s.sd / std::sqrt(static_cast<double>(n));
-  } else {
-    s.sd = s.se = nan;
-  }
+  const SampleSummary moments = summarize(values.data(), static_cast<std::size_t>(n));
+  s.mean = moments.mean;
+  s.sd = moments.sd;
+  s.se = moments.stderr_;
   std::vector<double> sorted(values.data(), values.data() + n);
   std::sort(sorted.begin(), sorted.end());
   auto quantile = [&](double p) {

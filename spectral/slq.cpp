@@ -9,6 +9,7 @@
 #include "core/checks.hpp"
 #include "core/errors.hpp"
 #include "core/rng.hpp"
+#include "core/statistics.hpp"
 #include "spectral/detail_util.hpp"
 
 namespace batchrmt::spectral {
@@ -21,24 +22,11 @@ const char* to_string(Broadening b) {
 }
 
 Estimate mean_and_std_error(const std::vector<double>& samples) {
+  const SampleSummary s = summarize(samples);
   Estimate e;
-  e.samples = samples.size();
-  if (samples.empty()) {
-    e.value = e.std_error = std::numeric_limits<double>::quiet_NaN();
-    return e;
-  }
-  double mean = 0.0;
-  for (double s : samples) mean += s;
-  mean /= static_cast<double>(samples.size());
-  e.value = mean;
-  if (samples.size() < 2) {
-    e.std_error = std::numeric_limits<double>::quiet_NaN();
-    return e;
-  }
-  double ss = 0.0;
-  for (double s : samples) ss += (s - mean) * (s - mean);
-  const double var = ss / static_cast<double>(samples.size() - 1);
-  e.std_error = std::sqrt(var / static_cast<double>(samples.size()));
+  e.samples = s.count;
+  e.value = s.mean;
+  e.std_error = s.stderr_;
   return e;
 }
 

@@ -85,7 +85,7 @@ std::vector<RuleJudgement> judge_batch_rules(const std::vector<double>& tuned_lo
 
 #ifdef BATCHRMT_WITH_TORCH
 
-Verdict run_batch_rule_protocol(ClaimResult& r, const Config& c, const std::string& sec, const std::string& optimizer, std::uint64_t seed,
+Verdict run_batch_rule_protocol(ClaimResult& r, const Config& c, const std::string& sec, networks::Optimizer optimizer, std::uint64_t seed,
                                 std::string& note) {
   if (!c.flag(sec + ".protocol", false)) {
     note = "the paper's protocol (tune at B0, then constant/sqrt/linear rules at other B) is not part of this job: it runs in "
@@ -105,10 +105,10 @@ Verdict run_batch_rule_protocol(ClaimResult& r, const Config& c, const std::stri
   const auto Bs = c.integers(sec + ".protocol_batches", {32, 512});
   const int epochs = static_cast<int>(c.integer(sec + ".protocol_epochs", 5));
   const int seeds = static_cast<int>(c.integer(sec + ".protocol_seeds", 3));
-  const auto lrs = c.numbers(sec + ".protocol_lrs", optimizer == "adam" ? std::vector<double>{1e-4, 3e-4, 1e-3, 3e-3}
+  const auto lrs = c.numbers(sec + ".protocol_lrs", optimizer == networks::Optimizer::adam ? std::vector<double>{1e-4, 3e-4, 1e-3, 3e-3}
                                                                        : std::vector<double>{0.01, 0.02, 0.05, 0.1, 0.2});
   const double momentum = c.number(sec + ".protocol_momentum", 0.9);
-  const std::string prescribed = optimizer == "adam" ? "sqrt" : "linear";
+  const std::string prescribed = optimizer == networks::Optimizer::adam ? "sqrt" : "linear";
   auto train_loss = [&](std::int64_t B, double lr, int s) {
     networks::Model m = networks::Model::create(spec, cr.checkpoints.back().model.device());
     networks::TrainOptions t;
@@ -117,11 +117,11 @@ Verdict run_batch_rule_protocol(ClaimResult& r, const Config& c, const std::stri
     t.optimizer = optimizer;
     t.lr = lr;
     t.momentum = momentum;
-    t.schedule = "constant";
+    t.schedule = networks::LrSchedule::constant;
     t.evaluate_test = true;
     t.seed = seed + static_cast<std::uint64_t>(s);
     const auto tr = networks::train(m, data, t);
-    return tr.status == "complete" && !tr.history.empty() ? tr.history.back().test_loss : std::numeric_limits<double>::infinity();
+    return tr.status == networks::TrainStatus::complete && !tr.history.empty() ? tr.history.back().test_loss : std::numeric_limits<double>::infinity();
   };
   // Tuning at B0: the lowest mean test loss over the grid.
   std::vector<double> tune_mean;
@@ -148,7 +148,7 @@ Verdict run_batch_rule_protocol(ClaimResult& r, const Config& c, const std::stri
     }
   const auto js = judge_batch_rules(tune[best], runs, prescribed);
   std::vector<Verdict> vs;
-  note = "paper protocol (" + optimizer + ", " + std::to_string(epochs) + " epochs from initialisation, " + std::to_string(seeds) +
+  note = "paper protocol (" + networks::to_string(optimizer) + ", " + std::to_string(epochs) + " epochs from initialisation, " + std::to_string(seeds) +
          " seeds, constant lr tuned at B0=" + std::to_string(B0) + " over " + std::to_string(lrs.size()) + " rates: " + format_number(lr0) +
          "; prescribed rule " + prescribed + "): ";
   for (const auto& j : js) {
@@ -177,7 +177,7 @@ Verdict run_batch_rule_protocol(ClaimResult& r, const Config& c, const std::stri
 
 #else
 
-Verdict run_batch_rule_protocol(ClaimResult& r, const Config&, const std::string&, const std::string&, std::uint64_t, std::string& note) {
+Verdict run_batch_rule_protocol(ClaimResult& r, const Config&, const std::string&, networks::Optimizer, std::uint64_t, std::string& note) {
   note = "this build has no LibTorch: the paper's protocol cannot run";
   r.labels["protocol"] = note;
   return Verdict::not_measured;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/config.hpp"
+#include "networks/training_kinds.hpp"
 #include "verify/claims.hpp"
 #include "verify/statistics.hpp"
 
@@ -44,7 +45,7 @@ std::vector<RuleJudgement> judge_batch_rules(const std::vector<double>& tuned_lo
 // default false: the part is not run and the claim says where it runs), protocol_reference_batch,
 // protocol_batches, protocol_epochs, protocol_seeds, protocol_lrs (the tuning grid at B0),
 // protocol_momentum (sgd). Adds series/labels under "protocol_" to `r`; returns the part's verdict.
-Verdict run_batch_rule_protocol(ClaimResult& r, const Config& c, const std::string& sec, const std::string& optimizer,
+Verdict run_batch_rule_protocol(ClaimResult& r, const Config& c, const std::string& sec, networks::Optimizer optimizer,
                                 std::uint64_t seed, std::string& note);
 
 }  // namespace batchrmt::verify

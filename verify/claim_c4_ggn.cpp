@@ -52,8 +52,8 @@ std::pair<Verdict, std::string> judge_lower_edge(ClaimResult& r, const simulate:
     const bool judge = m > static_cast<double>(spec.P) && Bs[i] < spec.N && std::isfinite(se) && se > 0 &&
                        pop.mean > 0 && table[i].bottom > 0;
     judged.push_back(judge ? 1.0 : 0.0);
-    z_pop.push_back(raw_z(pop.mean, s.bottom_mean[i], se));
-    z_kap.push_back(raw_z(table[i].bottom, s.bottom_mean[i], se));
+    z_pop.push_back(z_score(pop.mean, s.bottom_mean[i], se));
+    z_kap.push_back(z_score(table[i].bottom, s.bottom_mean[i], se));
     if (!judge) continue;
     const Judgement j = judge_against_null(pop.mean, table[i].bottom, s.bottom_mean[i], se, rel_budget * pop.mean);
     const ZTest zk = z_test(table[i].bottom, s.bottom_mean[i], se, rel_budget * table[i].bottom);

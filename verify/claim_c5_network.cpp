@@ -89,9 +89,9 @@ C5Row judge_row(const networks::SpectrumResult& s, const networks::BatchRow& row
   const double shift = r.first - s.lambda_full;
   r.budget = o.relative_budget * std::abs(shift) + (std::isfinite(r.residual) ? r.residual : 0.0);
   r.power = std::abs(shift) / r.se;
-  r.z_first = raw_z(r.first, r.top, r.se);
-  r.z_second = raw_z(r.second, r.top, r.se);
-  r.z_threshold = raw_z(r.threshold, r.top, r.se);
+  r.z_first = z_score(r.first, r.top, r.se);
+  r.z_second = z_score(r.second, r.top, r.se);
+  r.z_threshold = z_score(r.threshold, r.top, r.se);
   const Judgement j = judge_against_null(r.first, s.lambda_full, r.top, r.se, r.budget);
   if (r.power < o.min_power && j.verdict != Verdict::disagrees) {
     // Without power a batch size can show a miss, never an agreement.

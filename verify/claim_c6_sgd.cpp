@@ -36,7 +36,7 @@ ClaimResult claim_sgd_scaling(const Config& c, std::uint64_t seed) {
   const auto& noise = *sp.noise_top;
   const double lambda = sp.lambda_full;
   GridSweepRequest rq = grid_request(c, "c6", start, seed);
-  rq.trial.optimizer = "sgd";
+  rq.trial.optimizer = networks::Optimizer::sgd;
   rq.trial.momentum = rho;
   rq.work_file = lr_work_file(c, "c6-" + start.checkpoint.label);
   std::vector<LrPoint> pts(start.rows.size());
@@ -80,7 +80,7 @@ ClaimResult claim_sgd_scaling(const Config& c, std::uint64_t seed) {
   r.labels["start"] = describe_start(start);
   if (!rq.work_file.empty()) r.labels["trials_file"] = rq.work_file;
   std::string protocol_note;
-  const Verdict protocol = run_batch_rule_protocol(r, c, "c6", "sgd", seed, protocol_note);
+  const Verdict protocol = run_batch_rule_protocol(r, c, "c6", networks::Optimizer::sgd, seed, protocol_note);
   r.labels["part_c_verdict"] = to_string(protocol);
   r.verdict = combine_parts({j.per_b, j.scaling, protocol});
   // Headline: the scaling law where it is judged; else the per-B formula at the smallest B.

@@ -58,7 +58,7 @@ ClaimResult claim_adam_scaling(const Config& c, std::uint64_t seed) {
     const auto spec = networks::measure_lr_spectrum(start.checkpoint.model, start.checkpoint.data.train, start.checkpoint.data.test_transform,
                                                     start.batch_sizes, so);
     GridSweepRequest rq = grid_request(c, "c7", start, seed);
-    rq.trial.optimizer = "adam";
+    rq.trial.optimizer = networks::Optimizer::adam;
     rq.trial.eps = eps;
     rq.trial.beta1 = beta1;
     rq.trial.beta2 = beta2;
@@ -133,7 +133,7 @@ ClaimResult claim_adam_scaling(const Config& c, std::uint64_t seed) {
     }
   }
   std::string protocol_note;
-  const Verdict protocol = run_batch_rule_protocol(r, c, "c7", "adam", seed, protocol_note);
+  const Verdict protocol = run_batch_rule_protocol(r, c, "c7", networks::Optimizer::adam, seed, protocol_note);
   r.labels["protocol_verdict"] = to_string(protocol);
   parts.push_back(protocol);
   note += "Paper protocol: " + to_string(protocol) + ": " + protocol_note + ". ";

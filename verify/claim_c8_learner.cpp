@@ -64,13 +64,13 @@ std::string margin_text(const std::vector<nw::LearnerResult>& runs) {
         lo_ms = std::min(lo_ms, e.margin_mean_square), hi_ms = std::max(hi_ms, e.margin_mean_square);
       }
     const auto c = first_margin_crossing(runs[s].history, false), cm = first_margin_crossing(runs[s].history, true);
-    t += (t.empty() ? "" : "; ") + std::string("seed ") + std::to_string(s) + " " + runs[s].status + ": margin " +
+    t += (t.empty() ? "" : "; ") + std::string("seed ") + std::to_string(s) + " " + nw::to_string(runs[s].status) + ": margin " +
          format_number(lo, 3) + ".." + format_number(hi, 3) + ", mean-square margin " + format_number(lo_ms, 3) + ".." +
          format_number(hi_ms, 3);
     if (c.epoch > 0) t += ", margin first above 1 in epoch " + std::to_string(c.epoch) + " (" + format_number(c.margin, 3) + ")";
     if (cm.epoch > 0)
       t += ", mean-square margin first above 1 in epoch " + std::to_string(cm.epoch) + " (" + format_number(cm.margin, 3) + ")";
-    if (runs[s].status == "diverged")
+    if (runs[s].status == nw::TrainStatus::diverged)
       t += ", diverged in epoch " + std::to_string(runs[s].history.back().epoch);
   }
   return t;
@@ -129,11 +129,11 @@ BaselineGrid tune_baseline(const C8Options& o, const ClaimData& d, const nw::Dat
       t.lr = lrs[i];
       t.momentum = o.baseline_momentum;
       t.weight_decay = o.learner.weight_decay;
-      t.schedule = "constant";
+      t.schedule = nw::LrSchedule::constant;
       t.evaluate_test = false;
       t.seed = seed + static_cast<std::uint64_t>(s);
       const auto tr = nw::train(m, fit, t);
-      const bool ok = tr.status != "diverged";
+      const bool ok = tr.status != nw::TrainStatus::diverged;
       const auto i_ = static_cast<Eigen::Index>(i);
       g.validation(i_, s) = ok ? nw::evaluate(m, val.test, d.data.test_transform, 1000).accuracy : 0.0;
       g.test(i_, s) = ok ? nw::evaluate(m, d.data.test, d.data.test_transform, 1000).accuracy : 0.0;
@@ -181,7 +181,7 @@ void store_learner_history(ClaimResult& r, const std::vector<nw::LearnerResult>&
 void store_divergence(ClaimResult& r, const std::vector<nw::LearnerResult>& runs) {
   int diverged = 0;
   for (std::size_t s = 0; s < runs.size(); ++s) {
-    if (runs[s].status != "diverged") continue;
+    if (runs[s].status != nw::TrainStatus::diverged) continue;
     if (diverged++ > 0) continue;
     const auto& h = runs[s].history;
     double last = std::numeric_limits<double>::quiet_NaN(), last_ms = last;
@@ -257,8 +257,8 @@ ClaimResult claim_spectrum_learner(const Config& c, std::uint64_t seed) {
     lo.seed = seed + static_cast<std::uint64_t>(s);
     runs.push_back(nw::train_with_learner(m, fit, lo, rule, margins));
     const auto& res = runs.back();
-    learn_test.push_back(res.status == "complete" ? res.history.back().test_accuracy : 0.0);
-    status += (status.empty() ? "" : ",") + res.status;
+    learn_test.push_back(res.status == nw::TrainStatus::complete ? res.history.back().test_accuracy : 0.0);
+    status += (status.empty() ? "" : ",") + nw::to_string(res.status);
   }
   const Eigen::VectorXd bt = base.test.row(base.best).transpose();
   const auto ls = summarize(learn_test);
@@ -268,7 +268,7 @@ ClaimResult claim_spectrum_learner(const Config& c, std::uint64_t seed) {
   r.prediction = bs.mean;
   r.measurement = ls.mean;
   r.stderr_ = se;
-  r.z = raw_z(bs.mean, ls.mean, se);
+  r.z = z_score(bs.mean, ls.mean, se);
   const std::string rule_text = judge_learner(r, o, bs.mean, ls.mean, se);
   r.scalars["accuracy_budget"] = o.accuracy_budget;
   r.scalars["null_deficit"] = o.null_deficit;

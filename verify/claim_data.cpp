@@ -47,7 +47,7 @@ ClaimData load_claim_data(const Config& c, const std::string& sec, std::uint64_t
     t.batch_size = c.integer(sec + ".pretrain_batch_size", 128);
     t.lr = c.number(sec + ".pretrain_lr", 0.01);
     t.momentum = 0.9;
-    t.schedule = "constant";
+    t.schedule = nw::LrSchedule::constant;
     t.evaluate_test = false;
     t.seed = seed;
     nw::train(d.model, d.data, t);

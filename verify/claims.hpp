@@ -59,13 +59,4 @@ ClaimResult check_slq_semicircle(const Config& config, std::uint64_t seed);
 // V3: Tracy–Widom mean and variance of the rescaled top eigenvalue (tridiagonal GOE).
 ClaimResult check_tracy_widom(const Config& config, std::uint64_t seed);
 
-// Weighted least squares y = slope * x through the origin (weights 1/se^2) with its standard
-// error; and y = a + b x with the standard error of b (used for log-log exponents).
-struct LineFit {
-  double intercept = 0.0, slope = 0.0, slope_se = 0.0;
-  std::size_t points = 0;
-};
-LineFit fit_through_origin(const std::vector<double>& x, const std::vector<double>& y, const std::vector<double>& se);
-LineFit fit_line(const std::vector<double>& x, const std::vector<double>& y, const std::vector<double>& se);
-
 }  // namespace batchrmt::verify

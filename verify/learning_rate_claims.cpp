@@ -26,9 +26,13 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 }  // namespace
 
-double predicted_max_lr(const std::string& optimizer, double momentum, double beta1, double lambda_top) {
+double predicted_max_lr(networks::Optimizer optimizer, double momentum, double beta1, double lambda_top) {
+  // docs/learning-rates.md, "Prediction": the rule covers sgd and adam (the sweep has no adamw).
+  if (optimizer == networks::Optimizer::adamw)
+    throw InvalidInput("the predicted learning-rate limit covers sgd and adam (docs/learning-rates.md), but optimizer is "
+                       "adamw: decoupled weight decay is not part of the linearised rule.");
   if (!(std::isfinite(lambda_top) && lambda_top > 0)) return kNaN;
-  if (optimizer == "adam") return theory::ema_momentum_max_lr(lambda_top, beta1);
+  if (optimizer == networks::Optimizer::adam) return theory::ema_momentum_max_lr(lambda_top, beta1);
   return theory::heavy_ball_max_lr(lambda_top, momentum);
 }
 
@@ -292,7 +296,7 @@ void read_b_unit(outputs::Store& store, const std::string& unit, LrSweepRow& r) 
 // The sweep's group attributes: optimizer, trial options, divergence and search rules.
 void describe_sweep(outputs::Store& store, const LrSweepRequest& rq, const std::string& rule) {
   const outputs::Group g = store.root().group(rq.group);
-  g.set_attribute("optimizer", rq.trial.optimizer);
+  g.set_attribute("optimizer", nw::to_string(rq.trial.optimizer));
   g.set_attribute("trial_options", rq.trial.serialize());
   g.set_attribute("divergence_rule", "diverged iff a batch loss is non-finite or the monitor loss is non-finite or > " +
                                          format_number(rq.trial.divergence_factor, 6) + " x its start");
@@ -309,7 +313,7 @@ void describe_sweep(outputs::Store& store, const LrSweepRequest& rq, const std::
 // B unit is complete).
 LrSweepRow measure_b_row(const LrSweepRequest& rq, std::size_t i, const nw::LrSpectrum& spectrum, bool have_spectrum,
                          outputs::Store* store, const std::function<void(const std::string&)>& log) {
-  const bool adam = rq.trial.optimizer == "adam";
+  const bool adam = rq.trial.optimizer == nw::Optimizer::adam;
   const std::string root = "/" + rq.group;
   const std::int64_t B = rq.batch_sizes[i];
   LrSweepRow row;
@@ -350,15 +354,7 @@ LrSweepRow measure_b_row(const LrSweepRequest& rq, std::size_t i, const nw::LrSp
         [&](double lr, std::uint64_t seed) {
           const auto t = runner.run(lr, seed);
           reasons.push_back(t.reason);
-          StabilityTrial s;
-          s.lr = t.lr;
-          s.seed = t.seed;
-          s.diverged = t.diverged;
-          s.loss_start = t.loss_start;
-          s.loss_end = t.loss_end;
-          s.loss_max_ratio = t.loss_max_ratio;
-          s.steps = t.steps;
-          return s;
+          return StabilityTrial{t.lr, t.seed, t.diverged, t.loss_start, t.loss_end, t.loss_max_ratio, t.steps};
         },
         so);
     row.lr_lo = lim.lr_lo;
@@ -412,7 +408,7 @@ LrSweepResult run_lr_sweep(const LrSweepRequest& rq, outputs::Store* store) {
   rq.trial.validate();
   LrSweepResult out;
   out.optimizer = rq.trial.optimizer;
-  const bool adam = rq.trial.optimizer == "adam";
+  const bool adam = rq.trial.optimizer == nw::Optimizer::adam;
   out.rule = adam ? "2 (1 + beta1) / ((1 - beta1) lambda_max(D^1/2 H_B D^1/2)), D = 1/(sqrt(gbar^2 + kappa_B s^2) + eps) "
                     "[RECON, docs/theory.md 2.7; EMA momentum as heavy ball]"
                   : "2 (1 + momentum) / lambda'_1(B), lambda'_1(B) = mean top Ritz value of H_B over subsets "

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "core/config.hpp"
+#include "networks/training_kinds.hpp"
 #include "verify/claims.hpp"
 #include "verify/stability_search.hpp"
 #ifdef BATCHRMT_WITH_TORCH
@@ -70,7 +71,7 @@ struct LrScalingFit {
 };
 
 struct LrSweepResult {
-  std::string optimizer;
+  networks::Optimizer optimizer = networks::Optimizer::sgd;
   double lambda_full = 0;
   std::int64_t N = 0, P = 0;
   std::vector<LrSweepRow> rows;
@@ -85,8 +86,11 @@ struct LrSweepResult {
 LrScalingFit fit_lr_scaling(const std::vector<LrSweepRow>& rows, const std::vector<bool>& use);
 LrScalingFit fit_predicted_scaling(const std::vector<LrSweepRow>& rows, const std::vector<bool>& use);
 
-// The rule above from a top eigenvalue (of H_B for sgd, of D^{1/2} H_B D^{1/2} for adam).
-double predicted_max_lr(const std::string& optimizer, double momentum, double beta1, double lambda_top);
+// The rule above from a top eigenvalue (of H_B for sgd, of D^{1/2} H_B D^{1/2} for adam); NaN
+// when lambda_top is not positive. adamw is refused (InvalidInput): the rule of
+// docs/learning-rates.md linearises Adam with L2 weight decay, and decoupled decay adds a step
+// the preconditioner does not scale, which the rule does not contain.
+double predicted_max_lr(networks::Optimizer optimizer, double momentum, double beta1, double lambda_top);
 
 #ifdef BATCHRMT_WITH_TORCH
 struct LrSweepRequest {

@@ -98,7 +98,7 @@ LrJudgement judge_learning_rates(const std::vector<LrPoint>& pts, const LrJudgeO
     rj.power = std::abs(std::log(p.predicted / p.null_value)) / rj.se;
     const Judgement jd = judge_against_null(std::log(p.predicted), std::log(p.null_value), m, rj.se, o.ln_budget);
     rj.z = jd.z;
-    rj.z_mean_square = p.mean_square > 0 ? raw_z(std::log(p.mean_square), m, std::hypot(l.ln_se, p.mean_square_ln_se)) : kNaN;
+    rj.z_mean_square = p.mean_square > 0 ? z_score(std::log(p.mean_square), m, std::hypot(l.ln_se, p.mean_square_ln_se)) : kNaN;
     if (rj.power >= 4.0 || jd.verdict == Verdict::disagrees) {
       rj.verdict = jd.verdict;
       rj.rule = jd.rule;
@@ -141,7 +141,7 @@ LrJudgement judge_learning_rates(const std::vector<LrPoint>& pts, const LrJudgeO
                format_number(o.factors[f]) + ")";
   nd_text += " vs the formula's own slope " + format_number(j.predicted_nd_slope.slope, 3) + " +- " +
              format_number(j.predicted_nd_slope.slope_se, 2) + " over the same B (z = " +
-             format_number(raw_z(j.predicted_nd_slope.slope, j.nd_slopes[ref].slope,
+             format_number(z_score(j.predicted_nd_slope.slope, j.nd_slopes[ref].slope,
                                  std::hypot(j.nd_slopes[ref].slope_se, j.predicted_nd_slope.slope_se)),
                            3) +
              ")";
@@ -171,7 +171,7 @@ LrJudgement judge_learning_rates(const std::vector<LrPoint>& pts, const LrJudgeO
                           " +- " + format_number(a.slope_se, 2) + " at factor " + format_number(o.reference_factor);
   if (!dependence.empty()) {
     j.scaling = Verdict::inconclusive;
-    j.scaling_z = raw_z(o.claim_slope, a.slope, a.slope_se);
+    j.scaling_z = z_score(o.claim_slope, a.slope, a.slope_se);
     j.scaling_note = fit + "; inconclusive: the slope depends on the divergence factor (" + dependence + ", beyond 2 se); " + nd_text;
     return j;
   }

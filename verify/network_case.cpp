@@ -66,11 +66,11 @@ networks::TrainOptions training_options(CaseKeys& k, int epochs, std::uint64_t s
   networks::TrainOptions t;
   t.epochs = epochs;
   t.batch_size = k.integer("batch_size", 128);
-  t.optimizer = k.text("optimizer", "sgd");
+  t.optimizer = networks::parse_optimizer(k.text("optimizer", "sgd"), k.key("optimizer"));
   t.lr = k.number("lr", 0.05);
   t.momentum = k.number("momentum", 0.9);
   t.weight_decay = k.number("weight_decay", 0.0);
-  t.schedule = k.text("schedule", "constant");
+  t.schedule = networks::parse_lr_schedule(k.text("schedule", "constant"), k.key("schedule"));
   t.checkpoint_every = static_cast<int>(k.integer("checkpoint_every", epochs));
   t.evaluate_test = true;
   t.seed = seed;
@@ -79,10 +79,10 @@ networks::TrainOptions training_options(CaseKeys& k, int epochs, std::uint64_t s
 
 std::string describe_training(const networks::TrainOptions& t, std::size_t n, const networks::TrainResult& tr) {
   const double acc = tr.history.empty() ? 0.0 : tr.history.back().test_accuracy;
-  return t.optimizer + " lr " + format_number(t.lr) + " momentum " + format_number(t.momentum) + " weight decay " +
-         format_number(t.weight_decay) + ", schedule " + t.schedule + ", " + std::to_string(t.epochs) + " epochs of batch " +
+  return networks::to_string(t.optimizer) + " lr " + format_number(t.lr) + " momentum " + format_number(t.momentum) + " weight decay " +
+         format_number(t.weight_decay) + ", schedule " + networks::to_string(t.schedule) + ", " + std::to_string(t.epochs) + " epochs of batch " +
          std::to_string(t.batch_size) + " on the same " + std::to_string(n) + " images (test accuracy " + format_number(100 * acc, 3) +
-         "%, status " + tr.status + ")";
+         "%, status " + networks::to_string(tr.status) + ")";
 }
 
 networks::SpectrumRequest spectrum_request(CaseKeys& k, const Config& c, const networks::Model& at, const networks::DataSplits& data,
@@ -241,14 +241,14 @@ CaseRun measure_network_case(const Config& c, const std::string& name, std::uint
     const std::string last = networks::checkpoint_path(checkpoint_dir, epochs);
     if (access == CaseAccess::read_existing && std::filesystem::exists(last)) {
       model = networks::load_checkpoint_model(last, -1, device);
-      training = k.text("optimizer", "sgd") + " training of the case (checkpoint " + last + ")";
+      training = networks::to_string(t.optimizer) + " training of the case (checkpoint " + last + ")";
     } else if (leader) {
       std::filesystem::create_directories(checkpoint_dir);
       t.checkpoint_dir = checkpoint_dir;
       t.resume = !networks::list_checkpoints(checkpoint_dir).empty();
       const auto tr = networks::train(model, data, t);
       training = describe_training(t, data.train.size(), tr);
-      diverged = tr.status == "diverged" ? 1 : 0;
+      diverged = tr.status == networks::TrainStatus::diverged ? 1 : 0;
     }
     if (together) mpi.broadcast(diverged);  // also: the checkpoints are written
     if (diverged) {

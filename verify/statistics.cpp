@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <sstream>
 
 #include "core/enum_names.hpp"
@@ -29,25 +28,6 @@ std::string format_number(double x, int precision) {
   return os.str();
 }
 
-SampleSummary summarize(const std::vector<double>& values) {
-  SampleSummary s;
-  double mean = 0.0, m2 = 0.0;
-  for (double x : values) {
-    ++s.count;
-    const double delta = x - mean;
-    mean += delta / static_cast<double>(s.count);
-    m2 += delta * (x - mean);
-  }
-  s.mean = s.count ? mean : std::numeric_limits<double>::quiet_NaN();
-  if (s.count >= 2) {
-    s.sd = std::sqrt(m2 / static_cast<double>(s.count - 1));
-    s.stderr_ = s.sd / std::sqrt(static_cast<double>(s.count));
-  } else {
-    s.sd = s.stderr_ = std::numeric_limits<double>::quiet_NaN();
-  }
-  return s;
-}
-
 ZTest z_test(double prediction, double measurement, double stderr_, double bias_budget, double z_max) {
   check_finite("z_test", "prediction", prediction);
   check_finite("z_test", "measurement", measurement);
@@ -62,12 +42,6 @@ ZTest z_test(double prediction, double measurement, double stderr_, double bias_
   t.tolerance = z_max * stderr_ + bias_budget;
   t.passed = std::abs(d) <= t.tolerance;
   return t;
-}
-
-double raw_z(double prediction, double measurement, double stderr_) {
-  if (!(std::isfinite(prediction) && std::isfinite(measurement) && std::isfinite(stderr_) && stderr_ > 0))
-    return std::numeric_limits<double>::quiet_NaN();
-  return (measurement - prediction) / stderr_;
 }
 
 Judgement judge_against_null(double prediction, double null_value, double measurement, double stderr_, double budget,
@@ -109,40 +83,6 @@ Verdict combine_parts(const std::vector<Verdict>& parts) {
   if (agree) return Verdict::agrees;
   if (outside) return Verdict::outside_regime;
   return Verdict::not_measured;
-}
-
-}  // namespace batchrmt::verify
-
-namespace batchrmt::verify {
-
-double kolmogorov_tail(double x) {
-  if (x <= 0.2) return 1.0;
-  double sum = 0.0;
-  for (int k = 1; k <= 100; ++k) {
-    const double term = std::exp(-2.0 * k * k * x * x);
-    sum += (k % 2 ? 1.0 : -1.0) * term;
-    if (term < 1e-18) break;
-  }
-  return std::clamp(2.0 * sum, 0.0, 1.0);
-}
-
-KsResult ks_two_sample(std::vector<double> a, std::vector<double> b) {
-  if (a.empty() || b.empty()) throw InvalidInput("ks_two_sample: both samples must be non-empty.");
-  std::sort(a.begin(), a.end());
-  std::sort(b.begin(), b.end());
-  std::size_t i = 0, j = 0;
-  double d = 0.0;
-  const double na = static_cast<double>(a.size()), nb = static_cast<double>(b.size());
-  while (i < a.size() && j < b.size()) {
-    const double x = std::min(a[i], b[j]);
-    while (i < a.size() && a[i] <= x) ++i;
-    while (j < b.size() && b[j] <= x) ++j;
-    d = std::max(d, std::abs(static_cast<double>(i) / na - static_cast<double>(j) / nb));
-  }
-  KsResult r;
-  r.statistic = d;
-  r.p_value = kolmogorov_tail(d * std::sqrt(na * nb / (na + nb)));
-  return r;
 }
 
 }  // namespace batchrmt::verify

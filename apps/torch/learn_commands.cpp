@@ -134,7 +134,7 @@ void run_learn(const GlobalOptions& global, LearnCli c) {
       });
   write_learner_history(unit, result.history);
   unit.write("curvature_indices", std::vector<std::int64_t>(result.curvature_indices.begin(), result.curvature_indices.end()));
-  unit.set_attribute("learner_status", result.status);
+  unit.set_attribute("learner_status", nw::to_string(result.status));
   unit.set_attribute("noise_batchnorm", result.noise_batchnorm);
   const auto cross = batchrmt::verify::first_margin_crossing(result.history, false);
   const auto cross_ms = batchrmt::verify::first_margin_crossing(result.history, true);
@@ -148,10 +148,10 @@ void run_learn(const GlobalOptions& global, LearnCli c) {
     rows.push_back({{"epoch", e.epoch}, {"updated", e.updated}, {"L", e.L}, {"mu", e.mu}, {"lr", e.lr}, {"momentum", e.momentum},
                     {"v_phi", num(e.v_phi)}, {"margin", num(e.margin)}, {"margin_mean_square", num(e.margin_mean_square)},
                     {"train_loss", num(e.train_loss)}, {"test_accuracy", num(e.test_accuracy)}});
-  nlohmann::json j{{"status", result.status}, {"out", out}, {"epochs", rows},
+  nlohmann::json j{{"status", nw::to_string(result.status)}, {"out", out}, {"epochs", rows},
                    {"margin_crossing_epoch", cross.epoch}, {"margin_mean_square_crossing_epoch", cross_ms.epoch}};
   batchrmt::app::emit(global, j, [&](std::ostream& os) {
-    os << "learner " << c.variant << " (" << c.mu_rule << " rule): " << result.status << "\n";
+    os << "learner " << c.variant << " (" << c.mu_rule << " rule): " << nw::to_string(result.status) << "\n";
     for (const auto& e : result.history)
       os << "  epoch " << e.epoch << ": L " << e.L << ", mu " << e.mu << ", lr " << e.lr << ", momentum " << e.momentum
          << ", V_phi " << e.v_phi << ", margin " << e.margin << ", mean-square margin " << e.margin_mean_square
@@ -161,7 +161,7 @@ void run_learn(const GlobalOptions& global, LearnCli c) {
       os << "mean-square margin first above 1 in epoch " << cross_ms.epoch << " (" << cross_ms.margin << ")\n";
     os << "HDF5: " << out << "\n";
   });
-  if (result.status == "diverged")
+  if (result.status == nw::TrainStatus::diverged)
     throw batchrmt::NumericalFailure(
         "training diverged under the learner's rates in epoch " + std::to_string(result.history.back().epoch) +
         (cross.epoch > 0 ? " (margin first above 1 in epoch " + std::to_string(cross.epoch) + ")" : std::string(" (no margin above 1)")) +

@@ -45,6 +45,7 @@ struct LrSweepCli {
   nw::DataOptions data;
   std::string normalize;
   nw::LrTrialOptions trial;
+  std::string optimizer = "sgd";  // parsed into `trial` when the command runs
   std::string batch_sizes = "8,32,128,512";
   int seeds = 2, bisections = 4;
   double growth = 2.0, lr_start = 0.0, lr_min = 1e-7, lr_max = 1e3;
@@ -83,6 +84,7 @@ void check_search_options(const LrSweepCli& c) {
 void run_lr_sweep_cli(const GlobalOptions& global, LrSweepCli c) {
   batchrmt::app::apply_runtime_settings(global);
   c.device = nw::checked_device(c.device);
+  c.trial.optimizer = nw::parse_sweep_optimizer(c.optimizer, "--optimizer");
   const bool verbose = !global.json && !c.quiet;
   auto log = [&](const std::string& m) {
     if (verbose) std::cerr << "lr-sweep: " << m << std::endl;
@@ -131,7 +133,7 @@ void run_lr_sweep_cli(const GlobalOptions& global, LrSweepCli c) {
   rq.log = log;
 
   if (c.resume && c.overwrite) throw InvalidInput("--resume and --overwrite were both given, but at most one is allowed.");
-  const std::string out = global.out.empty() ? "results/lr-sweep-" + model.spec().name + "-" + c.trial.optimizer + ".h5" : global.out;
+  const std::string out = global.out.empty() ? "results/lr-sweep-" + model.spec().name + "-" + nw::to_string(c.trial.optimizer) + ".h5" : global.out;
   if (out.size() < 4 || out.compare(out.size() - 3, 3, ".h5") != 0)
     throw InvalidInput("--out is '" + out + "', but must end in .h5.");
   if (!fs::path(out).parent_path().empty()) fs::create_directories(fs::path(out).parent_path());
@@ -150,7 +152,7 @@ void run_lr_sweep_cli(const GlobalOptions& global, LrSweepCli c) {
            {"status", row.status}, {"trials", row.trials.size()},  {"kappa", num(row.kappa)},
            {"top_mean", num(row.top_mean)}, {"top_se", num(row.top_se)}, {"overlap", num(row.overlap)},
            {"regime", row.regime}};
-    if (r.optimizer == "adam") {
+    if (r.optimizer == nw::Optimizer::adam) {
       o["preconditioned_top"] = num(row.pre_top_mean);
       o["noise_fraction"] = num(row.noise_fraction);
       o["damping_ratio"] = num(row.damping_ratio);
@@ -164,7 +166,7 @@ void run_lr_sweep_cli(const GlobalOptions& global, LrSweepCli c) {
            {"regime", r.fit.regime},
            {"points", r.fit.points},
            {"predicted_slope", num(r.predicted_fit.slope)}}},
-         {"optimizer", r.optimizer},
+         {"optimizer", nw::to_string(r.optimizer)},
          {"divergence_factor", c.trial.divergence_factor},
          {"divergence_rule", "non-finite batch loss, or monitor loss (" + std::to_string(c.trial.monitor_size) +
                                  " training items, every " + std::to_string(c.trial.monitor_every) +
@@ -179,7 +181,7 @@ void run_lr_sweep_cli(const GlobalOptions& global, LrSweepCli c) {
          {"out", out},
          {"seconds", r.seconds}};
   batchrmt::app::emit(global, j, [&](std::ostream& os) {
-    os << "lr-sweep " << r.optimizer << " on " << model.spec().describe() << " (P = " << r.P << "), " << data.description
+    os << "lr-sweep " << nw::to_string(r.optimizer) << " on " << model.spec().describe() << " (P = " << r.P << "), " << data.description
        << " (N = " << r.N << ")\n";
     os << "divergence: non-finite loss or monitor loss > " << fmt(c.trial.divergence_factor) << " x start within "
        << c.trial.steps << " steps; " << c.seeds << " seeds; lambda_1(full) = " << fmt(r.lambda_full) << "\n";
@@ -210,7 +212,7 @@ void register_lr_sweep(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--epoch", c->epoch, "Checkpoint epoch of --checkpoint");
   sub->add_option("--init", c->init, "Without --checkpoint: zeros (linear, mlp) | seed")->capture_default_str();
   batchrmt::app::add_data_options(sub, c->data, c->normalize, batchrmt::app::DataDefaults::from_run);
-  sub->add_option("--optimizer", c->trial.optimizer, "sgd (heavy ball with --momentum) | adam")->capture_default_str();
+  sub->add_option("--optimizer", c->optimizer, "sgd (heavy ball with --momentum) | adam")->capture_default_str();
   sub->add_option("--momentum", c->trial.momentum, "SGD momentum rho")->capture_default_str();
   sub->add_option("--beta1", c->trial.beta1, "Adam beta1")->capture_default_str();
   sub->add_option("--beta2", c->trial.beta2, "Adam beta2")->capture_default_str();

@@ -44,6 +44,7 @@ struct TrainCli {
   nw::ModelSpec model;
   nw::DataOptions data;
   nw::TrainOptions train;
+  std::string optimizer = "sgd", schedule = "paper";  // parsed into `train` when the command runs
   std::string normalize = "none";
   std::string device = "cpu";
   bool dry_run = false;
@@ -121,11 +122,11 @@ void write_train_description(const outputs::Group& unit, const GlobalOptions& gl
   unit.set_attribute("test_size", static_cast<std::int64_t>(data.test.size()));
   unit.set_attribute("normalize", c.normalize);
   unit.set_attribute("train_options", c.train.serialize());
-  unit.set_attribute("optimizer", c.train.optimizer);
+  unit.set_attribute("optimizer", nw::to_string(c.train.optimizer));
   unit.set_attribute("lr", c.train.lr);
   unit.set_attribute("momentum", c.train.momentum);
   unit.set_attribute("weight_decay", c.train.weight_decay);
-  unit.set_attribute("schedule", c.train.schedule);
+  unit.set_attribute("schedule", nw::to_string(c.train.schedule));
   unit.set_attribute("batch_size", c.train.batch_size);
   unit.set_attribute("epochs", static_cast<std::int64_t>(c.train.epochs));
   unit.set_attribute("device", c.device);
@@ -211,14 +212,14 @@ void finish_train(const GlobalOptions& global, const TrainCli& c, const nw::Mode
                   const outputs::Group& unit, const nw::TrainResult& r, const std::string& out) {
   write_history(unit, r.history);
   write_checkpoints(unit, r);
-  unit.set_attribute("training_status", r.status);
+  unit.set_attribute("training_status", nw::to_string(r.status));
   unit.set_attribute("resumed_from_epoch", static_cast<std::int64_t>(r.resumed_from_epoch));
-  if (r.status == "diverged") {
+  if (r.status == nw::TrainStatus::diverged) {
     unit.set_attribute("diverged_epoch", static_cast<std::int64_t>(r.diverged_epoch + 1));
     unit.set_attribute("diverged_step", r.diverged_step);
     unit.set_attribute("diverged_loss", r.diverged_loss);
   }
-  nlohmann::json j{{"status", r.status},
+  nlohmann::json j{{"status", nw::to_string(r.status)},
                    {"out", out},
                    {"model", c.model.describe()},
                    {"parameters", model.parameter_count()},
@@ -232,7 +233,7 @@ void finish_train(const GlobalOptions& global, const TrainCli& c, const nw::Mode
     j["test_loss"] = std::isfinite(last.test_loss) ? nlohmann::json(last.test_loss) : nlohmann::json();
     j["test_accuracy"] = std::isfinite(last.test_accuracy) ? nlohmann::json(last.test_accuracy) : nlohmann::json();
   }
-  if (r.status == "stopped") {
+  if (r.status == nw::TrainStatus::stopped) {
     store.flush();
     batchrmt::app::emit(global, j, [&](std::ostream& os) {
       os << "stopped after epoch " << j["epochs_completed"] << " of " << c.train.epochs
@@ -242,7 +243,7 @@ void finish_train(const GlobalOptions& global, const TrainCli& c, const nw::Mode
   }
   store.complete_unit(unit);
   store.commit();
-  if (r.status == "diverged") {
+  if (r.status == nw::TrainStatus::diverged) {
     j["diverged_epoch"] = r.diverged_epoch + 1;
     j["diverged_step"] = r.diverged_step;
     if (global.json) std::cout << j.dump() << std::endl;
@@ -266,6 +267,8 @@ void run_train(const GlobalOptions& global, TrainCli c) {
   batchrmt::app::apply_runtime_settings(global);
   c.device = nw::checked_device(c.device);
   c.data.normalize = nw::parse_normalize(c.normalize);
+  c.train.optimizer = nw::parse_optimizer(c.optimizer, "--optimizer");
+  c.train.schedule = nw::parse_lr_schedule(c.schedule, "--schedule");
   c.data.subset_seed = global.seed;
   c.data.synthetic.seed = global.seed;
   c.data.image_folder.threads = global.threads;
@@ -330,7 +333,7 @@ void run_train(const GlobalOptions& global, TrainCli c) {
   const nw::TrainCallbacks cb = progress_callbacks(c, store, unit, verbose);
   if (verbose)
     std::cerr << "train " << c.model.describe() << " (" << model.parameter_count() << " parameters) on "
-              << data.description << ", " << c.train.optimizer << " lr " << c.train.lr << ", batch "
+              << data.description << ", " << nw::to_string(c.train.optimizer) << " lr " << c.train.lr << ", batch "
               << c.train.batch_size << ", " << c.train.epochs << " epochs, device " << c.device << ", "
               << nw::torch_threads() << " thread(s)" << std::endl;
 
@@ -371,7 +374,7 @@ void register_train(CLI::App& app, GlobalOptions& global) {
   batchrmt::app::add_data_options(sub, c->data, c->normalize, batchrmt::app::DataDefaults::own);
   sub->add_option("--epochs", c->train.epochs, "Epochs")->capture_default_str();
   sub->add_option("--batch-size", c->train.batch_size, "Mini-batch size")->capture_default_str();
-  sub->add_option("--optimizer", c->train.optimizer, "sgd | adam | adamw")->capture_default_str();
+  sub->add_option("--optimizer", c->optimizer, "sgd | adam | adamw")->capture_default_str();
   sub->add_option("--lr", c->train.lr, "Initial learning rate")->capture_default_str();
   sub->add_option("--momentum", c->train.momentum, "SGD momentum")->capture_default_str();
   sub->add_flag("--nesterov", c->train.nesterov, "Nesterov momentum (sgd)");
@@ -380,7 +383,7 @@ void register_train(CLI::App& app, GlobalOptions& global) {
       ->capture_default_str();
   sub->add_option("--beta1", c->train.beta1, "Adam beta1")->capture_default_str();
   sub->add_option("--beta2", c->train.beta2, "Adam beta2")->capture_default_str();
-  sub->add_option("--schedule", c->train.schedule,
+  sub->add_option("--schedule", c->schedule,
                   "paper (constant to 50%, linear to final-ratio at 90%, then constant) | step | constant")
       ->capture_default_str();
   sub->add_option("--final-ratio", c->train.final_ratio, "Final learning-rate factor of the paper schedule")

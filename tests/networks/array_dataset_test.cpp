@@ -128,10 +128,10 @@ TEST(ArrayDataset, TrainingWithoutTestArraysLearnsAndRecordsNanTestMetrics) {
   o.epochs = 3;
   o.batch_size = 32;
   o.lr = 0.1;
-  o.schedule = "constant";
+  o.schedule = nw::LrSchedule::constant;
   o.seed = 2;
   const auto r = nw::train(model, data, o);
-  ASSERT_EQ(r.status, "complete");
+  ASSERT_EQ(r.status, nw::TrainStatus::complete);
   ASSERT_EQ(r.history.size(), 3u);
   EXPECT_LT(r.history.back().train_loss, 0.5 * std::log(2.0));  // half the loss of the zero model
   EXPECT_TRUE(std::isnan(r.history.back().test_loss));

@@ -53,7 +53,7 @@ TEST(LrTrial, AdamRunsWithWarmedMomentsAndOptionsAreChecked) {
   const auto d = synthetic();
   const nw::Model m = linear(d);
   nw::LrTrialOptions o;
-  o.optimizer = "adam";
+  o.optimizer = nw::Optimizer::adam;
   o.batch_size = 32;
   o.steps = 20;
   o.adam_warmup = 10;
@@ -61,7 +61,7 @@ TEST(LrTrial, AdamRunsWithWarmedMomentsAndOptionsAreChecked) {
   EXPECT_FALSE(runner.run(1e-4, 0).diverged);
   EXPECT_TRUE(runner.run(1e3, 0).diverged);
   nw::LrTrialOptions bad = o;
-  bad.optimizer = "lbfgs";
+  bad.optimizer = nw::Optimizer::adamw;  // the sweep has sgd and adam only
   EXPECT_THROW(bad.validate(), batchrmt::InvalidInput);
   bad = o;
   bad.divergence_factor = 1.0;
@@ -127,7 +127,7 @@ TEST(Learner, SetsTheRuleRatesEveryUpdateAndStoresTheRitzValues) {
     return r;
   };
   const auto res = nw::train_with_learner(m, d, o, rule);
-  EXPECT_EQ(res.status, "complete");
+  EXPECT_EQ(res.status, nw::TrainStatus::complete);
   ASSERT_EQ(res.history.size(), 3u);
   EXPECT_EQ(calls, 2);
   EXPECT_TRUE(res.history[0].updated);

@@ -74,6 +74,19 @@ TEST(TrainCli, MissingDatasetIsOneSentenceNamingTheFileAndThePackage) {
   }
 }
 
+TEST(TrainCli, UnknownOptimizerOrScheduleIsOneSentenceWithTheChoices) {
+  const auto opt = run_cli("train --dry-run --model lenet --optimizer rmsprop");
+  EXPECT_EQ(opt.exit_code, 2);
+  EXPECT_EQ(count_lines(opt.err), 1) << opt.err;
+  EXPECT_NE(opt.err.find("--optimizer is 'rmsprop', but must be sgd, adam or adamw."), std::string::npos) << opt.err;
+  const auto sched = run_cli("train --dry-run --model lenet --schedule cosine");
+  EXPECT_EQ(sched.exit_code, 2);
+  EXPECT_NE(sched.err.find("--schedule is 'cosine', but must be paper, step or constant."), std::string::npos) << sched.err;
+  const auto sweep = run_cli("lr-sweep --model linear --optimizer adamw");
+  EXPECT_EQ(sweep.exit_code, 2);
+  EXPECT_NE(sweep.err.find("--optimizer is 'adamw', but must be sgd or adam."), std::string::npos) << sweep.err;
+}
+
 TEST(TrainCli, WritesHistoryAndCheckpointsAndResumes) {
   ScratchDir d("cli_run");
   const std::string out = d / "run.h5";

@@ -18,20 +18,20 @@ using batchrmt::testing::ScratchDir;
 TEST(Schedule, PaperScheduleIsConstantThenLinearThenConstant) {
   nw::TrainOptions o;
   o.epochs = 300;
-  o.schedule = "paper";
+  o.schedule = nw::LrSchedule::paper;
   EXPECT_DOUBLE_EQ(nw::schedule_factor(o, 0), 1.0);
   EXPECT_DOUBLE_EQ(nw::schedule_factor(o, 150), 1.0);          // t = 0.5
   EXPECT_NEAR(nw::schedule_factor(o, 210), 1.0 - 0.99 * 0.5, 1e-12);  // t = 0.7: halfway down
   EXPECT_NEAR(nw::schedule_factor(o, 270), 0.01, 1e-12);        // t = 0.9
   EXPECT_DOUBLE_EQ(nw::schedule_factor(o, 299), 0.01);
-  o.schedule = "step";
+  o.schedule = nw::LrSchedule::step;
   EXPECT_DOUBLE_EQ(nw::schedule_factor(o, 149), 1.0);
   EXPECT_NEAR(nw::schedule_factor(o, 150), 0.1, 1e-15);
   EXPECT_NEAR(nw::schedule_factor(o, 225), 0.01, 1e-15);
   o.milestones = {10};
   o.gamma = 0.5;
   EXPECT_DOUBLE_EQ(nw::schedule_factor(o, 10), 0.5);
-  o.schedule = "constant";
+  o.schedule = nw::LrSchedule::constant;
   EXPECT_DOUBLE_EQ(nw::schedule_factor(o, 299), 1.0);
 }
 
@@ -52,12 +52,12 @@ TEST(Training, LenetOnTwoThousandFashionMnistImagesLearnsInOneEpoch) {
   nw::TrainOptions o;
   o.epochs = 1;
   o.batch_size = 32;
-  o.optimizer = "adam";
+  o.optimizer = nw::Optimizer::adam;
   o.lr = 0.002;
-  o.schedule = "constant";
+  o.schedule = nw::LrSchedule::constant;
   o.seed = 1;
   const auto r = nw::train(model, data, o);
-  ASSERT_EQ(r.status, "complete");
+  ASSERT_EQ(r.status, nw::TrainStatus::complete);
   ASSERT_EQ(r.history.size(), 1u);
   // Chance is 10 %; on the 10,000 test images its binomial sd is 0.3 %, so 50 % is >100 sd
   // above chance. Adam (lr 0.002) with per-channel normalisation reached 63-69 % after these
@@ -118,11 +118,12 @@ TEST(Training, ResumeIsBitIdenticalToAnUninterruptedRun) {
   // A pre-activation ResNet (BatchNorm buffers, momentum buffers) with augmentation, SGD with
   // the paper schedule; and an mlp with AdamW (step counts in the optimiser state).
   struct Case {
-    std::string model, optimizer;
+    std::string model;
+    nw::Optimizer optimizer;
     std::array<std::int64_t, 3> shape;
     bool augment;
   };
-  for (const Case& c : {Case{"preresnet", "sgd", {3, 8, 8}, true}, Case{"mlp", "adamw", {1, 4, 4}, false}}) {
+  for (const Case& c : {Case{"preresnet", nw::Optimizer::sgd, {3, 8, 8}, true}, Case{"mlp", nw::Optimizer::adamw, {1, 4, 4}, false}}) {
     SCOPED_TRACE(c.model);
     const auto data = synthetic(c.shape, 96, c.augment);
     nw::ModelSpec s = ten_class_spec(c.model, c.shape);
@@ -133,16 +134,16 @@ TEST(Training, ResumeIsBitIdenticalToAnUninterruptedRun) {
     o.epochs = 4;
     o.batch_size = 20;  // 96 = 4 * 20 + 16: a smaller last batch
     o.optimizer = c.optimizer;
-    o.lr = c.optimizer == "sgd" ? 0.05 : 0.003;
+    o.lr = c.optimizer == nw::Optimizer::sgd ? 0.05 : 0.003;
     o.weight_decay = 5e-4;
-    o.schedule = "paper";
+    o.schedule = nw::LrSchedule::paper;
     o.seed = 4;
     o.checkpoint_every = 1;
     ScratchDir a("resume_a"), b("resume_b");
     o.checkpoint_dir = a.path.string();
     auto m1 = nw::Model::create(s);
     const auto full = nw::train(m1, data, o);
-    ASSERT_EQ(full.status, "complete");
+    ASSERT_EQ(full.status, nw::TrainStatus::complete);
     EXPECT_EQ(full.checkpoint_epochs, (std::vector<int>{0, 1, 2, 3, 4}));
 
     o.checkpoint_dir = b.path.string();
@@ -150,13 +151,13 @@ TEST(Training, ResumeIsBitIdenticalToAnUninterruptedRun) {
     o.stop_after = 2;
     auto m2 = nw::Model::create(s);
     const auto first = nw::train(m2, data, o);
-    EXPECT_EQ(first.status, "stopped");
+    EXPECT_EQ(first.status, nw::TrainStatus::stopped);
     EXPECT_EQ(first.history.size(), 2u);
     o.stop_after = 0;
     o.resume = true;
     auto m3 = nw::Model::create(s);  // a fresh process would start from scratch like this
     const auto rest = nw::train(m3, data, o);
-    EXPECT_EQ(rest.status, "complete");
+    EXPECT_EQ(rest.status, nw::TrainStatus::complete);
     EXPECT_EQ(rest.resumed_from_epoch, 2);
     expect_same_history(full.history, rest.history);
     EXPECT_EQ(m1.flat_parameters(), m3.flat_parameters());
@@ -245,9 +246,9 @@ TEST(Training, DivergenceIsDetectedAndStopsTraining) {
   o.epochs = 5;
   o.batch_size = 16;
   o.lr = 1e6;  // SGD with momentum at this rate overflows within a few steps
-  o.schedule = "constant";
+  o.schedule = nw::LrSchedule::constant;
   const auto r = nw::train(m, data, o);
-  ASSERT_EQ(r.status, "diverged");
+  ASSERT_EQ(r.status, nw::TrainStatus::diverged);
   EXPECT_FALSE(std::isfinite(r.diverged_loss));
   EXPECT_GE(r.diverged_epoch, 0);
   EXPECT_GE(r.diverged_step, 0);
@@ -262,9 +263,11 @@ TEST(Training, ShapeMismatchAndBadOptionsAreInvalidInput) {
   EXPECT_THROW(nw::train(m, data, o), batchrmt::InvalidInput);
   s.input_shape = {1, 4, 4};
   auto m2 = nw::Model::create(s);
-  o.optimizer = "rmsprop";
+  o.optimizer = nw::Optimizer::adam;
+  o.nesterov = true;  // sgd only
   EXPECT_THROW(nw::train(m2, data, o), batchrmt::InvalidInput);
-  o.optimizer = "sgd";
+  o.optimizer = nw::Optimizer::sgd;
+  o.nesterov = false;
   o.lr = -1;
   EXPECT_THROW(nw::train(m2, data, o), batchrmt::InvalidInput);
 }

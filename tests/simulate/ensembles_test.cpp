@@ -12,7 +12,7 @@
 #include "simulate/ensembles.hpp"
 #include "simulate/tridiagonal_models.hpp"
 #include "spectral/tridiagonal.hpp"
-#include "verify/statistics.hpp"
+#include "core/statistics.hpp"
 
 using namespace batchrmt;
 using namespace batchrmt::simulate;
@@ -23,7 +23,7 @@ struct MeanSe {
   double mean, se;
 };
 MeanSe mean_se(const std::vector<double>& v) {
-  const auto s = verify::summarize(v);
+  const auto s = summarize(v);
   return {s.mean, s.stderr_};
 }
 
@@ -107,7 +107,7 @@ TEST(TracyWidom, RescaledTopEigenvalueOfTridiagonalModelHasTracyWidomMoments) {
       RandomStream rng(2026, static_cast<std::uint64_t>(t));
       x.push_back(std::pow(static_cast<double>(n), 2.0 / 3.0) * (top_eigenvalue(sample_beta_hermite(n, ref.beta, 1.0, 0.0, rng, K)) - 2.0));
     }
-    const auto s = verify::summarize(x);
+    const auto s = summarize(x);
     EXPECT_NEAR(s.mean, ref.mean, 4 * std::sqrt(ref.var / M) + 1e-4) << "beta " << ref.beta;
     EXPECT_NEAR(s.sd * s.sd, ref.var, 4 * ref.var * std::sqrt((2 + ref.kurt) / M) + 1e-4) << "beta " << ref.beta;
   }
@@ -119,7 +119,7 @@ TEST(TracyWidom, RescaledTopEigenvalueOfTridiagonalModelHasTracyWidomMoments) {
     T.a *= std::sqrt(2.0);
     wrong.push_back(std::pow(static_cast<double>(n), 2.0 / 3.0) * (top_eigenvalue(T) - 2.0));
   }
-  const auto w = verify::summarize(wrong);
+  const auto w = summarize(wrong);
   const bool mean_ok = std::abs(w.mean + 1.2065335745820) <= 4 * std::sqrt(1.607781034581 / M);
   const bool var_ok = std::abs(w.sd * w.sd - 1.607781034581) <= 4 * 1.607781034581 * std::sqrt(2.1652429384 / M);
   EXPECT_FALSE(mean_ok && var_ok) << "a doubled diagonal variance went undetected: mean " << w.mean << ", var " << w.sd * w.sd;
@@ -142,10 +142,10 @@ TEST(SpikedWigner, OutlierMeanVarianceAndOverlapMatchBBP) {
     top.push_back(es.eigenvalues()(n - 1));
     overlap.push_back(std::pow(es.eigenvectors().col(n - 1).dot(vec.col(0)), 2));
   }
-  const auto s = verify::summarize(top);
+  const auto s = summarize(top);
   EXPECT_NEAR(s.mean, theta + 1 / theta, 4 * std::sqrt(v / (n * M)) + 2.0 / n);
   EXPECT_NEAR(n * s.sd * s.sd, v, 4 * std::sqrt(2.0 / M) * v + 0.15 * v);  // + a 15 % finite-n budget
-  const auto o = verify::summarize(overlap);
+  const auto o = summarize(overlap);
   EXPECT_NEAR(o.mean, 1 - 1 / (theta * theta), 4 * o.sd / std::sqrt(M) + 3.0 / n);
 }
 
@@ -167,9 +167,9 @@ TEST(SamplerCrossValidation, DenseAndTridiagonalAgreeInDistribution) {
     wish.push_back(ew(ew.size() - 1));
     bidiag.push_back(top_eigenvalue(sample_beta_laguerre(100, 200, 1.0, 1.0, 3.0, r6)));
   }
-  EXPECT_GE(verify::ks_two_sample(dense, tri).p_value, 1e-3);
-  EXPECT_GE(verify::ks_two_sample(dense_sp, tri_sp).p_value, 1e-3);
-  EXPECT_GE(verify::ks_two_sample(wish, bidiag).p_value, 1e-3);
+  EXPECT_GE(ks_two_sample(dense, tri).p_value, 1e-3);
+  EXPECT_GE(ks_two_sample(dense_sp, tri_sp).p_value, 1e-3);
+  EXPECT_GE(ks_two_sample(wish, bidiag).p_value, 1e-3);
   // The test has power: a tridiagonal model with the diagonal variance doubled is rejected.
   std::vector<double> wrong;
   for (int t = 0; t < M; ++t) {
@@ -178,7 +178,7 @@ TEST(SamplerCrossValidation, DenseAndTridiagonalAgreeInDistribution) {
     T.a *= std::sqrt(2.0);
     wrong.push_back(top_eigenvalue(T));
   }
-  EXPECT_LT(verify::ks_two_sample(dense, wrong).p_value, 1e-3);
+  EXPECT_LT(ks_two_sample(dense, wrong).p_value, 1e-3);
   // Truncation K vs 2K at n = 1e5.
   const Eigen::Index big = 100000, K = edge_truncation_size(big);
   std::vector<double> tk, t2k;
@@ -187,7 +187,7 @@ TEST(SamplerCrossValidation, DenseAndTridiagonalAgreeInDistribution) {
     tk.push_back(top_eigenvalue(sample_beta_hermite(big, 1.0, 1.0, 0.0, a, K)));
     t2k.push_back(top_eigenvalue(sample_beta_hermite(big, 1.0, 1.0, 0.0, b, 2 * K)));
   }
-  EXPECT_GE(verify::ks_two_sample(tk, t2k).p_value, 1e-3);
+  EXPECT_GE(ks_two_sample(tk, t2k).p_value, 1e-3);
 }
 
 TEST(Wishart, TraceMomentsAreExactForDenseAndBidiagonal) {

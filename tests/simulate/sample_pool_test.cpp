@@ -8,7 +8,7 @@
 #include "core/rng.hpp"
 #include "simulate/sample_pool.hpp"
 #include "theory/batch_hessian.hpp"
-#include "verify/statistics.hpp"
+#include "core/statistics.hpp"
 
 using namespace batchrmt;
 using namespace batchrmt::simulate;
@@ -63,7 +63,7 @@ TEST(SamplePool, FluctuationFrobeniusNormIsKappaTimesPopulationVariance) {
       const auto idx = batch_indices(50, B, 1234, s);
       f2.push_back((pool.batch_mean(idx) - pool.empirical()).squaredNorm());
     }
-    const auto sum = verify::summarize(f2);
+    const auto sum = summarize(f2);
     const double F = pool.frobenius_variance();
     EXPECT_NEAR(sum.mean, kappa * F, 4 * sum.stderr_) << to_string(curvature);
     EXPECT_GT(std::abs(sum.mean - F / B), 4 * sum.stderr_) << "cannot tell kappa_B from 1/B";

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "core/config.hpp"
+#include "core/errors.hpp"
 #include "theory/learning_rates.hpp"
 #include "theory/spectrum_learner.hpp"
 #include "verify/learning_rate_claims.hpp"
@@ -51,11 +52,15 @@ TEST(LrScalingFit, RecoversAPowerLawAndSkipsUnbracketedRows) {
 }
 
 TEST(LrPrediction, HeavyBallAndEmaMomentumRules) {
-  EXPECT_DOUBLE_EQ(predicted_max_lr("sgd", 0.0, 0.9, 50.0), 2.0 / 50.0);
-  EXPECT_DOUBLE_EQ(predicted_max_lr("sgd", 0.9, 0.9, 50.0), 2.0 * 1.9 / 50.0);
+  using networks::Optimizer;
+  EXPECT_DOUBLE_EQ(predicted_max_lr(Optimizer::sgd, 0.0, 0.9, 50.0), 2.0 / 50.0);
+  EXPECT_DOUBLE_EQ(predicted_max_lr(Optimizer::sgd, 0.9, 0.9, 50.0), 2.0 * 1.9 / 50.0);
   // Adam (EMA momentum beta1 on the preconditioned step): 2 (1 + beta1) / ((1 - beta1) mu).
-  EXPECT_NEAR(predicted_max_lr("adam", 0.0, 0.9, 4.0), 2.0 * 1.9 / (0.1 * 4.0), 1e-12);
-  EXPECT_TRUE(std::isnan(predicted_max_lr("sgd", 0.0, 0.9, 0.0)));
+  EXPECT_NEAR(predicted_max_lr(Optimizer::adam, 0.0, 0.9, 4.0), 2.0 * 1.9 / (0.1 * 4.0), 1e-12);
+  EXPECT_TRUE(std::isnan(predicted_max_lr(Optimizer::sgd, 0.0, 0.9, 0.0)));
+  EXPECT_TRUE(std::isnan(predicted_max_lr(Optimizer::adam, 0.0, 0.9, NAN)));
+  // adamw is not the linearised rule's optimiser: refused, never treated as sgd.
+  EXPECT_THROW(predicted_max_lr(Optimizer::adamw, 0.0, 0.9, 4.0), InvalidInput);
 }
 
 namespace {
@@ -112,7 +117,7 @@ TEST(AdamPreconditionedLimit, DiagonalQuadraticWithKnownNoiseMatchesThePrecondit
     // D from the warmed second moment at the start: w = 1, g_j = a_j.
     double top = 0;
     for (double aj : a) top = std::max(top, aj / (std::sqrt(aj * aj + kappa * s2) + 1e-8));
-    const double predicted = predicted_max_lr("adam", 0.0, 0.9, top);
+    const double predicted = predicted_max_lr(networks::Optimizer::adam, 0.0, 0.9, top);
     StabilitySearchOptions o;
     o.lr_start = predicted / 3;
     o.bisections = 7;

@@ -1,4 +1,5 @@
-// Verdict logic on constructed inputs, fits, and the claims at tiny sizes.
+// Verdict logic on constructed inputs and the claims at tiny sizes (the statistics under the
+// verdicts: tests/core/statistics_test.cpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -7,7 +8,6 @@
 #include "core/errors.hpp"
 #include "verify/claims.hpp"
 #include "verify/network_claims.hpp"
-#include "verify/statistics.hpp"
 #include "verify/registry.hpp"
 #include "verify/statistics.hpp"
 
@@ -32,42 +32,6 @@ TEST(ZTest, AgreesWithinToleranceDisagreesOutsideAndUsesTheBiasBudget) {
   EXPECT_NEAR(t.z, -5.0, 1e-12);
   EXPECT_THROW(z_test(1.0, 1.0, 0.0, 0.0), InvalidInput);
   EXPECT_EQ(to_string(Verdict::outside_regime), "outside its regime");
-}
-
-TEST(Summaries, MeanSdAndStandardError) {
-  const auto s = summarize({1, 2, 3, 4});
-  EXPECT_DOUBLE_EQ(s.mean, 2.5);
-  EXPECT_NEAR(s.sd, std::sqrt(5.0 / 3.0), 1e-15);
-  EXPECT_NEAR(s.stderr_, std::sqrt(5.0 / 12.0), 1e-15);
-}
-
-TEST(KolmogorovSmirnov, TailAndTwoSample) {
-  // Q(1.36) = 0.0494 (the familiar 5 % critical value), Q(1.63) = 0.0098.
-  EXPECT_NEAR(kolmogorov_tail(1.36), 0.0494, 5e-4);
-  EXPECT_NEAR(kolmogorov_tail(1.63), 0.0098, 2e-4);
-  EXPECT_EQ(kolmogorov_tail(0.1), 1.0);
-  std::vector<double> a, b;
-  for (int i = 0; i < 200; ++i) {
-    a.push_back(i);
-    b.push_back(i + 100);
-  }
-  const auto r = ks_two_sample(a, b);
-  EXPECT_NEAR(r.statistic, 0.5, 1e-12);
-  EXPECT_LT(r.p_value, 1e-10);
-  EXPECT_GT(ks_two_sample(a, a).p_value, 0.99);
-}
-
-TEST(Fits, RecoverExactLinesAndInflateErrorsForScatter) {
-  std::vector<double> x = {1, 2, 3, 4, 5}, y, se(5, 0.1);
-  for (double v : x) y.push_back(2.0 + 0.5 * v);
-  const auto f = fit_line(x, y, se);
-  EXPECT_NEAR(f.slope, 0.5, 1e-12);
-  EXPECT_NEAR(f.intercept, 2.0, 1e-12);
-  EXPECT_NEAR(f.slope_se, 0.1 / std::sqrt(10.0), 1e-12);  // sqrt(S/Delta) for unit spacing
-  const auto o = fit_through_origin(x, std::vector<double>{2, 4, 6, 8, 10}, se);
-  EXPECT_NEAR(o.slope, 2.0, 1e-12);
-  std::vector<double> noisy = {2.5, 3.5, 3.0, 4.5, 4.0};  // scatter >> 0.1
-  EXPECT_GT(fit_line(x, noisy, se).slope_se, 0.1 / std::sqrt(10.0));
 }
 
 TEST(Claims, RunAtTinySizesWithNumbersBehindEveryVerdict) {
@@ -151,13 +115,6 @@ noise_samples = 48
   EXPECT_EQ(r.verdict, Verdict::not_measured);
   EXPECT_NE(r.note.find("LibTorch"), std::string::npos);
 #endif
-}
-
-TEST(RawZ, SignedUnclampedAndNanWithoutAStandardError) {
-  EXPECT_DOUBLE_EQ(raw_z(2.0, 1.5, 0.25), -2.0);
-  EXPECT_DOUBLE_EQ(raw_z(2.0, 2.0, 0.25), 0.0);
-  EXPECT_TRUE(std::isnan(raw_z(2.0, 1.5, 0.0)));
-  EXPECT_TRUE(std::isnan(raw_z(NAN, 1.5, 0.1)));
 }
 
 TEST(JudgeAgainstNull, AgreesDisagreesAndInconclusive) {
