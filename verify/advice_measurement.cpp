@@ -81,7 +81,7 @@ std::vector<GridSweepRow> run_advice_sweep(GridSweepRequest request, const std::
                                            const std::vector<const AdviceRow*>& rows) {
   if (optimizer != "sgd" && optimizer != "adam")
     throw InvalidInput("advise: optimizer is '" + optimizer + "', but must be sgd or adam.");
-  request.trial.optimizer = optimizer;
+  request.trial.optimizer = networks::parse_optimizer(optimizer, "advise: optimizer");
   request.batch_sizes.clear();
   request.centers.clear();
   for (const AdviceRow* row : rows) {
