@@ -4,7 +4,6 @@
 // §2.7, §3). The sweep is verify/learning_rate_claims.hpp's run_lr_sweep (HDF5 layout there and
 // in docs/learning-rates.md). No LibTorch headers here.
 #include <cmath>
-#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -29,7 +28,6 @@
 
 namespace {
 
-namespace fs = std::filesystem;
 namespace nw = batchrmt::networks;
 namespace outputs = batchrmt::outputs;
 namespace verify = batchrmt::verify;
@@ -132,16 +130,10 @@ void run_lr_sweep_cli(const GlobalOptions& global, LrSweepCli c) {
   rq.attributes = attrs;
   rq.log = log;
 
-  if (c.resume && c.overwrite) throw InvalidInput("--resume and --overwrite were both given, but at most one is allowed.");
-  const std::string out = global.out.empty() ? "results/lr-sweep-" + model.spec().name + "-" + nw::to_string(c.trial.optimizer) + ".h5" : global.out;
-  if (out.size() < 4 || out.compare(out.size() - 3, 3, ".h5") != 0)
-    throw InvalidInput("--out is '" + out + "', but must end in .h5.");
-  if (!fs::path(out).parent_path().empty()) fs::create_directories(fs::path(out).parent_path());
-  const auto mode = c.overwrite ? outputs::OpenMode::overwrite : c.resume ? outputs::OpenMode::resume : outputs::OpenMode::fresh;
-  batchrmt::RunIdentity identity = batchrmt::app::network_run_identity(global, {true, {}}, model.spec(), &c.data);
-  if (!c.checkpoint.empty()) identity.set("checkpoint_content", batchrmt::app::file_fingerprint(c.checkpoint));
-  outputs::Store store = outputs::Store::open(out, batchrmt::app::make_provenance(global), mode, identity);
-  for (const auto& u : store.discarded_units()) log("resume: discarded the incomplete unit " + u);
+  outputs::Store store = batchrmt::app::open_measurement_store(
+      global, {c.resume, c.overwrite, c.quiet}, "results/lr-sweep-" + model.spec().name + "-" + nw::to_string(c.trial.optimizer) + ".h5",
+      model.spec(), c.data, c.checkpoint, {true, {}}, log);
+  const std::string out = store.final_path();
   const auto r = verify::run_lr_sweep(rq, &store);
   store.commit();
 
@@ -208,9 +200,7 @@ void register_lr_sweep(CLI::App& app, GlobalOptions& global) {
   c->data.name.clear();
   c->data.synthetic.train_size = 0;  // default: the run's, else 4096
   batchrmt::app::add_model_options(sub, c->model);
-  sub->add_option("--checkpoint", c->checkpoint, "RUN.h5 of batchrmt train (with --epoch), its checkpoint folder, or an epoch-NNNNNN.pt");
-  sub->add_option("--epoch", c->epoch, "Checkpoint epoch of --checkpoint");
-  sub->add_option("--init", c->init, "Without --checkpoint: zeros (linear, mlp) | seed")->capture_default_str();
+  batchrmt::app::add_checkpoint_options(sub, c->checkpoint, c->epoch, c->init);
   batchrmt::app::add_data_options(sub, c->data, c->normalize, batchrmt::app::DataDefaults::from_run);
   sub->add_option("--optimizer", c->optimizer, "sgd (heavy ball with --momentum) | adam")->capture_default_str();
   sub->add_option("--momentum", c->trial.momentum, "SGD momentum rho")->capture_default_str();
