@@ -1,5 +1,6 @@
-// Lanczos with the basis on the operator's device; see device_lanczos.hpp. The step follows
-// spectral/lanczos.cpp's Lanczos::compute_ref line for line for full reorthogonalisation.
+// Lanczos with the basis on the operator's device; see device_lanczos.hpp. The recurrence is
+// spectral/lanczos_recurrence.hpp's, the one spectral::Lanczos runs; this file supplies the
+// device's Krylov space, the basis allocation and the Ritz vectors.
 #include "networks/device_lanczos.hpp"
 
 #include <torch/torch.h>
@@ -12,20 +13,19 @@
 #include "core/enum_names.hpp"
 #include "core/errors.hpp"
 #include "core/rng.hpp"
+#include "spectral/lanczos_recurrence.hpp"
 
 namespace batchrmt::networks {
 
 namespace {
 
 using torch::Tensor;
-using Clock = std::chrono::steady_clock;
+using spectral::detail::Clock;
+using spectral::detail::seconds_since;
 using spectral::BasisStorage;
 using spectral::LanczosOptions;
 using spectral::LanczosResult;
-using spectral::LanczosStatus;
 using spectral::Reorthogonalization;
-
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 // Kernel launches are asynchronous on CUDA: wait before reading a clock, so that the operator
 // and reorthogonalisation times are each the work they launched.
@@ -106,6 +106,54 @@ void device_ritz_vectors(const Tensor& basis, const Eigen::MatrixXd& s, const st
 }
 }  // namespace
 
+namespace {
+// The Krylov space of curvature_lanczos (the KrylovSpace of spectral/lanczos_recurrence.hpp):
+// basis (m x P), q_j, q_{j-1} and w as tensors on the operator's device; the host sees alpha_j,
+// beta_j and the CGS coefficient h_j (one scalar read, a synchronisation, each). Full
+// reorthogonalisation only: fused CGS against an fp64 basis, CGS against an fp32 basis.
+class DeviceKrylovSpace {
+ public:
+  DeviceKrylovSpace(const CurvatureOperator& op, const LanczosOptions& o, Tensor& basis, Tensor q1)
+      : op_(op), o_(o), dev_(op.options().device), basis_(basis), q_(std::move(q1)), qprev_(torch::zeros_like(q_)) {
+    basis_[0].copy_(q_);
+  }
+
+  bool fused() const { return o_.storage == BasisStorage::Fp64; }
+  void apply(Eigen::Index j) { w_ = op_.apply_on_device(fused() ? basis_[j] : q_); }
+  void wait() { wait_for(dev_); }
+  double project(Eigen::Index cols) { return cgs_pass(basis_, cols, w_)[cols - 1].item<double>(); }
+  double dot_qw() { return q_.dot(w_).item<double>(); }
+  void subtract_three_term(double a, double b) { w_.sub_(q_, a).sub_(qprev_, b); }  // in place
+  void reorthogonalize(Eigen::Index cols, LanczosResult&, double) {
+    for (int pass = 0; pass < o_.passes; ++pass) cgs_pass(basis_, cols, w_);
+  }
+  double norm_w() { return w_.norm().item<double>(); }
+  double fresh_direction(RandomStream& rng, Eigen::Index cols) {
+    Eigen::VectorXd host(op_.rows());
+    rng.fill_normal(host.data(), static_cast<std::size_t>(host.size()));
+    w_ = to_device(host, dev_);
+    for (int pass = 0; pass < 2; ++pass) cgs_pass(basis_, cols, w_);
+    return w_.norm().item<double>();
+  }
+  void advance(Eigen::Index next, double scale) {
+    if (fused()) {
+      basis_[next].copy_(w_).div_(scale);
+      return;
+    }
+    qprev_ = q_;
+    q_ = w_ / scale;
+    basis_[next].copy_(q_);
+  }
+
+ private:
+  const CurvatureOperator& op_;
+  const LanczosOptions& o_;
+  torch::Device dev_;
+  Tensor& basis_;
+  Tensor q_, qprev_, w_;
+};
+}  // namespace
+
 LanczosResult curvature_lanczos(const CurvatureOperator& op, const LanczosOptions& o, LanczosBasisPlacement where,
                                 const double* start, LanczosBasisPlacement* used) {
   LanczosBasisPlacement placed = resolve_lanczos_basis(op, o, where);
@@ -134,8 +182,6 @@ LanczosResult curvature_lanczos(const CurvatureOperator& op, const LanczosOption
   spectral::check_lanczos_options(fn, o, p, start != nullptr);
   const torch::Device dev(op.options().device);
   const std::int64_t m = std::min<std::int64_t>(static_cast<std::int64_t>(o.steps), p);
-  const bool want_stop = o.converge_top + o.converge_bottom > 0;
-  const bool fused = o.storage == BasisStorage::Fp64;  // as in spectral/lanczos.cpp
 
   LanczosResult r = spectral::lanczos_result_for(o, p);
   r.alpha.reserve(static_cast<std::size_t>(m));
@@ -144,81 +190,8 @@ LanczosResult curvature_lanczos(const CurvatureOperator& op, const LanczosOption
   RandomStream rng(o.seed, o.stream);
   Eigen::VectorXd host(p);
   spectral::lanczos_start(o, start, host, rng);
-  Tensor q = to_device(host, dev);
-  Tensor qprev = torch::zeros_like(q);
-  basis[0].copy_(q);
-  double tnorm = 0.0;
-
-  const auto t_loop = Clock::now();
-  for (std::int64_t j = 0; j < m; ++j) {
-    auto t0 = Clock::now();
-    Tensor w = op.apply_on_device(fused ? basis[j] : q);
-    wait_for(dev);
-    r.operator_seconds += seconds_since(t0);
-    ++r.applications;
-    double a = 0.0;
-    t0 = Clock::now();
-    if (fused) {
-      // CGS2 against all of Q_j including q_j and q_{j-1}: alpha_j is the q_j component of the
-      // projections and the three-term subtraction is part of the GEMV.
-      for (int pass = 0; pass < o.passes; ++pass) a += cgs_pass(basis, j + 1, w)[j].item<double>();
-    } else {
-      a = q.dot(w).item<double>();
-      const double bprev = j > 0 ? r.beta[static_cast<std::size_t>(j - 1)] : 0.0;
-      w.sub_(q, a).sub_(qprev, bprev);  // in place: no P-vector temporaries
-      for (int pass = 0; pass < o.passes; ++pass) cgs_pass(basis, j + 1, w);
-    }
-    wait_for(dev);  // the fp32 passes are only queued until here
-    if (!std::isfinite(a))
-      throw NumericalFailure(std::string(fn) + ": the operator returned a non-finite vector at step " +
-                             std::to_string(j + 1) + ".");
-    r.alpha.push_back(a);
-    tnorm = std::max(tnorm, std::fabs(a));
-    r.reorth_seconds += seconds_since(t0);
-    const double b = w.norm().item<double>();
-    r.beta.push_back(b);
-    tnorm = std::max(tnorm, b);
-    r.steps = static_cast<std::size_t>(j + 1);
-    if (!(b > o.breakdown_tol * tnorm)) {
-      bool restarted = false;
-      if (o.restart_on_breakdown && j + 1 < m) {
-        // Invariant subspace: continue in its orthogonal complement with a fresh vector that
-        // continues the start vector's stream (T_{j+1, j} = 0), as spectral::Lanczos does.
-        rng.fill_normal(host.data(), static_cast<std::size_t>(p));
-        w = to_device(host, dev);
-        for (int pass = 0; pass < 2; ++pass) cgs_pass(basis, j + 1, w);
-        const double wn = w.norm().item<double>();
-        if (spectral::lanczos_restart_usable(wn, p)) {
-          r.beta.back() = 0.0;
-          ++r.restarts;
-          qprev = q;
-          q = w / wn;
-          basis[j + 1].copy_(q);
-          restarted = true;
-        }
-      }
-      if (!restarted) {
-        r.status = LanczosStatus::Breakdown;
-        break;
-      }
-      continue;
-    }
-    if (spectral::lanczos_converged_now(r.alpha, r.beta, o, static_cast<std::size_t>(m), tnorm)) {
-      r.status = LanczosStatus::Converged;
-      break;
-    }
-    if (j + 1 < m) {
-      if (fused) {
-        basis[j + 1].copy_(w).div_(b);
-      } else {
-        qprev = q;
-        q = w / b;
-        basis[j + 1].copy_(q);
-      }
-    }
-  }
-  r.loop_seconds = seconds_since(t_loop);
-  if (want_stop && r.status == LanczosStatus::Completed) r.status = LanczosStatus::NotConverged;
+  DeviceKrylovSpace space(op, o, basis, to_device(host, dev));
+  spectral::lanczos_recurrence(space, o, m, rng, r, fn);
 
   device_ritz_vectors(basis, spectral::lanczos_ritz(r), spectral::lanczos_vector_selection(o, r.steps), dev, r);
   r.wall_seconds = seconds_since(t_begin);

@@ -13,6 +13,7 @@
 #include "core/errors.hpp"
 #include "core/rng.hpp"
 #include "spectral/detail_util.hpp"
+#include "spectral/lanczos_recurrence.hpp"
 #include "spectral/tridiagonal.hpp"
 
 namespace batchrmt::spectral {
@@ -66,7 +67,10 @@ void sgemv_(const char*, const int*, const int*, const float*, const float*, con
 // is used because Eigen's column-major GEMV (w -= Q h) reached only 4-6 GB/s on the development
 // machine against 11-17 GB/s for OpenBLAS (docs/performance.md); Eigen is the fallback
 // for P beyond the LP64 range.
-void cgs_pass(const Eigen::MatrixXd& q, Eigen::Index j, Eigen::VectorXd& w, Eigen::VectorXd& h) {
+using Basis64 = KrylovBasis<double>::View;
+using Basis32 = KrylovBasis<float>::View;
+
+void cgs_pass(const Basis64& q, Eigen::Index j, Eigen::VectorXd& w, Eigen::VectorXd& h) {
   if (q.rows() <= kBlasMaxRows) {
     const int m = static_cast<int>(q.rows()), n = static_cast<int>(j), one = 1;
     const double d1 = 1.0, d0 = 0.0, dm1 = -1.0;
@@ -82,7 +86,7 @@ void cgs_pass(const Eigen::MatrixXd& q, Eigen::Index j, Eigen::VectorXd& w, Eige
 // The same against an fp32 basis: sgemv on a float copy of w (the projection is then accurate to
 // fp32 rounding, the level the fp32 basis has anyway; alpha and beta stay fp64). Reads Q_j twice:
 // 8 j P bytes, plus two conversion passes over w.
-void cgs_pass(const Eigen::MatrixXf& q, Eigen::Index j, Eigen::VectorXd& w, Eigen::VectorXd& h) {
+void cgs_pass(const Basis32& q, Eigen::Index j, Eigen::VectorXd& w, Eigen::VectorXd& h) {
   thread_local Eigen::VectorXf wf, yf, hf;
   const Eigen::Index p = q.rows();
   wf = w.cast<float>();
@@ -102,7 +106,7 @@ void cgs_pass(const Eigen::MatrixXf& q, Eigen::Index j, Eigen::VectorXd& w, Eige
 }
 
 // y = Q_j s for a stored basis (fp64 or fp32).
-Eigen::MatrixXd basis_times(const Eigen::MatrixXd& q64, const Eigen::MatrixXf& q32, BasisStorage storage,
+Eigen::MatrixXd basis_times(const Basis64& q64, const Basis32& q32, BasisStorage storage,
                             Eigen::Index j, const Eigen::MatrixXd& s) {
   if (storage == BasisStorage::Fp64) return q64.leftCols(j) * s;
   Eigen::MatrixXd y(q32.rows(), s.cols());
@@ -123,7 +127,7 @@ Eigen::MatrixXd basis_times(const Eigen::MatrixXd& q64, const Eigen::MatrixXf& q
 // and 4 P per locked vector.
 class SelectiveLocks {
  public:
-  void apply(const LanczosResult& r, double tnorm, const Eigen::MatrixXd& q64, const Eigen::MatrixXf& q32,
+  void apply(const LanczosResult& r, double tnorm, const Basis64& q64, const Basis32& q32,
              BasisStorage storage, Eigen::VectorXd& w) {
     const double sqrt_eps = std::sqrt(kEps);
     const double bj = w.norm();
@@ -159,7 +163,7 @@ class SelectiveLocks {
 // After a breakdown (an invariant subspace of the first `cols` basis vectors): a fresh Gaussian
 // vector continuing `rng` (the start vector's stream), orthogonalised twice against the basis, in
 // w. Returns its norm (lanczos_restart_usable decides whether it is kept).
-double fresh_direction(RandomStream& rng, const Eigen::MatrixXd& q64, const Eigen::MatrixXf& q32,
+double fresh_orthogonal_direction(RandomStream& rng, const Basis64& q64, const Basis32& q32,
                        BasisStorage storage, Eigen::Index cols, Eigen::VectorXd& w, Eigen::VectorXd& h) {
   rng.fill_normal(w.data(), static_cast<std::size_t>(w.size()));
   for (int pass = 0; pass < 2; ++pass) {
@@ -170,6 +174,61 @@ double fresh_direction(RandomStream& rng, const Eigen::MatrixXd& q64, const Eige
   }
   return w.norm();
 }
+
+// The Krylov space of spectral::Lanczos: basis, q_j, q_{j-1} and w in host memory (the
+// KrylovSpace of lanczos_recurrence.hpp). Reorthogonalisation: fused CGS against the fp64
+// basis, CGS against the fp32 basis, selective, or none.
+class HostKrylovSpace {
+ public:
+  HostKrylovSpace(OperatorRef op, const LanczosOptions& o, Basis64 q64, Basis32 q32, Eigen::Index m)
+      : op_(op), o_(o), q64_(q64), q32_(q32), q_(op.rows()), qprev_(Eigen::VectorXd::Zero(op.rows())),
+        w_(op.rows()), h_(m) {}
+
+  Eigen::VectorXd& q() { return q_; }
+  void store(Eigen::Index j, const Eigen::VectorXd& q) {
+    if (o_.storage == BasisStorage::Fp64) q64_.col(j) = q;
+    if (o_.storage == BasisStorage::Fp32) q32_.col(j) = q.cast<float>();
+  }
+
+  bool fused() const { return o_.reorth == Reorthogonalization::Full && o_.storage == BasisStorage::Fp64; }
+  void apply(Eigen::Index j) { op_.apply(fused() ? q64_.col(j).data() : q_.data(), w_.data()); }
+  void wait() {}
+  double project(Eigen::Index cols) {
+    cgs_pass(q64_, cols, w_, h_);
+    return h_[cols - 1];
+  }
+  double dot_qw() { return q_.dot(w_); }
+  void subtract_three_term(double a, double b) { w_.noalias() -= a * q_ + b * qprev_; }
+  void reorthogonalize(Eigen::Index cols, LanczosResult& r, double tnorm) {
+    if (o_.reorth == Reorthogonalization::Full) {
+      for (int pass = 0; pass < o_.passes; ++pass) cgs_pass(q32_, cols, w_, h_);
+    } else if (o_.reorth == Reorthogonalization::Selective) {
+      selective_.apply(r, tnorm, q64_, q32_, o_.storage, w_);
+      r.locked_vectors = selective_.size();
+    }
+  }
+  double norm_w() { return w_.norm(); }
+  double fresh_direction(RandomStream& rng, Eigen::Index cols) {
+    return fresh_orthogonal_direction(rng, q64_, q32_, o_.storage, cols, w_, h_);
+  }
+  void advance(Eigen::Index next, double scale) {
+    if (fused()) {
+      q64_.col(next) = w_ / scale;
+      return;
+    }
+    qprev_.swap(q_);
+    q_ = w_ / scale;
+    store(next, q_);
+  }
+
+ private:
+  OperatorRef op_;
+  const LanczosOptions& o_;
+  Basis64 q64_;
+  Basis32 q32_;
+  Eigen::VectorXd q_, qprev_, w_, h_;
+  SelectiveLocks selective_;
+};
 
 }  // namespace
 
@@ -276,111 +335,19 @@ Lanczos& Lanczos::compute_ref(OperatorRef op, const double* start) {
   const LanczosOptions& o = options_;
   const Eigen::Index p = op.rows();
   check_lanczos_options(fn, o, p, start != nullptr);
-
   const Eigen::Index m = std::min<Eigen::Index>(static_cast<Eigen::Index>(o.steps), p);
-  const bool want_stop = o.converge_top + o.converge_bottom > 0;
 
   result_ = lanczos_result_for(o, p);
   LanczosResult& r = result_;
   r.alpha.reserve(static_cast<std::size_t>(m));
   r.beta.reserve(static_cast<std::size_t>(m));
-
   reserve_basis(p, m);
-  auto store = [&](Eigen::Index j, const Eigen::VectorXd& q) {
-    if (o.storage == BasisStorage::Fp64) basis64_.col(j) = q;
-    if (o.storage == BasisStorage::Fp32) basis32_.col(j) = q.cast<float>();
-  };
 
-  Eigen::VectorXd q(p), qprev = Eigen::VectorXd::Zero(p), w(p), h(m);
+  HostKrylovSpace space(op, o, basis64_.view(), basis32_.view(), m);
   RandomStream rng(o.seed, o.stream);
-  lanczos_start(o, start, q, rng);
-  store(0, q);
-
-  SelectiveLocks selective;
-  double tnorm = 0.0;
-
-  // Full reorthogonalisation with an fp64 basis runs the step as CGS2 against all of Q_j
-  // including q_j and q_{j-1} (Arnoldi form): alpha_j is the q_j component of the first
-  // projection, corrected by the second, and the three-term subtraction is part of the GEMV.
-  // This saves four vector passes per step and q_j is read in place from the basis.
-  const bool fused = o.reorth == Reorthogonalization::Full && o.storage == BasisStorage::Fp64;
-  const auto t_loop = Clock::now();
-  for (Eigen::Index j = 0; j < m; ++j) {
-    auto t0 = Clock::now();
-    op.apply(fused ? basis64_.col(j).data() : q.data(), w.data());
-    r.operator_seconds += seconds_since(t0);
-    ++r.applications;
-    double a = 0.0;
-    if (fused) {
-      t0 = Clock::now();
-      for (int pass = 0; pass < o.passes; ++pass) {
-        cgs_pass(basis64_, j + 1, w, h);
-        a += h[j];
-      }
-      r.reorth_seconds += seconds_since(t0);
-    } else {
-      a = q.dot(w);
-      const double bprev = j > 0 ? r.beta[static_cast<std::size_t>(j - 1)] : 0.0;
-      w.noalias() -= a * q + bprev * qprev;
-    }
-    if (!std::isfinite(a))
-      throw NumericalFailure(std::string(fn) + ": the operator returned a non-finite vector at step " +
-                             std::to_string(j + 1) + ".");
-    r.alpha.push_back(a);
-    tnorm = std::max(tnorm, std::fabs(a));
-
-    t0 = Clock::now();
-    if (fused) {
-    } else if (o.reorth == Reorthogonalization::Full) {
-      for (int pass = 0; pass < o.passes; ++pass) cgs_pass(basis32_, j + 1, w, h);
-    } else if (o.reorth == Reorthogonalization::Selective) {
-      selective.apply(r, tnorm, basis64_, basis32_, o.storage, w);
-      r.locked_vectors = selective.size();
-    }
-    r.reorth_seconds += seconds_since(t0);
-
-    const double b = w.norm();
-    r.beta.push_back(b);
-    tnorm = std::max(tnorm, b);
-    r.steps = static_cast<std::size_t>(j + 1);
-    bool restarted = false;
-    if (!(b > o.breakdown_tol * tnorm)) {
-      const bool can_restart = o.restart_on_breakdown && j + 1 < m && o.reorth == Reorthogonalization::Full &&
-                               o.storage != BasisStorage::None;
-      if (can_restart) {
-        // Invariant subspace found: continue in its orthogonal complement (T_{j+1, j} = 0).
-        const double wn = fresh_direction(rng, basis64_, basis32_, o.storage, j + 1, w, h);
-        if (lanczos_restart_usable(wn, p)) {
-          r.beta.back() = 0.0;
-          ++r.restarts;
-          qprev.swap(q);
-          q = w / wn;
-          store(j + 1, q);
-          restarted = true;
-        }
-      }
-      if (!restarted) {
-        r.status = LanczosStatus::Breakdown;
-        break;
-      }
-      continue;
-    }
-    if (lanczos_converged_now(r.alpha, r.beta, o, static_cast<std::size_t>(m), tnorm)) {
-      r.status = LanczosStatus::Converged;
-      break;
-    }
-    if (j + 1 < m) {
-      if (fused) {
-        basis64_.col(j + 1) = w / b;
-      } else {
-        qprev.swap(q);
-        q = w / b;
-        store(j + 1, q);
-      }
-    }
-  }
-  r.loop_seconds = seconds_since(t_loop);
-  if (want_stop && r.status == LanczosStatus::Completed) r.status = LanczosStatus::NotConverged;
+  lanczos_start(o, start, space.q(), rng);
+  space.store(0, space.q());
+  lanczos_recurrence(space, o, m, rng, r, fn);
 
   keep_basis_columns(static_cast<Eigen::Index>(r.steps));
   ritz_vectors_from(op, start, lanczos_ritz(r));
@@ -388,17 +355,17 @@ Lanczos& Lanczos::compute_ref(OperatorRef op, const double* start) {
   return *this;
 }
 
-// The basis for m columns of length p in the options' storage; the memory of a previous compute()
-// of the same shape is reused (no new page faults).
+// The basis for m columns of length p in the options' storage, in huge-page-backed memory
+// (spectral/krylov_basis.hpp); the memory of a previous compute() is reused when large enough.
 void Lanczos::reserve_basis(Eigen::Index p, Eigen::Index m) {
-  if (options_.storage == BasisStorage::Fp64) basis64_.resize(p, m); else basis64_ = Eigen::MatrixXd();
-  if (options_.storage == BasisStorage::Fp32) basis32_.resize(p, m); else basis32_ = Eigen::MatrixXf();
+  if (options_.storage == BasisStorage::Fp64) basis64_.resize(p, m); else basis64_.release();
+  if (options_.storage == BasisStorage::Fp32) basis32_.resize(p, m); else basis32_.release();
 }
 
 // After an early stop: only the columns used.
 void Lanczos::keep_basis_columns(Eigen::Index steps) {
-  if (basis64_.cols() > steps) basis64_ = basis64_.leftCols(steps).eval();
-  if (basis32_.cols() > steps) basis32_ = basis32_.leftCols(steps).eval();
+  basis64_.keep_columns(steps);
+  basis32_.keep_columns(steps);
 }
 
 // The wanted Ritz vectors Q_m s_i (lanczos_vector_selection) from the eigenvectors `s` of T_m:
@@ -415,7 +382,7 @@ void Lanczos::ritz_vectors_from(OperatorRef op, const double* start, const Eigen
   for (std::size_t c = 0; c < idx.size(); ++c) ssub.col(static_cast<Eigen::Index>(c)) = s.col(static_cast<Eigen::Index>(idx[c]));
   r.ritz_vector_indices = idx;
   if (o.storage != BasisStorage::None) {
-    r.ritz_vectors = basis_times(basis64_, basis32_, o.storage, steps, ssub);
+    r.ritz_vectors = basis_times(basis64_.view(), basis32_.view(), o.storage, steps, ssub);
     return;
   }
   const Eigen::Index p = op.rows();
@@ -438,12 +405,13 @@ void Lanczos::ritz_vectors_from(OperatorRef op, const double* start, const Eigen
 }
 
 double Lanczos::orthogonality_loss() const {
-  if (basis64_.size() > 0) {
-    const Eigen::MatrixXd g = basis64_.transpose() * basis64_;
+  if (basis64_.cols() > 0) {
+    const auto q = basis64_.view();
+    const Eigen::MatrixXd g = q.transpose() * q;
     return (g - Eigen::MatrixXd::Identity(g.rows(), g.cols())).cwiseAbs().maxCoeff();
   }
-  if (basis32_.size() > 0) {
-    const Eigen::MatrixXd q = basis32_.cast<double>();
+  if (basis32_.cols() > 0) {
+    const Eigen::MatrixXd q = basis32_.view().cast<double>();
     const Eigen::MatrixXd g = q.transpose() * q;
     return (g - Eigen::MatrixXd::Identity(g.rows(), g.cols())).cwiseAbs().maxCoeff();
   }
@@ -451,8 +419,8 @@ double Lanczos::orthogonality_loss() const {
 }
 
 void Lanczos::release_basis() {
-  basis64_ = Eigen::MatrixXd();
-  basis32_ = Eigen::MatrixXf();
+  basis64_.release();
+  basis32_.release();
 }
 
 }  // namespace batchrmt::spectral

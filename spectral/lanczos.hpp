@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "core/rng.hpp"
+#include "spectral/krylov_basis.hpp"
 #include "spectral/operators.hpp"
 
 namespace batchrmt::spectral {
@@ -128,8 +129,8 @@ class Lanczos {
   LanczosStatus info() const { return result_.status; }
   const LanczosOptions& options() const { return options_; }
   // Stored Krylov basis, P x m (empty unless storage is Fp64 / Fp32 respectively).
-  const Eigen::MatrixXd& basis() const { return basis64_; }
-  const Eigen::MatrixXf& basis_fp32() const { return basis32_; }
+  KrylovBasis<double>::ConstView basis() const { return basis64_.view(); }
+  KrylovBasis<float>::ConstView basis_fp32() const { return basis32_.view(); }
   // max |Q^T Q - I| over the stored basis (O(m^2 P)); NaN without a basis.
   double orthogonality_loss() const;
   // Frees the basis (results stay).
@@ -141,8 +142,8 @@ class Lanczos {
   void ritz_vectors_from(OperatorRef op, const double* start, const Eigen::MatrixXd& s);
   LanczosOptions options_;
   LanczosResult result_;
-  Eigen::MatrixXd basis64_;
-  Eigen::MatrixXf basis32_;
+  KrylovBasis<double> basis64_;
+  KrylovBasis<float> basis32_;
 };
 
 template <class Op>
