@@ -121,7 +121,11 @@ class DeviceKrylovSpace {
   bool fused() const { return o_.storage == BasisStorage::Fp64; }
   void apply(Eigen::Index j) { w_ = op_.apply_on_device(fused() ? basis_[j] : q_); }
   void wait() { wait_for(dev_); }
-  double project(Eigen::Index cols) { return cgs_pass(basis_, cols, w_)[cols - 1].item<double>(); }
+  double project(Eigen::Index cols, int passes) {
+    double a = 0.0;
+    for (int pass = 0; pass < passes; ++pass) a += cgs_pass(basis_, cols, w_)[cols - 1].item<double>();
+    return a;
+  }
   double dot_qw() { return q_.dot(w_).item<double>(); }
   void subtract_three_term(double a, double b) { w_.sub_(q_, a).sub_(qprev_, b); }  // in place
   void reorthogonalize(Eigen::Index cols, LanczosResult&, double) {

@@ -62,46 +62,102 @@ void sgemv_(const char*, const int*, const int*, const float*, const float*, con
             const float*, float*, const int*) {}
 #endif
 
-// One classical Gram-Schmidt pass against the first j columns of an fp64 basis, as two GEMVs
-// (Golub & Van Loan 10.3.1): h = Q_j^T w; w -= Q_j h. Reads Q_j twice: 16 j P bytes. BLAS dgemv
-// is used because Eigen's column-major GEMV (w -= Q h) reached only 4-6 GB/s on the development
-// machine against 11-17 GB/s for OpenBLAS (docs/performance.md); Eigen is the fallback
-// for P beyond the LP64 range.
 using Basis64 = KrylovBasis<double>::View;
 using Basis32 = KrylovBasis<float>::View;
 
-void cgs_pass(const Basis64& q, Eigen::Index j, Eigen::VectorXd& w, Eigen::VectorXd& h) {
+// y = alpha op(Q) x + beta y for the rows [r0, r0 + len) of the first j columns of a stored basis
+// (op: transpose when `trans`). BLAS gemv (OpenBLAS reached 11-17 GB/s here against 4-6 GB/s for
+// Eigen's column-major GEMV, docs/performance.md); Eigen beyond the LP64 range or without BLAS.
+void gemv(bool trans, const Basis64& q, Eigen::Index r0, Eigen::Index len, Eigen::Index j, double alpha,
+          const double* x, double beta, double* y) {
   if (q.rows() <= kBlasMaxRows) {
-    const int m = static_cast<int>(q.rows()), n = static_cast<int>(j), one = 1;
-    const double d1 = 1.0, d0 = 0.0, dm1 = -1.0;
-    dgemv_("T", &m, &n, &d1, q.data(), &m, w.data(), &one, &d0, h.data(), &one);
-    dgemv_("N", &m, &n, &dm1, q.data(), &m, h.data(), &one, &d1, w.data(), &one);
+    const int m = static_cast<int>(len), n = static_cast<int>(j), lda = static_cast<int>(q.rows()), one = 1;
+    dgemv_(trans ? "T" : "N", &m, &n, &alpha, q.data() + r0, &lda, x, &one, &beta, y, &one);
     return;
   }
-  const auto qj = q.leftCols(j);
-  h.head(j).noalias() = qj.transpose() * w;
-  w.noalias() -= qj * h.head(j);
+  const auto block = q.block(r0, 0, len, j);
+  if (trans) {
+    Eigen::Map<Eigen::VectorXd> yv(y, j);
+    yv = beta * yv + alpha * (block.transpose() * Eigen::Map<const Eigen::VectorXd>(x, len));
+  } else {
+    Eigen::Map<Eigen::VectorXd> yv(y, len);
+    yv = beta * yv + alpha * (block * Eigen::Map<const Eigen::VectorXd>(x, j));
+  }
+}
+void gemv(bool trans, const Basis32& q, Eigen::Index r0, Eigen::Index len, Eigen::Index j, float alpha,
+          const float* x, float beta, float* y) {
+  if (q.rows() <= kBlasMaxRows) {
+    const int m = static_cast<int>(len), n = static_cast<int>(j), lda = static_cast<int>(q.rows()), one = 1;
+    sgemv_(trans ? "T" : "N", &m, &n, &alpha, q.data() + r0, &lda, x, &one, &beta, y, &one);
+    return;
+  }
+  const auto block = q.block(r0, 0, len, j);
+  if (trans) {
+    Eigen::Map<Eigen::VectorXf> yv(y, j);
+    yv = beta * yv + alpha * (block.transpose() * Eigen::Map<const Eigen::VectorXf>(x, len));
+  } else {
+    Eigen::Map<Eigen::VectorXf> yv(y, len);
+    yv = beta * yv + alpha * (block * Eigen::Map<const Eigen::VectorXf>(x, j));
+  }
 }
 
-// The same against an fp32 basis: sgemv on a float copy of w (the projection is then accurate to
-// fp32 rounding, the level the fp32 basis has anyway; alpha and beta stay fp64). Reads Q_j twice:
-// 8 j P bytes, plus two conversion passes over w.
-void cgs_pass(const Basis32& q, Eigen::Index j, Eigen::VectorXd& w, Eigen::VectorXd& h) {
-  thread_local Eigen::VectorXf wf, yf, hf;
+// Rows per block of the fused update-and-project sweep: about 1 MiB of basis, which stays in
+// cache between the block's two GEMVs.
+Eigen::Index sweep_rows(Eigen::Index j, std::size_t scalar_bytes) {
+  return std::max<Eigen::Index>(1024, static_cast<Eigen::Index>((std::size_t(1) << 20) / (scalar_bytes * static_cast<std::size_t>(j))));
+}
+
+// Classical Gram-Schmidt with `passes` passes against the first j columns of an fp64 basis
+// (Golub & Van Loan 10.3.1; two passes: "twice is enough"): h_1 = Q^T w, then per further pass
+// w -= Q h_k and h_{k+1} = Q^T w, and last w -= Q h_passes. The update of one pass and the
+// projection of the next run together over blocks of rows, so each block is read from memory
+// once for both: Q_j is read passes + 1 times (8 (passes + 1) j P bytes) instead of 2 passes
+// times. Returns the sum over the passes of the last coefficient h_k[j - 1] (alpha_j in the fused
+// Arnoldi form); `h` and `hnext` are workspaces of at least j entries.
+double cgs(const Basis64& q, Eigen::Index j, int passes, Eigen::VectorXd& w, Eigen::VectorXd& h,
+           Eigen::VectorXd& hnext) {
+  const Eigen::Index p = q.rows();
+  gemv(true, q, 0, p, j, 1.0, w.data(), 0.0, h.data());
+  double last = h[j - 1];
+  const Eigen::Index rows = sweep_rows(j, sizeof(double));
+  for (int pass = 1; pass < passes; ++pass) {
+    hnext.head(j).setZero();
+    for (Eigen::Index r0 = 0; r0 < p; r0 += rows) {
+      const Eigen::Index len = std::min(rows, p - r0);
+      gemv(false, q, r0, len, j, -1.0, h.data(), 1.0, w.data() + r0);
+      gemv(true, q, r0, len, j, 1.0, w.data() + r0, 1.0, hnext.data());
+    }
+    h.head(j).swap(hnext.head(j));
+    last += h[j - 1];
+  }
+  gemv(false, q, 0, p, j, -1.0, h.data(), 1.0, w.data());
+  return last;
+}
+
+// The same against an fp32 basis, on a float copy of w (the projections are accurate to fp32
+// rounding, the level of that basis; alpha and beta stay fp64): Q_j read passes + 1 times
+// (4 (passes + 1) j P bytes), w converted in the same sweeps.
+void cgs(const Basis32& q, Eigen::Index j, int passes, Eigen::VectorXd& w) {
+  thread_local Eigen::VectorXf wf, yf, hf, hn;
   const Eigen::Index p = q.rows();
   wf = w.cast<float>();
+  yf.resize(p);
   hf.resize(j);
-  if (p <= kBlasMaxRows) {
-    const int m = static_cast<int>(p), n = static_cast<int>(j), one = 1;
-    const float f1 = 1.0f, f0 = 0.0f;
-    sgemv_("T", &m, &n, &f1, q.data(), &m, wf.data(), &one, &f0, hf.data(), &one);
-    yf.resize(p);
-    sgemv_("N", &m, &n, &f1, q.data(), &m, hf.data(), &one, &f0, yf.data(), &one);
-  } else {
-    hf.noalias() = q.leftCols(j).transpose() * wf;
-    yf.noalias() = q.leftCols(j) * hf;
+  hn.resize(j);
+  gemv(true, q, 0, p, j, 1.0f, wf.data(), 0.0f, hf.data());
+  const Eigen::Index rows = sweep_rows(j, sizeof(float));
+  for (int pass = 1; pass < passes; ++pass) {
+    hn.setZero();
+    for (Eigen::Index r0 = 0; r0 < p; r0 += rows) {
+      const Eigen::Index len = std::min(rows, p - r0);
+      gemv(false, q, r0, len, j, 1.0f, hf.data(), 0.0f, yf.data() + r0);
+      w.segment(r0, len) -= yf.segment(r0, len).cast<double>();
+      wf.segment(r0, len) = w.segment(r0, len).cast<float>();
+      gemv(true, q, r0, len, j, 1.0f, wf.data() + r0, 1.0f, hn.data());
+    }
+    hf.swap(hn);
   }
-  h.head(j) = hf.cast<double>();
+  gemv(false, q, 0, p, j, 1.0f, hf.data(), 0.0f, yf.data());
   w -= yf.cast<double>();
 }
 
@@ -163,15 +219,13 @@ class SelectiveLocks {
 // After a breakdown (an invariant subspace of the first `cols` basis vectors): a fresh Gaussian
 // vector continuing `rng` (the start vector's stream), orthogonalised twice against the basis, in
 // w. Returns its norm (lanczos_restart_usable decides whether it is kept).
-double fresh_orthogonal_direction(RandomStream& rng, const Basis64& q64, const Basis32& q32,
-                       BasisStorage storage, Eigen::Index cols, Eigen::VectorXd& w, Eigen::VectorXd& h) {
+double fresh_orthogonal_direction(RandomStream& rng, const Basis64& q64, const Basis32& q32, BasisStorage storage,
+                                  Eigen::Index cols, Eigen::VectorXd& w, Eigen::VectorXd& h, Eigen::VectorXd& hnext) {
   rng.fill_normal(w.data(), static_cast<std::size_t>(w.size()));
-  for (int pass = 0; pass < 2; ++pass) {
-    if (storage == BasisStorage::Fp64)
-      cgs_pass(q64, cols, w, h);
-    else
-      cgs_pass(q32, cols, w, h);
-  }
+  if (storage == BasisStorage::Fp64)
+    cgs(q64, cols, 2, w, h, hnext);
+  else
+    cgs(q32, cols, 2, w);
   return w.norm();
 }
 
@@ -182,7 +236,7 @@ class HostKrylovSpace {
  public:
   HostKrylovSpace(OperatorRef op, const LanczosOptions& o, Basis64 q64, Basis32 q32, Eigen::Index m)
       : op_(op), o_(o), q64_(q64), q32_(q32), q_(op.rows()), qprev_(Eigen::VectorXd::Zero(op.rows())),
-        w_(op.rows()), h_(m) {}
+        w_(op.rows()), h_(m), hnext_(m) {}
 
   Eigen::VectorXd& q() { return q_; }
   void store(Eigen::Index j, const Eigen::VectorXd& q) {
@@ -193,15 +247,12 @@ class HostKrylovSpace {
   bool fused() const { return o_.reorth == Reorthogonalization::Full && o_.storage == BasisStorage::Fp64; }
   void apply(Eigen::Index j) { op_.apply(fused() ? q64_.col(j).data() : q_.data(), w_.data()); }
   void wait() {}
-  double project(Eigen::Index cols) {
-    cgs_pass(q64_, cols, w_, h_);
-    return h_[cols - 1];
-  }
+  double project(Eigen::Index cols, int passes) { return cgs(q64_, cols, passes, w_, h_, hnext_); }
   double dot_qw() { return q_.dot(w_); }
   void subtract_three_term(double a, double b) { w_.noalias() -= a * q_ + b * qprev_; }
   void reorthogonalize(Eigen::Index cols, LanczosResult& r, double tnorm) {
     if (o_.reorth == Reorthogonalization::Full) {
-      for (int pass = 0; pass < o_.passes; ++pass) cgs_pass(q32_, cols, w_, h_);
+      cgs(q32_, cols, o_.passes, w_);
     } else if (o_.reorth == Reorthogonalization::Selective) {
       selective_.apply(r, tnorm, q64_, q32_, o_.storage, w_);
       r.locked_vectors = selective_.size();
@@ -209,7 +260,7 @@ class HostKrylovSpace {
   }
   double norm_w() { return w_.norm(); }
   double fresh_direction(RandomStream& rng, Eigen::Index cols) {
-    return fresh_orthogonal_direction(rng, q64_, q32_, o_.storage, cols, w_, h_);
+    return fresh_orthogonal_direction(rng, q64_, q32_, o_.storage, cols, w_, h_, hnext_);
   }
   void advance(Eigen::Index next, double scale) {
     if (fused()) {
@@ -226,7 +277,7 @@ class HostKrylovSpace {
   const LanczosOptions& o_;
   Basis64 q64_;
   Basis32 q32_;
-  Eigen::VectorXd q_, qprev_, w_, h_;
+  Eigen::VectorXd q_, qprev_, w_, h_, hnext_;
   SelectiveLocks selective_;
 };
 

@@ -8,7 +8,7 @@
 //   q_1 = z / ||z||,  z Rademacher or Gaussian from RandomStream(seed, stream)      (or given)
 //   for j = 1..m:
 //     w = A q_j;  alpha_j = q_j^T w;  w -= alpha_j q_j + beta_{j-1} q_{j-1}
-//     Full:      repeat `passes` times: w -= Q_j (Q_j^T w)        (classical Gram-Schmidt, GEMV)
+//     Full:      repeat `passes` times: w -= Q_j (Q_j^T w)        (classical Gram-Schmidt, GEMVs)
 //     Selective: w -= Y (Y^T w) over the converged Ritz vectors Y of T_j (Parlett & Scott)
 //     beta_j = ||w||;  beta_j <= breakdown_tol * ||T_j|| -> invariant subspace: stop (Breakdown)
 //     q_{j+1} = w / beta_j
@@ -18,8 +18,9 @@
 // full reorthogonalisation). SLQ weights tau_i = s_{1,i}^2.
 //
 // Cost per step j: one application of A, plus
-//   Full (p passes):  2 p j P flops reading the j basis vectors 2p times (memory-bound: 16 p j P
-//                     bytes with an fp64 basis, 8 p j P with fp32),
+//   Full (p passes):  2 p j P flops reading the j basis vectors p + 1 times (the update of one pass
+//                     and the projection of the next share a sweep over cached row blocks;
+//                     memory-bound: 8 (p + 1) j P bytes with an fp64 basis, 4 (p + 1) j P with fp32),
 //   Selective:        O(j^3) for the eigen-decomposition of T_j plus 4 P per locked Ritz vector
 //                     (and j P once when a Ritz vector is formed),
 //   the recurrence:   ~ 10 P flops (Full + Fp64: only ||w|| and q_{j+1} = w / beta_j, since the

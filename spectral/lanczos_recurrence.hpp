@@ -6,7 +6,7 @@
 //   for j = 1..m:
 //     w = A q_j
 //     fused (full reorthogonalisation, fp64 basis; the Arnoldi form):
-//         `passes` times  h = Q_j^T w, w -= Q_j h;  alpha_j = sum of the passes' h_j
+//         `passes` CGS passes  h = Q_j^T w, w -= Q_j h;  alpha_j = sum of the passes' h_j
 //         (the three-term subtraction is part of the first projection, Golub & Van Loan 10.3.1)
 //     otherwise:
 //         alpha_j = q_j^T w;  w -= alpha_j q_j + beta_{j-1} q_{j-1};  then the space's
@@ -19,7 +19,8 @@
 //   bool fused() const;                          the Arnoldi form above applies
 //   void apply(Eigen::Index j);                  w = A q_j
 //   void wait();                                 finish queued work (a device); before a clock is read
-//   double project(Eigen::Index cols);           one CGS pass against columns [0, cols); returns h[cols - 1]
+//   double project(Eigen::Index cols, int passes);  `passes` CGS passes against columns [0, cols); returns
+//                                                the sum of the passes' h[cols - 1]
 //   double dot_qw();                             q_j^T w
 //   void subtract_three_term(double a, double b);  w -= a q_j + b q_{j-1}
 //   void reorthogonalize(Eigen::Index cols, LanczosResult& r, double tnorm);   the non-fused reorthogonalisation
@@ -66,7 +67,7 @@ void lanczos_recurrence(KrylovSpace& space, const LanczosOptions& o, Eigen::Inde
     double a = 0.0;
     if (fused) {
       t0 = Clock::now();
-      for (int pass = 0; pass < o.passes; ++pass) a += space.project(j + 1);
+      a = space.project(j + 1, o.passes);
       space.wait();
       r.reorth_seconds += seconds_since(t0);
     } else {
