@@ -65,40 +65,34 @@ void sgemv_(const char*, const int*, const int*, const float*, const float*, con
 using Basis64 = KrylovBasis<double>::View;
 using Basis32 = KrylovBasis<float>::View;
 
+void blas_gemv(const char* t, int m, int n, double alpha, const double* a, int lda, const double* x, double beta,
+               double* y) {
+  const int one = 1;
+  dgemv_(t, &m, &n, &alpha, a, &lda, x, &one, &beta, y, &one);
+}
+void blas_gemv(const char* t, int m, int n, float alpha, const float* a, int lda, const float* x, float beta, float* y) {
+  const int one = 1;
+  sgemv_(t, &m, &n, &alpha, a, &lda, x, &one, &beta, y, &one);
+}
+
 // y = alpha op(Q) x + beta y for the rows [r0, r0 + len) of the first j columns of a stored basis
 // (op: transpose when `trans`). BLAS gemv (OpenBLAS reached 11-17 GB/s here against 4-6 GB/s for
 // Eigen's column-major GEMV, docs/performance.md); Eigen beyond the LP64 range or without BLAS.
-void gemv(bool trans, const Basis64& q, Eigen::Index r0, Eigen::Index len, Eigen::Index j, double alpha,
-          const double* x, double beta, double* y) {
+template <class Basis, class Scalar>
+void gemv(bool trans, const Basis& q, Eigen::Index r0, Eigen::Index len, Eigen::Index j, Scalar alpha,
+          const Scalar* x, Scalar beta, Scalar* y) {
   if (q.rows() <= kBlasMaxRows) {
-    const int m = static_cast<int>(len), n = static_cast<int>(j), lda = static_cast<int>(q.rows()), one = 1;
-    dgemv_(trans ? "T" : "N", &m, &n, &alpha, q.data() + r0, &lda, x, &one, &beta, y, &one);
+    blas_gemv(trans ? "T" : "N", static_cast<int>(len), static_cast<int>(j), alpha, q.data() + r0,
+              static_cast<int>(q.rows()), x, beta, y);
     return;
   }
+  using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
   const auto block = q.block(r0, 0, len, j);
-  if (trans) {
-    Eigen::Map<Eigen::VectorXd> yv(y, j);
-    yv = beta * yv + alpha * (block.transpose() * Eigen::Map<const Eigen::VectorXd>(x, len));
-  } else {
-    Eigen::Map<Eigen::VectorXd> yv(y, len);
-    yv = beta * yv + alpha * (block * Eigen::Map<const Eigen::VectorXd>(x, j));
-  }
-}
-void gemv(bool trans, const Basis32& q, Eigen::Index r0, Eigen::Index len, Eigen::Index j, float alpha,
-          const float* x, float beta, float* y) {
-  if (q.rows() <= kBlasMaxRows) {
-    const int m = static_cast<int>(len), n = static_cast<int>(j), lda = static_cast<int>(q.rows()), one = 1;
-    sgemv_(trans ? "T" : "N", &m, &n, &alpha, q.data() + r0, &lda, x, &one, &beta, y, &one);
-    return;
-  }
-  const auto block = q.block(r0, 0, len, j);
-  if (trans) {
-    Eigen::Map<Eigen::VectorXf> yv(y, j);
-    yv = beta * yv + alpha * (block.transpose() * Eigen::Map<const Eigen::VectorXf>(x, len));
-  } else {
-    Eigen::Map<Eigen::VectorXf> yv(y, len);
-    yv = beta * yv + alpha * (block * Eigen::Map<const Eigen::VectorXf>(x, j));
-  }
+  Eigen::Map<Vector> yv(y, trans ? j : len);
+  if (trans)
+    yv = beta * yv + alpha * (block.transpose() * Eigen::Map<const Vector>(x, len));
+  else
+    yv = beta * yv + alpha * (block * Eigen::Map<const Vector>(x, j));
 }
 
 // Rows per block of the fused update-and-project sweep: about 1 MiB of basis, which stays in
