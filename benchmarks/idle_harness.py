@@ -49,9 +49,10 @@ Sections (default: all; --sections picks some). Times: about, on the 2-core deve
              Skipped when mpirun is missing.                             (~17 min, +12 min)
   devicebasis  `batchrmt --threads 2 bench curvature --model vgg16bn --batch 8 --repeats 2
              --lanczos-steps 20 --lanczos-basis host|device`, alternating          (~3 min)
+For checking the harness (theory, spectral, simlayer, mpi, devicebasis; the others ignore them):
 --only REGEX keeps the cases whose benchmark name (or "mpi RxT", "basis host|device") matches;
---smoke runs the tiniest variants (minimal benchmark time, lenet and 512 images for mpi and
-devicebasis) to check that the harness works: its figures mean nothing.
+--smoke runs the tiniest variants (minimal benchmark time; lenet, 3 steps and 512 images for mpi
+and devicebasis): its figures mean nothing.
 Writes BUILD_DIR/idle-run/results.json and prints Markdown for docs/performance.md.
 """
 import argparse
@@ -229,6 +230,12 @@ SECTIONS = {"curvature": section_curvature, "order": section_order, "lanczos": s
             "fulldata": section_fulldata, "simulate": section_simulate, "training": section_training,
             "theory": section_theory, "spectral": section_spectral, "simlayer": section_simlayer, "mpi": section_mpi,
             "devicebasis": section_devicebasis}
+# The binaries each section runs, under the build folder.
+NEEDS = {"curvature": ["benchmarks/networks_hvp_bench"], "order": ["benchmarks/networks_hvp_bench"],
+         "lanczos": ["benchmarks/networks_hvp_bench"], "fulldata": ["benchmarks/networks_hvp_bench"],
+         "simulate": ["batchrmt", "benchmarks/simulate_bench"], "training": ["benchmarks/networks_train_bench"],
+         "theory": ["benchmarks/theory_bench"], "spectral": ["benchmarks/spectral_bench"],
+         "simlayer": ["benchmarks/simulate_bench"], "mpi": ["batchrmt"], "devicebasis": ["batchrmt"]}
 
 
 def main():
@@ -250,6 +257,10 @@ def main():
     for s in wanted:
         if s not in SECTIONS:
             ap.error(f"--sections has '{s}', but must be among {', '.join(SECTIONS)}.")
+        for binary in NEEDS[s]:
+            if not os.access(os.path.join(a.build, binary), os.X_OK):
+                ap.error(f"section {s} needs {os.path.join(a.build, binary)}, which is missing; build with "
+                         "'cmake --build --preset release' first.")
     t_start = time.time()
     deadline = t_start + a.wait_idle
     while os.getloadavg()[0] > FLAG_LOAD and time.time() < deadline:

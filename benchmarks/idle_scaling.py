@@ -111,10 +111,10 @@ def section_devicebasis(a, log):
     for rep in range(a.reps):  # alternating rounds: host, device; device, host; ...
         for b in (bases if rep % 2 == 0 else bases[::-1]):
             runs[b].append(basis_case(a, log, b))
-    any_run = next(iter(runs.values()))[0]["json"] if bases else {}
-    lines = [f"`batchrmt --threads 2 bench curvature --model {any_run.get('model', '?')} --batch 8 --repeats 2 "
-             f"--lanczos-steps {any_run.get('lanczos_steps', '?')} --lanczos-basis host|device` (P = "
-             f"{any_run.get('parameters', '?')}, {any_run.get('lanczos_basis_dtype', '?')} basis), alternating:", "",
+    first = next(iter(runs.values()))[0] if bases else {"cmd": "", "json": {}}
+    command = first["cmd"].split("bench curvature")[-1].rsplit(" ", 1)[0]
+    lines = [f"`batchrmt --threads 2 bench curvature{command} host|device` (P = {first['json'].get('parameters', '?')}, "
+             f"{first['json'].get('lanczos_basis_dtype', '?')} basis), alternating rounds:", "",
              "| basis | round | step ms | of which HVP ms | of which reorth. ms |", "|---|---|---|---|---|"]
     for b, rs in runs.items():
         for i, r in enumerate(rs):
