@@ -291,7 +291,7 @@ def main():
           + (" SMOKE RUN (--smoke): tiniest variants, the figures mean nothing." if a.smoke else ""))
     for s, lines in md:
         print(f"\n### {s}\n")
-        print("\n".join(lines))
+        print("\n".join(lines).rstrip("\n"))
     print()
     if log.flagged:
         print(f"**{len(log.flagged)} process(es) ran with a foreign load above {FLAG_LOAD} (marked !); rerun on an idle machine:**")

@@ -26,6 +26,11 @@ def bench_rounds(a, log, binary, names):
     return run_rounds(a, names, lambda n: gbench(a.build, f"{binary}:{n}", 1, log))
 
 
+def table(intro, header, rows):
+    """A Markdown table with its intro line, or nothing when --only left it no rows."""
+    return (intro + header + rows + [""]) if rows else []
+
+
 def power10(n):
     """10000000 -> 1e7, as the docs write sizes."""
     return f"1e{len(str(int(n))) - 1}"
@@ -74,20 +79,22 @@ DENSE_TOP = [("BM_DenseTopSpectra", "Spectra SymEigsSolver (ncv 20)"), ("BM_Dens
 STURM = [(1000000, 1), (1000000, 4), (1000000, 8), (10000000, 1), (10000000, 4), (10000000, 8)]
 
 
-def lanczos_overhead_lines(a, runs):
-    lines = ["| P | m | basis | reorth ms/step | other ms/step | reorth GB/s | copy GB/s (same process) | reorth / copy bw | "
-             "other share (cheap op) | other share with 50 ms op | crossover m (reorth = 50 ms) | runs reorth ms/step |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for P, m, fp32, long_only in LANCZOS_OVERHEAD:
+def lanczos_overhead_lines(runs):
+    rows = []
+    for P, m, fp32, _ in LANCZOS_OVERHEAD:
         rs = runs.get(f"BM_LanczosOverhead/{P}/{m}/{fp32}")
         if not rs:
             continue
         c = lambda k: counter(rs, k)  # noqa: E731
         each = ", ".join(f"{r['counters']['reorth_ms_step']:.3g}" for r in rs)
-        lines.append(f"| {power10(P)} | {m} | {'fp32' if fp32 else 'fp64'} | {c('reorth_ms_step'):.3g}{flag(rs)} | "
-                     f"{c('other_ms_step'):.3g} | {c('reorth_GBps'):.1f} | {c('copy_GBps'):.1f} | **{c('reorth_bw_frac'):.2f}** | "
-                     f"{100 * c('other_share'):.2g}% | {100 * c('other_share_50ms'):.2g}% | {c('crossover_m_50ms'):.3g} | {each} |")
-    return lines
+        rows.append(f"| {power10(P)} | {m} | {'fp32' if fp32 else 'fp64'} | {c('reorth_ms_step'):.3g}{flag(rs)} | "
+                    f"{c('other_ms_step'):.3g} | {c('reorth_GBps'):.1f} | {c('copy_GBps'):.1f} | **{c('reorth_bw_frac'):.2f}** | "
+                    f"{100 * c('other_share'):.2g}% | {100 * c('other_share_50ms'):.2g}% | {c('crossover_m_50ms'):.3g} | {each} |")
+    intro = ["Lanczos overhead per step beyond a diagonal operator (full reorthogonalisation, CGS2); the copy "
+             "bandwidth is a plain 256 MiB memcpy in the same process.", ""]
+    return table(intro, ["| P | m | basis | reorth ms/step | other ms/step | reorth GB/s | copy GB/s (same process) | reorth / copy bw | "
+             "other share (cheap op) | other share with 50 ms op | crossover m (reorth = 50 ms) | runs reorth ms/step |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"], rows)
 
 
 def section_spectral(a, log):
@@ -95,25 +102,25 @@ def section_spectral(a, log):
     dense = [n for n, _ in DENSE_TOP]
     sturm = [f"BM_SturmTop/{n}/{k}" for n, k in STURM]
     runs = bench_rounds(a, log, "spectral_bench", overhead + dense + sturm)
-    lines = ["Lanczos overhead per step beyond a diagonal operator (full reorthogonalisation, CGS2); the copy "
-             "bandwidth is a plain 256 MiB memcpy in the same process.", ""]
-    lines += lanczos_overhead_lines(a, runs)
-    lines += ["", "Top eigenvalue of a dense 4000 x 4000 spiked GOE, tol 1e-10, against dsyevd in the same run:", "",
-              "| method | median | operator applications | ratio to dsyevd | runs |", "|---|---|---|---|---|"]
     ref = med([r["value"] for r in runs.get("BM_DenseTopLapackDsyevd", [])])
+    top_rows = []
     for name, what in DENSE_TOP:
         rs = runs.get(name)
         if rs:
             t = med([r["value"] for r in rs])
             apps = f"{counter(rs, 'applications'):.0f}" if "applications" in rs[0]["counters"] else "-"
-            lines.append(f"| {what} | {fmt_time(t)}{flag(rs)} | {apps} | {t / ref:.3g} | {len(rs)} |")
-    lines += ["", "Sturm bisection, top eigenvalue of an n x n tridiagonal (GOE-scaled random entries):", "",
-              "| n | shifts per sweep | median | sweeps | ns per (entry x shift) |", "|---|---|---|---|---|"]
+            top_rows.append(f"| {what} | {fmt_time(t)}{flag(rs)} | {apps} | {t / ref:.3g} | {len(rs)} |")
+    sturm_rows = []
     for n, k in STURM:
         rs = runs.get(f"BM_SturmTop/{n}/{k}")
         if rs:
-            lines.append(f"| {power10(n)} | {k} | {fmt_time(med([r['value'] for r in rs]))}{flag(rs)} | "
-                         f"{counter(rs, 'sweeps'):.0f} | {1e9 * counter(rs, 's_per_entry_shift'):.2g} |")
+            sturm_rows.append(f"| {power10(n)} | {k} | {fmt_time(med([r['value'] for r in rs]))}{flag(rs)} | "
+                              f"{counter(rs, 'sweeps'):.0f} | {1e9 * counter(rs, 's_per_entry_shift'):.2g} |")
+    lines = lanczos_overhead_lines(runs)
+    lines += table(["Top eigenvalue of a dense 4000 x 4000 spiked GOE, tol 1e-10, against dsyevd in the same run:", ""],
+                   ["| method | median | operator applications | ratio to dsyevd | runs |", "|---|---|---|---|---|"], top_rows)
+    lines += table(["Sturm bisection, top eigenvalue of an n x n tridiagonal (GOE-scaled random entries):", ""],
+                   ["| n | shifts per sweep | median | sweeps | ns per (entry x shift) |", "|---|---|---|---|---|"], sturm_rows)
     return {"runs": runs}, lines
 
 
@@ -138,14 +145,14 @@ def dense_vs_numpy(a, log):
     cases = [(n, side) for n in sizes for side in ("batchrmt", "numpy")]
     runs = run_rounds(a, cases, lambda c: gbench(a.build, f"simulate_bench:BM_DenseEigenvalues/{c[0]}", 1, log)
                       if c[1] == "batchrmt" else numpy_eigvalsh(a, c[0], log))
-    lines = ["Dense symmetric eigenvalues (GOE, values only, 1 BLAS thread): batchrmt (LAPACK dsyevd) against "
-             "numpy.linalg.eigvalsh in the same run:", "",
-             "| n | batchrmt median (s) | NumPy median (s) | ratio batchrmt/NumPy |", "|---|---|---|---|"]
+    rows = []
     for n in sizes:
         ours, theirs = runs[(n, "batchrmt")], runs[(n, "numpy")]
         x, y = med([r["value"] for r in ours]), med([r["value"] for r in theirs])
-        lines.append(f"| {n} | {x:.3f}{flag(ours + theirs)} | {y:.3f} | **{x / y:.2f}** |")
-    return runs, lines
+        rows.append(f"| {n} | {x:.3f}{flag(ours + theirs)} | {y:.3f} | **{x / y:.2f}** |")
+    return runs, table(["Dense symmetric eigenvalues (GOE, values only, 1 BLAS thread): batchrmt (LAPACK dsyevd) "
+                        "against numpy.linalg.eigvalsh in the same run:", ""],
+                       ["| n | batchrmt median (s) | NumPy median (s) | ratio batchrmt/NumPy |", "|---|---|---|---|"], rows)
 
 
 def section_simlayer(a, log):
@@ -153,19 +160,20 @@ def section_simlayer(a, log):
     truncated = [f"BM_SpikedGoeTopTruncated/{n}" for n in TRIDIAGONAL_SIZES]
     runs = bench_rounds(a, log, "simulate_bench", full + truncated + ["BM_BatchHessianSweep"])
     dense_runs, lines = dense_vs_numpy(a, log)
-    lines += ["", "Top eigenvalue of a spiked GOE (theta = 2) from the O(n) tridiagonal model:", "",
-              "| model | n | wall median | CPU median |", "|---|---|---|---|"]
+    rows = []
     for model, names in (("full beta-Hermite (sample + Sturm bisection, warm-started bracket)", full),
                          ("edge truncation K = 10 n^{1/3} (Edelman & Rao)", truncated)):
-        for name in names:
-            rs = runs.get(name)
-            if rs:
-                lines.append(f"| {model} | {power10(name.split('/')[1])} | {fmt_time(med([r['value'] for r in rs]))}{flag(rs)} | "
-                             f"{fmt_time(med([r['cpu'] for r in rs]))} |")
-                model = ""
+        for name in (n for n in names if n in runs):
+            rs = runs[name]
+            rows.append(f"| {model} | {power10(name.split('/')[1])} | {fmt_time(med([r['value'] for r in rs]))}{flag(rs)} | "
+                        f"{fmt_time(med([r['cpu'] for r in rs]))} |")
+            model = ""
+    lines += table(["Top eigenvalue of a spiked GOE (theta = 2) from the O(n) tridiagonal model:", ""],
+                   ["| model | n | wall median | CPU median |", "|---|---|---|---|"], rows)
     rs = runs.get("BM_BatchHessianSweep")
     if rs:
-        lines += ["", "| batch-Hessian sweep of the default job (P = 200, N = 1000, 11 batch sizes x 10 subsets, pool cached) "
-                  "| wall s | CPU s |", "|---|---|---|",
-                  f"| medians of {len(rs)} processes | {med([r['value'] for r in rs]):.2f}{flag(rs)} | {med([r['cpu'] for r in rs]):.2f} |"]
+        lines += table([], ["| batch-Hessian sweep of the default job (P = 200, N = 1000, 11 batch sizes x 10 subsets, "
+                            "pool cached) | wall s | CPU s |", "|---|---|---|"],
+                       [f"| medians of {len(rs)} processes | {med([r['value'] for r in rs]):.2f}{flag(rs)} | "
+                        f"{med([r['cpu'] for r in rs]):.2f} |"])
     return {"runs": runs, "dense": {f"{n}:{side}": v for (n, side), v in dense_runs.items()}}, lines

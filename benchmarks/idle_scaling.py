@@ -98,7 +98,7 @@ def basis_case(a, log, basis):
     model, steps = ("lenet", "3") if a.smoke else ("vgg16bn", "20")
     cmd = [os.path.join(a.build, "batchrmt"), "--json", "--threads", "2", "bench", "curvature", "--model", model,
            "--batch", "8", "--repeats", "2", "--lanczos-steps", steps, "--lanczos-basis", basis]
-    out, rec = run_process(cmd, env=dict(os.environ, OMP_WAIT_POLICY="PASSIVE", OPENBLAS_NUM_THREADS="1"))
+    out, rec = run_process(cmd, env=dict(os.environ, OMP_WAIT_POLICY="PASSIVE"))
     rec["json"] = j = json.loads(out)
     rec["value"] = j["lanczos_step_ms"]
     log.add(f"bench curvature {model}, basis {basis}", rec)
