@@ -273,7 +273,7 @@ def main():
             "commit": subprocess.run(["git", "-C", HERE, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip(),
             "dirty": bool(subprocess.run(["git", "-C", HERE, "status", "--porcelain", "--untracked-files=no"],
                                          capture_output=True, text=True).stdout.strip()),
-            "load_at_start": start_load, "reps": a.reps}
+            "load_at_start": start_load, "reps": a.reps, "argv": sys.argv[1:]}
     out = {"meta": meta, "sections": {}}
     md = []
     for s in wanted:
