@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Order-independent performance runs for docs/performance.md (docs/performance.md, "Idle-machine figures").
 
-    benchmarks/run_idle.sh [BUILD_DIR] [--sections a,b,...] [--reps 3] [--long]
+    benchmarks/run_idle.sh [BUILD_DIR] [--sections a,b,...] [--reps 3] [--long] [--only REGEX] [--smoke]
 
 Every case runs in its own process (a fresh LibTorch, allocator and cache state), so no figure
 depends on what ran before it. Each case runs --reps times (default 3); within a row the
@@ -20,17 +20,39 @@ in every table and listed at the end. The 1-minute load average includes the har
 benchmark (about 1 per benchmark thread after a minute of running), which is why the foreign
 load, not the load average, decides the flag.
 
-Sections (default: all but the long ones; see --sections):
+Sections (default: all; --sections picks some). Times: about, on the 2-core development VM with
+--reps 3; "+" is what --long adds.
   curvature  operator vs raw LibTorch vs PyTorch: gradient, HVP (fresh / kept graph), GGN;
              lenet (batch 128) fp32 + fp64 at 1 thread, fp32 kept graph at 2 threads; vgg16bn
-             (batch 32) fp32 at 1 thread
-  order      the same lenet benchmarks in one process, random order, vs per process
+             (batch 32) fp32 at 1 thread                                           (~7 min)
+  order      the same lenet benchmarks in one process, random order, vs per process (~2 min)
   lanczos    vgg16bn Lanczos step / HVP, 20 steps: full reorth. fp64 basis, fp32 basis,
-             selective; with --long also 100 steps
+             selective; with --long also 100 steps                         (~2 min, +3 min)
   fulldata   lenet over all 60,000 Fashion-MNIST images, float32, 2 threads: HVP / gradient
+                                                                                   (~2 min)
   simulate   `batchrmt simulate spiked-wigner --n 10000000 --theta 1.5 --trials 2 --method
-             tridiagonal --threads 1` end to end (wall), and its parts
-  training   training step vs PyTorch in Python, lenet and vgg16bn, 1 thread
+             tridiagonal --threads 1` end to end (wall), and its parts             (~1 min)
+  training   training step vs PyTorch in Python, lenet and vgg16bn, 1 thread       (~2 min)
+  theory     theory_bench: QVE block K = 2, 16, 256; full profile P = 2000 smooth and random
+             (P = 10000 with --long); Tracy-Widom F_1, F_2; batch-Hessian table
+                                                                         (~1 min, +2 min)
+  spectral   spectral_bench: Lanczos overhead per step beyond a diagonal operator against the
+             copy bandwidth of the same process (P = 1e5..1e7; P = 1e7, m = 100 fp32, a 4 GB
+             basis, with --long); dense 4000 top eigenvalue, Spectra and Lanczos against
+             dsyevd; Sturm multisection at n = 1e6, 1e7                    (~5 min, +5 min)
+  simlayer   simulate_bench: dense eigenvalues against NumPy eigvalsh (n = 1000, 2000, 4000,
+             alternating processes); spiked-GOE top eigenvalue, full and edge-truncated
+             tridiagonal, n = 1e5..1e7; batch-Hessian sweep of the default job     (~2 min)
+  mpi        lenet full-data HVP (60,000 images, float64, 2 products a process) for 1 x 1,
+             1 x R threads and R ranks x 1 thread, R = 2..nproc, against 1 x 1; with --long
+             also the default job (`reproduce --no-plots`) at 1 x 1, 1 x nproc, nproc x 1.
+             Skipped when mpirun is missing.                             (~17 min, +12 min)
+  devicebasis  `batchrmt --threads 2 bench curvature --model vgg16bn --batch 8 --repeats 2
+             --lanczos-steps 20 --lanczos-basis host|device`, alternating          (~3 min)
+For checking the harness (theory, spectral, simlayer, mpi, devicebasis; the others ignore them):
+--only REGEX keeps the cases whose benchmark name (or "mpi RxT", "basis host|device") matches;
+--smoke runs the tiniest variants (minimal benchmark time; lenet, 3 steps and 512 images for mpi
+and devicebasis): its figures mean nothing.
 Writes BUILD_DIR/idle-run/results.json and prints Markdown for docs/performance.md.
 """
 import argparse
@@ -38,110 +60,14 @@ import datetime
 import json
 import os
 import platform
-import random
-import resource
 import socket
-import statistics
 import subprocess
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-PY = "/usr/bin/python3"  # Debian's interpreter: the one that sees python3-torch / python3-numpy
-FLAG_LOAD = 0.5
-
-# ------------------------------------------------------------------ load accounting
-
-
-def busy_jiffies():
-    with open("/proc/stat") as f:
-        fields = [int(x) for x in f.readline().split()[1:]]
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-    return sum(fields[:8]) - idle
-
-
-def children_cpu():
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
-
-
-def run_process(cmd, env=None, timeout=900):
-    """Runs cmd; returns (stdout, record) with wall, own CPU, foreign load, load averages."""
-    hz = os.sysconf("SC_CLK_TCK")
-    load_before = os.getloadavg()[0]
-    j0, c0, t0 = busy_jiffies(), children_cpu(), time.perf_counter()
-    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
-    wall = time.perf_counter() - t0
-    own = children_cpu() - c0
-    busy = (busy_jiffies() - j0) / hz
-    rec = {"cmd": " ".join(cmd), "wall": wall, "own_cpu": own, "foreign_load": max(0.0, (busy - own) / wall),
-           "load_before": load_before, "load_after": os.getloadavg()[0], "rc": p.returncode}
-    if p.returncode != 0:
-        raise RuntimeError(f"{rec['cmd']} failed with exit code {p.returncode}:\n{p.stderr[-3000:]}")
-    return p.stdout, rec
-
-
-class Log:
-    def __init__(self):
-        self.records = []
-        self.flagged = []
-
-    def add(self, label, rec):
-        rec["label"] = label
-        self.records.append(rec)
-        if rec["foreign_load"] > FLAG_LOAD:
-            self.flagged.append(rec)
-        print(f"  {label}: {rec['wall']:.1f} s wall, foreign load {rec['foreign_load']:.2f}, "
-              f"load avg {rec['load_before']:.2f} -> {rec['load_after']:.2f}", file=sys.stderr, flush=True)
-        return rec
-
-
-def med(xs):
-    return statistics.median(xs) if xs else float("nan")
-
-
-def flag(recs):
-    return "!" if any(r["foreign_load"] > FLAG_LOAD for r in recs) else ""
-
-
-# ------------------------------------------------------------------ runners
-
-
-def gbench(build, name, threads, log, extra=()):
-    """One Google Benchmark in its own process; returns (per-iteration wall s, cpu s, counters)."""
-    env = dict(os.environ, BATCHRMT_BENCH_THREADS=str(threads), OMP_WAIT_POLICY="PASSIVE",
-               OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS="1")
-    binary = os.path.join(build, "benchmarks", name.split(":")[0])
-    bench = name.split(":")[1]
-    out, rec = run_process([binary, f"--benchmark_filter=^{bench}(/|$)", "--benchmark_format=json", *extra], env=env)
-    res = [b for b in json.loads(out)["benchmarks"] if b.get("run_type", "iteration") == "iteration"]
-    if not res:
-        raise RuntimeError(f"{bench}: no result (filter matched nothing?)")
-    b = res[0]
-    if b.get("error_occurred"):
-        raise RuntimeError(f"{bench}: {b.get('error_message')}")
-    unit = {"ms": 1e-3, "us": 1e-6, "ns": 1e-9, "s": 1.0}[b["time_unit"]]
-    rec["value"] = b["real_time"] * unit
-    rec["cpu"] = b["cpu_time"] * unit
-    rec["counters"] = {k: v for k, v in b.items() if isinstance(v, (int, float)) and k not in ("real_time", "cpu_time")}
-    log.add(f"{bench} ({threads} thr)", rec)
-    return rec
-
-
-# batchrmt fixes glibc's malloc thresholds in every LibTorch process (networks/torch_runtime.hpp,
-# keep_tensor_memory_in_process); the PyTorch reference runs with the same setting, so that the
-# ratio compares the kernels, not two allocator policies.
-GLIBC_SAME_AS_BATCHRMT = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=2147483647"
-
-
-def pytorch(case, dtype, threads, log, min_time):
-    env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE", OMP_NUM_THREADS=str(threads), GLIBC_TUNABLES=GLIBC_SAME_AS_BATCHRMT)
-    out, rec = run_process([PY, os.path.join(HERE, "networks_hvp_pytorch_compare.py"), "--case", case, "--dtype",
-                            dtype, "--threads", str(threads), "--min-time", str(min_time)], env=env)
-    r = json.loads(out.strip().splitlines()[-1])
-    rec["value"], rec["cpu"] = r["wall"], r["cpu"]
-    log.add(f"PyTorch {case} {dtype} ({threads} thr)", rec)
-    return rec
+from idle_common import FLAG_LOAD, GBENCH_EXTRA, HERE, PY, Log, flag, gbench, med, pytorch, run_process
+from idle_layers import section_simlayer, section_spectral, section_theory
+from idle_scaling import section_devicebasis, section_mpi
 
 
 # ------------------------------------------------------------------ sections
@@ -301,7 +227,15 @@ def section_training(a, log):
 
 
 SECTIONS = {"curvature": section_curvature, "order": section_order, "lanczos": section_lanczos,
-            "fulldata": section_fulldata, "simulate": section_simulate, "training": section_training}
+            "fulldata": section_fulldata, "simulate": section_simulate, "training": section_training,
+            "theory": section_theory, "spectral": section_spectral, "simlayer": section_simlayer, "mpi": section_mpi,
+            "devicebasis": section_devicebasis}
+# The binaries each section runs, under the build folder.
+NEEDS = {"curvature": ["benchmarks/networks_hvp_bench"], "order": ["benchmarks/networks_hvp_bench"],
+         "lanczos": ["benchmarks/networks_hvp_bench"], "fulldata": ["benchmarks/networks_hvp_bench"],
+         "simulate": ["batchrmt", "benchmarks/simulate_bench"], "training": ["benchmarks/networks_train_bench"],
+         "theory": ["benchmarks/theory_bench"], "spectral": ["benchmarks/spectral_bench"],
+         "simlayer": ["benchmarks/simulate_bench"], "mpi": ["batchrmt"], "devicebasis": ["batchrmt"]}
 
 
 def main():
@@ -309,14 +243,24 @@ def main():
     ap.add_argument("--build", default="build/release")
     ap.add_argument("--sections", default=",".join(SECTIONS), help="comma-separated, from: " + ", ".join(SECTIONS))
     ap.add_argument("--reps", type=int, default=3, help="processes per case (median reported; at least 3 for the docs)")
-    ap.add_argument("--long", action="store_true", help="also the 100-step vgg16bn Lanczos run (about 3 more minutes)")
+    ap.add_argument("--long", action="store_true", help="also the cases over ~2 minutes a process (the + times above)")
+    ap.add_argument("--only", default="", help="regular expression: only the cases whose name it matches")
+    ap.add_argument("--smoke", action="store_true", help="tiniest variants, to check the harness (figures mean nothing)")
     ap.add_argument("--wait-idle", type=float, default=120, help="seconds to wait for load average < 0.5 first")
     ap.add_argument("--out", default="", help="JSON results (default BUILD/idle-run/results.json)")
     a = ap.parse_args()
+    if a.reps < 1:
+        ap.error(f"--reps is {a.reps}, but must be at least 1.")
+    if a.smoke:
+        GBENCH_EXTRA.append("--benchmark_min_time=0")
     wanted = [s for s in a.sections.split(",") if s]
     for s in wanted:
         if s not in SECTIONS:
             ap.error(f"--sections has '{s}', but must be among {', '.join(SECTIONS)}.")
+        for binary in NEEDS[s]:
+            if not os.access(os.path.join(a.build, binary), os.X_OK):
+                ap.error(f"section {s} needs {os.path.join(a.build, binary)}, which is missing; build with "
+                         "'cmake --build --preset release' first.")
     t_start = time.time()
     deadline = t_start + a.wait_idle
     while os.getloadavg()[0] > FLAG_LOAD and time.time() < deadline:
@@ -329,7 +273,7 @@ def main():
             "commit": subprocess.run(["git", "-C", HERE, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip(),
             "dirty": bool(subprocess.run(["git", "-C", HERE, "status", "--porcelain", "--untracked-files=no"],
                                          capture_output=True, text=True).stdout.strip()),
-            "load_at_start": start_load, "reps": a.reps}
+            "load_at_start": start_load, "reps": a.reps, "argv": sys.argv[1:]}
     out = {"meta": meta, "sections": {}}
     md = []
     for s in wanted:
@@ -341,12 +285,13 @@ def main():
     meta["minutes"] = (time.time() - t_start) / 60
     print(f"Measured {meta['date']} on {meta['host']} ({meta['cpu_model']}, {meta['cpus']} CPUs, {meta['platform']}), "
           f"commit {meta['commit']}{' (with uncommitted changes)' if meta['dirty'] else ''}, "
-          f"`benchmarks/run_idle.sh` (--reps {a.reps}), {meta['minutes']:.1f} min; load average at start "
+          f"`benchmarks/idle_harness.py {' '.join(sys.argv[1:])}` (run by run_idle.sh), {meta['minutes']:.1f} min; load average at start "
           f"{start_load[0]:.2f} {start_load[1]:.2f} {start_load[2]:.2f}, at end {meta['load_at_end'][0]:.2f}. "
-          f"Every figure is the median over {a.reps} processes, one case per process.")
+          f"Every figure is the median over {a.reps} processes, one case per process."
+          + (" SMOKE RUN (--smoke): tiniest variants, the figures mean nothing." if a.smoke else ""))
     for s, lines in md:
         print(f"\n### {s}\n")
-        print("\n".join(lines))
+        print("\n".join(lines).rstrip("\n"))
     print()
     if log.flagged:
         print(f"**{len(log.flagged)} process(es) ran with a foreign load above {FLAG_LOAD} (marked !); rerun on an idle machine:**")

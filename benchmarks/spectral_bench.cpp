@@ -2,6 +2,9 @@
 // (Spectra vs LAPACK dsyevd vs our Lanczos), Sturm bisection at n = 1e6, 1e7.
 //
 //   build/<dir>/benchmarks/spectral_bench --benchmark_filter=...   (figures: docs/performance.md)
+//
+// One run per benchmark: benchmarks/run_idle.sh (section spectral) runs each case in its own
+// process --reps times and reports the medians; add --benchmark_repetitions=N for N in one process.
 #include <benchmark/benchmark.h>
 
 #include <lapacke.h>
@@ -117,18 +120,10 @@ BENCHMARK(BM_LanczosOverhead)
     ->Args({1000000, 100, 0})
     ->Args({100000, 100, 1})
     ->Args({1000000, 100, 1})
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(1)
-    ->Repetitions(3)
-    ->ReportAggregatesOnly(true)
-    ->UseRealTime();
-// P = 1e7: one timed run after the warm-up (m = 100 in fp32: a 4 GB basis; fp64 would be 8 GB).
-BENCHMARK(BM_LanczosOverhead)
     ->Args({10000000, 20, 0})
-    ->Args({10000000, 100, 1})
+    ->Args({10000000, 100, 1})  // fp32: a 4 GB basis (fp64 would be 8 GB)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1)
-    ->Repetitions(1)
     ->UseRealTime();
 
 Eigen::MatrixXd spiked_goe(Eigen::Index n, double theta, std::uint64_t seed) {
@@ -175,9 +170,9 @@ void BM_DenseTopLapackDsyevd(benchmark::State& state) {
   }
   state.counters["top"] = w[w.size() - 1];
 }
-BENCHMARK(BM_DenseTopSpectra)->Unit(benchmark::kMillisecond)->Repetitions(5)->ReportAggregatesOnly(true);
-BENCHMARK(BM_DenseTopLanczos)->Unit(benchmark::kMillisecond)->Repetitions(5)->ReportAggregatesOnly(true);
-BENCHMARK(BM_DenseTopLapackDsyevd)->Unit(benchmark::kMillisecond)->Iterations(1)->Repetitions(3)->ReportAggregatesOnly(true);
+BENCHMARK(BM_DenseTopSpectra)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DenseTopLanczos)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DenseTopLapackDsyevd)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 // Args: n, shifts per sweep. Tridiagonal with a ~ N(0, 2), b ~ N(0, 1) entries scaled by
 // 1/sqrt(n) (a GOE-like scale), top eigenvalue to full precision.
@@ -209,8 +204,6 @@ BENCHMARK(BM_SturmTop)
     ->Args({10000000, 8})
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1)
-    ->Repetitions(3)
-    ->ReportAggregatesOnly(true)
     ->UseRealTime();
 
 }  // namespace
