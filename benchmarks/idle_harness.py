@@ -166,8 +166,9 @@ def section_lanczos(a, log):
         steps = 100 if "100" in n else 20
         basis_bytes = 4 if "Fp32" in n else 8
         P = c("P")
-        # Full reorth. (CGS2): 2 passes x (Q^T w, Q h) over the j stored columns at step j; mean j = (m+1)/2.
-        read = 0.0 if "Selective" in n else 2 * 2 * (steps + 1) / 2 * P * basis_bytes
+        # Full reorth. (CGS2): 3 sweeps over the j stored columns at step j (Q^T w; the first pass's
+        # update fused with the second's projection; the second's update); mean j = (m+1)/2.
+        read = 0.0 if "Selective" in n else 3 * (steps + 1) / 2 * P * basis_bytes
         reorth = c("reorth_seconds_per_step")
         bw = read / reorth / 1e9 if reorth > 0 and read > 0 else float("nan")
         basis = "fp32" if "Fp32" in n else "fp64"

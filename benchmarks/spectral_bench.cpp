@@ -92,10 +92,11 @@ void BM_LanczosOverhead(benchmark::State& state) {
   }
   const double steps = static_cast<double>(lz.result().steps) * static_cast<double>(runs);
   const double other_s = loop_s - op_s - re_s;
-  // Bytes the reorthogonalisation reads from the basis: per pass Q_j^T w and Q_j h each read the
-  // j columns; step j (1-based) projects against j columns.
+  // Bytes the reorthogonalisation reads from the basis: passes + 1 sweeps over the j columns (the
+  // update of one pass and the projection of the next share a sweep, spectral/lanczos.cpp cgs);
+  // step j (1-based) projects against j columns.
   const double ms = static_cast<double>(lz.result().steps);
-  const double bytes = static_cast<double>(runs) * 2.0 * o.passes * (ms * (ms + 1) / 2.0) *
+  const double bytes = static_cast<double>(runs) * (o.passes + 1.0) * (ms * (ms + 1) / 2.0) *
                        static_cast<double>(p) * (fp32 ? 4.0 : 8.0);
   const double re_bw = bytes / re_s;
   state.counters["op_ms_step"] = 1e3 * op_s / steps;
