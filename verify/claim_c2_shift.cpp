@@ -32,10 +32,7 @@ std::pair<double, double> measure_crossing(ClaimResult& r, const Config& c, cons
                                            std::int64_t subsets, std::uint64_t seed) {
   auto spec_cross = hessian_pool_spec(c, "c2.crossing", {1.5});
   if (!c.has("c2.crossing.s2")) spec_cross.s2 = c.number("c2.crossing.s2", 0.05);
-  simulate::SamplePool pool_cross(spec_cross, experiment_seed(seed, 23));
-  pool_cross.cache_samples(2e9);
-  const PoolSweep sc = sweep_pool(pool_cross, Bs, subsets, seed);
-  store_sweep(r, sc, "crossing_");
+  const PoolSweep sc = sweep_new_pool(r, spec_cross, 23, Bs, subsets, seed, "crossing_");
   const double lam_c = sc.empirical(sc.empirical.size() - 1);
   const double s2c = effective_s2(sc, spec_cross.P);
   const double kappa_c = lam_c * lam_c / (static_cast<double>(spec_cross.P) * s2c);
@@ -76,10 +73,7 @@ ClaimResult claim_shift_scaling(const Config& c, std::uint64_t seed) {
 
   // (a) outlier regime: a spike well above threshold for every B.
   const auto spec_out = hessian_pool_spec(c, "c2.outlier", {5.0});
-  simulate::SamplePool pool_out(spec_out, experiment_seed(seed, 21));
-  pool_out.cache_samples(2e9);
-  const PoolSweep so = sweep_pool(pool_out, Bs, subsets, seed);
-  store_sweep(r, so, "outlier_");
+  const PoolSweep so = sweep_new_pool(r, spec_out, 21, Bs, subsets, seed, "outlier_");
   const double lam = so.empirical(so.empirical.size() - 1);
   std::vector<double> lx, ly, lse, kx, ky, kse;
   for (std::size_t i = 0; i < Bs.size(); ++i) {
@@ -112,10 +106,7 @@ ClaimResult claim_shift_scaling(const Config& c, std::uint64_t seed) {
   // (b) edge regime: no spike; fit log(top) vs log(kappa) for B <= max_fit_fraction N, where
   // kappa_B >> 1/N so that H_emp's own bulk does not bend the power law.
   auto spec_edge = hessian_pool_spec(c, "c2.edge", {});
-  simulate::SamplePool pool_edge(spec_edge, experiment_seed(seed, 22));
-  pool_edge.cache_samples(2e9);
-  const PoolSweep se = sweep_pool(pool_edge, Bs, subsets, seed);
-  store_sweep(r, se, "edge_");
+  const PoolSweep se = sweep_new_pool(r, spec_edge, 22, Bs, subsets, seed, "edge_");
   std::vector<double> ex, ey, ese;
   for (std::size_t i = 0; i < Bs.size(); ++i) {
     if (se.kappa[i] <= 0 || static_cast<double>(Bs[i]) > max_fit_fraction * static_cast<double>(spec_edge.N)) continue;
