@@ -24,9 +24,7 @@ namespace batchrmt::verify {
 
 ClaimResult claim_extremes_grow(const Config& c, std::uint64_t seed) {
   const auto start = Clock::now();
-  ClaimResult r;
-  r.id = "C1";
-  r.name = "extremes grow: top eigenvalue rises, bottom falls as B shrinks (simulated pool)";
+  ClaimResult r = named_claim("C1", "extremes grow: top eigenvalue rises, bottom falls as B shrinks (simulated pool)");
   const auto spec = hessian_pool_spec(c, "c1", {5.0, -3.0});
   const auto Bs = c.integers("c1.batch_sizes", {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000});
   const auto subsets = c.integer("c1.subsets", 10);

@@ -25,6 +25,14 @@ namespace batchrmt::verify {
 
 namespace {
 
+// The slope of ln y on ln x (given as logs, with the se of ln y) and its se, from at least three
+// points; NaN otherwise.
+std::pair<double, double> log_log_exponent(const std::vector<double>& x, const std::vector<double>& y, const std::vector<double>& se) {
+  if (x.size() < 3) return {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN()};
+  const LineFit f = fit_line(x, y, se);
+  return {f.slope, f.slope_se};
+}
+
 // Part (c), the threshold crossing: Theorem A puts it at kappa_c = lambda^2 / (P s^2); measured,
 // the largest kappa where the top is more than 4 se above the edge branch 2 omega_B (an outlier
 // separates). Both go into r; returns {kappa_c in theory, measured}.
@@ -63,9 +71,7 @@ std::pair<double, double> measure_crossing(ClaimResult& r, const Config& c, cons
 
 ClaimResult claim_shift_scaling(const Config& c, std::uint64_t seed) {
   const auto start = Clock::now();
-  ClaimResult r;
-  r.id = "C2";
-  r.name = "shift linear in kappa_B above threshold (exponent 1), edge ~ kappa_B^(1/2) below (exponent 1/2)";
+  ClaimResult r = named_claim("C2", "shift linear in kappa_B above threshold (exponent 1), edge ~ kappa_B^(1/2) below (exponent 1/2)");
   const auto subsets = c.integer("c2.subsets", 10);
   const auto Bs = c.integers("c2.batch_sizes", {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000});
   const double max_fit_fraction = c.number("c2.max_fit_batch_fraction", 0.1);
@@ -94,12 +100,7 @@ ClaimResult claim_shift_scaling(const Config& c, std::uint64_t seed) {
   r.scalars["outlier_slope"] = slope.slope;
   r.scalars["outlier_slope_se"] = slope.slope_se;
   r.scalars["outlier_slope_theory"] = slope_theory;
-  double exp_out = std::numeric_limits<double>::quiet_NaN(), exp_out_se = exp_out;
-  if (lx.size() >= 3) {
-    const LineFit f = fit_line(lx, ly, lse);
-    exp_out = f.slope;
-    exp_out_se = f.slope_se;
-  }
+  const auto [exp_out, exp_out_se] = log_log_exponent(lx, ly, lse);
   r.scalars["outlier_exponent"] = exp_out;
   r.scalars["outlier_exponent_se"] = exp_out_se;
 
@@ -114,12 +115,7 @@ ClaimResult claim_shift_scaling(const Config& c, std::uint64_t seed) {
     ey.push_back(std::log(se.top_mean[i]));
     ese.push_back(se.top_se[i] / se.top_mean[i]);
   }
-  double exp_edge = std::numeric_limits<double>::quiet_NaN(), exp_edge_se = exp_edge;
-  if (ex.size() >= 3) {
-    const LineFit f = fit_line(ex, ey, ese);
-    exp_edge = f.slope;
-    exp_edge_se = f.slope_se;
-  }
+  const auto [exp_edge, exp_edge_se] = log_log_exponent(ex, ey, ese);
   r.scalars["edge_exponent"] = exp_edge;
   r.scalars["edge_exponent_se"] = exp_edge_se;
   std::vector<double> edge_theory;

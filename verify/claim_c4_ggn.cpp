@@ -90,9 +90,7 @@ std::pair<Verdict, std::string> judge_lower_edge(ClaimResult& r, const simulate:
 
 ClaimResult claim_ggn_analogue(const Config& c, std::uint64_t seed) {
   const auto start = Clock::now();
-  ClaimResult r;
-  r.id = "C4";
-  r.name = "GGN analogue: batch GGN top eigenvalue grows as B shrinks, as the spiked-covariance model predicts";
+  ClaimResult r = named_claim("C4", "GGN analogue: batch GGN top eigenvalue grows as B shrinks, as the spiked-covariance model predicts");
   simulate::PoolSpec spec;
   spec.curvature = simulate::Curvature::ggn;
   spec.P = c.integer("c4.P", 200);

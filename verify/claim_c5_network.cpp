@@ -274,10 +274,8 @@ void put_case(ClaimResult& r, const NetworkCase& nc, const CaseJudgement& cj) {
 }  // namespace
 
 ClaimResult claim_real_network(const Config& c, std::uint64_t seed) {
-  const auto start = std::chrono::steady_clock::now();
-  ClaimResult r;
-  r.id = "C5";
-  r.name = kName;
+  const auto start = Clock::now();
+  ClaimResult r = named_claim("C5", kName);
   const C5Options o = C5Options::from(c);
   std::string absent, labels, note;
   std::vector<Verdict> parts;
@@ -334,7 +332,7 @@ ClaimResult claim_real_network(const Config& c, std::uint64_t seed) {
            "form; inconclusive where the measurement is also within that tolerance of lambda (no shift). " + note;
   }
   r.note = note;
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.seconds = seconds_since(start);
   return r;
 }
 

@@ -83,11 +83,9 @@ void set_headline(ClaimResult& r, const std::vector<LrPoint>& pts, const LrJudge
 }  // namespace
 
 ClaimResult claim_sgd_scaling(const Config& c, std::uint64_t seed) {
-  const auto t0 = std::chrono::steady_clock::now();
+  const auto t0 = Clock::now();
   const C6Options o = C6Options::from(c);
-  ClaimResult r;
-  r.id = "C6";
-  r.name = kName;
+  ClaimResult r = named_claim("C6", kName);
   LrStart start;
   if (!load_lr_start(r, c, o.grid, seed, start)) return r;
   GridSweepRequest rq = grid_request(o.grid, start, seed);
@@ -115,7 +113,7 @@ ClaimResult claim_sgd_scaling(const Config& c, std::uint64_t seed) {
            " rates centred on the prediction, divergence factors 1.5/2/4 from the stored loss ratios. (a) " + to_string(j.per_b) + ": " +
            j.per_b_note + ". (b) " + to_string(j.scaling) + ": " + j.scaling_note + ". (c) " + to_string(protocol) + ": " + protocol_note +
            ". Verdict: disagrees > inconclusive > agrees > outside its regime over (a), (b), (c).";
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.seconds = seconds_since(t0);
   return r;
 }
 

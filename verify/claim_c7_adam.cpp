@@ -158,11 +158,9 @@ Verdict judge_damping(ClaimResult& r, const Config& c, const C7Options& o, const
 }  // namespace
 
 ClaimResult claim_adam_scaling(const Config& c, std::uint64_t seed) {
-  const auto t0 = std::chrono::steady_clock::now();
+  const auto t0 = Clock::now();
   const C7Options o = C7Options::from(c);
-  ClaimResult r;
-  r.id = "C7";
-  r.name = kName;
+  ClaimResult r = named_claim("C7", kName);
   LrStart start;
   if (!load_lr_start(r, c, o.grid, seed, start)) return r;
   std::vector<Damping> dampings{{"small_", o.eps_small}};
@@ -182,7 +180,7 @@ ClaimResult claim_adam_scaling(const Config& c, std::uint64_t seed) {
   r.note = "start: " + describe_start(start) + "; Adam betas (" + format_number(o.beta1) + ", " + format_number(o.beta2) +
            "), moments warmed over " + std::to_string(o.adam_warmup) + " batches at lr 0; " + note +
            "Verdict: disagrees > inconclusive > agrees > outside its regime over the parts of both dampings.";
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.seconds = seconds_since(t0);
   return r;
 }
 

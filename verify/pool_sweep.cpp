@@ -10,7 +10,6 @@
 
 namespace batchrmt::verify {
 
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 PoolSweep sweep_pool(const simulate::SamplePool& pool, const std::vector<std::int64_t>& Bs, std::int64_t subsets,
                      std::uint64_t seed) {

@@ -13,9 +13,6 @@
 
 namespace batchrmt::verify {
 
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t);
-
 // Batch spectra of a pool: for every B, `subsets` batches (subset s = the first B entries of
 // the permutation of RandomStream(seed, s), docs/theory.md §5.4), their extreme eigenvalues.
 struct PoolSweep {
