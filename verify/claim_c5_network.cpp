@@ -27,7 +27,11 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 const char* const kName = "real networks: measured top eigenvalue per B vs lambda + kappa_B V_phi / lambda";
 }  // namespace
 
-#ifdef BATCHRMT_WITH_TORCH
+#ifndef BATCHRMT_WITH_TORCH
+
+ClaimResult claim_real_network(const Config&, std::uint64_t) { return without_libtorch("C5", kName, "measure"); }
+
+#else
 
 namespace {
 
@@ -336,12 +340,6 @@ ClaimResult claim_real_network(const Config& c, std::uint64_t seed) {
   return r;
 }
 
-#else
-
-ClaimResult claim_real_network(const Config&, std::uint64_t) {
-  return not_measured("C5", kName, "this build has no LibTorch (configure with -DBATCHRMT_WITH_TORCH=ON): no networks to measure");
-}
-
-#endif
+#endif  // BATCHRMT_WITH_TORCH
 
 }  // namespace batchrmt::verify

@@ -21,7 +21,11 @@ namespace {
 const char* const kName = "SGD largest stable learning rate vs B: 2(1+rho)/lambda'_1(B) per B, ~ B where noise dominates";
 }
 
-#ifdef BATCHRMT_WITH_TORCH
+#ifndef BATCHRMT_WITH_TORCH
+
+ClaimResult claim_sgd_scaling(const Config&, std::uint64_t) { return without_libtorch("C6", kName, "train"); }
+
+#else
 
 namespace {
 
@@ -117,12 +121,6 @@ ClaimResult claim_sgd_scaling(const Config& c, std::uint64_t seed) {
   return r;
 }
 
-#else
-
-ClaimResult claim_sgd_scaling(const Config&, std::uint64_t) {
-  return not_measured("C6", kName, "this build has no LibTorch (configure with -DBATCHRMT_WITH_TORCH=ON): no networks to train");
-}
-
-#endif
+#endif  // BATCHRMT_WITH_TORCH
 
 }  // namespace batchrmt::verify

@@ -24,7 +24,11 @@ namespace {
 const char* const kName = "Adam largest stable learning rate vs B: ~ B^(1/2) with small damping, ~ B with large damping";
 }
 
-#ifdef BATCHRMT_WITH_TORCH
+#ifndef BATCHRMT_WITH_TORCH
+
+ClaimResult claim_adam_scaling(const Config&, std::uint64_t) { return without_libtorch("C7", kName, "train"); }
+
+#else
 
 namespace {
 
@@ -184,12 +188,6 @@ ClaimResult claim_adam_scaling(const Config& c, std::uint64_t seed) {
   return r;
 }
 
-#else
-
-ClaimResult claim_adam_scaling(const Config&, std::uint64_t) {
-  return not_measured("C7", kName, "this build has no LibTorch (configure with -DBATCHRMT_WITH_TORCH=ON): no networks to train");
-}
-
-#endif
+#endif  // BATCHRMT_WITH_TORCH
 
 }  // namespace batchrmt::verify

@@ -319,8 +319,7 @@ ClaimResult claim_spectrum_learner(const Config& c, std::uint64_t seed) {
 #else
 
 ClaimResult claim_spectrum_learner(const Config&, std::uint64_t) {
-  return not_measured("C8", "spectrum-driven learner vs tuned SGD",
-                      "this build has no LibTorch (configure with -DBATCHRMT_WITH_TORCH=ON): no networks to train");
+  return without_libtorch("C8", "spectrum-driven learner vs tuned SGD", "train");
 }
 
 #endif

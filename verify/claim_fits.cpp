@@ -17,6 +17,10 @@ ClaimResult not_measured(const std::string& id, const std::string& name, const s
   return r;
 }
 
+ClaimResult without_libtorch(const std::string& id, const std::string& name, const std::string& what) {
+  return not_measured(id, name, "this build has no LibTorch (configure with -DBATCHRMT_WITH_TORCH=ON): no networks to " + what);
+}
+
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 }  // namespace batchrmt::verify

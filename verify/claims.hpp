@@ -39,6 +39,9 @@ struct ClaimResult {
 // A claim that this build cannot measure yet (or whose data are absent), with the reason.
 ClaimResult not_measured(const std::string& id, const std::string& name, const std::string& reason);
 
+// A network claim in a build without LibTorch: not measured, "no networks to <what>".
+ClaimResult without_libtorch(const std::string& id, const std::string& name, const std::string& what);
+
 // An empty result of claim `id` named `name`, to be measured.
 ClaimResult named_claim(const std::string& id, const std::string& name);
 

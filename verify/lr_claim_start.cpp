@@ -16,27 +16,27 @@ LrClaimOptions LrClaimOptions::from(const Config& c, const std::string& sec) {
   const auto key = [&](const char* name) { return sec + "." + name; };
   o.start = c.text(key("start"), o.start);
   o.batch_sizes = c.integers(key("batch_sizes"), o.batch_sizes);
-  o.steps = static_cast<int>(c.integer(key("steps"), o.steps));
-  o.monitor_size = static_cast<std::size_t>(c.integer(key("monitor_size"), static_cast<std::int64_t>(o.monitor_size)));
-  o.monitor_every = static_cast<int>(c.integer(key("monitor_every"), o.monitor_every));
-  o.grid_ratio = c.number(key("grid_ratio"), o.grid_ratio);
-  o.grid_points = static_cast<int>(c.integer(key("grid_points"), o.grid_points));
-  o.grid_extend = static_cast<int>(c.integer(key("grid_extend"), o.grid_extend));
-  o.grid_start_below = static_cast<int>(c.integer(key("grid_start_below"), o.grid_start_below));
-  o.seeds = static_cast<int>(c.integer(key("seeds"), o.seeds));
-  o.divergence_factors = c.numbers(key("divergence_factors"), o.divergence_factors);
+  GridSweepRequest& g = o.sweep;
+  g.trial.steps = static_cast<int>(c.integer(key("steps"), 50));
+  g.trial.monitor_size = static_cast<std::size_t>(c.integer(key("monitor_size"), 512));
+  g.trial.monitor_every = static_cast<int>(c.integer(key("monitor_every"), 10));
+  g.ratio = c.number(key("grid_ratio"), 1.4142135623730951);
+  g.points = static_cast<int>(c.integer(key("grid_points"), 9));
+  g.extend = static_cast<int>(c.integer(key("grid_extend"), 4));
+  g.start_below = static_cast<int>(c.integer(key("grid_start_below"), 2));
+  g.seeds = static_cast<int>(c.integer(key("seeds"), 2));
+  g.factors = c.numbers(key("divergence_factors"), {1.5, 2.0, 4.0});
   o.reference_factor = c.number(key("reference_factor"), o.reference_factor);
   o.top_loss_fraction = c.number(key("top_loss_fraction"), o.top_loss_fraction);
   o.exponent_bias_budget = c.number(key("exponent_bias_budget"), o.exponent_bias_budget);
   o.q_asymptotic = c.number(key("q_asymptotic"), o.q_asymptotic);
   o.noise_dominated_ratio = c.number(key("noise_dominated_ratio"), o.noise_dominated_ratio);
-  if (o.grid_ratio <= 1)
-    throw InvalidInput(c.source() + ": " + key("grid_ratio") + " is " + format_number(o.grid_ratio) + ", but must exceed 1.");
-  if (o.seeds < 1) throw InvalidInput(c.source() + ": " + key("seeds") + " is " + std::to_string(o.seeds) + ", but must be at least 1.");
-  const double span = std::pow(o.grid_ratio, o.grid_points - 1);
-  if (span < 16 * (1 - 1e-12) || o.grid_points < 8)
-    throw InvalidInput(c.source() + ": " + key("grid_points") + " " + std::to_string(o.grid_points) + " with grid_ratio " +
-                       format_number(o.grid_ratio) + " spans " + format_number(span, 3) +
+  if (g.ratio <= 1) throw InvalidInput(c.source() + ": " + key("grid_ratio") + " is " + format_number(g.ratio) + ", but must exceed 1.");
+  if (g.seeds < 1) throw InvalidInput(c.source() + ": " + key("seeds") + " is " + std::to_string(g.seeds) + ", but must be at least 1.");
+  const double span = std::pow(g.ratio, g.points - 1);
+  if (span < 16 * (1 - 1e-12) || g.points < 8)
+    throw InvalidInput(c.source() + ": " + key("grid_points") + " " + std::to_string(g.points) + " with grid_ratio " +
+                       format_number(g.ratio) + " spans " + format_number(span, 3) +
                        "x, but the grid must hold at least 8 rates spanning at least 16x.");
   return o;
 }
@@ -66,33 +66,22 @@ bool load_lr_start(ClaimResult& r, const Config& c, const LrClaimOptions& o, std
 }
 
 GridSweepRequest grid_request(const LrClaimOptions& o, const LrStart& start, std::uint64_t seed) {
-  GridSweepRequest rq;
+  GridSweepRequest rq = o.sweep;
   rq.model = start.checkpoint.model;
   rq.train = start.checkpoint.data.train;
   rq.transform = start.checkpoint.data.test_transform;
   rq.batch_sizes = start.batch_sizes;
-  rq.trial.steps = o.steps;
-  rq.trial.monitor_size = o.monitor_size;
-  rq.trial.monitor_every = o.monitor_every;
-  rq.trial.monitor_seed = seed;
-  rq.ratio = o.grid_ratio;
-  rq.points = o.grid_points;
-  rq.extend = o.grid_extend;
-  rq.start_below = o.grid_start_below;
-  rq.seeds = o.seeds;
-  rq.first_seed = seed;
-  rq.factors = o.divergence_factors;
-  rq.provenance_seed = seed;
+  rq.trial.monitor_seed = rq.first_seed = rq.provenance_seed = seed;
   return rq;
 }
 
 LrJudgeOptions judge_options(const LrClaimOptions& o, double claim_slope, double null_slope) {
   LrJudgeOptions j;
-  j.factors = o.divergence_factors;
+  j.factors = o.sweep.factors;
   j.reference_factor = o.reference_factor;
   // The finite-step bias of the reference rule with a loss fraction 1e-6 along the top direction
   // (verify/lr_grid.hpp): e.g. ln 1.078 = 0.075 at factor 2 and 50 steps.
-  j.ln_budget = finite_step_budget(o.reference_factor, o.steps, o.top_loss_fraction);
+  j.ln_budget = finite_step_budget(o.reference_factor, o.sweep.trial.steps, o.top_loss_fraction);
   j.claim_slope = claim_slope;
   j.null_slope = null_slope;
   j.slope_budget = o.exponent_bias_budget;

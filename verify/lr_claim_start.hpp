@@ -22,13 +22,10 @@ struct LrClaimOptions {
   std::string section;                                   // "c6" | "c7"
   std::string start = "lenet_trained";                   // the C5 case to start from
   std::vector<std::int64_t> batch_sizes{1, 2, 4, 8, 16, 32, 64, 128};
-  int steps = 50;                                        // per trial
-  std::size_t monitor_size = 512;
-  int monitor_every = 10;
-  double grid_ratio = 1.4142135623730951;
-  int grid_points = 9, grid_extend = 4, grid_start_below = 2;
-  int seeds = 2;
-  std::vector<double> divergence_factors{1.5, 2.0, 4.0};
+  // The grid and its trials (keys grid_ratio, grid_points, grid_extend, grid_start_below, seeds,
+  // divergence_factors, steps, monitor_size, monitor_every); the model, data, batch sizes, centres
+  // and seeds come from the start (grid_request).
+  GridSweepRequest sweep;
   double reference_factor = 2.0;
   double top_loss_fraction = 1e-6;     // of the loss along the top direction (finite-step budget)
   double exponent_bias_budget = 0.1;
