@@ -159,11 +159,10 @@ CaseJudgement judge_case(const NetworkCase& nc, const C5Options& o) {
     if (!hi || r.B > hi->B) hi = &r;
   }
   if (lo && hi && lo != hi) {
-    const double se = std::hypot(lo->top_se, hi->top_se);
-    cj.growth_z = (lo->top - hi->top) / se;
+    cj.growth_z = (lo->top - hi->top) / std::hypot(lo->top_se, hi->top_se);
     const std::string what = "top at B=" + std::to_string(lo->B) + " " + format_number(lo->top) + " vs B=" + std::to_string(hi->B) + " " +
                              format_number(hi->top) + ", z = " + format_number(cj.growth_z, 3);
-    cj.a.verdict = cj.growth_z >= 4 ? Verdict::agrees : cj.growth_z <= -4 ? Verdict::disagrees : Verdict::inconclusive;
+    cj.a.verdict = judge_direction(cj.growth_z);
     cj.a.note = what + (cj.a.verdict == Verdict::agrees      ? " (rises, z >= 4)"
                         : cj.a.verdict == Verdict::disagrees ? " (falls, z <= -4)"
                                                              : " (|z| < 4: no growth shown)");
