@@ -83,31 +83,53 @@ std::vector<RuleJudgement> judge_batch_rules(const std::vector<double>& tuned_lo
   return out;
 }
 
+BatchRuleProtocolOptions BatchRuleProtocolOptions::from(const Config& c, const std::string& sec, networks::Optimizer optimizer) {
+  BatchRuleProtocolOptions o;
+  const bool adam = optimizer == networks::Optimizer::adam;
+  o.optimizer = optimizer;
+  o.run = c.flag(sec + ".protocol", o.run);
+  o.start = c.text(sec + ".start", o.start);
+  o.reference_batch = c.integer(sec + ".protocol_reference_batch", o.reference_batch);
+  o.batches = c.integers(sec + ".protocol_batches", o.batches);
+  o.epochs = static_cast<int>(c.integer(sec + ".protocol_epochs", o.epochs));
+  o.seeds = static_cast<int>(c.integer(sec + ".protocol_seeds", o.seeds));
+  o.lrs = c.numbers(sec + ".protocol_lrs", adam ? std::vector<double>{1e-4, 3e-4, 1e-3, 3e-3} : std::vector<double>{0.01, 0.02, 0.05, 0.1, 0.2});
+  o.momentum = c.number(sec + ".protocol_momentum", o.momentum);
+  return o;
+}
+
+namespace {
+template <class Row, class Get>
+std::vector<double> column(const std::vector<Row>& rows, Get get) {
+  std::vector<double> v;
+  for (const auto& row : rows) v.push_back(static_cast<double>(get(row)));
+  return v;
+}
+}  // namespace
+
 #ifdef BATCHRMT_WITH_TORCH
 
-Verdict run_batch_rule_protocol(ClaimResult& r, const Config& c, const std::string& sec, networks::Optimizer optimizer, std::uint64_t seed,
+Verdict run_batch_rule_protocol(ClaimResult& r, const Config& c, const BatchRuleProtocolOptions& o, std::uint64_t seed,
                                 std::string& note) {
-  if (!c.flag(sec + ".protocol", false)) {
+  if (!o.run) {
     note = "the paper's protocol (tune at B0, then constant/sqrt/linear rules at other B) is not part of this job: it runs in "
            "configs/extended.toml (make reproduce-extended)";
     r.labels["protocol"] = note;
     return Verdict::not_measured;
   }
-  const std::string start = c.text(sec + ".start", "lenet_trained");
-  const CaseRun cr = measure_network_case(c, start, seed, CaseAccess::read_existing);
+  const CaseRun cr = measure_network_case(c, o.start, seed, CaseAccess::read_existing);
   if (!cr.absent.empty() || cr.checkpoints.empty()) {
     note = "the protocol's data are absent: " + cr.absent;
     return Verdict::not_measured;
   }
   const auto& data = cr.checkpoints.back().data;
   const networks::ModelSpec spec = cr.checkpoints.back().model.spec();
-  const std::int64_t B0 = c.integer(sec + ".protocol_reference_batch", 128);
-  const auto Bs = c.integers(sec + ".protocol_batches", {32, 512});
-  const int epochs = static_cast<int>(c.integer(sec + ".protocol_epochs", 5));
-  const int seeds = static_cast<int>(c.integer(sec + ".protocol_seeds", 3));
-  const auto lrs = c.numbers(sec + ".protocol_lrs", optimizer == networks::Optimizer::adam ? std::vector<double>{1e-4, 3e-4, 1e-3, 3e-3}
-                                                                       : std::vector<double>{0.01, 0.02, 0.05, 0.1, 0.2});
-  const double momentum = c.number(sec + ".protocol_momentum", 0.9);
+  const std::int64_t B0 = o.reference_batch;
+  const auto& Bs = o.batches;
+  const int epochs = o.epochs, seeds = o.seeds;
+  const auto& lrs = o.lrs;
+  const double momentum = o.momentum;
+  const networks::Optimizer optimizer = o.optimizer;
   const std::string prescribed = optimizer == networks::Optimizer::adam ? "sqrt" : "linear";
   auto train_loss = [&](std::int64_t B, double lr, int s) {
     networks::Model m = networks::Model::create(spec, cr.checkpoints.back().model.device());
@@ -158,17 +180,11 @@ Verdict run_batch_rule_protocol(ClaimResult& r, const Config& c, const std::stri
   r.series["protocol_lrs"] = lrs;
   r.series["protocol_tuning_mean_loss"] = tune_mean;
   r.series["protocol_tuned_loss"] = tune[best];
-  std::vector<double> rB, rlr, rmean;
   std::string rules;
-  for (const auto& rr : runs) {
-    rB.push_back(static_cast<double>(rr.B));
-    rlr.push_back(rr.lr);
-    rmean.push_back(finite_summary(rr.test_loss).mean);
-    rules += (rules.empty() ? "" : ",") + rr.rule;
-  }
-  r.series["protocol_B"] = rB;
-  r.series["protocol_lr"] = rlr;
-  r.series["protocol_mean_loss"] = rmean;
+  for (const auto& rr : runs) rules += (rules.empty() ? "" : ",") + rr.rule;
+  r.series["protocol_B"] = column(runs, [](const RuleRun& rr) { return rr.B; });
+  r.series["protocol_lr"] = column(runs, [](const RuleRun& rr) { return rr.lr; });
+  r.series["protocol_mean_loss"] = column(runs, [](const RuleRun& rr) { return finite_summary(rr.test_loss).mean; });
   r.labels["protocol_rules"] = rules;
   r.scalars["protocol_lr0"] = lr0;
   r.labels["protocol"] = note;
@@ -177,7 +193,7 @@ Verdict run_batch_rule_protocol(ClaimResult& r, const Config& c, const std::stri
 
 #else
 
-Verdict run_batch_rule_protocol(ClaimResult& r, const Config&, const std::string&, networks::Optimizer, std::uint64_t, std::string& note) {
+Verdict run_batch_rule_protocol(ClaimResult& r, const Config&, const BatchRuleProtocolOptions&, std::uint64_t, std::string& note) {
   note = "this build has no LibTorch: the paper's protocol cannot run";
   r.labels["protocol"] = note;
   return Verdict::not_measured;

@@ -41,11 +41,27 @@ double scaled_lr(const std::string& rule, double lr0, std::int64_t B0, std::int6
 std::vector<RuleJudgement> judge_batch_rules(const std::vector<double>& tuned_loss, const std::vector<RuleRun>& runs,
                                              const std::string& prescribed);
 
-// Part (c) of C6 (optimizer sgd) or (b) of C7 (adam) from section `sec`: keys protocol (bool,
-// default false: the part is not run and the claim says where it runs), protocol_reference_batch,
-// protocol_batches, protocol_epochs, protocol_seeds, protocol_lrs (the tuning grid at B0),
-// protocol_momentum (sgd). Adds series/labels under "protocol_" to `r`; returns the part's verdict.
-Verdict run_batch_rule_protocol(ClaimResult& r, const Config& c, const std::string& sec, networks::Optimizer optimizer,
-                                std::uint64_t seed, std::string& note);
+// The protocol's keys of section `sec` ([c6] with sgd or [c7] with adam), read once: protocol
+// (default false: the part is not run and the claim says where it runs), start (the C5 case whose
+// data and model it trains), protocol_reference_batch, protocol_batches, protocol_epochs,
+// protocol_seeds, protocol_lrs (the tuning grid at B0) and protocol_momentum (sgd).
+struct BatchRuleProtocolOptions {
+  bool run = false;
+  std::string start = "lenet_trained";
+  std::int64_t reference_batch = 128;
+  std::vector<std::int64_t> batches{32, 512};
+  int epochs = 5;
+  int seeds = 3;
+  std::vector<double> lrs;  // default: 0.01 .. 0.2 for sgd, 1e-4 .. 3e-3 for adam
+  double momentum = 0.9;
+  networks::Optimizer optimizer = networks::Optimizer::sgd;
+
+  static BatchRuleProtocolOptions from(const Config& c, const std::string& sec, networks::Optimizer optimizer);
+};
+
+// Part (c) of C6 or the protocol part of C7 (`c` gives the start case's data). Adds series and
+// labels under "protocol_" to `r`; returns the part's verdict.
+Verdict run_batch_rule_protocol(ClaimResult& r, const Config& c, const BatchRuleProtocolOptions& o, std::uint64_t seed,
+                                std::string& note);
 
 }  // namespace batchrmt::verify

@@ -24,17 +24,12 @@ namespace batchrmt::verify {
 
 ClaimResult claim_extremes_grow(const Config& c, std::uint64_t seed) {
   const auto start = Clock::now();
-  ClaimResult r;
-  r.id = "C1";
-  r.name = "extremes grow: top eigenvalue rises, bottom falls as B shrinks (simulated pool)";
+  ClaimResult r = named_claim("C1", "extremes grow: top eigenvalue rises, bottom falls as B shrinks (simulated pool)");
   const auto spec = hessian_pool_spec(c, "c1", {5.0, -3.0});
   const auto Bs = c.integers("c1.batch_sizes", {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000});
   const auto subsets = c.integer("c1.subsets", 10);
   check_at_least<std::int64_t>("C1", "c1.subsets", subsets, 2);
-  simulate::SamplePool pool(spec, experiment_seed(seed, 1));
-  pool.cache_samples(2e9);
-  const PoolSweep s = sweep_pool(pool, Bs, subsets, seed);
-  store_sweep(r, s, "");
+  const PoolSweep s = sweep_new_pool(r, spec, 1, Bs, subsets, seed, "");
   // Prediction from the measured H_emp spikes (docs/theory.md §1.2), Theorem A per B.
   std::vector<double> emp_spikes = {s.empirical(s.empirical.size() - 1), s.empirical(0)};
   const auto table = theory::batch_hessian_table(emp_spikes, static_cast<double>(spec.P), effective_s2(s, spec.P), spec.N, Bs);

@@ -25,6 +25,14 @@ namespace batchrmt::verify {
 
 namespace {
 
+// The slope of ln y on ln x (given as logs, with the se of ln y) and its se, from at least three
+// points; NaN otherwise.
+std::pair<double, double> log_log_exponent(const std::vector<double>& x, const std::vector<double>& y, const std::vector<double>& se) {
+  if (x.size() < 3) return {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN()};
+  const LineFit f = fit_line(x, y, se);
+  return {f.slope, f.slope_se};
+}
+
 // Part (c), the threshold crossing: Theorem A puts it at kappa_c = lambda^2 / (P s^2); measured,
 // the largest kappa where the top is more than 4 se above the edge branch 2 omega_B (an outlier
 // separates). Both go into r; returns {kappa_c in theory, measured}.
@@ -32,10 +40,7 @@ std::pair<double, double> measure_crossing(ClaimResult& r, const Config& c, cons
                                            std::int64_t subsets, std::uint64_t seed) {
   auto spec_cross = hessian_pool_spec(c, "c2.crossing", {1.5});
   if (!c.has("c2.crossing.s2")) spec_cross.s2 = c.number("c2.crossing.s2", 0.05);
-  simulate::SamplePool pool_cross(spec_cross, experiment_seed(seed, 23));
-  pool_cross.cache_samples(2e9);
-  const PoolSweep sc = sweep_pool(pool_cross, Bs, subsets, seed);
-  store_sweep(r, sc, "crossing_");
+  const PoolSweep sc = sweep_new_pool(r, spec_cross, 23, Bs, subsets, seed, "crossing_");
   const double lam_c = sc.empirical(sc.empirical.size() - 1);
   const double s2c = effective_s2(sc, spec_cross.P);
   const double kappa_c = lam_c * lam_c / (static_cast<double>(spec_cross.P) * s2c);
@@ -66,9 +71,7 @@ std::pair<double, double> measure_crossing(ClaimResult& r, const Config& c, cons
 
 ClaimResult claim_shift_scaling(const Config& c, std::uint64_t seed) {
   const auto start = Clock::now();
-  ClaimResult r;
-  r.id = "C2";
-  r.name = "shift linear in kappa_B above threshold (exponent 1), edge ~ kappa_B^(1/2) below (exponent 1/2)";
+  ClaimResult r = named_claim("C2", "shift linear in kappa_B above threshold (exponent 1), edge ~ kappa_B^(1/2) below (exponent 1/2)");
   const auto subsets = c.integer("c2.subsets", 10);
   const auto Bs = c.integers("c2.batch_sizes", {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000});
   const double max_fit_fraction = c.number("c2.max_fit_batch_fraction", 0.1);
@@ -76,10 +79,7 @@ ClaimResult claim_shift_scaling(const Config& c, std::uint64_t seed) {
 
   // (a) outlier regime: a spike well above threshold for every B.
   const auto spec_out = hessian_pool_spec(c, "c2.outlier", {5.0});
-  simulate::SamplePool pool_out(spec_out, experiment_seed(seed, 21));
-  pool_out.cache_samples(2e9);
-  const PoolSweep so = sweep_pool(pool_out, Bs, subsets, seed);
-  store_sweep(r, so, "outlier_");
+  const PoolSweep so = sweep_new_pool(r, spec_out, 21, Bs, subsets, seed, "outlier_");
   const double lam = so.empirical(so.empirical.size() - 1);
   std::vector<double> lx, ly, lse, kx, ky, kse;
   for (std::size_t i = 0; i < Bs.size(); ++i) {
@@ -100,22 +100,14 @@ ClaimResult claim_shift_scaling(const Config& c, std::uint64_t seed) {
   r.scalars["outlier_slope"] = slope.slope;
   r.scalars["outlier_slope_se"] = slope.slope_se;
   r.scalars["outlier_slope_theory"] = slope_theory;
-  double exp_out = std::numeric_limits<double>::quiet_NaN(), exp_out_se = exp_out;
-  if (lx.size() >= 3) {
-    const LineFit f = fit_line(lx, ly, lse);
-    exp_out = f.slope;
-    exp_out_se = f.slope_se;
-  }
+  const auto [exp_out, exp_out_se] = log_log_exponent(lx, ly, lse);
   r.scalars["outlier_exponent"] = exp_out;
   r.scalars["outlier_exponent_se"] = exp_out_se;
 
   // (b) edge regime: no spike; fit log(top) vs log(kappa) for B <= max_fit_fraction N, where
   // kappa_B >> 1/N so that H_emp's own bulk does not bend the power law.
   auto spec_edge = hessian_pool_spec(c, "c2.edge", {});
-  simulate::SamplePool pool_edge(spec_edge, experiment_seed(seed, 22));
-  pool_edge.cache_samples(2e9);
-  const PoolSweep se = sweep_pool(pool_edge, Bs, subsets, seed);
-  store_sweep(r, se, "edge_");
+  const PoolSweep se = sweep_new_pool(r, spec_edge, 22, Bs, subsets, seed, "edge_");
   std::vector<double> ex, ey, ese;
   for (std::size_t i = 0; i < Bs.size(); ++i) {
     if (se.kappa[i] <= 0 || static_cast<double>(Bs[i]) > max_fit_fraction * static_cast<double>(spec_edge.N)) continue;
@@ -123,12 +115,7 @@ ClaimResult claim_shift_scaling(const Config& c, std::uint64_t seed) {
     ey.push_back(std::log(se.top_mean[i]));
     ese.push_back(se.top_se[i] / se.top_mean[i]);
   }
-  double exp_edge = std::numeric_limits<double>::quiet_NaN(), exp_edge_se = exp_edge;
-  if (ex.size() >= 3) {
-    const LineFit f = fit_line(ex, ey, ese);
-    exp_edge = f.slope;
-    exp_edge_se = f.slope_se;
-  }
+  const auto [exp_edge, exp_edge_se] = log_log_exponent(ex, ey, ese);
   r.scalars["edge_exponent"] = exp_edge;
   r.scalars["edge_exponent_se"] = exp_edge_se;
   std::vector<double> edge_theory;

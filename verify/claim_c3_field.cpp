@@ -23,9 +23,7 @@ namespace batchrmt::verify {
 
 ClaimResult claim_field_dependence(const Config& c, std::uint64_t seed) {
   const auto start = Clock::now();
-  ClaimResult r;
-  r.id = "C3";
-  r.name = "field dependence: variance-profile outliers and edges follow the QVE, not the homogeneous law";
+  ClaimResult r = named_claim("C3", "field dependence: variance-profile outliers and edges follow the QVE, not the homogeneous law");
   // docs/theory.md §7.3 block reference: fractions (1/4, 3/4), S = t/n, t = [[3, 1], [1, 0.5]].
   const auto n = c.integer("c3.n", 400);
   const auto trials = c.integer("c3.trials", 100);

@@ -90,9 +90,7 @@ std::pair<Verdict, std::string> judge_lower_edge(ClaimResult& r, const simulate:
 
 ClaimResult claim_ggn_analogue(const Config& c, std::uint64_t seed) {
   const auto start = Clock::now();
-  ClaimResult r;
-  r.id = "C4";
-  r.name = "GGN analogue: batch GGN top eigenvalue grows as B shrinks, as the spiked-covariance model predicts";
+  ClaimResult r = named_claim("C4", "GGN analogue: batch GGN top eigenvalue grows as B shrinks, as the spiked-covariance model predicts");
   simulate::PoolSpec spec;
   spec.curvature = simulate::Curvature::ggn;
   spec.P = c.integer("c4.P", 200);
@@ -103,9 +101,7 @@ ClaimResult claim_ggn_analogue(const Config& c, std::uint64_t seed) {
   const auto Bs = c.integers("c4.batch_sizes", {2, 4, 8, 16, 32, 64, 128, 256, 500});
   const auto subsets = c.integer("c4.subsets", 20);
   const double rel_budget = c.number("c4.relative_bias_budget", 0.05);
-  simulate::SamplePool pool(spec, experiment_seed(seed, 4));
-  const PoolSweep s = sweep_pool(pool, Bs, subsets, seed);
-  store_sweep(r, s, "");
+  const PoolSweep s = sweep_new_pool(r, spec, 4, Bs, subsets, seed, "");  // a GGN pool: nothing to cache
   // Predict from G_emp (docs/theory.md §1.2: batches are drawn from the pool, whose covariance is
   // G_emp): its top eigenvalue as the spike ell and the mean of the rest as the bulk sigma^2.
   const auto r_spikes = static_cast<Eigen::Index>(spec.spikes.size());

@@ -27,18 +27,36 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 const char* const kName = "real networks: measured top eigenvalue per B vs lambda + kappa_B V_phi / lambda";
 }  // namespace
 
-#ifdef BATCHRMT_WITH_TORCH
+#ifndef BATCHRMT_WITH_TORCH
+
+ClaimResult claim_real_network(const Config&, std::uint64_t) { return without_libtorch("C5", kName, "measure"); }
+
+#else
 
 namespace {
 
-struct C5Settings {
+// C5's options, read once from the [c5] table (the cases' own keys: verify/network_case.hpp).
+struct C5Options {
+  std::vector<std::string> cases{"lenet_trained", "linear_init"};
+  std::string headline;          // the case whose row heads the claim (default: the first)
   double perturbative_q = 0.5;   // (b) q_B <= this, (c) above
   double relative_budget = 0.1;  // of the predicted shift, plus the Ritz residual
   double min_power = 4.0;        // predicted shift / se needed to judge a batch size
+
+  static C5Options from(const Config& c) {
+    C5Options o;
+    o.perturbative_q = c.number("c5.perturbative_q", o.perturbative_q);
+    o.relative_budget = c.number("c5.relative_budget", o.relative_budget);
+    o.cases = c.texts("c5.cases", o.cases);
+    o.headline = c.text("c5.headline", o.cases.empty() ? "" : o.cases.front());
+    return o;
+  }
 };
 
 // One batch size of one case, judged.
 struct C5Row {
+  explicit C5Row(const networks::BatchRow& row)
+      : B(row.B), kappa(row.kappa), q(row.q), top(row.top_mean), top_se(row.top_se) {}
   std::int64_t B = 0;
   double kappa = kNaN, q = kNaN;
   double top = kNaN, top_se = kNaN, residual = kNaN;
@@ -65,13 +83,8 @@ struct CaseJudgement {
   bool threshold_explains = false;
 };
 
-C5Row judge_row(const networks::SpectrumResult& s, const networks::BatchRow& row, const C5Settings& o) {
-  C5Row r;
-  r.B = row.B;
-  r.kappa = row.kappa;
-  r.q = row.q;
-  r.top = row.top_mean;
-  r.top_se = row.top_se;
+C5Row judge_row(const networks::SpectrumResult& s, const networks::BatchRow& row, const C5Options& o) {
+  C5Row r(row);
   double res = 0;
   for (const auto& m : row.subsets) res += m.top_residual;
   r.residual = row.subsets.empty() ? kNaN : res / static_cast<double>(row.subsets.size());
@@ -133,7 +146,7 @@ PartResult combine_rows(const std::vector<C5Row>& rows, char part, const std::st
   return p;
 }
 
-CaseJudgement judge_case(const NetworkCase& nc, const C5Settings& o) {
+CaseJudgement judge_case(const NetworkCase& nc, const C5Options& o) {
   CaseJudgement cj;
   const auto& s = nc.spectrum;
   for (const auto& row : s.rows) cj.rows.push_back(judge_row(s, row, o));
@@ -146,11 +159,10 @@ CaseJudgement judge_case(const NetworkCase& nc, const C5Settings& o) {
     if (!hi || r.B > hi->B) hi = &r;
   }
   if (lo && hi && lo != hi) {
-    const double se = std::hypot(lo->top_se, hi->top_se);
-    cj.growth_z = (lo->top - hi->top) / se;
+    cj.growth_z = (lo->top - hi->top) / std::hypot(lo->top_se, hi->top_se);
     const std::string what = "top at B=" + std::to_string(lo->B) + " " + format_number(lo->top) + " vs B=" + std::to_string(hi->B) + " " +
                              format_number(hi->top) + ", z = " + format_number(cj.growth_z, 3);
-    cj.a.verdict = cj.growth_z >= 4 ? Verdict::agrees : cj.growth_z <= -4 ? Verdict::disagrees : Verdict::inconclusive;
+    cj.a.verdict = judge_direction(cj.growth_z);
     cj.a.note = what + (cj.a.verdict == Verdict::agrees      ? " (rises, z >= 4)"
                         : cj.a.verdict == Verdict::disagrees ? " (falls, z <= -4)"
                                                              : " (|z| < 4: no growth shown)");
@@ -265,20 +277,14 @@ void put_case(ClaimResult& r, const NetworkCase& nc, const CaseJudgement& cj) {
 }  // namespace
 
 ClaimResult claim_real_network(const Config& c, std::uint64_t seed) {
-  const auto start = std::chrono::steady_clock::now();
-  ClaimResult r;
-  r.id = "C5";
-  r.name = kName;
-  C5Settings o;
-  o.perturbative_q = c.number("c5.perturbative_q", o.perturbative_q);
-  o.relative_budget = c.number("c5.relative_budget", o.relative_budget);
-  const std::vector<std::string> names = c.texts("c5.cases", {"lenet_trained", "linear_init"});
-  const std::string headline_case = c.text("c5.headline", names.empty() ? "" : names.front());
+  const auto start = Clock::now();
+  ClaimResult r = named_claim("C5", kName);
+  const C5Options o = C5Options::from(c);
   std::string absent, labels, note;
   std::vector<Verdict> parts;
   bool headline_set = false;
   int measured = 0;
-  for (const auto& name : names) {
+  for (const auto& name : o.cases) {
     const CaseRun run = measure_network_case(c, name, seed);
     if (!run.absent.empty()) absent += (absent.empty() ? "" : "; ") + run.absent;
     for (const auto& nc : run.checkpoints) {
@@ -297,7 +303,7 @@ ClaimResult claim_real_network(const Config& c, std::uint64_t seed) {
         if (row.part != '-') note += row_note(row);
       note += "[" + format_number(nc.seconds, 3) + " s]. ";
       // Headline: the judged row with the largest q_B of the headline case (part (c) before (b)).
-      if (!headline_set && nc.name == headline_case) {
+      if (!headline_set && nc.name == o.headline) {
         const C5Row* best = nullptr;
         for (const auto& row : cj.rows)
           if (row.verdict != Verdict::not_measured && (!best || row.q > best->q)) best = &row;
@@ -329,16 +335,10 @@ ClaimResult claim_real_network(const Config& c, std::uint64_t seed) {
            "form; inconclusive where the measurement is also within that tolerance of lambda (no shift). " + note;
   }
   r.note = note;
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.seconds = seconds_since(start);
   return r;
 }
 
-#else
-
-ClaimResult claim_real_network(const Config&, std::uint64_t) {
-  return not_measured("C5", kName, "this build has no LibTorch (configure with -DBATCHRMT_WITH_TORCH=ON): no networks to measure");
-}
-
-#endif
+#endif  // BATCHRMT_WITH_TORCH
 
 }  // namespace batchrmt::verify

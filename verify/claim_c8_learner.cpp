@@ -223,10 +223,8 @@ std::string judge_learner(ClaimResult& r, const C8Options& o, double baseline, d
 }  // namespace
 
 ClaimResult claim_spectrum_learner(const Config& c, std::uint64_t seed) {
-  const auto t0 = std::chrono::steady_clock::now();
-  ClaimResult r;
-  r.id = "C8";
-  r.name = "spectrum-driven learner (Lanczos on a curvature subset) vs SGD with a tuned constant learning rate";
+  const auto t0 = Clock::now();
+  ClaimResult r = named_claim("C8", "spectrum-driven learner (Lanczos on a curvature subset) vs SGD with a tuned constant learning rate");
   ClaimData d;
   if (!load_or_explain(r, d, c, "c8", seed, "lenet", 4096, 2000)) return r;
   const C8Options o = C8Options::from(c);
@@ -314,15 +312,14 @@ ClaimResult claim_spectrum_learner(const Config& c, std::uint64_t seed) {
            format_number(o.accuracy_budget, 3) + " (null: learner worse by " + format_number(o.null_deficit, 3) + "); " +
            rule_text + ". Stability margins lr L/(2(1+rho)) and lr (L + kappa_B V_phi/L)/(2(1+rho)) at B = " +
            std::to_string(B) + " (heavy ball stable below 1): " + margin_text(runs) + ".";
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.seconds = seconds_since(t0);
   return r;
 }
 
 #else
 
 ClaimResult claim_spectrum_learner(const Config&, std::uint64_t) {
-  return not_measured("C8", "spectrum-driven learner vs tuned SGD",
-                      "this build has no LibTorch (configure with -DBATCHRMT_WITH_TORCH=ON): no networks to train");
+  return without_libtorch("C8", "spectrum-driven learner vs tuned SGD", "train");
 }
 
 #endif

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -37,6 +38,16 @@ struct ClaimResult {
 
 // A claim that this build cannot measure yet (or whose data are absent), with the reason.
 ClaimResult not_measured(const std::string& id, const std::string& name, const std::string& reason);
+
+// A network claim in a build without LibTorch: not measured, "no networks to <what>".
+ClaimResult without_libtorch(const std::string& id, const std::string& name, const std::string& what);
+
+// An empty result of claim `id` named `name`, to be measured.
+ClaimResult named_claim(const std::string& id, const std::string& name);
+
+// A claim's wall time: seconds_since(start) with start = Clock::now() when it began.
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point start);
 
 // ---- simulated claims (configs/default.toml sections [c1] ... [c4], [v1], [v3]) ----
 

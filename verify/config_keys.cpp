@@ -13,7 +13,7 @@ void declare_run_keys(ConfigKeys& keys) {
                      {"over_ranks", T::flag}});
 }
 
-// verify/sampler_checks.cpp (V1-V3) and verify/simulated_claims.cpp (C1-C3).
+// verify/simulator_checks.cpp (V1-V3) and verify/claim_c1_extremes.cpp, claim_c2_shift.cpp, claim_c3_field.cpp (C1-C3).
 void declare_check_keys(ConfigKeys& keys) {
   keys.table("v1", {{"n", T::integer}, {"sigma", T::number}, {"trials", T::integer}});
   keys.table("v2", {{"n", T::integer}, {"probes", T::integer}, {"steps", T::integer}});

@@ -1,5 +1,5 @@
 // The keys of the claim tables [c4]..[c8] and [c5.<case>] as the claims read them:
-// verify/simulated_claims.cpp (C4), verify/network_case.cpp and claim_c5_network.cpp (C5),
+// verify/claim_c4_ggn.cpp (C4), verify/network_case.cpp and claim_c5_network.cpp (C5),
 // verify/lr_claim_start.cpp, claim_c6_sgd.cpp, claim_c7_adam.cpp and batch_rule_protocol.cpp
 // (C6, C7), verify/claim_data.cpp and claim_c8_learner.cpp (C8).
 #include "verify/config_keys.hpp"

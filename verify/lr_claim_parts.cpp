@@ -227,4 +227,12 @@ void put_learning_rates(ClaimResult& r, const std::string& p, const std::vector<
   r.labels[p + "part_b"] = j.scaling_note;
 }
 
+void put_scaling_headline(ClaimResult& r, const LrJudgement& j, const LrJudgeOptions& o) {
+  const std::size_t ref = factor_index(o, o.reference_factor);
+  r.prediction = o.claim_slope;
+  r.measurement = j.asym_slopes[ref].slope;
+  r.stderr_ = j.asym_slopes[ref].slope_se;
+  r.z = j.scaling_z;
+}
+
 }  // namespace batchrmt::verify

@@ -76,4 +76,7 @@ LrJudgement judge_learning_rates(const std::vector<LrPoint>& points, const LrJud
 void put_learning_rates(ClaimResult& r, const std::string& prefix, const std::vector<LrPoint>& points, const LrJudgement& j,
                         const LrJudgeOptions& options);
 
+// The claim's headline from part (b): the law against the measured slope at the reference factor.
+void put_scaling_headline(ClaimResult& r, const LrJudgement& j, const LrJudgeOptions& options);
+
 }  // namespace batchrmt::verify

@@ -10,8 +10,6 @@
 
 namespace batchrmt::verify {
 
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
 
 PoolSweep sweep_pool(const simulate::SamplePool& pool, const std::vector<std::int64_t>& Bs, std::int64_t subsets,
                      std::uint64_t seed) {
@@ -89,5 +87,14 @@ simulate::PoolSpec hessian_pool_spec(const Config& c, const std::string& section
 std::uint64_t experiment_seed(std::uint64_t seed, std::uint64_t experiment) { return seed * 1000003ULL + experiment; }
 
 double effective_s2(const PoolSweep& s, double P) { return s.F / (P * P); }
+
+PoolSweep sweep_new_pool(ClaimResult& r, const simulate::PoolSpec& spec, std::uint64_t experiment, const std::vector<std::int64_t>& Bs,
+                         std::int64_t subsets, std::uint64_t seed, const std::string& prefix) {
+  simulate::SamplePool pool(spec, experiment_seed(seed, experiment));
+  pool.cache_samples(2e9);
+  PoolSweep s = sweep_pool(pool, Bs, subsets, seed);
+  store_sweep(r, s, prefix);
+  return s;
+}
 
 }  // namespace batchrmt::verify

@@ -13,9 +13,6 @@
 
 namespace batchrmt::verify {
 
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t);
-
 // Batch spectra of a pool: for every B, `subsets` batches (subset s = the first B entries of
 // the permutation of RandomStream(seed, s), docs/theory.md §5.4), their extreme eigenvalues.
 struct PoolSweep {
@@ -31,6 +28,12 @@ PoolSweep sweep_pool(const simulate::SamplePool& pool, const std::vector<std::in
 
 // The sweep's series, per-subset matrices and pool scalars under `prefix` in r.
 void store_sweep(ClaimResult& r, const PoolSweep& s, const std::string& prefix);
+
+// The pool of `spec` for experiment `experiment` (experiment_seed), its samples cached in memory
+// up to 2 GB (SamplePool::cache_samples: the numbers are the same), swept and stored in r under
+// `prefix`.
+PoolSweep sweep_new_pool(ClaimResult& r, const simulate::PoolSpec& spec, std::uint64_t experiment, const std::vector<std::int64_t>& Bs,
+                         std::int64_t subsets, std::uint64_t seed, const std::string& prefix);
 
 // The [section] pool of a config: P, N, spikes, s2.
 simulate::PoolSpec hessian_pool_spec(const Config& c, const std::string& section, std::vector<double> default_spikes);

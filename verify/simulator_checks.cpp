@@ -24,9 +24,7 @@ namespace batchrmt::verify {
 
 ClaimResult check_goe_trace(const Config& c, std::uint64_t seed) {
   const auto t = goe_trace_check(c.integer("v1.n", 400), c.number("v1.sigma", 1.0), c.integer("v1.trials", 200), seed);
-  ClaimResult r;
-  r.id = "V1";
-  r.name = "simulator self-check: GOE trace identity E tr W^2 = sigma^2 (n+1)";
+  ClaimResult r = named_claim("V1", "simulator self-check: GOE trace identity E tr W^2 = sigma^2 (n+1)");
   r.verdict = t.verdict;
   r.prediction = t.prediction;
   r.measurement = t.summary.mean;
@@ -54,9 +52,7 @@ ClaimResult check_tracy_widom(const Config& c, std::uint64_t seed) {
   }
   const auto moments = theory::tracy_widom_moments(1);
   const auto s = summarize(x);
-  ClaimResult r;
-  r.id = "V3";
-  r.name = "simulator self-check: Tracy–Widom edge of the tridiagonal GOE (n = " + std::to_string(n) + ")";
+  ClaimResult r = named_claim("V3", "simulator self-check: Tracy–Widom edge of the tridiagonal GOE (n = " + std::to_string(n) + ")");
   r.series["rescaled_top"] = x;
   std::vector<double> grid, pdf;
   for (double g = -6.0; g <= 4.0 + 1e-12; g += 0.1) {
@@ -101,9 +97,7 @@ ClaimResult check_slq_semicircle(const Config& c, std::uint64_t seed) {
   // 2 (Catalan C_2), and E (1/n) tr W^4 = 2 + 5/n + O(n^-2) for the GOE: bias budget 6/n.
   const auto m4 = spectral::slq_moment(slq, 4);
   const auto m2 = spectral::slq_moment(slq, 2);
-  ClaimResult r;
-  r.id = "V2";
-  r.name = "bulk density: SLQ spectral density of a GOE matrix vs the semicircle (n = " + std::to_string(n) + ")";
+  ClaimResult r = named_claim("V2", "bulk density: SLQ spectral density of a GOE matrix vs the semicircle (n = " + std::to_string(n) + ")");
   r.prediction = 2.0;
   r.measurement = m4.value;
   r.stderr_ = m4.std_error;

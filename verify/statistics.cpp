@@ -71,6 +71,12 @@ Judgement judge_against_null(double prediction, double null_value, double measur
   return j;
 }
 
+Verdict judge_direction(double z, double z_min) {
+  if (z >= z_min) return Verdict::agrees;
+  if (z <= -z_min) return Verdict::disagrees;
+  return Verdict::inconclusive;
+}
+
 Verdict combine_parts(const std::vector<Verdict>& parts) {
   bool agree = false, inconclusive = false, outside = false;
   for (Verdict v : parts) {

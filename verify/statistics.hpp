@@ -53,6 +53,10 @@ struct Judgement {
 Judgement judge_against_null(double prediction, double null_value, double measurement, double stderr_, double budget,
                              double z_max = 4.0);
 
+// A predicted direction (a sign, not a value) from the z of the effect: agrees when z >= z_min,
+// disagrees when z <= -z_min (the opposite sign), inconclusive between.
+Verdict judge_direction(double z, double z_min = 4.0);
+
 // Verdict of a claim with parts: disagrees if any part disagrees; else inconclusive if any part is
 // inconclusive; else agrees if at least one part agrees; else outside its regime if any part is;
 // else not measured.

@@ -46,3 +46,23 @@ TEST(BatchRuleProtocol, ADivergedRuleIsDistinguishableAndNeverAgrees) {
   EXPECT_EQ(judge_batch_rules(tuned, runs, "linear")[0].verdict, Verdict::disagrees);
   EXPECT_EQ(judge_batch_rules(tuned, runs, "constant")[0].verdict, Verdict::agrees);
 }
+
+TEST(BatchRuleProtocolOptions, ReadOnceWithTheOptimizersDefaultGrid) {
+  const auto none = Config::parse("", "empty");
+  const auto sgd = BatchRuleProtocolOptions::from(none, "c6", networks::Optimizer::sgd);
+  EXPECT_FALSE(sgd.run);
+  EXPECT_EQ(sgd.start, "lenet_trained");
+  EXPECT_EQ(sgd.reference_batch, 128);
+  EXPECT_EQ(sgd.batches, (std::vector<std::int64_t>{32, 512}));
+  EXPECT_EQ(sgd.lrs, (std::vector<double>{0.01, 0.02, 0.05, 0.1, 0.2}));
+  const auto adam = BatchRuleProtocolOptions::from(none, "c7", networks::Optimizer::adam);
+  EXPECT_EQ(adam.lrs, (std::vector<double>{1e-4, 3e-4, 1e-3, 3e-3}));
+  const auto set = BatchRuleProtocolOptions::from(
+      Config::parse("[c7]\nprotocol = true\nstart = \"mine\"\nprotocol_epochs = 2\nprotocol_seeds = 4\n", "t"), "c7",
+      networks::Optimizer::adam);
+  EXPECT_TRUE(set.run);
+  EXPECT_EQ(set.start, "mine");
+  EXPECT_EQ(set.epochs, 2);
+  EXPECT_EQ(set.seeds, 4);
+  EXPECT_EQ(set.optimizer, networks::Optimizer::adam);
+}

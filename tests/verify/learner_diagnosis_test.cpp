@@ -23,13 +23,7 @@ using namespace batchrmt::verify;
 namespace nw = batchrmt::networks;
 
 TEST(LearnerMargins, HandComputedFromTheHeavyBallAndTheFirstOrderShift) {
-  nw::LearnerMarginInput in;
-  in.L = 4.0;
-  in.lr = 0.5;
-  in.momentum = 0.25;
-  in.v_phi = 2.0;
-  in.batch_size = 10;
-  in.population = 101;
+  nw::LearnerMarginInput in{4.0, 0.5, 0.25, 2.0, 10, 101};  // L, lr, momentum, V_phi, B, N
   const auto m = make_learner_margin_rule()(in);
   EXPECT_DOUBLE_EQ(m.kappa, 91.0 / 1000.0);                          // (N - B)/(B (N - 1))
   EXPECT_NEAR(m.lambda_mean_square, 4.0 + 0.091 * 2.0 / 4.0, 1e-15);  // L + kappa V / L

@@ -136,6 +136,14 @@ TEST(JudgeAgainstNull, AgreesDisagreesAndInconclusive) {
   EXPECT_EQ(to_string(Verdict::inconclusive), "inconclusive");
 }
 
+TEST(JudgeDirection, TheSignBeyondFourSeOrInconclusive) {
+  EXPECT_EQ(judge_direction(4.0), Verdict::agrees);
+  EXPECT_EQ(judge_direction(-4.5), Verdict::disagrees);
+  EXPECT_EQ(judge_direction(3.9), Verdict::inconclusive);
+  EXPECT_EQ(judge_direction(std::nan("")), Verdict::inconclusive);
+  EXPECT_EQ(judge_direction(2.5, 2.0), Verdict::agrees);
+}
+
 TEST(CombineParts, OrderDisagreesInconclusiveAgreesOutside) {
   using V = Verdict;
   EXPECT_EQ(combine_parts({V::agrees, V::inconclusive, V::disagrees}), V::disagrees);
