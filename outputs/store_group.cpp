@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "core/errors.hpp"
@@ -57,23 +58,20 @@ void Group::write(const std::string& name, const Eigen::MatrixXd& m) const {
   });
 }
 
-void Group::write(const std::string& name, const std::vector<double>& v) const {
+template <class T>
+void Group::write_numbers(const std::string& name, const std::vector<T>& v) const {
   check_name(name);
   const std::string full = join_path(path_, name);
+  const H5::PredType& type = std::is_same_v<T, double> ? H5::PredType::NATIVE_DOUBLE : H5::PredType::NATIVE_INT64;
   guarded(*file_, full, [&] {
-    auto ds = create_dataset(file_->file, full, H5::PredType::NATIVE_DOUBLE, {static_cast<hsize_t>(v.size())});
-    if (!v.empty()) ds.write(v.data(), H5::PredType::NATIVE_DOUBLE);
+    auto ds = create_dataset(file_->file, full, type, {static_cast<hsize_t>(v.size())});
+    if (!v.empty()) ds.write(v.data(), type);
   });
 }
 
-void Group::write(const std::string& name, const std::vector<std::int64_t>& v) const {
-  check_name(name);
-  const std::string full = join_path(path_, name);
-  guarded(*file_, full, [&] {
-    auto ds = create_dataset(file_->file, full, H5::PredType::NATIVE_INT64, {static_cast<hsize_t>(v.size())});
-    if (!v.empty()) ds.write(v.data(), H5::PredType::NATIVE_INT64);
-  });
-}
+void Group::write(const std::string& name, const std::vector<double>& v) const { write_numbers(name, v); }
+
+void Group::write(const std::string& name, const std::vector<std::int64_t>& v) const { write_numbers(name, v); }
 
 void Group::write(const std::string& name, const std::vector<std::string>& v) const {
   check_name(name);
