@@ -83,6 +83,55 @@ void print_claims(std::ostream& os, const std::vector<verify::ClaimResult>& clai
   }
 }
 
+// Runs the selected experiments not complete in the store (`complete`, known to every rank) and
+// reads back the complete ones, counted in `skipped`: every claim on rank 0 in order, nothing on
+// the other ranks. Rank 0 writes each unit as it finishes (store: null on the other ranks).
+std::vector<std::optional<verify::ClaimResult>> run_experiments(const GlobalOptions& global,
+                                                                const std::vector<verify::Experiment>& selected,
+                                                                const std::vector<std::uint8_t>& complete, batchrmt::Config& config,
+                                                                outputs::Store* opened, std::size_t& skipped) {
+  const auto& mpi = batchrmt::MpiContext::instance();
+  batchrmt::Progress progress("reproduce", selected.size(),
+                              global.json || !mpi.is_writer() ? batchrmt::Progress::Mode::quiet : batchrmt::Progress::Mode::automatic);
+  auto save = [&](std::size_t i, const verify::ClaimResult& c) {
+    const outputs::Group g = opened->begin_unit(selected[i].unit_path);
+    verify::write_claim(g, c);
+    opened->complete_unit(g);
+    progress.advance();
+  };
+  // Collective experiments first, every rank together (a rank busy with a dealt unit would
+  // otherwise leave the others waiting in the collective while rank 0 waits for its unit).
+  std::vector<std::optional<verify::ClaimResult>> collective(selected.size());
+  if (mpi.active()) {
+    config.set("run.over_ranks", true);
+    for (std::size_t i = 0; i < selected.size(); ++i)
+      if (!complete[i] && selected[i].collective) {
+        collective[i] = selected[i].run(config, global.seed);
+        if (mpi.is_writer()) save(i, *collective[i]);
+        else progress.advance();
+      }
+    config.set("run.over_ranks", false);
+  }
+  // The others through the unit runner (core/unit_runner.hpp): complete ones read back, the rest
+  // dealt over the ranks.
+  batchrmt::UnitSteps<verify::ClaimResult> steps;
+  steps.load = [&](std::size_t i) -> std::optional<verify::ClaimResult> {
+    if (collective[i]) return collective[i];
+    if (!complete[i]) return std::nullopt;
+    ++skipped;
+    progress.advance();
+    return verify::read_claim(opened->root().group(selected[i].unit_path));
+  };
+  steps.compute = [&](std::size_t i) { return selected[i].run(config, global.seed); };
+  steps.save = save;
+  steps.encode = verify::encode_claim;
+  steps.decode = [](std::size_t, const std::vector<std::uint8_t>& bytes, int) { return verify::decode_claim(bytes); };
+  steps.tag = 9000;
+  auto results = batchrmt::run_units(selected.size(), steps, &mpi);
+  progress.finish();
+  return results;
+}
+
 void run_reproduce(const GlobalOptions& global, const ReproduceOptions& opt) {
   batchrmt::app::apply_runtime_settings(global);
   batchrmt::Config config = load_config(opt.config);
@@ -129,45 +178,8 @@ void run_reproduce(const GlobalOptions& global, const ReproduceOptions& opt) {
   }
   mpi.broadcast(complete);
 
-  batchrmt::Progress progress("reproduce", selected.size(),
-                              global.json || !mpi.is_writer() ? batchrmt::Progress::Mode::quiet : batchrmt::Progress::Mode::automatic);
-  auto save = [&](std::size_t i, const verify::ClaimResult& c) {
-    const outputs::Group g = opened->begin_unit(selected[i].unit_path);
-    verify::write_claim(g, c);
-    opened->complete_unit(g);
-    progress.advance();
-  };
-  // Collective experiments first, every rank together (a rank busy with a dealt unit would
-  // otherwise leave the others waiting in the collective while rank 0 waits for its unit).
-  std::vector<std::optional<verify::ClaimResult>> collective(selected.size());
-  if (mpi.active()) {
-    config.set("run.over_ranks", true);
-    for (std::size_t i = 0; i < selected.size(); ++i)
-      if (!complete[i] && selected[i].collective) {
-        collective[i] = selected[i].run(config, global.seed);
-        if (mpi.is_writer()) save(i, *collective[i]);
-        else progress.advance();
-      }
-    config.set("run.over_ranks", false);
-  }
-  // The others through the unit runner (core/unit_runner.hpp): complete ones read back, the rest
-  // dealt over the ranks.
   std::size_t skipped = 0;
-  batchrmt::UnitSteps<verify::ClaimResult> steps;
-  steps.load = [&](std::size_t i) -> std::optional<verify::ClaimResult> {
-    if (collective[i]) return collective[i];
-    if (!complete[i]) return std::nullopt;
-    ++skipped;
-    progress.advance();
-    return verify::read_claim(opened->root().group(selected[i].unit_path));
-  };
-  steps.compute = [&](std::size_t i) { return selected[i].run(config, global.seed); };
-  steps.save = save;
-  steps.encode = verify::encode_claim;
-  steps.decode = [](std::size_t, const std::vector<std::uint8_t>& bytes, int) { return verify::decode_claim(bytes); };
-  steps.tag = 9000;
-  auto results = batchrmt::run_units(selected.size(), steps, &mpi);
-  progress.finish();
+  auto results = run_experiments(global, selected, complete, config, opened ? &*opened : nullptr, skipped);
   if (!mpi.is_writer()) return;  // rank 0 writes the report
   outputs::Store& store = *opened;
   std::vector<verify::ClaimResult> claims;
