@@ -14,6 +14,7 @@
 #include "core/progress.hpp"
 #include "core/provenance.hpp"
 #include "core/run_identity.hpp"
+#include "core/unit_runner.hpp"
 #include "outputs/store.hpp"
 #include "verify/claim_store.hpp"
 #include "verify/config_keys.hpp"
@@ -82,6 +83,55 @@ void print_claims(std::ostream& os, const std::vector<verify::ClaimResult>& clai
   }
 }
 
+// Runs the selected experiments not complete in the store (`complete`, known to every rank) and
+// reads back the complete ones, counted in `skipped`: every claim on rank 0 in order, nothing on
+// the other ranks. Rank 0 writes each unit as it finishes (store: null on the other ranks).
+std::vector<std::optional<verify::ClaimResult>> run_experiments(const GlobalOptions& global,
+                                                                const std::vector<verify::Experiment>& selected,
+                                                                const std::vector<std::uint8_t>& complete, batchrmt::Config& config,
+                                                                outputs::Store* opened, std::size_t& skipped) {
+  const auto& mpi = batchrmt::MpiContext::instance();
+  batchrmt::Progress progress("reproduce", selected.size(),
+                              global.json || !mpi.is_writer() ? batchrmt::Progress::Mode::quiet : batchrmt::Progress::Mode::automatic);
+  auto save = [&](std::size_t i, const verify::ClaimResult& c) {
+    const outputs::Group g = opened->begin_unit(selected[i].unit_path);
+    verify::write_claim(g, c);
+    opened->complete_unit(g);
+    progress.advance();
+  };
+  // Collective experiments first, every rank together (a rank busy with a dealt unit would
+  // otherwise leave the others waiting in the collective while rank 0 waits for its unit).
+  std::vector<std::optional<verify::ClaimResult>> collective(selected.size());
+  if (mpi.active()) {
+    config.set("run.over_ranks", true);
+    for (std::size_t i = 0; i < selected.size(); ++i)
+      if (!complete[i] && selected[i].collective) {
+        collective[i] = selected[i].run(config, global.seed);
+        if (mpi.is_writer()) save(i, *collective[i]);
+        else progress.advance();
+      }
+    config.set("run.over_ranks", false);
+  }
+  // The others through the unit runner (core/unit_runner.hpp): complete ones read back, the rest
+  // dealt over the ranks.
+  batchrmt::UnitSteps<verify::ClaimResult> steps;
+  steps.load = [&](std::size_t i) -> std::optional<verify::ClaimResult> {
+    if (collective[i]) return collective[i];
+    if (!complete[i]) return std::nullopt;
+    ++skipped;
+    progress.advance();
+    return verify::read_claim(opened->root().group(selected[i].unit_path));
+  };
+  steps.compute = [&](std::size_t i) { return selected[i].run(config, global.seed); };
+  steps.save = save;
+  steps.encode = verify::encode_claim;
+  steps.decode = [](std::size_t, const std::vector<std::uint8_t>& bytes, int) { return verify::decode_claim(bytes); };
+  steps.tag = 9000;
+  auto results = batchrmt::run_units(selected.size(), steps, &mpi);
+  progress.finish();
+  return results;
+}
+
 void run_reproduce(const GlobalOptions& global, const ReproduceOptions& opt) {
   batchrmt::app::apply_runtime_settings(global);
   batchrmt::Config config = load_config(opt.config);
@@ -128,51 +178,8 @@ void run_reproduce(const GlobalOptions& global, const ReproduceOptions& opt) {
   }
   mpi.broadcast(complete);
 
-  std::vector<std::optional<verify::ClaimResult>> results(selected.size());
-  batchrmt::Progress progress("reproduce", selected.size(),
-                              global.json || !mpi.is_writer() ? batchrmt::Progress::Mode::quiet : batchrmt::Progress::Mode::automatic);
-  auto keep = [&](std::size_t i, verify::ClaimResult c) {
-    const outputs::Group g = opened->begin_unit(selected[i].unit_path);
-    verify::write_claim(g, c);
-    opened->complete_unit(g);
-    results[i] = std::move(c);
-  };
   std::size_t skipped = 0;
-  for (std::size_t i = 0; i < selected.size(); ++i)
-    if (complete[i]) {
-      ++skipped;
-      if (opened) results[i] = verify::read_claim(opened->root().group(selected[i].unit_path));
-      progress.advance();
-    }
-  // Collective experiments first, every rank together (a rank busy with a dealt unit would
-  // otherwise leave the others waiting in the collective while rank 0 waits for its unit).
-  if (mpi.active()) {
-    config.set("run.over_ranks", true);
-    for (std::size_t i = 0; i < selected.size(); ++i)
-      if (!complete[i] && selected[i].collective) {
-        verify::ClaimResult c = selected[i].run(config, global.seed);
-        if (mpi.is_writer()) keep(i, std::move(c));
-        progress.advance();
-      }
-    config.set("run.over_ranks", false);
-  }
-  std::size_t dealt = 0;
-  for (std::size_t i = 0; i < selected.size(); ++i) {
-    const auto& e = selected[i];
-    if (complete[i] || (mpi.active() && e.collective)) continue;
-    const int owner = static_cast<int>(dealt++ % static_cast<std::size_t>(mpi.size()));
-    const int tag = 9000 + static_cast<int>(i);
-    verify::ClaimResult c;
-    if (owner == mpi.rank()) {
-      c = e.run(config, global.seed);
-      if (!mpi.is_writer()) mpi.send_bytes(verify::encode_claim(c), 0, tag);
-    }
-    if (!mpi.is_writer()) continue;
-    if (owner != mpi.rank()) c = verify::decode_claim(mpi.receive_bytes(owner, tag));
-    keep(i, std::move(c));
-    progress.advance();
-  }
-  progress.finish();
+  auto results = run_experiments(global, selected, complete, config, opened ? &*opened : nullptr, skipped);
   if (!mpi.is_writer()) return;  // rank 0 writes the report
   outputs::Store& store = *opened;
   std::vector<verify::ClaimResult> claims;

@@ -14,6 +14,7 @@ namespace batchrmt::app {
 struct IdentityOptions {
   bool threads = false;              // LibTorch's reductions depend on the thread count
   std::set<std::string> exclude;     // further options that do not change the numbers
+  bool mpi_ranks = false;            // data-parallel sums over the MPI ranks change the rounding
 };
 
 // The subcommand that is running (global.command, set while parsing) and its options.

@@ -165,6 +165,21 @@ void check_labels(const std::string& where, const std::vector<std::int64_t>& lab
                          " is out of range; labels must lie in 0.." + std::to_string(classes - 1) + ".");
 }
 
+// Storage holding the checked labels of a dataset whose items have numel(shape) values each, with
+// `values` values in all (`what` names them, `unit` one of them).
+std::shared_ptr<DatasetStorage> labelled_storage(const std::string& name, std::array<std::int64_t, 3> shape, int classes,
+                                                 std::size_t values, const std::string& what, const std::string& unit,
+                                                 std::vector<std::int64_t> labels) {
+  const std::size_t numel = static_cast<std::size_t>(shape[0] * shape[1] * shape[2]);
+  if (numel == 0 || values != numel * labels.size())
+    throw InvalidInput(name + ": " + std::to_string(values) + " " + what + " for " + std::to_string(labels.size()) +
+                       " labels of " + std::to_string(numel) + " " + unit + " each.");
+  check_labels(name, labels, classes);
+  auto st = std::make_shared<DatasetStorage>();
+  st->labels = std::move(labels);
+  return st;
+}
+
 }  // namespace
 
 Dataset Dataset::over_storage(std::string name, std::array<std::int64_t, 3> shape, int classes,
@@ -180,28 +195,16 @@ Dataset Dataset::over_storage(std::string name, std::array<std::int64_t, 3> shap
 
 Dataset Dataset::from_pixels(std::string name, std::array<std::int64_t, 3> shape, int classes,
                              std::vector<std::uint8_t> pixels, std::vector<std::int64_t> labels) {
-  const std::size_t numel = static_cast<std::size_t>(shape[0] * shape[1] * shape[2]);
-  if (numel == 0 || pixels.size() != numel * labels.size())
-    throw InvalidInput(name + ": " + std::to_string(pixels.size()) + " pixel bytes for " +
-                       std::to_string(labels.size()) + " labels of " + std::to_string(numel) + " bytes each.");
-  check_labels(name, labels, classes);
-  auto st = std::make_shared<DatasetStorage>();
+  auto st = labelled_storage(name, shape, classes, pixels.size(), "pixel bytes", "bytes", std::move(labels));
   st->pixels = std::move(pixels);
-  st->labels = std::move(labels);
   st->image = true;
   return over_storage(std::move(name), shape, classes, std::move(st));
 }
 
 Dataset Dataset::from_features(std::string name, std::array<std::int64_t, 3> shape, int classes,
                                std::vector<float> features, std::vector<std::int64_t> labels) {
-  const std::size_t numel = static_cast<std::size_t>(shape[0] * shape[1] * shape[2]);
-  if (numel == 0 || features.size() != numel * labels.size())
-    throw InvalidInput(name + ": " + std::to_string(features.size()) + " features for " +
-                       std::to_string(labels.size()) + " labels of " + std::to_string(numel) + " features each.");
-  check_labels(name, labels, classes);
-  auto st = std::make_shared<DatasetStorage>();
+  auto st = labelled_storage(name, shape, classes, features.size(), "features", "features", std::move(labels));
   st->features = std::move(features);
-  st->labels = std::move(labels);
   st->image = false;
   return over_storage(std::move(name), shape, classes, std::move(st));
 }
@@ -396,6 +399,21 @@ DatasetSignature dataset_signature(const DataOptions& o) {
   return s;
 }
 
+namespace {
+
+// A seeded random subset of `size` items of `split` (index stream `stream`), its indices kept in
+// `indices`; `name` and `split_name` name the option and the split in a refusal.
+void draw_subset(Dataset& split, std::vector<std::size_t>& indices, std::size_t size, std::uint64_t seed, std::uint64_t stream,
+                 const std::string& name, const std::string& split_name) {
+  if (size > split.size())
+    throw InvalidInput(name + " subset is " + std::to_string(size) + ", but the " + split_name + " split has only " +
+                       std::to_string(split.size()) + " items.");
+  indices = batch_indices(split.size(), size, seed, stream);
+  split = split.subset(indices);
+}
+
+}  // namespace
+
 DataSplits load_dataset(const DataOptions& o) {
   DataSplits s;
   bool augment_default = false;
@@ -432,20 +450,8 @@ DataSplits load_dataset(const DataOptions& o) {
   else if (o.augment != "auto")
     throw InvalidInput("augment is '" + o.augment + "', but must be auto, on or off.");
 
-  if (o.train_subset > 0) {
-    if (o.train_subset > s.train.size())
-      throw InvalidInput("train subset is " + std::to_string(o.train_subset) + ", but the training split has only " +
-                         std::to_string(s.train.size()) + " items.");
-    s.train_indices = batch_indices(s.train.size(), o.train_subset, o.subset_seed, 0x5b);
-    s.train = s.train.subset(s.train_indices);
-  }
-  if (o.test_subset > 0) {
-    if (o.test_subset > s.test.size())
-      throw InvalidInput("test subset is " + std::to_string(o.test_subset) + ", but the test split has only " +
-                         std::to_string(s.test.size()) + " items.");
-    s.test_indices = batch_indices(s.test.size(), o.test_subset, o.subset_seed, 0x5c);
-    s.test = s.test.subset(s.test_indices);
-  }
+  if (o.train_subset > 0) draw_subset(s.train, s.train_indices, o.train_subset, o.subset_seed, 0x5b, "train", "training");
+  if (o.test_subset > 0) draw_subset(s.test, s.test_indices, o.test_subset, o.subset_seed, 0x5c, "test", "test");
   if (o.normalize == Normalize::per_channel) {
     std::vector<float> mean, sd;
     s.train.channel_statistics(mean, sd);

@@ -1,6 +1,7 @@
 // The architectures (LibTorch modules) and the Model handle (the batch and BatchNorm helpers
 // of torch_bridge.hpp are in networks/batch_tensors.cpp). Parameter counts quoted here are derived by this code and cross-checked
 // with the same definitions in PyTorch (benchmarks/networks_pytorch_compare.py --count).
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <sstream>
@@ -305,25 +306,42 @@ struct WideBasicImpl : nn::Module {
 };
 TORCH_MODULE(WideBasic);
 
-struct WideResNetImpl : NetworkImpl {
+// The stem and the three stages of a CIFAR residual network: conv1 (16 channels), then
+// layer1..layer3 with strides 1, 2, 2. Each subclass registers them in this order before its own
+// head, so parameter names and order are those of the authors' code.
+struct CifarResNetImpl : NetworkImpl {
   nn::Conv2d conv1{nullptr};
   nn::Sequential layer1, layer2, layer3;
+
+  // conv1 and the stages of `blocks` blocks, block(in, planes, stride) with planes x expansion
+  // output channels. Returns the channels out of the last stage.
+  template <class Block>
+  std::int64_t add_stem_and_stages(std::int64_t channels, bool conv_bias, std::array<std::int64_t, 3> planes, int blocks,
+                                   std::int64_t expansion, const Block& block) {
+    conv1 = register_module("conv1", conv(channels, 16, 3, 1, 1, conv_bias));
+    nn::Sequential* layers[] = {&layer1, &layer2, &layer3};
+    const std::int64_t strides[] = {1, 2, 2};
+    std::int64_t in = 16;
+    for (int g = 0; g < 3; ++g) {
+      for (int b = 0; b < blocks; ++b) {
+        (*layers[g])->push_back(block(in, planes[g], b == 0 ? strides[g] : 1));
+        in = planes[g] * expansion;
+      }
+      register_module("layer" + std::to_string(g + 1), *layers[g]);
+    }
+    return in;
+  }
+  torch::Tensor stages(torch::Tensor x) { return layer3->forward(layer2->forward(layer1->forward(conv1(x)))); }
+};
+
+struct WideResNetImpl : CifarResNetImpl {
   nn::BatchNorm2d bn1{nullptr};
   nn::Linear linear{nullptr};
   WideResNetImpl(const ModelSpec& s) {
     const int n = (s.depth - 4) / 6;
     const std::int64_t k = s.width;
-    conv1 = register_module("conv1", conv(s.input_shape[0], 16, 3, 1, 1, true));
-    std::int64_t in = 16;
-    nn::Sequential* layers[] = {&layer1, &layer2, &layer3};
-    const std::int64_t planes[] = {16 * k, 32 * k, 64 * k}, strides[] = {1, 2, 2};
-    for (int g = 0; g < 3; ++g) {
-      for (int b = 0; b < n; ++b) {
-        (*layers[g])->push_back(WideBasic(in, planes[g], b == 0 ? strides[g] : 1));
-        in = planes[g];
-      }
-      register_module("layer" + std::to_string(g + 1), *layers[g]);
-    }
+    const std::int64_t in = add_stem_and_stages(s.input_shape[0], true, {16 * k, 32 * k, 64 * k}, n, 1,
+                                                [](std::int64_t i, std::int64_t p, std::int64_t st) { return WideBasic(i, p, st); });
     // momentum 0.9 in PyTorch's convention (weight of the new batch), as the authors' code.
     bn1 = register_module("bn1", nn::BatchNorm2d(nn::BatchNorm2dOptions(in).momentum(0.9)));
     linear = register_module("linear", nn::Linear(in, s.classes));
@@ -336,7 +354,7 @@ struct WideResNetImpl : NetworkImpl {
       }
   }
   torch::Tensor forward(torch::Tensor x) override {
-    auto out = layer3->forward(layer2->forward(layer1->forward(conv1(x))));
+    auto out = stages(x);
     out = torch::relu(bn1(out));
     out = torch::adaptive_avg_pool2d(out, {1, 1}).flatten(1);
     return linear(out);
@@ -372,33 +390,23 @@ struct PreActBlockImpl : nn::Module {
 };
 TORCH_MODULE(PreActBlock);
 
-struct PreResNetImpl : NetworkImpl {
-  nn::Conv2d conv1{nullptr};
-  nn::Sequential layer1, layer2, layer3;
+struct PreResNetImpl : CifarResNetImpl {
   nn::BatchNorm2d bn{nullptr};
   nn::Linear fc{nullptr};
   PreResNetImpl(const ModelSpec& s) {
     const bool bottleneck = s.block == "bottleneck";
     const int n = bottleneck ? (s.depth - 2) / 9 : (s.depth - 2) / 6;
     const std::int64_t expansion = bottleneck ? 4 : 1;
-    conv1 = register_module("conv1", conv(s.input_shape[0], 16, 3, 1, 1, false));
-    std::int64_t in = 16;
-    nn::Sequential* layers[] = {&layer1, &layer2, &layer3};
-    const std::int64_t planes[] = {16, 32, 64}, strides[] = {1, 2, 2};
-    for (int g = 0; g < 3; ++g) {
-      for (int b = 0; b < n; ++b) {
-        (*layers[g])->push_back(PreActBlock(in, planes[g], b == 0 ? strides[g] : 1, bottleneck));
-        in = planes[g] * expansion;
-      }
-      register_module("layer" + std::to_string(g + 1), *layers[g]);
-    }
+    const std::int64_t in = add_stem_and_stages(
+        s.input_shape[0], false, {16, 32, 64}, n, expansion,
+        [bottleneck](std::int64_t i, std::int64_t p, std::int64_t st) { return PreActBlock(i, p, st, bottleneck); });
     bn = register_module("bn", nn::BatchNorm2d(in));
     fc = register_module("fc", nn::Linear(in, s.classes));
     for (auto& m : modules(/*include_self=*/false))
       if (auto* c = m->as<nn::Conv2d>()) kaiming_conv_init(*c);
   }
   torch::Tensor forward(torch::Tensor x) override {
-    auto out = layer3->forward(layer2->forward(layer1->forward(conv1(x))));
+    auto out = stages(x);
     out = torch::relu(bn(out));
     out = torch::adaptive_avg_pool2d(out, {1, 1}).flatten(1);
     return fc(out);

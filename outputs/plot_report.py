@@ -38,6 +38,21 @@ def verdict_title(g):
     return f"{g.attrs['check_id']}: verdict {g.attrs['verdict']}"
 
 
+def label_panel(ax, xlabel, ylabel, title=None, title_size=9):
+    """A panel's axis labels, its title (when given) and its legend."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title is not None:
+        ax.set_title(title, fontsize=title_size)
+    ax.legend(fontsize=8)
+
+
+def finish(fig, g, outdir, name):
+    """The check's verdict as the figure's title, then the figure saved as NAME.png."""
+    fig.suptitle(verdict_title(g), fontsize=10)
+    save(fig, outdir, name)
+
+
 def plot_extremes_vs_b(g, outdir, prefix, name, theory_top="theory_top", theory_bottom="theory_bottom", bottom=True):
     B = series(g, prefix + "B")
     fig, axes = plt.subplots(1, 2 if bottom else 1, figsize=(11 if bottom else 6, 4.2), squeeze=False)
@@ -54,11 +69,8 @@ def plot_extremes_vs_b(g, outdir, prefix, name, theory_top="theory_top", theory_
         if np.isfinite(emp):
             ax.axhline(emp, color="grey", ls=":", label="$H_{emp}$ (B = N)")
         ax.set_xscale("log")
-        ax.set_xlabel("batch size B")
-        ax.set_ylabel(label)
-        ax.legend(fontsize=8)
-    fig.suptitle(verdict_title(g), fontsize=10)
-    save(fig, outdir, name)
+        label_panel(ax, "batch size B", label)
+    finish(fig, g, outdir, name)
 
 
 def plot_c2(g, outdir):
@@ -73,10 +85,8 @@ def plot_c2(g, outdir):
     ax.plot(k[m], scalar(g, "outlier_slope_theory") * k[m], "-", label="Theorem A: $P s^2 \\kappa_B/\\lambda_1$")
     ax.set_xscale("log")
     ax.set_yscale("symlog", linthresh=1e-3)
-    ax.set_xlabel("$\\kappa_B=(N-B)/(B(N-1))$")
-    ax.set_ylabel("outlier shift $\\lambda'_1-\\lambda_1$")
-    ax.set_title(f"above threshold: exponent {scalar(g, 'outlier_exponent'):.3f} ± {scalar(g, 'outlier_exponent_se'):.3f} (theory 1)", fontsize=9)
-    ax.legend(fontsize=8)
+    label_panel(ax, "$\\kappa_B=(N-B)/(B(N-1))$", "outlier shift $\\lambda'_1-\\lambda_1$",
+                f"above threshold: exponent {scalar(g, 'outlier_exponent'):.3f} ± {scalar(g, 'outlier_exponent_se'):.3f} (theory 1)")
     ax = axes[1]
     k = series(g, "edge_kappa")
     m = k > 0
@@ -84,22 +94,16 @@ def plot_c2(g, outdir):
     ax.plot(k[m], series(g, "edge_theory_top")[m], "-", label="edge $2\\sqrt{P s^2 \\kappa_B}$")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("$\\kappa_B$")
-    ax.set_ylabel("largest eigenvalue $\\lambda'_1$")
-    ax.set_title(f"below threshold: exponent {scalar(g, 'edge_exponent'):.3f} ± {scalar(g, 'edge_exponent_se'):.3f} (theory 0.5)", fontsize=9)
-    ax.legend(fontsize=8)
+    label_panel(ax, "$\\kappa_B$", "largest eigenvalue $\\lambda'_1$",
+                f"below threshold: exponent {scalar(g, 'edge_exponent'):.3f} ± {scalar(g, 'edge_exponent_se'):.3f} (theory 0.5)")
     ax = axes[2]
     B = series(g, "crossing_B")
     ax.errorbar(B, series(g, "crossing_top_mean"), yerr=series(g, "crossing_top_se"), fmt="o", capsize=3, label="measured")
     ax.plot(B, series(g, "crossing_theory_top"), "-", label="Theorem A (outlier or edge)")
     ax.axvline(scalar(g, "crossing_B_theory"), color="red", ls="--", label="BBP threshold (theory)")
     ax.set_xscale("log")
-    ax.set_xlabel("batch size B")
-    ax.set_ylabel("largest eigenvalue $\\lambda'_1$")
-    ax.set_title("threshold crossing", fontsize=9)
-    ax.legend(fontsize=8)
-    fig.suptitle(verdict_title(g), fontsize=10)
-    save(fig, outdir, "C2_scaling")
+    label_panel(ax, "batch size B", "largest eigenvalue $\\lambda'_1$", "threshold crossing")
+    finish(fig, g, outdir, "C2_scaling")
 
 
 def plot_c3(g, outdir):
@@ -113,12 +117,8 @@ def plot_c3(g, outdir):
         ax.axvline(np.mean(x), color="k", label="measured mean")
         ax.axvline(qve, color="tab:green", ls="--", label="QVE prediction")
         ax.axvline(hom, color="tab:red", ls=":", label="homogeneous (same mean variance)")
-        ax.set_xlabel("largest eigenvalue")
-        ax.set_ylabel("matrices")
-        ax.set_title(title, fontsize=9)
-        ax.legend(fontsize=8)
-    fig.suptitle(verdict_title(g), fontsize=10)
-    save(fig, outdir, "C3_field_dependence")
+        label_panel(ax, "largest eigenvalue", "matrices", title)
+    finish(fig, g, outdir, "C3_field_dependence")
 
 
 def plot_v1(g, outdir):
@@ -127,10 +127,7 @@ def plot_v1(g, outdir):
     ax.hist(x, bins=25, color="lightsteelblue", edgecolor="white", label="tr $W^2$ per matrix")
     ax.axvline(g.attrs["prediction"], color="tab:green", ls="--", label="$\\sigma^2(n+1)$")
     ax.axvline(np.mean(x), color="k", label="mean")
-    ax.set_xlabel("tr $W^2$")
-    ax.set_ylabel("matrices")
-    ax.legend(fontsize=8)
-    ax.set_title(verdict_title(g), fontsize=10)
+    label_panel(ax, "tr $W^2$", "matrices", verdict_title(g), title_size=10)
     save(fig, outdir, "V1_trace")
 
 
@@ -145,10 +142,7 @@ def plot_v2(g, outdir):
         ax.fill_between(x, d - 2 * se, d + 2 * se, color="tab:blue", alpha=0.2, label="± 2 s.e. over probes")
     t = np.linspace(-2, 2, 400)
     ax.plot(t, np.sqrt(np.maximum(4 - t * t, 0)) / (2 * np.pi), "--", color="tab:green", label="semicircle")
-    ax.set_xlabel("eigenvalue")
-    ax.set_ylabel("spectral density")
-    ax.legend(fontsize=8)
-    ax.set_title(verdict_title(g), fontsize=10)
+    label_panel(ax, "eigenvalue", "spectral density", verdict_title(g), title_size=10)
     save(fig, outdir, "V2_slq_density")
 
 
@@ -159,10 +153,7 @@ def plot_v3(g, outdir):
     grid, pdf = series(g, "tw1_grid"), series(g, "tw1_pdf")
     if grid is not None:
         ax.plot(grid, pdf, "-", color="tab:green", label="Tracy–Widom $F_1$ density")
-    ax.set_xlabel("rescaled largest eigenvalue")
-    ax.set_ylabel("density")
-    ax.legend(fontsize=8)
-    ax.set_title(verdict_title(g), fontsize=10)
+    label_panel(ax, "rescaled largest eigenvalue", "density", verdict_title(g), title_size=10)
     save(fig, outdir, "V3_tracy_widom")
 
 
@@ -257,8 +248,7 @@ def plot_lr(g, outdir, prefixes, name):
         ax.set_ylabel("largest stable learning rate")
         ax.set_title(f"{title}: (a) {va}, (b) {vb}; slope where q>=4: {slope:.2f} ± {slope_se:.2f}", fontsize=8)
         ax.legend(fontsize=6)
-    fig.suptitle(verdict_title(g), fontsize=10)
-    save(fig, outdir, name)
+    finish(fig, g, outdir, name)
 
 
 def plot_c4(g, outdir):
@@ -271,10 +261,7 @@ def plot_c4(g, outdir):
     if series(g, "theory_top") is not None:
         ax.plot(B, series(g, "theory_top"), "-", label="spiked covariance, $\\gamma_B = P\\kappa_B/C$")
     ax.set_xscale("log")
-    ax.set_xlabel("batch size B")
-    ax.set_ylabel("largest eigenvalue of $G_B$")
-    ax.set_title(f"top: {g.attrs.get('label.verdict_top', '')}", fontsize=9)
-    ax.legend(fontsize=8)
+    label_panel(ax, "batch size B", "largest eigenvalue of $G_B$", f"top: {g.attrs.get('label.verdict_top', '')}")
     ax = axes[1]
     judged = series(g, "bottom_judged")
     keep = judged > 0 if judged is not None else np.ones(len(B), bool)
@@ -287,12 +274,9 @@ def plot_c4(g, outdir):
         ax.plot(B, series(g, "theory_bottom_population_edge"), ":", color="tab:orange", label="population, asymptotic edge")
         ax.plot(B, series(g, "theory_bottom_kappa"), "--", label="$\\kappa_B$ substitution (from $G_{emp}$)")
     ax.set_xscale("log")
-    ax.set_xlabel("batch size B")
-    ax.set_ylabel("smallest eigenvalue of $G_B$")
-    ax.set_title(f"lower edge: {g.attrs.get('label.verdict_lower_edge', '')}", fontsize=9)
-    ax.legend(fontsize=8)
-    fig.suptitle(verdict_title(g), fontsize=10)
-    save(fig, outdir, "C4_ggn_top_vs_B")
+    label_panel(ax, "batch size B", "smallest eigenvalue of $G_B$",
+                f"lower edge: {g.attrs.get('label.verdict_lower_edge', '')}")
+    finish(fig, g, outdir, "C4_ggn_top_vs_B")
 
 
 def plot_c8(g, outdir):
@@ -323,10 +307,7 @@ def plot_c8(g, outdir):
         de = scalar(g, "diverged_epoch")
         if np.isfinite(de):
             ax.axvline(de, color="grey", ls=":", label=f"diverged (epoch {de:.0f})")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("stability margin")
-        ax.set_title(f"margins per update ({mar.shape[0]} seeds)", fontsize=9)
-        ax.legend(fontsize=8)
+        label_panel(ax, "epoch", "stability margin", f"margins per update ({mar.shape[0]} seeds)")
     labels = ["tuned SGD", "learner"]
     acc = [scalar(g, "baseline_test_accuracy"), scalar(g, "learner_test_accuracy")]
     err = [scalar(g, "baseline_test_accuracy_se", 0.0), scalar(g, "learner_test_accuracy_se", 0.0)]
@@ -337,8 +318,24 @@ def plot_c8(g, outdir):
     axes[2].set_ylabel("test accuracy (± between-seed s.e.)")
     axes[2].set_title(f"lr trials: tuned SGD {scalar(g, 'baseline_trials'):.0f}, learner {scalar(g, 'learner_trials'):.0f}; "
                       f"raw z {scalar(g, 'raw_z'):.2f}", fontsize=9)
-    fig.suptitle(verdict_title(g), fontsize=10)
-    save(fig, outdir, "C8_learner")
+    finish(fig, g, outdir, "C8_learner")
+
+
+# The figure of each check, by its check_id.
+PLOTS = {
+    "C1": lambda g, outdir: plot_extremes_vs_b(g, outdir, "", "C1_extremes_vs_B"),
+    "C2": plot_c2,
+    "C3": plot_c3,
+    "C4": plot_c4,
+    "C5": plot_c5,
+    "C6": lambda g, outdir: plot_lr(g, outdir, [("", "SGD")], "C6_sgd_lr_vs_B"),
+    "C7": lambda g, outdir: plot_lr(g, outdir, [("small_", "Adam, small damping"), ("large_", "Adam, large damping")],
+                                    "C7_adam_lr_vs_B"),
+    "C8": plot_c8,
+    "V1": plot_v1,
+    "V2": plot_v2,
+    "V3": plot_v3,
+}
 
 
 def main():
@@ -353,28 +350,9 @@ def main():
                 for name, g in f[group].items():
                     if g.attrs.get("status") == "complete" and "check_id" in g.attrs:
                         units[g.attrs["check_id"]] = g
-        if "C1" in units:
-            plot_extremes_vs_b(units["C1"], outdir, "", "C1_extremes_vs_B")
-        if "C2" in units:
-            plot_c2(units["C2"], outdir)
-        if "C3" in units:
-            plot_c3(units["C3"], outdir)
-        if "C4" in units:
-            plot_c4(units["C4"], outdir)
-        if "C5" in units:
-            plot_c5(units["C5"], outdir)
-        if "C6" in units:
-            plot_lr(units["C6"], outdir, [("", "SGD")], "C6_sgd_lr_vs_B")
-        if "C7" in units:
-            plot_lr(units["C7"], outdir, [("small_", "Adam, small damping"), ("large_", "Adam, large damping")], "C7_adam_lr_vs_B")
-        if "C8" in units:
-            plot_c8(units["C8"], outdir)
-        if "V1" in units:
-            plot_v1(units["V1"], outdir)
-        if "V2" in units:
-            plot_v2(units["V2"], outdir)
-        if "V3" in units:
-            plot_v3(units["V3"], outdir)
+        for check_id, plot in PLOTS.items():
+            if check_id in units:
+                plot(units[check_id], outdir)
 
 
 if __name__ == "__main__":

@@ -89,6 +89,12 @@ class Group {
   friend class Store;
   friend class Reader;
   Group(std::shared_ptr<FileHandle> file, std::string path) : file_(std::move(file)), path_(std::move(path)) {}
+  // The float64 or int64 vector overloads of write (defined in store_group.cpp).
+  template <class T>
+  void write_numbers(const std::string& name, const std::vector<T>& v) const;
+  // The float64 or int64 scalar dataset readers (read_double, read_int).
+  template <class T>
+  T read_number(const std::string& name) const;
   std::shared_ptr<FileHandle> file_;
   std::string path_;
 };

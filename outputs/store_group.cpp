@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "core/errors.hpp"
@@ -57,23 +58,20 @@ void Group::write(const std::string& name, const Eigen::MatrixXd& m) const {
   });
 }
 
-void Group::write(const std::string& name, const std::vector<double>& v) const {
+template <class T>
+void Group::write_numbers(const std::string& name, const std::vector<T>& v) const {
   check_name(name);
   const std::string full = join_path(path_, name);
+  const H5::PredType& type = std::is_same_v<T, double> ? H5::PredType::NATIVE_DOUBLE : H5::PredType::NATIVE_INT64;
   guarded(*file_, full, [&] {
-    auto ds = create_dataset(file_->file, full, H5::PredType::NATIVE_DOUBLE, {static_cast<hsize_t>(v.size())});
-    if (!v.empty()) ds.write(v.data(), H5::PredType::NATIVE_DOUBLE);
+    auto ds = create_dataset(file_->file, full, type, {static_cast<hsize_t>(v.size())});
+    if (!v.empty()) ds.write(v.data(), type);
   });
 }
 
-void Group::write(const std::string& name, const std::vector<std::int64_t>& v) const {
-  check_name(name);
-  const std::string full = join_path(path_, name);
-  guarded(*file_, full, [&] {
-    auto ds = create_dataset(file_->file, full, H5::PredType::NATIVE_INT64, {static_cast<hsize_t>(v.size())});
-    if (!v.empty()) ds.write(v.data(), H5::PredType::NATIVE_INT64);
-  });
-}
+void Group::write(const std::string& name, const std::vector<double>& v) const { write_numbers(name, v); }
+
+void Group::write(const std::string& name, const std::vector<std::int64_t>& v) const { write_numbers(name, v); }
 
 void Group::write(const std::string& name, const std::vector<std::string>& v) const {
   check_name(name);
@@ -207,25 +205,21 @@ std::vector<std::string> Group::read_strings(const std::string& name) const {
   });
 }
 
-double Group::read_double(const std::string& name) const {
+template <class T>
+T Group::read_number(const std::string& name) const {
   const std::string full = join_path(path_, name);
+  constexpr bool real = std::is_same_v<T, double>;
   return guarded(*file_, full, [&] {
-    H5::DataSet ds = open_dataset_of_rank(*file_, full, 0, H5T_FLOAT);
-    double x = 0;
-    ds.read(&x, H5::PredType::NATIVE_DOUBLE);
+    H5::DataSet ds = open_dataset_of_rank(*file_, full, 0, real ? H5T_FLOAT : H5T_INTEGER);
+    T x = 0;
+    ds.read(&x, real ? H5::PredType::NATIVE_DOUBLE : H5::PredType::NATIVE_INT64);
     return x;
   });
 }
 
-std::int64_t Group::read_int(const std::string& name) const {
-  const std::string full = join_path(path_, name);
-  return guarded(*file_, full, [&] {
-    H5::DataSet ds = open_dataset_of_rank(*file_, full, 0, H5T_INTEGER);
-    std::int64_t x = 0;
-    ds.read(&x, H5::PredType::NATIVE_INT64);
-    return x;
-  });
-}
+double Group::read_double(const std::string& name) const { return read_number<double>(name); }
+
+std::int64_t Group::read_int(const std::string& name) const { return read_number<std::int64_t>(name); }
 
 std::string Group::read_string(const std::string& name) const {
   const std::string full = join_path(path_, name);

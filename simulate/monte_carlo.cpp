@@ -4,10 +4,13 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <optional>
 
+#include "core/byte_buffer.hpp"
 #include "core/checks.hpp"
 #include "core/mpi_context.hpp"
 #include "core/statistics.hpp"
+#include "core/unit_runner.hpp"
 
 namespace batchrmt::simulate {
 
@@ -44,28 +47,25 @@ UnitResult compute_unit(const UnitSpec& u, std::uint64_t seed) {
   return r;
 }
 
-std::vector<double> serialize(const UnitResult& r) {
-  std::vector<double> out;
-  out.reserve(static_cast<std::size_t>(2 + r.values.size()));
-  out.push_back(r.seconds);
-  out.push_back(static_cast<double>(r.values.rows()));
-  out.insert(out.end(), r.values.data(), r.values.data() + r.values.size());
-  return out;
+// The per-trial values and wall time of a unit computed on another MPI rank, and back.
+std::vector<std::uint8_t> result_bytes(const UnitResult& r) {
+  ByteWriter w;
+  w.put(r.seconds);
+  w.put(r.values);
+  return std::move(w.bytes());
 }
 
-UnitResult deserialize(const UnitSpec& u, const std::vector<double>& data) {
-  if (data.size() < 2) throw IoError("MPI: a rank sent an empty result for unit " + u.path + ".");
+UnitResult result_from_bytes(const UnitSpec& u, const std::vector<std::uint8_t>& bytes) {
   UnitResult r;
   r.path = u.path;
   r.keys = u.keys;
-  r.seconds = data[0];
-  const auto trials = static_cast<Eigen::Index>(data[1]);
-  const auto keys = static_cast<Eigen::Index>(u.keys.size());
-  if (static_cast<std::size_t>(trials * keys + 2) != data.size())
+  ByteReader reader(bytes);
+  reader.get(r.seconds);
+  reader.get(r.values);
+  if (!reader.done() || r.values.cols() != static_cast<Eigen::Index>(u.keys.size()))
     throw IoError("MPI: the result received for unit " + u.path + " has the wrong size.");
-  r.values = Eigen::Map<const Eigen::MatrixXd>(data.data() + 2, trials, keys);
-  for (Eigen::Index t = 0; t < trials; ++t) r.streams.push_back(trial_stream(u.path, t));
-  for (Eigen::Index k = 0; k < keys; ++k) r.summaries.push_back(summarize_values(r.values.col(k)));
+  for (Eigen::Index t = 0; t < r.values.rows(); ++t) r.streams.push_back(trial_stream(u.path, t));
+  for (Eigen::Index k = 0; k < r.values.cols(); ++k) r.summaries.push_back(summarize_values(r.values.col(k)));
   return r;
 }
 
@@ -176,30 +176,16 @@ std::vector<UnitResult> run_units(const std::vector<UnitSpec>& units, outputs::S
     if (!u.trial) throw InvalidInput("run_units: unit " + u.path + " has no trial function.");
   }
   const MpiContext& mpi = MpiContext::instance();
-  std::vector<std::uint8_t> done(units.size(), 0);
-  if (mpi.is_writer() && store)
-    for (std::size_t i = 0; i < units.size(); ++i) done[i] = store->is_complete(units[i].path) ? 1 : 0;
-  mpi.broadcast(done);
-
-  std::vector<UnitResult> results;
   Progress progress(options.label, units.size(), mpi.is_writer() ? options.progress : Progress::Mode::quiet);
-  std::size_t pending = 0;
-  for (std::size_t i = 0; i < units.size(); ++i) {
+  UnitSteps<UnitResult> steps;
+  steps.load = [&](std::size_t i) -> std::optional<UnitResult> {
+    if (!store || !store->is_complete(units[i].path)) return std::nullopt;
+    progress.advance();
+    return read_unit_result(store->root().group(units[i].path));
+  };
+  steps.compute = [&](std::size_t i) { return compute_unit(units[i], options.seed); };
+  steps.save = [&](std::size_t i, const UnitResult& r) {
     const UnitSpec& u = units[i];
-    if (done[i]) {
-      if (mpi.is_writer()) results.push_back(read_unit_result(store->root().group(u.path)));
-      progress.advance();
-      continue;
-    }
-    const int owner = static_cast<int>(pending++ % static_cast<std::size_t>(mpi.size()));
-    const int tag = static_cast<int>(i % 32000);
-    UnitResult r;
-    if (owner == mpi.rank()) {
-      r = compute_unit(u, options.seed);
-      if (!mpi.is_writer()) mpi.send(serialize(r), 0, tag);
-    }
-    if (!mpi.is_writer()) continue;
-    if (owner != 0) r = deserialize(u, mpi.receive(owner, tag));
     check_finite_result(u, r);  // a NaN/inf is never stored as a finished unit
     if (store) {
       const outputs::Group g = store->begin_unit(u.path);
@@ -207,9 +193,13 @@ std::vector<UnitResult> run_units(const std::vector<UnitSpec>& units, outputs::S
       if (u.annotate) u.annotate(g);
       store->complete_unit(g);
     }
-    results.push_back(std::move(r));
     progress.advance();
-  }
+  };
+  steps.encode = result_bytes;
+  steps.decode = [&](std::size_t i, const std::vector<std::uint8_t>& bytes, int) { return result_from_bytes(units[i], bytes); };
+  std::vector<UnitResult> results;
+  for (auto& r : batchrmt::run_units(units.size(), steps, &mpi))
+    if (r) results.push_back(std::move(*r));
   progress.finish();
   return results;
 }

@@ -50,23 +50,13 @@ struct Side {
   double variance = 0.0;  // (2/beta) omega^2 (1 - omega^2/lambda^2), beta = 1
 };
 Side one_side(const std::vector<double>& magnitudes, double omega) {
-  Side s;
-  s.extreme = 2.0 * omega;
-  if (magnitudes.empty()) return s;
+  if (magnitudes.empty()) return {2.0 * omega, SpikeRegime::Subcritical, 0.0, 0.0};
   const double lam = *std::max_element(magnitudes.begin(), magnitudes.end());
-  if (omega == 0.0) {  // no fluctuation (B = N): the spike itself
-    s.extreme = lam;
-    s.regime = lam > 0.0 ? SpikeRegime::Supercritical : SpikeRegime::Critical;
-    s.overlap = 1.0;
-    return s;
-  }
+  // No fluctuation (B = N): the spike itself.
+  if (omega == 0.0) return {lam, lam > 0.0 ? SpikeRegime::Supercritical : SpikeRegime::Critical, 1.0, 0.0};
   // The largest spike gives the most extreme eigenvalue (theta + omega^2/theta increases above threshold).
   const SpikedWignerPrediction p = spiked_wigner(lam, omega, 1);
-  s.extreme = p.extreme;
-  s.regime = p.regime;
-  s.overlap = p.overlap;
-  s.variance = p.variance_coefficient;
-  return s;
+  return {p.extreme, p.regime, p.overlap, p.variance_coefficient};
 }
 }  // namespace
 

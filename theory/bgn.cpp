@@ -17,6 +17,19 @@ namespace batchrmt::theory {
 namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
+// The root of f in the bracket [lo, hi] (an end where f vanishes, else TOMS 748 to 52 bits, its
+// iterations into `iterations`).
+template <class F>
+double bracketed_root(const F& f, double lo, double hi, int& iterations) {
+  const double flo = f(lo), fhi = f(hi);
+  if (flo == 0.0) return lo;
+  if (fhi == 0.0) return hi;
+  std::uintmax_t iters = 200;
+  const auto r = boost::math::tools::toms748_solve(f, lo, hi, flo, fhi, boost::math::tools::eps_tolerance<double>(52), iters);
+  iterations = static_cast<int>(iters);
+  return 0.5 * (r.first + r.second);
+}
+
 class SemicircleLaw final : public BulkLaw {
  public:
   explicit SemicircleLaw(double sigma) : sc_(sigma) {}
@@ -153,19 +166,7 @@ BgnOutlier bgn_additive(const BulkLaw& law, double theta, int beta) {
       }
     }
   }
-  std::uintmax_t iters = 200;
-  const double flo = f(lo), fhi = f(hi);
-  double rho;
-  if (flo == 0.0) {
-    rho = lo;
-  } else if (fhi == 0.0) {
-    rho = hi;
-  } else {
-    auto r = boost::math::tools::toms748_solve(f, lo, hi, flo, fhi, boost::math::tools::eps_tolerance<double>(52),
-                                               iters);
-    rho = 0.5 * (r.first + r.second);
-    o.root_iterations = static_cast<int>(iters);
-  }
+  const double rho = bracketed_root(f, lo, hi, o.root_iterations);
   o.outlier = rho;
   o.extreme = rho;
   const double gp = law.cauchy_derivative(rho);
@@ -198,15 +199,7 @@ BgnOutlier bgn_multiplicative(const BulkLaw& law, double theta) {
   // T(x) = ∫ t/(x - t) dmu <= b/(x - b): the root lies in [b, b (1 + theta)].
   const double lo = b, hi = b * (1.0 + theta);
   auto f = [&](double x) { return (x == b ? t_edge : T(x)) - target; };
-  std::uintmax_t iters = 200;
-  const double flo = f(lo), fhi = f(hi);
-  double rho = hi;
-  if (fhi != 0.0) {
-    auto r = boost::math::tools::toms748_solve(f, lo, hi, flo, fhi, boost::math::tools::eps_tolerance<double>(52),
-                                               iters);
-    rho = 0.5 * (r.first + r.second);
-    o.root_iterations = static_cast<int>(iters);
-  }
+  const double rho = bracketed_root(f, lo, hi, o.root_iterations);
   o.outlier = rho;
   o.extreme = rho;
   // T'(x) = G(x) + x G'(x)

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <boost/math/constants/constants.hpp>
 #include <cmath>
+#include <optional>
 #include <string>
 
 #include "core/checks.hpp"
 #include "core/errors.hpp"
+#include "theory/damped_continuation.hpp"
 
 namespace batchrmt::theory {
 
@@ -61,62 +63,40 @@ GramSolution GramProfileSolver::solve(std::complex<double> z) const {
   };
   GramSolution s;
   CV psi = CV::Constant(Kr, cd(0.0, 1.0) / std::max(1.0, scale_));
-  const double eta_target = z.imag();
-  double eta = std::max(eta_target, 1.0 + scale_);
-  const bool dense = Kr + Kc <= options_.newton_max_dim;
-  while (true) {
-    const cd zz(z.real(), eta);
-    const bool last = eta <= eta_target;
-    const int cap = last ? options_.max_fixed_point_iterations : 2000;
-    bool done = false;
-    for (int local = 0; local < cap; ++local) {
-      const CV next = 0.5 * (psi + phi(zz, psi));
-      ++s.fixed_point_iterations;
-      const double step = (next - psi).cwiseAbs().maxCoeff() / next.cwiseAbs().maxCoeff();
-      psi = next;
-      if (step < options_.tol) {
-        done = true;
-        break;
+  DampedContinuation continuation;
+  continuation.eta_start = 1.0 + scale_;
+  continuation.max_iterations = options_.max_fixed_point_iterations;
+  continuation.tol = options_.tol;
+  continuation.polish = Kr + Kc <= options_.newton_max_dim;
+  // Newton on G(u) = [1/psi + z (1 + Rr psit); 1/psit + z (1 + Rc psi)], u = [psi; psit] (dense mode);
+  // psi when it converged with Im psit > 0.
+  auto newton = [&](const cd& zz, const CV& start) -> std::optional<CV> {
+    CV u(Kr + Kc);
+    u.head(Kr) = start;
+    u.tail(Kc) = tilde(zz, start);
+    double prev = 1.0;
+    for (int k = 0; k < 40; ++k) {
+      CV G(Kr + Kc);
+      G.head(Kr) = u.head(Kr).cwiseInverse() + zz * (CV::Ones(Kr) + Rr * u.tail(Kc));
+      G.tail(Kc) = u.tail(Kc).cwiseInverse() + zz * (CV::Ones(Kc) + Rc * u.head(Kr));
+      Eigen::MatrixXcd J = Eigen::MatrixXcd::Zero(Kr + Kc, Kr + Kc);
+      J.topRightCorner(Kr, Kc) = zz * Rr;
+      J.bottomLeftCorner(Kc, Kr) = zz * Rc;
+      J.diagonal() = -u.cwiseProduct(u).cwiseInverse();
+      const CV du = J.partialPivLu().solve(-G);
+      ++s.newton_iterations;
+      u += du;
+      if (!u.allFinite()) return std::nullopt;
+      const double step = du.cwiseAbs().maxCoeff() / u.cwiseAbs().maxCoeff();
+      if (step <= 4e-16 || (step <= 1e-12 && step > 0.25 * prev)) {  // converged / rounding floor
+        if (!(u.tail(Kc).imag().array() > 0.0).all()) return std::nullopt;
+        return CV(u.head(Kr));
       }
-      if (dense && local >= 29 && (local - 29) % 200 == 0) {
-        // Newton on G(u) = [1/psi + z (1 + Rr psit); 1/psit + z (1 + Rc psi)], u = [psi; psit]
-        CV u(Kr + Kc);
-        u.head(Kr) = psi;
-        u.tail(Kc) = tilde(zz, psi);
-        bool ok = false;
-        double prev = 1.0;
-        for (int k = 0; k < 40; ++k) {
-          CV G(Kr + Kc);
-          G.head(Kr) = u.head(Kr).cwiseInverse() + zz * (CV::Ones(Kr) + Rr * u.tail(Kc));
-          G.tail(Kc) = u.tail(Kc).cwiseInverse() + zz * (CV::Ones(Kc) + Rc * u.head(Kr));
-          Eigen::MatrixXcd J = Eigen::MatrixXcd::Zero(Kr + Kc, Kr + Kc);
-          J.topRightCorner(Kr, Kc) = zz * Rr;
-          J.bottomLeftCorner(Kc, Kr) = zz * Rc;
-          J.diagonal() = -u.cwiseProduct(u).cwiseInverse();
-          const CV du = J.partialPivLu().solve(-G);
-          ++s.newton_iterations;
-          u += du;
-          if (!u.allFinite()) break;
-          const double step = du.cwiseAbs().maxCoeff() / u.cwiseAbs().maxCoeff();
-          if (step <= 4e-16 || (step <= 1e-12 && step > 0.25 * prev)) {  // converged / rounding floor
-            ok = true;
-            break;
-          }
-          prev = step;
-        }
-        if (ok && (u.imag().array() > 0.0).all()) {
-          psi = u.head(Kr);
-          done = true;
-          break;
-        }
-      }
+      prev = step;
     }
-    if (last) {
-      s.converged = done;
-      break;
-    }
-    eta = std::max(eta_target, 0.5 * eta);
-  }
+    return std::nullopt;
+  };
+  s.converged = damped_continuation(z, continuation, psi, phi, newton, s.fixed_point_iterations);
   s.psi = psi;
   s.psi_tilde = tilde(z, psi);
   // psit from the converged psi solves its equation exactly; report the psi equation's residual

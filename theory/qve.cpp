@@ -7,10 +7,12 @@
 #include <cmath>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "core/checks.hpp"
 #include "core/errors.hpp"
+#include "theory/damped_continuation.hpp"
 #include "theory/qve_krylov.hpp"
 
 namespace batchrmt::theory {
@@ -198,58 +200,28 @@ QveSolution QveSolver::solve(std::complex<double> z) const {
     return out;
   };
   CV m = CV::Constant(K, std::complex<double>(0.0, 1.0));
-  const double eta_target = z.imag();
-  double eta = std::max(eta_target, 1.0 + std::sqrt(profile_.row_sums().maxCoeff()));
-  while (true) {
-    const std::complex<double> zz(z.real(), eta);
-    const bool last = (eta <= eta_target);
-    bool done = false;
-    // damped fixed point (Helton, Rashidi Far & Speicher 2007)
-    const int cap = last ? options_.max_fixed_point_iterations : 2000;
-    const bool dense = mode_ == Mode::Dense;
-    const int before_newton = dense ? 30 : cap;
-    int local = 0;
-    for (; local < cap; ++local) {
-      CV T = -(zz * CV::Ones(K) + apply_c(m)).cwiseInverse();
-      CV next = 0.5 * (m + T);
-      ++s.fixed_point_iterations;
-      const double step = (next - m).cwiseAbs().maxCoeff() / next.cwiseAbs().maxCoeff();
-      m = next;
-      if (step < options_.tol) {
-        done = true;
-        break;
-      }
-      if (local + 1 >= before_newton && (local + 1 - before_newton) % 200 == 0 && dense) {
-        // Newton polish on F(m) = 1/m + z + A m
-        CV w = m;
-        bool ok = false;
-        for (int k = 0; k < 40; ++k) {
-          CV F = w.cwiseInverse() + zz * CV::Ones(K) + Ac * w;
-          Eigen::MatrixXcd J = Ac;
-          J.diagonal() -= w.cwiseProduct(w).cwiseInverse();
-          CV dw = J.partialPivLu().solve(-F);
-          ++s.newton_iterations;
-          w += dw;
-          if (!w.allFinite()) break;
-          if (dw.cwiseAbs().maxCoeff() <= 4e-16 * w.cwiseAbs().maxCoeff()) {
-            ok = true;
-            break;
-          }
-        }
-        if (ok && (w.imag().array() > 0.0).all()) {
-          m = w;
-          done = true;
-          break;
-        }
-        // Newton failed (near an edge or far from the solution): continue damping
-      }
+  DampedContinuation continuation;
+  continuation.eta_start = 1.0 + std::sqrt(profile_.row_sums().maxCoeff());
+  continuation.max_iterations = options_.max_fixed_point_iterations;
+  continuation.tol = options_.tol;
+  continuation.polish = mode_ == Mode::Dense;
+  auto phi = [&](const std::complex<double>& zz, const CV& v) -> CV { return -(zz * CV::Ones(K) + apply_c(v)).cwiseInverse(); };
+  // Newton polish on F(m) = 1/m + z + A m (dense mode).
+  auto newton = [&](const std::complex<double>& zz, const CV& start) -> std::optional<CV> {
+    CV w = start;
+    for (int k = 0; k < 40; ++k) {
+      CV F = w.cwiseInverse() + zz * CV::Ones(K) + Ac * w;
+      Eigen::MatrixXcd J = Ac;
+      J.diagonal() -= w.cwiseProduct(w).cwiseInverse();
+      CV dw = J.partialPivLu().solve(-F);
+      ++s.newton_iterations;
+      w += dw;
+      if (!w.allFinite()) return std::nullopt;
+      if (dw.cwiseAbs().maxCoeff() <= 4e-16 * w.cwiseAbs().maxCoeff()) return w;
     }
-    if (last) {
-      s.converged = done;
-      break;
-    }
-    eta = std::max(eta_target, 0.5 * eta);
-  }
+    return std::nullopt;
+  };
+  s.converged = damped_continuation(z, continuation, m, phi, newton, s.fixed_point_iterations);
   s.m = m;
   s.mean = (f_.cast<std::complex<double>>().array() * m.array()).sum();
   s.residual = (m.cwiseInverse() + z * CV::Ones(K) + apply_c(m)).cwiseAbs().maxCoeff();

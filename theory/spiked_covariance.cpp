@@ -21,24 +21,20 @@ SpikedCovariancePrediction spiked_covariance(double ell, double gamma, double si
   p.lower_edge = sigma2 * (1.0 - sg) * (1.0 - sg);
   // §2.6: the sigma = 1 formulas applied to l = ell/sigma^2, eigenvalues multiplied by sigma^2.
   const double l = ell / sigma2;
-  if (l > 1.0 + sg) {
-    p.regime = SpikeRegime::Supercritical;
+  p.regime = regime_of(l, 1.0 + sg);
+  p.extreme = p.edge;
+  if (p.regime == SpikeRegime::Supercritical) {
     p.outlier = ell * (1.0 + gamma * sigma2 / (ell - sigma2));
     p.extreme = *p.outlier;
     const double q = gamma / ((l - 1.0) * (l - 1.0));
     p.overlap = (1.0 - q) / (1.0 + gamma / (l - 1.0));
     p.variance_coefficient = (2.0 / beta) * sigma2 * sigma2 * l * l * (1.0 - q);
-  } else {
-    p.regime = (l == 1.0 + sg) ? SpikeRegime::Critical : SpikeRegime::Subcritical;
-    p.extreme = p.edge;
   }
   return p;
 }
 
 double spiked_covariance_outlier_sd(const SpikedCovariancePrediction& p, double m) {
-  check_positive("spiked_covariance_outlier_sd", "m", m);
-  if (p.regime != SpikeRegime::Supercritical) return 0.0;
-  return std::sqrt(p.variance_coefficient / m);
+  return outlier_sd("spiked_covariance_outlier_sd", "m", p.regime, p.variance_coefficient, m);
 }
 
 }  // namespace batchrmt::theory

@@ -17,8 +17,9 @@ SpikedWignerPrediction spiked_wigner(double theta, double sigma, int beta) {
   const double sign = theta < 0.0 ? -1.0 : 1.0;
   p.edge = sign * 2.0 * sigma;
   const double a = std::abs(theta);
-  if (a > sigma) {
-    p.regime = SpikeRegime::Supercritical;
+  p.regime = regime_of(a, sigma);
+  p.extreme = p.edge;
+  if (p.regime == SpikeRegime::Supercritical) {
     // §2.3: rho(theta) = theta + sigma^2/theta; overlap 1 - sigma^2/theta^2;
     // variance (2/beta) sigma^2 (1 - sigma^2/theta^2).
     const double q = sigma * sigma / (theta * theta);
@@ -26,19 +27,12 @@ SpikedWignerPrediction spiked_wigner(double theta, double sigma, int beta) {
     p.extreme = *p.outlier;
     p.overlap = 1.0 - q;
     p.variance_coefficient = (2.0 / beta) * sigma * sigma * (1.0 - q);
-  } else {
-    p.regime = (a == sigma) ? SpikeRegime::Critical : SpikeRegime::Subcritical;
-    p.extreme = p.edge;
-    p.overlap = 0.0;
-    p.variance_coefficient = 0.0;
   }
   return p;
 }
 
 double spiked_wigner_outlier_sd(const SpikedWignerPrediction& p, double n) {
-  check_positive("spiked_wigner_outlier_sd", "n", n);
-  if (p.regime != SpikeRegime::Supercritical) return 0.0;
-  return std::sqrt(p.variance_coefficient / n);
+  return outlier_sd("spiked_wigner_outlier_sd", "n", p.regime, p.variance_coefficient, n);
 }
 
 }  // namespace batchrmt::theory

@@ -2,46 +2,77 @@
 
 #ifdef BATCHRMT_WITH_TORCH
 #include "core/errors.hpp"
+#include "core/unit_runner.hpp"
+#include "outputs/record.hpp"
 
 namespace batchrmt::verify {
 
 namespace {
+
 const char* const kNoiseUnit = "/advise/gradient_noise";
+
+// The unit: the noise with the seed and index stream of its sample.
+struct GradientNoiseRecord {
+  networks::GradientNoise noise;
+  std::int64_t seed = 0, index_stream = 0;
+};
+
+// A vector of G or s_j^2 as a float64 dataset.
+RecordFields<networks::GradientNoise>& vector_field(RecordFields<networks::GradientNoise>& t, const std::string& name,
+                                                    Eigen::VectorXd networks::GradientNoise::*member) {
+  return t.computed(
+      {name, FieldKind::reals, FieldPlace::dataset},
+      [member](const networks::GradientNoise& n) -> std::optional<FieldValue> {
+        const Eigen::VectorXd& v = n.*member;
+        return std::vector<double>(v.data(), v.data() + v.size());
+      },
+      [member](networks::GradientNoise& n, const FieldValue& v) {
+        const auto& x = std::get<std::vector<double>>(v);
+        n.*member = Eigen::Map<const Eigen::VectorXd>(x.data(), static_cast<Eigen::Index>(x.size()));
+      });
 }
 
-networks::GradientNoise gradient_noise_unit(const networks::CurvatureOperator& full, std::size_t samples, std::uint64_t seed,
+const RecordFields<GradientNoiseRecord>& noise_unit_fields() {
+  using N = networks::GradientNoise;
+  static const auto noise = [] {
+    RecordFields<N> t;
+    t.dataset("indices", &N::indices);
+    vector_field(t, "mean_gradient", &N::mean_gradient);
+    vector_field(t, "variance", &N::variance);
+    t.dataset("deviation_norm2", &N::deviation_norm2)
+        .dataset("gradient_norm2", &N::gradient_norm2)
+        .dataset("trace_sigma", &N::trace)
+        .dataset("trace_sigma_se", &N::trace_se)
+        .dataset("b_simple", &N::b_simple)
+        .dataset("b_simple_se", &N::b_simple_se);
+    return t;
+  }();
+  using R = GradientNoiseRecord;
+  static const auto t = RecordFields<R>()
+                            .nested("", &R::noise, noise)
+                            .attribute("seed", &R::seed)
+                            .attribute("index_stream", &R::index_stream);
+  return t;
+}
+
+}  // namespace
+
+networks::GradientNoise gradient_noise_unit(const networks::SpectrumRequest& spectrum, std::size_t samples, std::uint64_t seed,
                                             outputs::Store* store) {
-  networks::GradientNoise n;
-  if (store && store->is_complete(kNoiseUnit)) {
-    const outputs::Group g = store->root().group(std::string(kNoiseUnit).substr(1));
-    n.indices = g.read_int_vector("indices");
-    n.mean_gradient = g.read_vector("mean_gradient");
-    n.variance = g.read_vector("variance");
-    const Eigen::VectorXd d = g.read_vector("deviation_norm2");
-    n.deviation_norm2.assign(d.data(), d.data() + d.size());
-    n.samples = n.indices.size();
-    n.gradient_norm2 = g.read_double("gradient_norm2");
-    n.trace = g.read_double("trace_sigma");
-    n.trace_se = g.read_double("trace_sigma_se");
-    n.b_simple = g.read_double("b_simple");
-    n.b_simple_se = g.read_double("b_simple_se");
-    return n;
-  }
-  n = networks::measure_gradient_noise(full, samples, seed);
-  if (!store) return n;
-  const outputs::Group g = store->begin_unit(kNoiseUnit);
-  g.write("indices", n.indices);
-  g.write("mean_gradient", n.mean_gradient);
-  g.write("variance", n.variance);
-  g.write("deviation_norm2", n.deviation_norm2);
-  g.write_scalar("gradient_norm2", n.gradient_norm2);
-  g.write_scalar("trace_sigma", n.trace);
-  g.write_scalar("trace_sigma_se", n.trace_se);
-  g.write_scalar("b_simple", n.b_simple);
-  g.write_scalar("b_simple_se", n.b_simple_se);
-  g.set_attribute("seed", static_cast<std::int64_t>(seed));
-  g.set_attribute("index_stream", static_cast<std::int64_t>(networks::kNoiseStream));
-  store->complete_unit(g);
+  UnitSteps<GradientNoiseRecord> steps;
+  steps.load = [&](std::size_t) { return store ? outputs::load_unit(*store, kNoiseUnit, noise_unit_fields()) : std::nullopt; };
+  steps.compute = [&](std::size_t) {
+    std::vector<std::size_t> all(spectrum.data.size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    const networks::CurvatureOperator full(spectrum.model, spectrum.data, spectrum.transform, all, spectrum.curvature);
+    return GradientNoiseRecord{networks::measure_gradient_noise(full, samples, seed), static_cast<std::int64_t>(seed),
+                               static_cast<std::int64_t>(networks::kNoiseStream)};
+  };
+  steps.save = [&](std::size_t, const GradientNoiseRecord& r) {
+    if (store) outputs::save_unit(*store, kNoiseUnit, r, noise_unit_fields());
+  };
+  networks::GradientNoise n = run_units(1, steps).front()->noise;
+  n.samples = n.indices.size();
   return n;
 }
 
@@ -77,22 +108,21 @@ AdviceInputs advice_inputs(const networks::SpectrumResult& spectrum, const netwo
   return in;
 }
 
-std::vector<GridSweepRow> run_advice_sweep(GridSweepRequest request, const std::string& optimizer,
+std::vector<GridSweepRow> run_advice_sweep(GridSweepRequest request, networks::Optimizer optimizer,
                                            const std::vector<const AdviceRow*>& rows) {
-  if (optimizer != "sgd" && optimizer != "adam")
-    throw InvalidInput("advise: optimizer is '" + optimizer + "', but must be sgd or adam.");
-  request.trial.optimizer = networks::parse_optimizer(optimizer, "advise: optimizer");
+  const bool adam = advises_adam(optimizer);
+  request.trial.optimizer = optimizer;
   request.batch_sizes.clear();
   request.centers.clear();
   for (const AdviceRow* row : rows) {
     request.batch_sizes.push_back(row->in.B);
-    request.centers.push_back(optimizer == "adam" ? row->adam_lr : row->sgd_lr);
+    request.centers.push_back(adam ? row->adam_lr : row->sgd_lr);
   }
   return run_grid_sweep(request);
 }
 
-void write_advice_sweep(const outputs::Group& root, const std::string& optimizer, const std::vector<GridSweepRow>& rows) {
-  const outputs::Group sweep = root.group("advise").group("sweep").group(optimizer);
+void write_advice_sweep(const outputs::Group& root, networks::Optimizer optimizer, const std::vector<GridSweepRow>& rows) {
+  const outputs::Group sweep = root.group("advise").group("sweep").group(networks::to_string(optimizer));
   for (const auto& row : rows) {
     const outputs::Group g = sweep.group("B=" + std::to_string(row.B));
     g.write("grid", row.grid);

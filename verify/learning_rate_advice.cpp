@@ -77,11 +77,16 @@ std::string gradient_regime(double b_over_b_simple) {
   return "near";
 }
 
-MeasuredLimit compare_limit(const AdviceRow& row, const std::string& optimizer, const FactorLimit& limit) {
-  const bool adam = optimizer == "adam";
-  if (!adam && optimizer != "sgd") throw InvalidInput("advise: optimizer is '" + optimizer + "', but must be sgd or adam.");
+bool advises_adam(networks::Optimizer optimizer) {
+  if (optimizer == networks::Optimizer::adamw)
+    throw InvalidInput("advise: optimizer is 'adamw', but must be sgd or adam.");
+  return optimizer == networks::Optimizer::adam;
+}
+
+MeasuredLimit compare_limit(const AdviceRow& row, networks::Optimizer optimizer, const FactorLimit& limit) {
+  const bool adam = advises_adam(optimizer);
   MeasuredLimit m;
-  m.optimizer = optimizer;
+  m.optimizer = networks::to_string(optimizer);
   m.B = row.in.B;
   m.limit = limit;
   m.predicted = adam ? row.adam_lr : row.sgd_lr;

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "networks/training_kinds.hpp"
 #include "outputs/store.hpp"
 #include "theory/learning_rates.hpp"
 #include "verify/lr_grid.hpp"
@@ -71,7 +72,7 @@ std::string gradient_regime(double b_over_b_simple);
 
 // A measured lr_max beside the two predictions of its row, for --measure.
 struct MeasuredLimit {
-  std::string optimizer;  // "sgd" or "adam"
+  std::string optimizer;  // "sgd" or "adam" (networks::to_string)
   std::int64_t B = 0;
   FactorLimit limit;      // at the reported divergence factor
   double predicted = 0, predicted_ln_se = 0, ratio = 0, z = 0;        // batch-spectrum form
@@ -79,7 +80,11 @@ struct MeasuredLimit {
 };
 // ratio = measured / predicted; z = ln(ratio) / sqrt(se_measured^2 + se_predicted^2) in ln(lr),
 // raw and signed (NaN when the limit is not bracketed).
-MeasuredLimit compare_limit(const AdviceRow& row, const std::string& optimizer, const FactorLimit& limit);
+MeasuredLimit compare_limit(const AdviceRow& row, networks::Optimizer optimizer, const FactorLimit& limit);
+
+// True for Adam, false for SGD: the two optimisers the table predicts for. InvalidInput for
+// another (adamw).
+bool advises_adam(networks::Optimizer optimizer);
 
 // /advise (attributes: the scalars) and /advise/table (one dataset per column), under `root`.
 void write_advice(const outputs::Group& root, const Advice& advice);

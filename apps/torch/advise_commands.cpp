@@ -35,12 +35,8 @@ using batchrmt::InvalidInput;
 using batchrmt::app::GlobalOptions;
 using nlohmann::json;
 
-struct AdviseCli {
-  nw::ModelSpec model;
-  std::string init = "seed", checkpoint;
-  int epoch = -1;
-  nw::DataOptions data;
-  std::string normalize, dtype = "auto", batchnorm = "eval", device = "cpu";
+struct AdviseCli : batchrmt::app::MeasuredModelOptions {
+  std::string dtype = "auto", batchnorm = "eval", device = "cpu";
   std::string batch_sizes = "8,32,128,512";
   int subsets = 8;
   std::size_t lanczos_steps = 30, full_lanczos_steps = 60, noise_samples = 1000, gradient_samples = 256;
@@ -97,8 +93,16 @@ void check_options(const AdviseCli& c) {
     throw InvalidInput("--grid-points is " + std::to_string(c.grid_points) + ", but must be odd and at least 3.");
   if (c.report_factor != 1.5 && c.report_factor != 2.0 && c.report_factor != 4.0)
     throw InvalidInput("--divergence-factor is " + fmt(c.report_factor) + ", but must be 1.5, 2 or 4 (the factors the sweep records).");
-  for (const auto& o : batchrmt::app::split_commas(c.optimizers))
+}
+
+// --optimizers as the optimisers the table predicts for (sgd, adam), parsed once here.
+std::vector<nw::Optimizer> parse_optimizers(const std::string& text) {
+  std::vector<nw::Optimizer> out;
+  for (const auto& o : batchrmt::app::split_commas(text)) {
     if (o != "sgd" && o != "adam") throw InvalidInput("--optimizers holds '" + o + "', but must list sgd and/or adam.");
+    out.push_back(nw::parse_optimizer(o, "--optimizers"));
+  }
+  return out;
 }
 
 nw::SpectrumRequest spectrum_request(const GlobalOptions& global, const AdviseCli& c, const batchrmt::app::MeasuredModel& m,
@@ -169,7 +173,7 @@ verify::GridSweepRequest sweep_request(const GlobalOptions& global, const Advise
 }
 
 // The reported factor's limit of each swept row, beside the row's two predictions.
-std::vector<verify::MeasuredLimit> compare_sweep(const AdviseCli& c, const std::string& optimizer,
+std::vector<verify::MeasuredLimit> compare_sweep(const AdviseCli& c, nw::Optimizer optimizer,
                                                  const std::vector<const verify::AdviceRow*>& rows,
                                                  const std::vector<verify::GridSweepRow>& sweep) {
   std::vector<verify::MeasuredLimit> out;
@@ -288,6 +292,7 @@ void run_advise(const GlobalOptions& global, AdviseCli c) {
     if (verbose) std::cerr << "advise: " << m << std::endl;
   };
   check_options(c);
+  const std::vector<nw::Optimizer> optimizers = parse_optimizers(c.optimizers);
   if (!global.out.empty()) batchrmt::app::check_out_path(global.out);
   batchrmt::app::MeasuredModel m = batchrmt::app::resolve_measured_model(c, global, log);
   m.attrs["model"] = m.model.spec().describe();
@@ -312,20 +317,18 @@ void run_advise(const GlobalOptions& global, AdviseCli c) {
   log("spectrum: full data, V_phi on " + std::to_string(noise_samples) + " samples, batch sizes " + c.batch_sizes);
   const nw::SpectrumResult spectrum = verify::measure_spectrum(rq, &store);
   log("gradient noise on " + std::to_string(std::min(c.gradient_samples, N)) + " per-sample gradients");
-  std::vector<std::size_t> all(N);
-  for (std::size_t i = 0; i < N; ++i) all[i] = i;
-  const nw::CurvatureOperator full(m.model, m.train, m.data.test_transform, all, rq.curvature);
-  const nw::GradientNoise noise = verify::gradient_noise_unit(full, c.gradient_samples, global.seed, &store);
+  const nw::GradientNoise noise = verify::gradient_noise_unit(rq, c.gradient_samples, global.seed, &store);
   const verify::Advice advice = verify::advise_learning_rates(verify::advice_inputs(spectrum, noise, c.momentum, c.beta1, c.adam_eps));
   verify::write_advice(store.root(), advice);
 
   std::vector<verify::MeasuredLimit> measured;
   if (c.measure) {
     const auto rows = measured_rows(c, advice);
-    for (const auto& optimizer : batchrmt::app::split_commas(c.optimizers)) {
-      log("measure: " + optimizer + " lr_max at B = " + std::to_string(rows.front()->in.B) +
+    for (const nw::Optimizer optimizer : optimizers) {
+      const std::string name = nw::to_string(optimizer);
+      log("measure: " + name + " lr_max at B = " + std::to_string(rows.front()->in.B) +
           (rows.size() > 1 ? " and " + std::to_string(rows.back()->in.B) : std::string()));
-      const auto sweep = verify::run_advice_sweep(sweep_request(global, c, m, (work / ("sweep-" + optimizer + ".h5")).string(), log),
+      const auto sweep = verify::run_advice_sweep(sweep_request(global, c, m, (work / ("sweep-" + name + ".h5")).string(), log),
                                                   optimizer, rows);
       verify::write_advice_sweep(store.root(), optimizer, sweep);
       for (auto& l : compare_sweep(c, optimizer, rows, sweep)) measured.push_back(std::move(l));
@@ -352,11 +355,7 @@ void register_advise(CLI::App& app, GlobalOptions& global) {
       "advise", "Largest stable learning rates of SGD and Adam per batch size from the measured spectrum, curvature noise "
                 "and gradient noise of your model, with both critical batch sizes; --measure checks them (LibTorch)");
   auto c = std::make_shared<AdviseCli>();
-  c->data.name.clear();
-  c->data.synthetic.train_size = 0;
-  batchrmt::app::add_model_options(sub, c->model);
-  batchrmt::app::add_checkpoint_options(sub, c->checkpoint, c->epoch, c->init);
-  batchrmt::app::add_data_options(sub, c->data, c->normalize, batchrmt::app::DataDefaults::from_run);
+  batchrmt::app::add_measured_model_options(sub, *c);
   sub->add_option("--batch-sizes", c->batch_sizes, "Comma-separated batch sizes of the table")->capture_default_str();
   sub->add_option("--subsets", c->subsets, "Subsets per batch size for the batch spectrum (at least 2: the se)")->capture_default_str();
   sub->add_option("--lanczos-steps", c->lanczos_steps, "Lanczos steps per batch operator")->capture_default_str();

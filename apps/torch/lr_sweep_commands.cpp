@@ -1,7 +1,7 @@
 // `batchrmt lr-sweep`: the measured largest stable learning rate per batch size (SGD with or
 // without momentum, Adam) from a fixed checkpoint or initialisation, beside the value predicted
 // from the measured batch-Hessian spectrum, with the log-log scaling fit (docs/learning-rates.md; docs/theory.md
-// §2.7, §3). The sweep is verify/learning_rate_claims.hpp's run_lr_sweep (HDF5 layout there and
+// §2.7, §3). The sweep is verify/lr_limit_sweep.hpp's run_lr_sweep (HDF5 layout there and
 // in docs/learning-rates.md). No LibTorch headers here.
 #include <cmath>
 #include <iomanip>
@@ -24,7 +24,7 @@
 #include "networks/torch_runtime.hpp"
 #include "networks/training.hpp"
 #include "outputs/store.hpp"
-#include "verify/learning_rate_claims.hpp"
+#include "verify/lr_limit_sweep.hpp"
 
 namespace {
 
@@ -35,13 +35,7 @@ using batchrmt::InvalidInput;
 using batchrmt::app::GlobalOptions;
 using nlohmann::json;
 
-struct LrSweepCli {
-  nw::ModelSpec model;
-  std::string init = "seed";
-  std::string checkpoint;
-  int epoch = -1;
-  nw::DataOptions data;
-  std::string normalize;
+struct LrSweepCli : batchrmt::app::MeasuredModelOptions {
   nw::LrTrialOptions trial;
   std::string optimizer = "sgd";  // parsed into `trial` when the command runs
   std::string batch_sizes = "8,32,128,512";
@@ -51,7 +45,7 @@ struct LrSweepCli {
   std::size_t lanczos_steps = 30, full_lanczos_steps = 60, gradient_samples = 256;
   bool no_prediction = false;
   std::string device = "cpu";
-  bool resume = false, overwrite = false, quiet = false;
+  batchrmt::app::RunSwitches run;
 };
 
 json num(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
@@ -83,12 +77,12 @@ void run_lr_sweep_cli(const GlobalOptions& global, LrSweepCli c) {
   batchrmt::app::apply_runtime_settings(global);
   c.device = nw::checked_device(c.device);
   c.trial.optimizer = nw::parse_sweep_optimizer(c.optimizer, "--optimizer");
-  const bool verbose = !global.json && !c.quiet;
+  const bool verbose = !global.json && !c.run.quiet;
   auto log = [&](const std::string& m) {
     if (verbose) std::cerr << "lr-sweep: " << m << std::endl;
   };
   check_search_options(c);  // before any model, data or Lanczos work
-  if (c.resume && c.overwrite) throw InvalidInput("--resume and --overwrite were both given, but at most one is allowed.");
+  if (c.run.resume && c.run.overwrite) throw InvalidInput("--resume and --overwrite were both given, but at most one is allowed.");
   if (!global.out.empty()) batchrmt::app::check_out_path(global.out);
   batchrmt::app::MeasuredModel measured = batchrmt::app::resolve_measured_model(c, global, log);
   nw::Model& model = measured.model;
@@ -131,7 +125,7 @@ void run_lr_sweep_cli(const GlobalOptions& global, LrSweepCli c) {
   rq.log = log;
 
   outputs::Store store = batchrmt::app::open_measurement_store(
-      global, {c.resume, c.overwrite, c.quiet}, "results/lr-sweep-" + model.spec().name + "-" + nw::to_string(c.trial.optimizer) + ".h5",
+      global, c.run, "results/lr-sweep-" + model.spec().name + "-" + nw::to_string(c.trial.optimizer) + ".h5",
       model.spec(), c.data, c.checkpoint, {true, {}}, log);
   const std::string out = store.final_path();
   const auto r = verify::run_lr_sweep(rq, &store);
@@ -197,11 +191,7 @@ void register_lr_sweep(CLI::App& app, GlobalOptions& global) {
       "lr-sweep", "Largest stable learning rate per batch size (bracketing + bisection, several seeds) from a fixed "
                   "checkpoint, with the prediction from the measured batch spectrum and the log-log slope (LibTorch)");
   auto c = std::make_shared<LrSweepCli>();
-  c->data.name.clear();
-  c->data.synthetic.train_size = 0;  // default: the run's, else 4096
-  batchrmt::app::add_model_options(sub, c->model);
-  batchrmt::app::add_checkpoint_options(sub, c->checkpoint, c->epoch, c->init);
-  batchrmt::app::add_data_options(sub, c->data, c->normalize, batchrmt::app::DataDefaults::from_run);
+  batchrmt::app::add_measured_model_options(sub, *c);
   sub->add_option("--optimizer", c->optimizer, "sgd (heavy ball with --momentum) | adam")->capture_default_str();
   sub->add_option("--momentum", c->trial.momentum, "SGD momentum rho")->capture_default_str();
   sub->add_option("--beta1", c->trial.beta1, "Adam beta1")->capture_default_str();
@@ -230,9 +220,7 @@ void register_lr_sweep(CLI::App& app, GlobalOptions& global) {
       ->capture_default_str();
   sub->add_flag("--no-prediction", c->no_prediction, "Skip the spectrum (no predicted values)");
   sub->add_option("--device", c->device, "cpu | cuda | cuda:K")->capture_default_str();
-  sub->add_flag("--resume", c->resume, "Continue an interrupted --out file: complete batch sizes are read back");
-  sub->add_flag("--overwrite", c->overwrite, "Replace an existing --out file");
-  sub->add_flag("--quiet", c->quiet, "No progress lines on stderr");
+  batchrmt::app::add_run_switches(sub, c->run, "Continue an interrupted --out file: complete batch sizes are read back");
   sub->callback([c, &global] { run_lr_sweep_cli(global, *c); });
 }
 

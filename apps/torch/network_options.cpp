@@ -9,6 +9,7 @@
 #include "apps/runtime.hpp"
 #include "verify/array_dataset.hpp"
 #include "core/errors.hpp"
+#include "core/mpi_context.hpp"
 
 namespace batchrmt::app {
 
@@ -104,11 +105,15 @@ RunIdentity network_run_identity(const GlobalOptions& global, const IdentityOpti
   return identity;
 }
 
-void add_checkpoint_options(CLI::App* sub, std::string& checkpoint, int& epoch, std::string& init) {
-  sub->add_option("--checkpoint", checkpoint, "RUN.h5 of batchrmt train (with --epoch), its checkpoint folder, or an epoch-NNNNNN.pt");
-  sub->add_option("--epoch", epoch, "Checkpoint epoch of --checkpoint");
-  sub->add_option("--init", init, "Without --checkpoint: zeros (linear, mlp) | seed (the model's initialisation from --seed)")
+void add_measured_model_options(CLI::App* sub, MeasuredModelOptions& o) {
+  o.data.name.clear();             // default: the run's dataset, else fashion-mnist
+  o.data.synthetic.train_size = 0;  // default: the run's, else 4096
+  add_model_options(sub, o.model);
+  sub->add_option("--checkpoint", o.checkpoint, "RUN.h5 of batchrmt train (with --epoch), its checkpoint folder, or an epoch-NNNNNN.pt");
+  sub->add_option("--epoch", o.epoch, "Checkpoint epoch of --checkpoint");
+  sub->add_option("--init", o.init, "Without --checkpoint: zeros (linear, mlp) | seed (the model's initialisation from --seed)")
       ->capture_default_str();
+  add_data_options(sub, o.data, o.normalize, DataDefaults::from_run);
 }
 
 void add_run_switches(CLI::App* sub, RunSwitches& switches, const std::string& resume_help) {
@@ -131,7 +136,13 @@ outputs::Store open_measurement_store(const GlobalOptions& global, const RunSwit
                                        : outputs::OpenMode::fresh;
   RunIdentity identity = network_run_identity(global, identity_options, model, &data);
   if (!checkpoint.empty()) identity.set("checkpoint_content", file_fingerprint(checkpoint));
-  outputs::Store store = outputs::Store::open(out, make_provenance(global), mode, identity);
+  Provenance provenance = make_provenance(global);
+  if (identity_options.mpi_ranks) {
+    const int ranks = MpiContext::instance().size();
+    identity.set("mpi_ranks", ranks);
+    provenance.libraries["mpi_ranks"] = std::to_string(ranks);
+  }
+  outputs::Store store = outputs::Store::open(out, provenance, mode, identity);
   for (const auto& u : store.discarded_units()) log("resume: discarded the incomplete unit " + u);
   return store;
 }

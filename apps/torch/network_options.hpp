@@ -25,9 +25,20 @@ enum class DataDefaults { own, from_run };
 // with DataDefaults::own also --test-subset, --augment and --synthetic-test.
 void add_data_options(CLI::App* sub, networks::DataOptions& data, std::string& normalize, DataDefaults defaults);
 
-// --checkpoint, --epoch and --init: which weights a measuring subcommand (spectrum, lr-sweep,
-// advise) reads.
-void add_checkpoint_options(CLI::App* sub, std::string& checkpoint, int& epoch, std::string& init);
+// Which model and data a measuring subcommand (spectrum, lr-sweep, advise) reads: the fields that
+// resolve_measured_model (train_run_info.hpp) resolves. Its Cli struct derives from this.
+struct MeasuredModelOptions {
+  networks::ModelSpec model;
+  std::string init = "seed";  // zeros | seed, without --checkpoint
+  std::string checkpoint;
+  int epoch = -1;
+  networks::DataOptions data;
+  std::string normalize;  // empty: the run's, else none
+};
+
+// The model options, --checkpoint, --epoch and --init, and the data options with the run's data as
+// the default (an empty --dataset and a synthetic size of 0 mean the run's).
+void add_measured_model_options(CLI::App* sub, MeasuredModelOptions& options);
 
 // The run's switches shared by the measuring subcommands: --resume, --overwrite, --quiet.
 struct RunSwitches {
@@ -38,7 +49,8 @@ void add_run_switches(CLI::App* sub, RunSwitches& switches, const std::string& r
 // The result store of a measuring subcommand at `out` (or `fallback` when --out is empty): the
 // name must end in .h5, its folder is created, --resume/--overwrite choose the mode (both:
 // InvalidInput), and the identity is the run's options plus the content of `checkpoint` (when
-// given) and of a TorchScript model. Units discarded by a resume are logged.
+// given) and of a TorchScript model, and with identity_options.mpi_ranks the number of MPI ranks
+// (also recorded in the provenance). Units discarded by a resume are logged.
 outputs::Store open_measurement_store(const GlobalOptions& global, const RunSwitches& switches, const std::string& fallback,
                                       const networks::ModelSpec& model, const networks::DataOptions& data,
                                       const std::string& checkpoint, const IdentityOptions& identity_options,

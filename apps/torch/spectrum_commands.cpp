@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <functional>
 #include <map>
 #include <iomanip>
@@ -35,20 +34,13 @@
 
 namespace {
 
-namespace fs = std::filesystem;
 namespace nw = batchrmt::networks;
 namespace outputs = batchrmt::outputs;
 using batchrmt::InvalidInput;
 using batchrmt::app::GlobalOptions;
 using nlohmann::json;
 
-struct SpectrumCli {
-  nw::ModelSpec model;
-  std::string init = "seed";  // zeros | seed
-  std::string checkpoint;
-  int epoch = -1;
-  nw::DataOptions data;
-  std::string normalize;  // empty: the run's, else none
+struct SpectrumCli : batchrmt::app::MeasuredModelOptions {
   std::string curvature = "hessian", loss = "cross-entropy", batchnorm = "eval", dtype = "auto", reuse = "auto";
   std::string layers;
   std::int64_t chunk_size = 512;
@@ -56,7 +48,8 @@ struct SpectrumCli {
   int subsets = 10;
   std::size_t lanczos_steps = 100, full_lanczos_steps = 0, noise_samples = 0, spikes = 0, top_k = 0, slq_probes = 0;
   std::string device = "cpu";
-  bool self_check = false, resume = false, overwrite = false, quiet = false, no_vectors = false;
+  bool self_check = false, no_vectors = false;
+  batchrmt::app::RunSwitches run;
   std::size_t self_check_samples = 256;
   std::size_t fluctuation_steps = 0;
   std::string reorth = "full", basis = "float64", lanczos_basis = "auto";
@@ -260,12 +253,12 @@ void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
   // ranks of a node over its GPUs.
   const auto& mpi = batchrmt::MpiContext::instance();
   c.device = nw::checked_device(nw::device_for_local_rank(c.device, mpi.local_rank()));
-  const bool verbose = !global.json && !c.quiet && mpi.is_writer();
+  const bool verbose = !global.json && !c.run.quiet && mpi.is_writer();
   auto log = [&](const std::string& m) {
     if (verbose) std::cerr << "spectrum: " << m << std::endl;
   };
 
-  if (c.resume && c.overwrite) throw InvalidInput("--resume and --overwrite were both given, but at most one is allowed.");
+  if (c.run.resume && c.run.overwrite) throw InvalidInput("--resume and --overwrite were both given, but at most one is allowed.");
   if (!global.out.empty()) batchrmt::app::check_out_path(global.out);
 
   // ---- the model and its data
@@ -302,25 +295,16 @@ void run_spectrum(const GlobalOptions& global, SpectrumCli c) {
 
   // ---- the measurement
   const nw::SpectrumRequest rq = request_of(global, c, model, data, train, co, attrs, log);
-  const std::string out =
-      global.out.empty() ? "results/spectrum-" + model.spec().name + "-" + c.data.name + ".h5" : global.out;
-  if (out.size() < 4 || out.compare(out.size() - 3, 3, ".h5") != 0)
-    throw InvalidInput("--out is '" + out + "', but must end in .h5.");
-  if (!fs::path(out).parent_path().empty()) fs::create_directories(fs::path(out).parent_path());
-  const auto mode = c.overwrite ? outputs::OpenMode::overwrite : c.resume ? outputs::OpenMode::resume : outputs::OpenMode::fresh;
   if (!mpi.is_writer()) {
     batchrmt::verify::measure_spectrum(rq, nullptr);
     return;
   }
-  auto provenance = batchrmt::app::make_provenance(global);
-  provenance.libraries["mpi_ranks"] = std::to_string(mpi.size());
-  // --subsets is not part of it: subset s is the same unit whatever the count, so a resume
-  // with more subsets extends the run (the summary is recomputed over all of them).
-  batchrmt::RunIdentity identity = batchrmt::app::network_run_identity(global, {true, {"--subsets"}}, model.spec(), &c.data);
-  identity.set("mpi_ranks", mpi.size());  // data-parallel sums change the rounding
-  if (!c.checkpoint.empty()) identity.set("checkpoint_content", batchrmt::app::file_fingerprint(c.checkpoint));
-  outputs::Store store = outputs::Store::open(out, provenance, mode, identity);
-  for (const auto& u : store.discarded_units()) log("resume: discarded the incomplete unit " + u);
+  // --subsets is not part of the identity: subset s is the same unit whatever the count, so a
+  // resume with more subsets extends the run (the summary is recomputed over all of them).
+  outputs::Store store = batchrmt::app::open_measurement_store(
+      global, c.run, "results/spectrum-" + model.spec().name + "-" + c.data.name + ".h5", model.spec(), c.data, c.checkpoint,
+      {true, {"--subsets"}, true}, log);
+  const std::string out = store.final_path();
   const auto r = batchrmt::verify::measure_spectrum(rq, &store);
   store.commit();
 
@@ -332,11 +316,7 @@ void register_spectrum(CLI::App& app, GlobalOptions& global) {
       "spectrum", "Full-data and batch Hessian/GGN spectra of a network by Lanczos, with the per-sample noise V_phi "
                   "and the predicted top eigenvalue per batch size (LibTorch)");
   auto c = std::make_shared<SpectrumCli>();
-  c->data.name.clear();             // default: the run's dataset, else fashion-mnist
-  c->data.synthetic.train_size = 0;  // default: the run's, else 4096
-  batchrmt::app::add_model_options(sub, c->model);
-  batchrmt::app::add_checkpoint_options(sub, c->checkpoint, c->epoch, c->init);
-  batchrmt::app::add_data_options(sub, c->data, c->normalize, batchrmt::app::DataDefaults::from_run);
+  batchrmt::app::add_measured_model_options(sub, *c);
   sub->add_option("--curvature", c->curvature, "hessian | ggn")->capture_default_str();
   sub->add_option("--loss", c->loss, "cross-entropy | squared (0.5 ||f - onehot||^2), mean over the subset")->capture_default_str();
   sub->add_option("--batchnorm", c->batchnorm, "eval (running statistics) | train (chunk statistics, buffers restored)")
@@ -376,9 +356,7 @@ void register_spectrum(CLI::App& app, GlobalOptions& global) {
                 "Run the operator checks (finite differences, symmetry, GGN = Hessian for linear, GGN PSD, chunking, "
                 "per-sample mean) on the chosen model and report");
   sub->add_option("--self-check-samples", c->self_check_samples, "Samples of the self-check subset")->capture_default_str();
-  sub->add_flag("--resume", c->resume, "Continue an interrupted --out file: keep complete units");
-  sub->add_flag("--overwrite", c->overwrite, "Replace an existing --out file");
-  sub->add_flag("--quiet", c->quiet, "No progress lines on stderr");
+  batchrmt::app::add_run_switches(sub, c->run, "Continue an interrupted --out file: keep complete units");
   sub->callback([c, &global] { run_spectrum(global, *c); });
 }
 

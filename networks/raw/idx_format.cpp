@@ -46,16 +46,23 @@ std::vector<std::uint8_t> idx_payload(const std::uint8_t* data, std::size_t size
   return all;
 }
 
+// The first `header` bytes of an IDX file whose magic number must be `magic` (`kind` names the
+// file kind in the refusal).
+std::vector<std::uint8_t> idx_header(const std::uint8_t* data, std::size_t size, std::size_t header, std::uint32_t magic,
+                                     const std::string& kind, const std::string& name) {
+  const auto head = gunzip_prefix(data, size, header, name);
+  need(head, 4, name, "the magic number");
+  const std::uint32_t found = be32(head.data());
+  if (found != magic)
+    throw InvalidInput(name + " has magic number " + hex(found) + ", but an IDX " + kind + " has " + hex(magic) + ".");
+  need(head, header, name, "the header");
+  return head;
+}
+
 }  // namespace
 
 IdxImages parse_idx_images(const std::uint8_t* data, std::size_t size, const std::string& name) {
-  const auto head = gunzip_prefix(data, size, 16, name);
-  need(head, 4, name, "the magic number");
-  const std::uint32_t magic = be32(head.data());
-  if (magic != 0x00000803u)
-    throw InvalidInput(name + " has magic number " + hex(magic) +
-                       ", but an IDX image file (unsigned bytes, 3 dimensions) has 0x00000803.");
-  need(head, 16, name, "the header");
+  const auto head = idx_header(data, size, 16, 0x00000803u, "image file (unsigned bytes, 3 dimensions)", name);
   IdxImages out;
   out.count = be32(head.data() + 4);
   out.rows = be32(head.data() + 8);
@@ -70,13 +77,7 @@ IdxImages parse_idx_images(const std::uint8_t* data, std::size_t size, const std
 
 std::vector<std::int64_t> parse_idx_labels(const std::uint8_t* data, std::size_t size, int classes,
                                            const std::string& name) {
-  const auto head = gunzip_prefix(data, size, 8, name);
-  need(head, 4, name, "the magic number");
-  const std::uint32_t magic = be32(head.data());
-  if (magic != 0x00000801u)
-    throw InvalidInput(name + " has magic number " + hex(magic) +
-                       ", but an IDX label file (unsigned bytes, 1 dimension) has 0x00000801.");
-  need(head, 8, name, "the header");
+  const auto head = idx_header(data, size, 8, 0x00000801u, "label file (unsigned bytes, 1 dimension)", name);
   const std::uint32_t n = be32(head.data() + 4);
   const auto raw = idx_payload(data, size, 8, n, name, std::to_string(n) + " labels");
   std::vector<std::int64_t> labels(raw.begin(), raw.end());

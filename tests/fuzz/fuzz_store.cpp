@@ -2,8 +2,6 @@
 // with outputs::describe_file, the code behind `batchrmt inspect` (see fuzz_idx.cpp for what
 // counts as a finding). libhdf5 itself is not instrumented, so coverage guidance sees only
 // our side; a hang that the read guard does not end shows up as a libFuzzer timeout.
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -12,6 +10,7 @@
 
 #include "core/errors.hpp"
 #include "outputs/inspect.hpp"
+#include "tests/fuzz/fuzz_input_file.hpp"
 
 // libhdf5 loops forever on some corrupt files; the read guard then kills its child after
 // BATCHRMT_HDF5_CHECK_SECONDS (30 s for users). Here 5 s, under libFuzzer's 20 s timeout, so
@@ -19,14 +18,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const bool limit_set = ::setenv("BATCHRMT_HDF5_CHECK_SECONDS", "5", /*overwrite=*/0) == 0;
   (void)limit_set;
-  static const std::string path = [] {
-    const char* dir = std::getenv("TMPDIR");
-    return std::string(dir && *dir ? dir : "/tmp") + "/batchrmt_fuzz_store_" + std::to_string(::getpid()) + ".h5";
-  }();
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (!f) return 0;
-  if (size) std::fwrite(data, 1, size, f);
-  std::fclose(f);
+  const std::string path = batchrmt::fuzz::write_input_file("store", ".h5", data, size);
+  if (path.empty()) return 0;
   try {
     const auto d = batchrmt::outputs::describe_file(path);
     (void)batchrmt::outputs::render_description(d);

@@ -13,6 +13,7 @@
 #include "networks/models.hpp"
 #include "networks/training.hpp"
 #include "tests/networks/test_support.hpp"
+#include "tests/networks/training_support.hpp"
 
 namespace nw = batchrmt::networks;
 using batchrmt::InvalidInput;
@@ -124,13 +125,7 @@ TEST(ArrayDataset, TrainingWithoutTestArraysLearnsAndRecordsNanTestMetrics) {
   s.classes = 2;
   s.init = "zeros";
   auto model = nw::Model::create(s);
-  nw::TrainOptions o;
-  o.epochs = 3;
-  o.batch_size = 32;
-  o.lr = 0.1;
-  o.schedule = nw::LrSchedule::constant;
-  o.seed = 2;
-  const auto r = nw::train(model, data, o);
+  const auto r = nw::train(model, data, batchrmt::testing::constant_rate_run(3, 32, 0.1, 2));
   ASSERT_EQ(r.status, nw::TrainStatus::complete);
   ASSERT_EQ(r.history.size(), 3u);
   EXPECT_LT(r.history.back().train_loss, 0.5 * std::log(2.0));  // half the loss of the zero model

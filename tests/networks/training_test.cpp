@@ -10,6 +10,7 @@
 #include "networks/torch_runtime.hpp"
 #include "networks/training.hpp"
 #include "tests/networks/test_support.hpp"
+#include "tests/networks/training_support.hpp"
 
 namespace nw = batchrmt::networks;
 namespace fs = std::filesystem;
@@ -49,13 +50,8 @@ TEST(Training, LenetOnTwoThousandFashionMnistImagesLearnsInOneEpoch) {
   s.name = "lenet";
   s.seed = 1;
   auto model = nw::Model::create(s);
-  nw::TrainOptions o;
-  o.epochs = 1;
-  o.batch_size = 32;
+  nw::TrainOptions o = batchrmt::testing::constant_rate_run(1, 32, 0.002, 1);
   o.optimizer = nw::Optimizer::adam;
-  o.lr = 0.002;
-  o.schedule = nw::LrSchedule::constant;
-  o.seed = 1;
   const auto r = nw::train(model, data, o);
   ASSERT_EQ(r.status, nw::TrainStatus::complete);
   ASSERT_EQ(r.history.size(), 1u);

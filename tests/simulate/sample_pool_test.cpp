@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <utility>
+#include <vector>
 
 #include "core/errors.hpp"
 #include "core/rng.hpp"
@@ -13,13 +15,22 @@
 using namespace batchrmt;
 using namespace batchrmt::simulate;
 
-TEST(SamplePool, EmpiricalMeanEqualsTheMeanOfTheSamples) {
+namespace {
+
+// A Hessian pool of P x P samples, N of them, with the given spikes and entry variance.
+PoolSpec hessian_pool(Eigen::Index P, std::int64_t N, std::vector<double> spikes, double s2 = 1.0) {
   PoolSpec spec;
-  spec.P = 12;
-  spec.N = 30;
-  spec.spikes = {3.0, -2.0};
-  spec.s2 = 0.2;
-  SamplePool pool(spec, 5);
+  spec.P = P;
+  spec.N = N;
+  spec.spikes = std::move(spikes);
+  spec.s2 = s2;
+  return spec;
+}
+
+}  // namespace
+
+TEST(SamplePool, EmpiricalMeanEqualsTheMeanOfTheSamples) {
+  SamplePool pool(hessian_pool(12, 30, {3.0, -2.0}, 0.2), 5);
   Eigen::MatrixXd sum = Eigen::MatrixXd::Zero(12, 12);
   for (int i = 0; i < 30; ++i) sum += pool.sample(i);
   EXPECT_LT((sum / 30 - pool.empirical()).norm(), 1e-12);
@@ -32,10 +43,7 @@ TEST(SamplePool, EmpiricalMeanEqualsTheMeanOfTheSamples) {
 }
 
 TEST(SamplePool, CacheGivesBitIdenticalBatches) {
-  PoolSpec spec;
-  spec.P = 15;
-  spec.N = 40;
-  spec.spikes = {2.0};
+  const PoolSpec spec = hessian_pool(15, 40, {2.0});
   SamplePool a(spec, 9), b(spec, 9);
   ASSERT_TRUE(b.cache_samples(1e9));
   const auto idx = batch_indices(40, 13, 2);

@@ -95,14 +95,14 @@ TEST(LearningRateAdvice, AMeasuredLimitIsComparedInLogSpace) {
   l.lr_max = 2.0 * a.rows[0].sgd_lr;
   l.ln_se = 0.12;
   l.status = "bracketed";
-  const auto m = verify::compare_limit(a.rows[0], "sgd", l);
+  const auto m = verify::compare_limit(a.rows[0], batchrmt::networks::Optimizer::sgd, l);
   EXPECT_NEAR(m.ratio, 2.0, 1e-14);
   EXPECT_NEAR(m.z, std::log(2.0) / std::sqrt(0.12 * 0.12 + 0.05 * 0.05), 1e-12);
   EXPECT_NEAR(m.ratio_ms, l.lr_max / a.rows[0].sgd_lr_ms, 1e-14);
-  const auto adam = verify::compare_limit(a.rows[0], "adam", l);
+  const auto adam = verify::compare_limit(a.rows[0], batchrmt::networks::Optimizer::adam, l);
   EXPECT_NEAR(adam.predicted, a.rows[0].adam_lr, 0.0);
   l.lr_max = std::nan("");
   l.status = "0 of 2 seeds bracketed";
-  EXPECT_TRUE(std::isnan(verify::compare_limit(a.rows[0], "sgd", l).z));
-  EXPECT_THROW(verify::compare_limit(a.rows[0], "rmsprop", l), batchrmt::InvalidInput);
+  EXPECT_TRUE(std::isnan(verify::compare_limit(a.rows[0], batchrmt::networks::Optimizer::sgd, l).z));
+  EXPECT_THROW(verify::compare_limit(a.rows[0], batchrmt::networks::Optimizer::adamw, l), batchrmt::InvalidInput);
 }
