@@ -188,8 +188,6 @@ LanczosResult curvature_lanczos(const CurvatureOperator& op, const LanczosOption
   const std::int64_t m = std::min<std::int64_t>(static_cast<std::int64_t>(o.steps), p);
 
   LanczosResult r = spectral::lanczos_result_for(o, p);
-  r.alpha.reserve(static_cast<std::size_t>(m));
-  r.beta.reserve(static_cast<std::size_t>(m));
 
   RandomStream rng(o.seed, o.stream);
   Eigen::VectorXd host(p);

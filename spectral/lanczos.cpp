@@ -342,6 +342,9 @@ LanczosResult lanczos_result_for(const LanczosOptions& o, Eigen::Index rows) {
   r.seed = o.seed;
   r.stream = o.stream;
   r.tol = o.converge_top + o.converge_bottom > 0 ? o.tol : 0.0;
+  const auto m = std::min(o.steps, static_cast<std::size_t>(rows));
+  r.alpha.reserve(m);
+  r.beta.reserve(m);
   return r;
 }
 
@@ -384,8 +387,6 @@ Lanczos& Lanczos::compute_ref(OperatorRef op, const double* start) {
 
   result_ = lanczos_result_for(o, p);
   LanczosResult& r = result_;
-  r.alpha.reserve(static_cast<std::size_t>(m));
-  r.beta.reserve(static_cast<std::size_t>(m));
   reserve_basis(p, m);
 
   HostKrylovSpace space(op, o, basis64_.view(), basis32_.view(), m);

@@ -164,7 +164,8 @@ Eigen::MatrixXd lanczos_ritz(LanczosResult& r);
 // definition of the options, the start vector, the stopping test and the Ritz selection.
 // Throws InvalidInput (naming `fn`) for options that compute() refuses.
 void check_lanczos_options(const char* fn, const LanczosOptions& o, Eigen::Index rows, bool start_passed);
-// A result with the run's settings filled in (dimension, reorth, storage, start, seed, tol).
+// A result with the run's settings filled in (dimension, reorth, storage, start, seed, tol) and
+// room for the alpha and beta of min(steps, rows) steps.
 LanczosResult lanczos_result_for(const LanczosOptions& o, Eigen::Index rows);
 // q_1 (unit norm, length q.size()): the given vector, or Rademacher / Gaussian from `rng`.
 void lanczos_start(const LanczosOptions& o, const double* given, Eigen::VectorXd& q, RandomStream& rng);
