@@ -6,6 +6,12 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <cstdint>
+
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
+
 #include <cstdio>
 
 #include "core/errors.hpp"
@@ -94,6 +100,21 @@ double parse_byte_size(const std::string& option, const std::string& text) {
   if (end == text.c_str() || scale < 0 || !(x > 0) || !std::isfinite(x))
     throw InvalidInput(option + " is '" + text + "', but must be a positive size such as 512M, 4G or 1.5GiB.");
   return x * scale;
+}
+
+std::size_t advise_huge_pages(void* data, std::size_t bytes) {
+  constexpr std::uintptr_t kHugePage = std::uintptr_t(2) << 20;
+  if (data == nullptr || bytes < 2 * kHugePage) return 0;
+  const auto begin = reinterpret_cast<std::uintptr_t>(data);
+  const std::uintptr_t first = (begin + kHugePage - 1) / kHugePage * kHugePage;
+  const std::uintptr_t last = (begin + bytes) / kHugePage * kHugePage;
+  if (last <= first) return 0;
+#ifdef __linux__
+  if (madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE) != 0) return 0;
+  return last - first;
+#else
+  return 0;
+#endif
 }
 
 }  // namespace batchrmt

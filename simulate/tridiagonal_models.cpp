@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/checks.hpp"
+#include "core/system.hpp"
 #include "spectral/tridiagonal.hpp"
 
 namespace batchrmt::simulate {
@@ -34,6 +35,8 @@ Tridiagonal sample_beta_hermite(Eigen::Index n, double beta, double sigma, doubl
   t.n = n;
   t.a.resize(K);
   t.b.resize(K - 1);
+  advise_huge_pages(t.a.data(), static_cast<std::size_t>(K) * sizeof(double));
+  advise_huge_pages(t.b.data(), static_cast<std::size_t>(K - 1) * sizeof(double));
   const double a_sd = sigma * std::sqrt(2.0 / bn);
   for (Eigen::Index i = 0; i < K; ++i) t.a(i) = a_sd * rng.normal();
   const double scale = sigma / std::sqrt(bn);
@@ -58,6 +61,8 @@ Tridiagonal sample_beta_laguerre(Eigen::Index p, Eigen::Index m, double beta, do
   const Eigen::Index rows = std::min(p, m), cols = std::max(p, m);
   const Eigen::Index K = resolve_truncation(f, rows, truncate);
   Eigen::VectorXd d(K), s(std::max<Eigen::Index>(K - 1, 0));
+  advise_huge_pages(d.data(), static_cast<std::size_t>(d.size()) * sizeof(double));
+  advise_huge_pages(s.data(), static_cast<std::size_t>(s.size()) * sizeof(double));
   for (Eigen::Index i = 0; i < K; ++i) d(i) = rng.chi(beta * static_cast<double>(cols - i));
   for (Eigen::Index i = 0; i + 1 < K; ++i) s(i) = rng.chi(beta * static_cast<double>(rows - 1 - i));
   if (spiked) d(0) *= std::sqrt(ell / sigma2);
@@ -67,6 +72,8 @@ Tridiagonal sample_beta_laguerre(Eigen::Index p, Eigen::Index m, double beta, do
   t.n = rows;
   t.a.resize(K);
   t.b.resize(std::max<Eigen::Index>(K - 1, 0));
+  advise_huge_pages(t.a.data(), static_cast<std::size_t>(t.a.size()) * sizeof(double));
+  advise_huge_pages(t.b.data(), static_cast<std::size_t>(t.b.size()) * sizeof(double));
   for (Eigen::Index k = 0; k < K; ++k) t.a(k) = scale * (d(k) * d(k) + (k > 0 ? s(k - 1) * s(k - 1) : 0.0));
   for (Eigen::Index k = 0; k + 1 < K; ++k) t.b(k) = scale * d(k) * s(k);
   return t;
