@@ -128,31 +128,31 @@ double cgs(const Basis64& q, Eigen::Index j, int passes, Eigen::VectorXd& w, Eig
   return last;
 }
 
-// The same against an fp32 basis, on a float copy of w (the projections are accurate to fp32
-// rounding, the level of that basis; alpha and beta stay fp64): Q_j read passes + 1 times
-// (4 (passes + 1) j P bytes), w converted in the same sweeps.
+// The same against an fp32 basis, on a float copy wf of w: the passes run on wf in the same fused
+// sweeps as the fp64 form, their coefficients summed in h, and w itself is updated once, w -= Q_j h
+// (the projections are accurate to fp32 rounding, the level of that basis; alpha and beta stay
+// fp64). Q_j is read passes + 1 times (4 (passes + 1) j P bytes); w is read twice and written once.
 void cgs(const Basis32& q, Eigen::Index j, int passes, Eigen::VectorXd& w) {
-  thread_local Eigen::VectorXf wf, yf, hf, hn;
+  thread_local Eigen::VectorXf wf, hf, hn, htotal;
   const Eigen::Index p = q.rows();
   wf = w.cast<float>();
-  yf.resize(p);
   hf.resize(j);
   hn.resize(j);
   gemv(true, q, 0, p, j, 1.0f, wf.data(), 0.0f, hf.data());
+  htotal = hf;
   const Eigen::Index rows = sweep_rows(j, sizeof(float));
   for (int pass = 1; pass < passes; ++pass) {
     hn.setZero();
     for (Eigen::Index r0 = 0; r0 < p; r0 += rows) {
       const Eigen::Index len = std::min(rows, p - r0);
-      gemv(false, q, r0, len, j, 1.0f, hf.data(), 0.0f, yf.data() + r0);
-      w.segment(r0, len) -= yf.segment(r0, len).cast<double>();
-      wf.segment(r0, len) = w.segment(r0, len).cast<float>();
+      gemv(false, q, r0, len, j, -1.0f, hf.data(), 1.0f, wf.data() + r0);
       gemv(true, q, r0, len, j, 1.0f, wf.data() + r0, 1.0f, hn.data());
     }
     hf.swap(hn);
+    htotal += hf;
   }
-  gemv(false, q, 0, p, j, 1.0f, hf.data(), 0.0f, yf.data());
-  w -= yf.cast<double>();
+  gemv(false, q, 0, p, j, 1.0f, htotal.data(), 0.0f, wf.data());
+  w -= wf.cast<double>();
 }
 
 // y = Q_j s for a stored basis (fp64 or fp32).
