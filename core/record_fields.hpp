@@ -6,9 +6,9 @@
 //   struct Run { double top = 0; std::vector<double> alpha; std::size_t steps = 0; };
 //   const RecordFields<Run>& run_fields() {
 //     static const auto t = RecordFields<Run>()
-//                               .attribute("top", &Run::top)
+//                               .attributes(BATCHRMT_MEMBERS(Run, top))  // stored under the member's name
 //                               .attribute("steps", &Run::steps, FieldKind::real)  // a count kept as float64
-//                               .dataset("alpha", &Run::alpha);
+//                               .datasets(BATCHRMT_MEMBERS(Run, alpha));
 //     return t;
 //   }
 //
@@ -31,6 +31,7 @@
 
 #include "core/byte_buffer.hpp"
 #include "core/errors.hpp"
+#include "core/member_names.hpp"
 
 namespace batchrmt {
 
@@ -161,6 +162,18 @@ class RecordFields {
   template <class M>
   RecordFields& dataset(const std::string& name, M S::*member, Presence presence = Presence::required) {
     return add_member({name, record_detail::kind_of<M>(), FieldPlace::dataset, presence, ""}, member);
+  }
+  // Each member as an attribute (or dataset) under the member's own name, stored as the kind its
+  // type implies: .attributes(BATCHRMT_MEMBERS(S, lambda, v_phi)) (core/member_names.hpp).
+  template <class... M>
+  RecordFields& attributes(NamedMember<S, M>... members) {
+    (attribute(members.name, members.member), ...);
+    return *this;
+  }
+  template <class... M>
+  RecordFields& datasets(NamedMember<S, M>... members) {
+    (dataset(members.name, members.member), ...);
+    return *this;
   }
   // A field computed from the record and set back by `set` (which may ignore the value).
   RecordFields& computed(FieldSpec spec, std::function<std::optional<FieldValue>(const S&)> get,

@@ -17,18 +17,13 @@ const RecordFields<LanczosRecord>& lanczos_fields() {
   static const auto t = RecordFields<L>()
                             .dataset("alpha", &L::alpha)
                             .dataset("beta", &L::beta, kOmit)
-                            .dataset("ritz_values", &L::ritz_values)
-                            .dataset("weights", &L::weights)
-                            .dataset("residuals", &L::residuals)
+                            .datasets(BATCHRMT_MEMBERS(L, ritz_values, weights, residuals))
                             .attribute("steps", &L::steps, kReal)
                             .attribute("applications", &L::applications, kReal)
-                            .attribute("wall_seconds", &L::wall_seconds)
-                            .attribute("operator_seconds", &L::operator_seconds)
-                            .attribute("reorth_seconds", &L::reorth_seconds)
+                            .attributes(BATCHRMT_MEMBERS(L, wall_seconds, operator_seconds, reorth_seconds))
                             .attribute("restarts", &L::restarts, kReal)
                             .attribute("lanczos_status", &L::status)
-                            .attribute("reorthogonalization", &L::reorthogonalization)
-                            .attribute("start_vector", &L::start_vector)
+                            .attributes(BATCHRMT_MEMBERS(L, reorthogonalization, start_vector))
                             .attribute("lanczos_basis", &L::basis)
                             .dataset("lanczos_seed_stream", &L::seed_stream);
   return t;
@@ -38,16 +33,9 @@ const RecordFields<LanczosRecord>& lanczos_fields() {
 const RecordFields<NoiseEstimate>& direction_fields() {
   using E = NoiseEstimate;
   static const auto t = RecordFields<E>()
-                            .attribute("lambda", &E::lambda)
-                            .attribute("v_phi", &E::v_phi)
-                            .attribute("v_phi_se", &E::v_phi_se)
-                            .attribute("w_phi", &E::w_phi)
-                            .attribute("w_phi_se", &E::w_phi_se)
-                            .attribute("v_perp", &E::v_perp)
-                            .attribute("v_perp_se", &E::v_perp_se)
-                            .attribute("h_phi_residual", &E::h_phi_residual)
-                            .dataset("norm2", &E::norm2)
-                            .dataset("proj2", &E::proj2);
+                            .attributes(BATCHRMT_MEMBERS(E, lambda, v_phi, v_phi_se, w_phi, w_phi_se, v_perp, v_perp_se,
+                                                         h_phi_residual))
+                            .datasets(BATCHRMT_MEMBERS(E, norm2, proj2));
   return t;
 }
 
@@ -164,13 +152,9 @@ const RecordFields<SubsetRecord>& subset_fields() {
   using U = SubsetRecord;
   static const auto t = RecordFields<U>()
                             .nested("", &U::lanczos, lanczos_fields())
-                            .dataset("indices", &U::indices)
-                            .dataset("seed_streams", &U::seed_streams)
+                            .datasets(BATCHRMT_MEMBERS(U, indices, seed_streams))
                             .attribute("B", &U::B, kReal)
-                            .attribute("top", &U::top)
-                            .attribute("top_residual", &U::top_residual)
-                            .attribute("bottom", &U::bottom)
-                            .attribute("bottom_residual", &U::bottom_residual)
+                            .attributes(BATCHRMT_MEMBERS(U, top, top_residual, bottom, bottom_residual))
                             .section("fluctuation", &U::fluctuation, fluctuation_fields())
                             .section("top_k", &U::top_k, top_k_fields())
                             .section("slq", &U::slq, slq_fields());

@@ -11,7 +11,6 @@
 #include <Eigen/Dense>
 #include <cstdint>
 #include <functional>
-#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -21,6 +20,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/member_names.hpp"
 #include "core/provenance.hpp"
 #include "core/run_identity.hpp"
 #include "outputs/output_lock.hpp"
@@ -113,11 +113,11 @@ void write_column(const Group& g, const std::string& name, const std::vector<Row
   g.write(name, column);
 }
 
-// write_column for each (name, member) of a table of floating fields of Row.
-template <class Row>
-void write_columns(const Group& g, const std::vector<Row>& rows,
-                   std::initializer_list<std::pair<const char*, double Row::*>> fields) {
-  for (const auto& [name, field] : fields) write_column(g, name, rows, field);
+// write_column for each member, under the member's own name:
+// write_columns(g, history, BATCHRMT_MEMBERS(EpochRecord, lr, train_loss)) (core/member_names.hpp).
+template <class Row, class... M>
+void write_columns(const Group& g, const std::vector<Row>& rows, NamedMember<Row, M>... fields) {
+  (write_column(g, fields.name, rows, fields.member), ...);
 }
 
 enum class OpenMode {

@@ -50,6 +50,19 @@ Eigen::VectorXd start_vector(const EigsOptions& o, Eigen::Index n) {
   return v;
 }
 
+// A result that echoes the request: method, side, nev, tolerance and start vector.
+EigsResult result_of_request(EigsMethod method, const EigsOptions& o) {
+  EigsResult r;
+  r.method = method;
+  r.which = o.which;
+  r.requested = o.nev;
+  r.tol = o.tol;
+  r.seed = o.seed;
+  r.stream = o.stream;
+  r.start = o.start;
+  return r;
+}
+
 void true_residuals(OperatorRef op, EigsResult& r) {
   Eigen::VectorXd ay(op.rows());
   r.residuals.resize(r.values.size());
@@ -69,14 +82,7 @@ EigsResult eigs_spectra_ref(OperatorRef op, const EigsOptions& o) {
   const char* fn = "eigs_spectra";
   const Eigen::Index n = op.rows();
   check_options(fn, n, o);
-  EigsResult r;
-  r.method = EigsMethod::Spectra;
-  r.which = o.which;
-  r.requested = o.nev;
-  r.tol = o.tol;
-  r.seed = o.seed;
-  r.stream = o.stream;
-  r.start = o.start;
+  EigsResult r = result_of_request(EigsMethod::Spectra, o);
   const auto nev = static_cast<Eigen::Index>(o.nev);
   Eigen::Index ncv = o.ncv > 0 ? static_cast<Eigen::Index>(o.ncv) : std::max<Eigen::Index>(2 * nev + 1, 20);
   ncv = std::min(ncv, n);
@@ -136,14 +142,7 @@ EigsResult eigs_lanczos_ref(OperatorRef op, const EigsOptions& o) {
   lz.compute_ref(op, nullptr);
   const LanczosResult& lr = lz.result();
 
-  EigsResult r;
-  r.method = EigsMethod::Lanczos;
-  r.which = o.which;
-  r.requested = o.nev;
-  r.tol = o.tol;
-  r.seed = o.seed;
-  r.stream = o.stream;
-  r.start = o.start;
+  EigsResult r = result_of_request(EigsMethod::Lanczos, o);
   r.iterations = lr.steps;
   r.applications = lr.applications;
   // Breakdown means the Krylov space is invariant: its Ritz pairs are exact eigenpairs.

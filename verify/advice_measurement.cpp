@@ -43,15 +43,13 @@ const RecordFields<GradientNoiseRecord>& noise_unit_fields() {
         .dataset("gradient_norm2", &N::gradient_norm2)
         .dataset("trace_sigma", &N::trace)
         .dataset("trace_sigma_se", &N::trace_se)
-        .dataset("b_simple", &N::b_simple)
-        .dataset("b_simple_se", &N::b_simple_se);
+        .datasets(BATCHRMT_MEMBERS(N, b_simple, b_simple_se));
     return t;
   }();
   using R = GradientNoiseRecord;
   static const auto t = RecordFields<R>()
                             .nested("", &R::noise, noise)
-                            .attribute("seed", &R::seed)
-                            .attribute("index_stream", &R::index_stream);
+                            .attributes(BATCHRMT_MEMBERS(R, seed, index_stream));
   return t;
 }
 

@@ -22,11 +22,9 @@ const RecordFields<ClaimResult>& claim_fields() {
           .computed({"verdict", FieldKind::text, FieldPlace::attribute, Presence::required, ""},
                     [](const C& c) { return FieldValue(to_string(c.verdict)); },
                     [](C& c, const FieldValue& v) { c.verdict = parse_verdict(std::get<std::string>(v)); })
-          .attribute("prediction", &C::prediction)
-          .attribute("measurement", &C::measurement)
+          .attributes(BATCHRMT_MEMBERS(C, prediction, measurement))
           .attribute("stderr", &C::stderr_)
-          .attribute("z", &C::z)
-          .attribute("note", &C::note)
+          .attributes(BATCHRMT_MEMBERS(C, z, note))
           .attribute("wall_seconds", &C::seconds);
   return t;
 }

@@ -38,11 +38,11 @@ AdviceRow advice_row(const AdviceInputs& in, const BatchTopInput& b, double b_si
   // se of ln(lr) = se of ln(top); d_B's own sampling error (M per-sample gradients) is not included.
   const double spectrum_ln_se = b.top_se / b.top, ms_ln_se = r.predicted_top_se / r.predicted_top;
   r.sgd_lr = theory::heavy_ball_max_lr(b.top, in.momentum);
-  r.sgd_lr_ms = theory::heavy_ball_max_lr(r.predicted_top, in.momentum);
+  r.sgd_lr_mean_square = theory::heavy_ball_max_lr(r.predicted_top, in.momentum);
   r.adam_lr = theory::ema_momentum_max_lr(b.adam_preconditioner * b.top, in.beta1);
-  r.adam_lr_ms = theory::ema_momentum_max_lr(b.adam_preconditioner * r.predicted_top, in.beta1);
+  r.adam_lr_mean_square = theory::ema_momentum_max_lr(b.adam_preconditioner * r.predicted_top, in.beta1);
   r.sgd_lr_ln_se = r.adam_lr_ln_se = spectrum_ln_se;
-  r.sgd_lr_ms_ln_se = r.adam_lr_ms_ln_se = ms_ln_se;
+  r.sgd_lr_mean_square_ln_se = r.adam_lr_mean_square_ln_se = ms_ln_se;
   r.b_over_b_simple = static_cast<double>(b.B) / b_simple;
   return r;
 }
@@ -91,12 +91,12 @@ MeasuredLimit compare_limit(const AdviceRow& row, networks::Optimizer optimizer,
   m.limit = limit;
   m.predicted = adam ? row.adam_lr : row.sgd_lr;
   m.predicted_ln_se = adam ? row.adam_lr_ln_se : row.sgd_lr_ln_se;
-  m.predicted_ms = adam ? row.adam_lr_ms : row.sgd_lr_ms;
-  m.predicted_ms_ln_se = adam ? row.adam_lr_ms_ln_se : row.sgd_lr_ms_ln_se;
+  m.predicted_mean_square = adam ? row.adam_lr_mean_square : row.sgd_lr_mean_square;
+  m.predicted_mean_square_ln_se = adam ? row.adam_lr_mean_square_ln_se : row.sgd_lr_mean_square_ln_se;
   m.ratio = limit.lr_max / m.predicted;
-  m.ratio_ms = limit.lr_max / m.predicted_ms;
+  m.ratio_mean_square = limit.lr_max / m.predicted_mean_square;
   m.z = ln_z(limit, m.predicted, m.predicted_ln_se);
-  m.z_ms = ln_z(limit, m.predicted_ms, m.predicted_ms_ln_se);
+  m.z_mean_square = ln_z(limit, m.predicted_mean_square, m.predicted_mean_square_ln_se);
   return m;
 }
 
@@ -126,19 +126,9 @@ void write_advice(const outputs::Group& root, const Advice& a) {
   outputs::write_column(t, "regime", rows, [](const AdviceRow& r) { return std::string(theory::to_string(r.regime)); });
   outputs::write_column(t, "gradient_regime", rows, [](const AdviceRow& r) { return gradient_regime(r.b_over_b_simple); });
   outputs::write_columns(t, rows,
-                         {{"q", &AdviceRow::q},
-                          {"exponent", &AdviceRow::exponent},
-                          {"predicted_top", &AdviceRow::predicted_top},
-                          {"predicted_top_se", &AdviceRow::predicted_top_se},
-                          {"sgd_lr", &AdviceRow::sgd_lr},
-                          {"sgd_lr_ln_se", &AdviceRow::sgd_lr_ln_se},
-                          {"sgd_lr_mean_square", &AdviceRow::sgd_lr_ms},
-                          {"sgd_lr_mean_square_ln_se", &AdviceRow::sgd_lr_ms_ln_se},
-                          {"adam_lr", &AdviceRow::adam_lr},
-                          {"adam_lr_ln_se", &AdviceRow::adam_lr_ln_se},
-                          {"adam_lr_mean_square", &AdviceRow::adam_lr_ms},
-                          {"adam_lr_mean_square_ln_se", &AdviceRow::adam_lr_ms_ln_se},
-                          {"b_over_b_simple", &AdviceRow::b_over_b_simple}});
+                         BATCHRMT_MEMBERS(AdviceRow, q, exponent, predicted_top, predicted_top_se, sgd_lr, sgd_lr_ln_se,
+                                          sgd_lr_mean_square, sgd_lr_mean_square_ln_se, adam_lr, adam_lr_ln_se,
+                                          adam_lr_mean_square, adam_lr_mean_square_ln_se, b_over_b_simple));
 }
 
 void write_measured_limits(const outputs::Group& root, const std::vector<MeasuredLimit>& limits) {
@@ -151,14 +141,8 @@ void write_measured_limits(const outputs::Group& root, const std::vector<Measure
   outputs::write_column(t, "seeds_bracketed", limits, [](const MeasuredLimit& m) { return m.limit.bracketed; });
   outputs::write_column(t, "status", limits, [](const MeasuredLimit& m) { return m.limit.status; });
   outputs::write_columns(t, limits,
-                         {{"predicted", &MeasuredLimit::predicted},
-                          {"predicted_ln_se", &MeasuredLimit::predicted_ln_se},
-                          {"ratio", &MeasuredLimit::ratio},
-                          {"z", &MeasuredLimit::z},
-                          {"predicted_mean_square", &MeasuredLimit::predicted_ms},
-                          {"predicted_mean_square_ln_se", &MeasuredLimit::predicted_ms_ln_se},
-                          {"ratio_mean_square", &MeasuredLimit::ratio_ms},
-                          {"z_mean_square", &MeasuredLimit::z_ms}});
+                         BATCHRMT_MEMBERS(MeasuredLimit, predicted, predicted_ln_se, ratio, z, predicted_mean_square,
+                                          predicted_mean_square_ln_se, ratio_mean_square, z_mean_square));
 }
 
 }  // namespace batchrmt::verify

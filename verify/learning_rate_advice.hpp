@@ -48,10 +48,10 @@ struct AdviceRow {
   double exponent = 0;       // q / (1 + q): local d ln lr / d ln B of the mean-square form
   theory::BatchNoiseRegime regime = theory::BatchNoiseRegime::crossover;
   double predicted_top = 0, predicted_top_se = 0;  // lambda + kappa_B V_phi / lambda
-  double sgd_lr = 0, sgd_lr_ln_se = 0;             // batch-spectrum form
-  double sgd_lr_ms = 0, sgd_lr_ms_ln_se = 0;       // mean-square form
+  double sgd_lr = 0, sgd_lr_ln_se = 0;                          // batch-spectrum form
+  double sgd_lr_mean_square = 0, sgd_lr_mean_square_ln_se = 0;  // mean-square form
   double adam_lr = 0, adam_lr_ln_se = 0;
-  double adam_lr_ms = 0, adam_lr_ms_ln_se = 0;
+  double adam_lr_mean_square = 0, adam_lr_mean_square_ln_se = 0;
   double b_over_b_simple = 0;
 };
 
@@ -75,8 +75,9 @@ struct MeasuredLimit {
   std::string optimizer;  // "sgd" or "adam" (networks::to_string)
   std::int64_t B = 0;
   FactorLimit limit;      // at the reported divergence factor
-  double predicted = 0, predicted_ln_se = 0, ratio = 0, z = 0;        // batch-spectrum form
-  double predicted_ms = 0, predicted_ms_ln_se = 0, ratio_ms = 0, z_ms = 0;  // mean-square form
+  double predicted = 0, predicted_ln_se = 0, ratio = 0, z = 0;  // batch-spectrum form
+  // mean-square form
+  double predicted_mean_square = 0, predicted_mean_square_ln_se = 0, ratio_mean_square = 0, z_mean_square = 0;
 };
 // ratio = measured / predicted; z = ln(ratio) / sqrt(se_measured^2 + se_predicted^2) in ln(lr),
 // raw and signed (NaN when the limit is not bracketed).

@@ -39,10 +39,7 @@ const RecordFields<TrialRow>& trial_fields() {
                             .dataset("j", &TrialRow::j)
                             .nested("", &TrialRow::trial,
                                     RecordFields<GridTrial>()
-                                        .dataset("lr", &GridTrial::lr)
-                                        .dataset("seed", &GridTrial::seed)
-                                        .dataset("loss_max_ratio", &GridTrial::loss_max_ratio)
-                                        .dataset("steps", &GridTrial::steps))
+                                        .datasets(BATCHRMT_MEMBERS(GridTrial, lr, seed, loss_max_ratio, steps)))
                             .dataset("reason", &TrialRow::reason);
   return t;
 }

@@ -27,28 +27,15 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 const RecordFields<nw::LrSpectrum>& spectrum_fields() {
   using S = nw::LrSpectrum;
   static const auto t = RecordFields<S>()
-                            .attribute("lambda_full", &S::lambda_full)
-                            .attribute("lambda_full_residual", &S::lambda_full_residual)
-                            .attribute("second_full", &S::second_full)
-                            .attribute("N", &S::N)
-                            .attribute("P", &S::P)
-                            .attribute("grad_mean_sq", &S::grad_mean_sq)
-                            .attribute("grad_var", &S::grad_var)
-                            .attribute("gradient_samples", &S::gradient_samples)
-                            .attribute("seconds", &S::seconds);
+                            .attributes(BATCHRMT_MEMBERS(S, lambda_full, lambda_full_residual, second_full, N, P,
+                                                         grad_mean_sq, grad_var, gradient_samples, seconds));
   return t;
 }
 
 const RecordFields<nw::LrSpectrumRow>& spectrum_row_fields() {
   using R = nw::LrSpectrumRow;
   static const auto t = RecordFields<R>()
-                            .dataset("B", &R::B)
-                            .dataset("kappa", &R::kappa)
-                            .dataset("top_mean", &R::top_mean)
-                            .dataset("top_se", &R::top_se)
-                            .dataset("second_mean", &R::second_mean)
-                            .dataset("overlap_mean", &R::overlap_mean)
-                            .dataset("regime", &R::regime);
+                            .datasets(BATCHRMT_MEMBERS(R, B, kappa, top_mean, top_se, second_mean, overlap_mean, regime));
   return t;
 }
 
@@ -56,10 +43,7 @@ const RecordFields<nw::LrSpectrumRow>& spectrum_row_fields() {
 const RecordFields<nw::LrSpectrumRow>& preconditioned_row_fields() {
   using R = nw::LrSpectrumRow;
   static const auto t = RecordFields<R>()
-                            .dataset("pre_top_mean", &R::pre_top_mean)
-                            .dataset("pre_top_se", &R::pre_top_se)
-                            .dataset("noise_fraction", &R::noise_fraction)
-                            .dataset("damping_ratio", &R::damping_ratio);
+                            .datasets(BATCHRMT_MEMBERS(R, pre_top_mean, pre_top_se, noise_fraction, damping_ratio));
   return t;
 }
 
@@ -128,13 +112,8 @@ const RecordFields<TrialRow>& trial_fields() {
   static const auto t = RecordFields<TrialRow>()
                             .nested("", &TrialRow::trial,
                                     RecordFields<T>()
-                                        .dataset("lr", &T::lr)
-                                        .dataset("seed", &T::seed)
-                                        .dataset("diverged", &T::diverged)
-                                        .dataset("loss_start", &T::loss_start)
-                                        .dataset("loss_end", &T::loss_end)
-                                        .dataset("loss_max_ratio", &T::loss_max_ratio)
-                                        .dataset("steps", &T::steps))
+                                        .datasets(BATCHRMT_MEMBERS(T, lr, seed, diverged, loss_start, loss_end,
+                                                                   loss_max_ratio, steps)))
                             .dataset("reason", &TrialRow::reason);
   return t;
 }
@@ -151,15 +130,10 @@ struct LimitUnit {
 const RecordFields<LimitUnit>& limit_fields() {
   using L = StabilityLimit;
   static const auto t = RecordFields<LimitUnit>()
-                            .attribute("B", &LimitUnit::B)
-                            .attribute("lr_start", &LimitUnit::lr_start)
-                            .attribute("seconds", &LimitUnit::seconds)
+                            .attributes(BATCHRMT_MEMBERS(LimitUnit, B, lr_start, seconds))
                             .nested("", &LimitUnit::limit,
                                     RecordFields<L>()
-                                        .attribute("lr_lo", &L::lr_lo)
-                                        .attribute("lr_hi", &L::lr_hi)
-                                        .attribute("lr_max", &L::lr_max)
-                                        .attribute("bracketed", &L::bracketed)
+                                        .attributes(BATCHRMT_MEMBERS(L, lr_lo, lr_hi, lr_max, bracketed))
                                         .attribute("search_status", &L::status));
   return t;
 }
@@ -315,16 +289,8 @@ void write_sweep_summary(outputs::Store& store, const LrSweepRequest& rq, const 
   const outputs::Group s = store.root().group(rq.group + "/summary");
   const auto& rows = out.rows;
   using Row = LrSweepRow;
-  outputs::write_column(s, "B", rows, &Row::B);
-  outputs::write_column(s, "bracketed", rows, &Row::bracketed);
-  outputs::write_columns<Row>(s, rows, {
-      {"lr_max", &Row::lr_max},
-      {"lr_lo", &Row::lr_lo},
-      {"lr_hi", &Row::lr_hi},
-      {"predicted", &Row::predicted},
-      {"top_mean", &Row::top_mean},
-      {"overlap", &Row::overlap}});
-  outputs::write_column(s, "regime", rows, &Row::regime);
+  outputs::write_columns(s, rows,
+                         BATCHRMT_MEMBERS(Row, B, bracketed, lr_max, lr_lo, lr_hi, predicted, top_mean, overlap, regime));
   s.set_attribute("fit_slope", out.fit.slope);
   s.set_attribute("fit_slope_se", out.fit.slope_se);
   s.set_attribute("fit_intercept", out.fit.intercept);

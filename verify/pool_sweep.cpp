@@ -56,11 +56,7 @@ const RecordFields<PoolSweep>& sweep_fields() {
   auto scalar = [](const char* name) { return FieldSpec{name, FieldKind::real, FieldPlace::attribute, Presence::required, ""}; };
   static const auto t = RecordFields<PoolSweep>()
                             .dataset("B", &PoolSweep::Bs)
-                            .dataset("kappa", &PoolSweep::kappa)
-                            .dataset("top_mean", &PoolSweep::top_mean)
-                            .dataset("top_se", &PoolSweep::top_se)
-                            .dataset("bottom_mean", &PoolSweep::bottom_mean)
-                            .dataset("bottom_se", &PoolSweep::bottom_se)
+                            .datasets(BATCHRMT_MEMBERS(PoolSweep, kappa, top_mean, top_se, bottom_mean, bottom_se))
                             .dataset("top_per_subset", &PoolSweep::top)
                             .dataset("bottom_per_subset", &PoolSweep::bottom)
                             .computed(scalar("empirical_top"), extreme(true), derived)

@@ -67,18 +67,11 @@ const RecordFields<SpectrumResult>& spectrum_fields() {
   using R = SpectrumResult;
   using E = networks::NoiseEstimate;
   static const auto t = RecordFields<R>()
-                            .attribute("N", &R::N)
-                            .attribute("P", &R::P)
-                            .attribute("lambda_full", &R::lambda_full)
-                            .attribute("lambda_full_residual", &R::lambda_full_residual)
-                            .attribute("bottom_full", &R::bottom_full)
-                            .attribute("bottom_full_residual", &R::bottom_full_residual)
+                            .attributes(BATCHRMT_MEMBERS(R, N, P, lambda_full, lambda_full_residual, bottom_full,
+                                                         bottom_full_residual))
                             .section("noise", &R::noise_top,
                                      RecordFields<E>()
-                                         .attribute("v_phi", &E::v_phi)
-                                         .attribute("v_phi_se", &E::v_phi_se)
-                                         .attribute("w_phi", &E::w_phi)
-                                         .attribute("v_perp", &E::v_perp)
+                                         .attributes(BATCHRMT_MEMBERS(E, v_phi, v_phi_se, w_phi, v_perp))
                                          .attribute("noise_samples", &E::samples));
   return t;
 }

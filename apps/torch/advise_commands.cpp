@@ -201,13 +201,13 @@ json advice_json(const verify::Advice& a, const std::vector<verify::MeasuredLimi
                     {"regime", batchrmt::theory::to_string(r.regime)},
                     {"sgd_lr", num(r.sgd_lr)},
                     {"sgd_lr_ln_se", num(r.sgd_lr_ln_se)},
-                    {"sgd_lr_mean_square", num(r.sgd_lr_ms)},
-                    {"sgd_lr_mean_square_ln_se", num(r.sgd_lr_ms_ln_se)},
+                    {"sgd_lr_mean_square", num(r.sgd_lr_mean_square)},
+                    {"sgd_lr_mean_square_ln_se", num(r.sgd_lr_mean_square_ln_se)},
                     {"adam_preconditioner", num(r.in.adam_preconditioner)},
                     {"adam_lr", num(r.adam_lr)},
                     {"adam_lr_ln_se", num(r.adam_lr_ln_se)},
-                    {"adam_lr_mean_square", num(r.adam_lr_ms)},
-                    {"adam_lr_mean_square_ln_se", num(r.adam_lr_ms_ln_se)},
+                    {"adam_lr_mean_square", num(r.adam_lr_mean_square)},
+                    {"adam_lr_mean_square_ln_se", num(r.adam_lr_mean_square_ln_se)},
                     {"b_over_b_simple", num(r.b_over_b_simple)},
                     {"gradient_regime", verify::gradient_regime(r.b_over_b_simple)}});
   json limits = json::array();
@@ -222,9 +222,9 @@ json advice_json(const verify::Advice& a, const std::vector<verify::MeasuredLimi
                       {"predicted", num(m.predicted)},
                       {"ratio", num(m.ratio)},
                       {"z", num(m.z)},
-                      {"predicted_mean_square", num(m.predicted_ms)},
-                      {"ratio_mean_square", num(m.ratio_ms)},
-                      {"z_mean_square", num(m.z_ms)}});
+                      {"predicted_mean_square", num(m.predicted_mean_square)},
+                      {"ratio_mean_square", num(m.ratio_mean_square)},
+                      {"z_mean_square", num(m.z_mean_square)}});
   return json{{"N", a.in.N},
               {"P", a.in.P},
               {"lambda_full", num(a.in.lambda)},
@@ -263,8 +263,9 @@ void print_advice(std::ostream& os, const verify::Advice& a, const std::vector<v
     os << std::setw(7) << r.in.B << std::setw(8) << fmt(r.q, 3) << std::setw(21) << batchrmt::theory::to_string(r.regime)
        << std::setw(18) << (fmt(r.in.top, 4) + " +- " + fmt(r.in.top_se, 2)) << std::setw(18)
        << (fmt(r.predicted_top, 4) + " +- " + fmt(r.predicted_top_se, 2)) << std::setw(16) << rate_with_se(r.sgd_lr, r.sgd_lr_ln_se)
-       << std::setw(16) << rate_with_se(r.sgd_lr_ms, r.sgd_lr_ms_ln_se) << std::setw(16) << rate_with_se(r.adam_lr, r.adam_lr_ln_se)
-       << std::setw(16) << rate_with_se(r.adam_lr_ms, r.adam_lr_ms_ln_se) << fmt(r.b_over_b_simple, 3) << " ("
+       << std::setw(16) << rate_with_se(r.sgd_lr_mean_square, r.sgd_lr_mean_square_ln_se) << std::setw(16)
+       << rate_with_se(r.adam_lr, r.adam_lr_ln_se) << std::setw(16)
+       << rate_with_se(r.adam_lr_mean_square, r.adam_lr_mean_square_ln_se) << fmt(r.b_over_b_simple, 3) << " ("
        << verify::gradient_regime(r.b_over_b_simple) << ")\n";
   os << "\n";
   for (const auto& r : a.rows)
@@ -278,8 +279,8 @@ void print_advice(std::ostream& os, const verify::Advice& a, const std::vector<v
   for (const auto& m : measured)
     os << std::setw(6) << m.optimizer << std::setw(7) << m.B << std::setw(18)
        << (m.limit.status == "bracketed" ? rate_with_se(m.limit.lr_max, m.limit.ln_se) : std::string("not bracketed")) << std::setw(12)
-       << fmt(m.predicted, 3) << std::setw(9) << fmt(m.ratio, 3) << std::setw(9) << fmt(m.z, 2) << std::setw(12) << fmt(m.predicted_ms, 3)
-       << std::setw(9) << fmt(m.ratio_ms, 3) << fmt(m.z_ms, 2) << "\n";
+       << fmt(m.predicted, 3) << std::setw(9) << fmt(m.ratio, 3) << std::setw(9) << fmt(m.z, 2) << std::setw(12)
+       << fmt(m.predicted_mean_square, 3) << std::setw(9) << fmt(m.ratio_mean_square, 3) << fmt(m.z_mean_square, 2) << "\n";
   for (const auto& m : measured)
     if (m.limit.status != "bracketed") os << m.optimizer << " B = " << m.B << ": " << m.limit.status << "\n";
 }

@@ -49,27 +49,10 @@ struct LearnCli {
 void write_learner_history(const outputs::Group& unit, const std::vector<nw::LearnerEpoch>& h) {
   const auto hist = unit.group("history");
   using E = nw::LearnerEpoch;
-  outputs::write_column(hist, "epoch", h, &E::epoch);
-  outputs::write_column(hist, "updated", h, &E::updated);
-  outputs::write_column(hist, "deleted", h, &E::deleted);
-  outputs::write_columns<E>(hist, h, {
-      {"L", &E::L},
-      {"mu", &E::mu},
-      {"lr", &E::lr},
-      {"momentum", &E::momentum},
-      {"train_loss", &E::train_loss},
-      {"train_accuracy", &E::train_accuracy},
-      {"test_loss", &E::test_loss},
-      {"test_accuracy", &E::test_accuracy},
-      {"curvature_seconds", &E::curvature_seconds},
-      {"seconds", &E::seconds},
-      {"ritz_top", &E::ritz_top},
-      {"v_phi", &E::v_phi},
-      {"kappa", &E::kappa},
-      {"lambda_mean_square", &E::lambda_mean_square},
-      {"margin", &E::margin},
-      {"margin_mean_square", &E::margin_mean_square},
-      {"noise_seconds", &E::noise_seconds}});
+  outputs::write_columns(hist, h,
+                         BATCHRMT_MEMBERS(E, epoch, updated, deleted, L, mu, lr, momentum, train_loss, train_accuracy,
+                                          test_loss, test_accuracy, curvature_seconds, seconds, ritz_top, v_phi, kappa,
+                                          lambda_mean_square, margin, margin_mean_square, noise_seconds));
   for (const auto& e : h)
     if (e.updated) {
       const auto u = unit.group("updates/e=" + std::to_string(e.epoch));

@@ -69,15 +69,9 @@ std::string percent(double x) {
 void write_history(const outputs::Group& unit, const std::vector<nw::EpochRecord>& h) {
   const auto g = unit.group("history");
   using R = nw::EpochRecord;
-  outputs::write_column(g, "epoch", h, &R::epoch);
-  outputs::write_columns<R>(g, h, {
-      {"lr", &R::lr},
-      {"train_loss", &R::train_loss},
-      {"train_accuracy", &R::train_accuracy},
-      {"test_loss", &R::test_loss},
-      {"test_accuracy", &R::test_accuracy},
-      {"seconds", &R::seconds},
-      {"images_per_second", &R::images_per_second}});
+  outputs::write_columns(g, h,
+                         BATCHRMT_MEMBERS(R, epoch, lr, train_loss, train_accuracy, test_loss, test_accuracy, seconds,
+                                          images_per_second));
 }
 
 void write_checkpoints(const outputs::Group& unit, const nw::TrainResult& r) {

@@ -241,3 +241,30 @@ TEST_F(StoreTest, OneWriterPerOutAndOverwriteKeepsTheFinishedFileUntilCommit) {
   { Store s = Store::open(path("stopped.h5"), provenance(), OpenMode::fresh); }  // stopped on purpose: kept
   EXPECT_TRUE(fs::exists(path("stopped.h5.partial")));
 }
+
+namespace {
+struct ColumnRow {
+  int epoch = 0;
+  bool updated = false;
+  double lr = 0;
+  std::string regime;
+};
+}  // namespace
+
+TEST_F(StoreTest, WriteColumnsStoresEachMemberUnderItsNameWithTheDtypeOfItsType) {
+  const std::vector<ColumnRow> rows = {{1, true, 0.5, "edge"}, {2, false, 0.25, "outlier"}};
+  const std::string p = batchrmt::testing::write_result(path("columns.h5"), [&](Store& s) {
+    write_columns(s.root().group("t"), rows, BATCHRMT_MEMBERS(ColumnRow, epoch, updated, lr, regime));
+  });
+  const Group t = Reader::open(p).root().group("t");
+  EXPECT_EQ(t.read_int_vector("epoch"), (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(t.read_int_vector("updated"), (std::vector<std::int64_t>{1, 0}));
+  EXPECT_EQ(t.read_strings("regime"), (std::vector<std::string>{"edge", "outlier"}));
+  const Eigen::VectorXd lr = t.read_vector("lr");
+  ASSERT_EQ(lr.size(), 2);
+  EXPECT_EQ(lr(0), 0.5);
+  EXPECT_EQ(lr(1), 0.25);
+  H5::H5File f(p, H5F_ACC_RDONLY);
+  EXPECT_EQ(f.openDataSet("/t/epoch").getDataType().getClass(), H5T_INTEGER);
+  EXPECT_EQ(f.openDataSet("/t/lr").getDataType().getClass(), H5T_FLOAT);
+}

@@ -51,10 +51,10 @@ TEST(LearningRateAdvice, EveryColumnFollowsItsFormula) {
   EXPECT_NEAR(r.predicted_top_se, 0.1, eps);       // kappa se(V) / lambda
   EXPECT_NEAR(r.sgd_lr, 3.8 / 3.2, eps);           // 2 (1 + rho) / top
   EXPECT_NEAR(r.sgd_lr_ln_se, 0.05, eps);          // se(top) / top
-  EXPECT_NEAR(r.sgd_lr_ms, 3.8 / 3.0, eps);
-  EXPECT_NEAR(r.sgd_lr_ms_ln_se, 0.1 / 3.0, eps);
+  EXPECT_NEAR(r.sgd_lr_mean_square, 3.8 / 3.0, eps);
+  EXPECT_NEAR(r.sgd_lr_mean_square_ln_se, 0.1 / 3.0, eps);
   EXPECT_NEAR(r.adam_lr, 3.8 / (0.1 * 0.5 * 3.2), 1e-12);  // 2 (1 + b1) / ((1 - b1) d_B top)
-  EXPECT_NEAR(r.adam_lr_ms, 3.8 / (0.1 * 0.5 * 3.0), 1e-12);
+  EXPECT_NEAR(r.adam_lr_mean_square, 3.8 / (0.1 * 0.5 * 3.0), 1e-12);
   EXPECT_NEAR(r.b_over_b_simple, 0.16, eps);
   EXPECT_EQ(verify::gradient_regime(r.b_over_b_simple), "below");
 }
@@ -98,7 +98,7 @@ TEST(LearningRateAdvice, AMeasuredLimitIsComparedInLogSpace) {
   const auto m = verify::compare_limit(a.rows[0], batchrmt::networks::Optimizer::sgd, l);
   EXPECT_NEAR(m.ratio, 2.0, 1e-14);
   EXPECT_NEAR(m.z, std::log(2.0) / std::sqrt(0.12 * 0.12 + 0.05 * 0.05), 1e-12);
-  EXPECT_NEAR(m.ratio_ms, l.lr_max / a.rows[0].sgd_lr_ms, 1e-14);
+  EXPECT_NEAR(m.ratio_mean_square, l.lr_max / a.rows[0].sgd_lr_mean_square, 1e-14);
   const auto adam = verify::compare_limit(a.rows[0], batchrmt::networks::Optimizer::adam, l);
   EXPECT_NEAR(adam.predicted, a.rows[0].adam_lr, 0.0);
   l.lr_max = std::nan("");
