@@ -21,7 +21,7 @@ struct GradientNoiseRecord {
 RecordFields<networks::GradientNoise>& vector_field(RecordFields<networks::GradientNoise>& t, const std::string& name,
                                                     Eigen::VectorXd networks::GradientNoise::*member) {
   return t.computed(
-      {name, FieldKind::reals, FieldPlace::dataset},
+      {name, FieldKind::reals, FieldPlace::dataset, Presence::required, ""},
       [member](const networks::GradientNoise& n) -> std::optional<FieldValue> {
         const Eigen::VectorXd& v = n.*member;
         return std::vector<double>(v.data(), v.data() + v.size());

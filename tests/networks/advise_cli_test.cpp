@@ -97,7 +97,7 @@ TEST(AdviseCli, MeasureSweepsTwoBatchSizesForBothOptimisers) {
 TEST(AdviseCli, BadInputIsOneSentenceWithExitTwo) {
   ScratchDir d("advise_bad");
   const std::string base = "advise" + kData + kSpectrum + " --out " + (d / "b.h5");
-  for (const std::string& bad : {" --momentum 1.5", " --measure --measure-batch-sizes 7", " --noise-samples 301",
+  for (const char* bad : {" --momentum 1.5", " --measure --measure-batch-sizes 7", " --noise-samples 301",
                                  " --optimizers rmsprop", " --batch-sizes 0", " --subsets 1", " --divergence-factor 3"}) {
     const auto r = run_cli(base + bad);
     EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.err;
