@@ -225,7 +225,7 @@ def section_training(a, log):
     out, rec = run_process([PY, os.path.join(HERE, "networks_pytorch_compare.py"), "--bench",
                             os.path.join(a.build, "benchmarks", "networks_train_bench"), "--threads", "1",
                             "--repeats", str(a.reps), "--min-time", "2"],
-                           env=dict(os.environ, OMP_WAIT_POLICY="PASSIVE", OMP_NUM_THREADS="1"))
+                           env=dict(os.environ, OMP_WAIT_POLICY="PASSIVE", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1"))
     log.add("training step vs PyTorch (alternating, both in this run)", rec)
     lines = [ln for ln in out.splitlines() if ln.startswith("|")]
     lines.append("")

@@ -12,6 +12,7 @@
 #include <cstdlib>
 
 #include "core/rng.hpp"
+#include "core/system.hpp"
 #include "networks/torch_bridge.hpp"
 #include "networks/torch_runtime.hpp"
 
@@ -35,7 +36,10 @@ nw::Model make_model(const std::string& name, std::array<std::int64_t, 3> shape,
 
 void train_steps(benchmark::State& state, const std::string& name, std::array<std::int64_t, 3> shape,
                  std::int64_t classes, bool pipeline) {
+  // As every batchrmt command does from --threads (apps/runtime.cpp): OpenBLAS's own pthreads,
+  // which LibTorch's CPU GEMMs use, would otherwise start one per core and spin beside the step.
   nw::set_torch_threads(bench_threads());
+  batchrmt::set_blas_threads(bench_threads());
   const std::int64_t batch = state.range(0);
   auto model = make_model(name, shape, classes);
   auto& net = nw::network(model);
