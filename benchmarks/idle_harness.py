@@ -65,7 +65,8 @@ import subprocess
 import sys
 import time
 
-from idle_common import FLAG_LOAD, GBENCH_EXTRA, HERE, PY, Log, flag, gbench, med, pytorch, run_process
+from idle_common import (FLAG_LOAD, GBENCH_EXTRA, GLIBC_SAME_AS_BATCHRMT, HERE, PY, Log, flag, gbench, med, pytorch,
+                         run_process)
 from idle_layers import section_simlayer, section_spectral, section_theory
 from idle_scaling import section_devicebasis, section_mpi
 
@@ -225,7 +226,8 @@ def section_training(a, log):
     out, rec = run_process([PY, os.path.join(HERE, "networks_pytorch_compare.py"), "--bench",
                             os.path.join(a.build, "benchmarks", "networks_train_bench"), "--threads", "1",
                             "--repeats", str(a.reps), "--min-time", "2"],
-                           env=dict(os.environ, OMP_WAIT_POLICY="PASSIVE", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1"))
+                           env=dict(os.environ, OMP_WAIT_POLICY="PASSIVE", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+                                    GLIBC_TUNABLES=GLIBC_SAME_AS_BATCHRMT))
     log.add("training step vs PyTorch (alternating, both in this run)", rec)
     lines = [ln for ln in out.splitlines() if ln.startswith("|")]
     lines.append("")
