@@ -46,7 +46,7 @@ Sections (default: all; --sections picks some). Times: about, on the 2-core deve
   mpi        lenet full-data HVP (60,000 images, float64, 2 products a process) for 1 x 1,
              1 x R threads and R ranks x 1 thread, R = 2..nproc, against 1 x 1; with --long
              also the default job (`reproduce --no-plots`) at 1 x 1, 1 x nproc, nproc x 1.
-             Skipped when mpirun is missing.                             (~17 min, +12 min)
+             Skipped when mpirun is missing.                             (~37 min, +12 min)
   devicebasis  `batchrmt --threads 2 bench curvature --model vgg16bn --batch 8 --repeats 2
              --lanczos-steps 20 --lanczos-basis host|device`, alternating          (~3 min)
 For checking the harness (theory, spectral, simlayer, mpi, devicebasis; the others ignore them):
