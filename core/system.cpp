@@ -104,7 +104,7 @@ double parse_byte_size(const std::string& option, const std::string& text) {
 
 std::size_t advise_huge_pages(void* data, std::size_t bytes) {
   constexpr std::uintptr_t kHugePage = std::uintptr_t(2) << 20;
-  if (data == nullptr || bytes < 2 * kHugePage) return 0;
+  if (data == nullptr) return 0;
   const auto begin = reinterpret_cast<std::uintptr_t>(data);
   const std::uintptr_t first = (begin + kHugePage - 1) / kHugePage * kHugePage;
   const std::uintptr_t last = (begin + bytes) / kHugePage * kHugePage;

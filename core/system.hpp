@@ -37,7 +37,8 @@ std::string format_bytes(double bytes);
 bool set_blas_threads(int threads);
 
 // Asks the kernel to back the 2 MiB-aligned part of [data, data + bytes) with 2 MiB pages
-// (madvise MADV_HUGEPAGE, Linux; advice only, a no-op elsewhere or below 4 MiB). Call it on a
+// (madvise MADV_HUGEPAGE, Linux; advice only, a no-op elsewhere or where no whole aligned 2 MiB
+// page lies inside). Call it on a
 // large array before its first write: the first touch then costs one fault per 2 MiB instead of
 // one per 4 KiB (on this project's paravirtualised VMs a 4 KiB fault costs about 2-4 us, so an
 // 80 MB array took about 0.1 s of faults to fill). Returns the bytes advised.

@@ -16,6 +16,10 @@ Eigen::Index edge_truncation_size(Eigen::Index n) {
 }
 
 namespace {
+// The 1e7-entry arrays of the large models: 2 MiB pages before their first write
+// (core/system.hpp advise_huge_pages).
+void in_huge_pages(Eigen::VectorXd& v) { advise_huge_pages(v.data(), static_cast<std::size_t>(v.size()) * sizeof(double)); }
+
 Eigen::Index resolve_truncation(const char* f, Eigen::Index n, Eigen::Index truncate) {
   check_at_least<Eigen::Index>(f, "truncation size", truncate, 0);
   return truncate == 0 ? n : std::min(truncate, n);
@@ -35,8 +39,8 @@ Tridiagonal sample_beta_hermite(Eigen::Index n, double beta, double sigma, doubl
   t.n = n;
   t.a.resize(K);
   t.b.resize(K - 1);
-  advise_huge_pages(t.a.data(), static_cast<std::size_t>(K) * sizeof(double));
-  advise_huge_pages(t.b.data(), static_cast<std::size_t>(K - 1) * sizeof(double));
+  in_huge_pages(t.a);
+  in_huge_pages(t.b);
   const double a_sd = sigma * std::sqrt(2.0 / bn);
   for (Eigen::Index i = 0; i < K; ++i) t.a(i) = a_sd * rng.normal();
   const double scale = sigma / std::sqrt(bn);
@@ -61,8 +65,8 @@ Tridiagonal sample_beta_laguerre(Eigen::Index p, Eigen::Index m, double beta, do
   const Eigen::Index rows = std::min(p, m), cols = std::max(p, m);
   const Eigen::Index K = resolve_truncation(f, rows, truncate);
   Eigen::VectorXd d(K), s(std::max<Eigen::Index>(K - 1, 0));
-  advise_huge_pages(d.data(), static_cast<std::size_t>(d.size()) * sizeof(double));
-  advise_huge_pages(s.data(), static_cast<std::size_t>(s.size()) * sizeof(double));
+  in_huge_pages(d);
+  in_huge_pages(s);
   for (Eigen::Index i = 0; i < K; ++i) d(i) = rng.chi(beta * static_cast<double>(cols - i));
   for (Eigen::Index i = 0; i + 1 < K; ++i) s(i) = rng.chi(beta * static_cast<double>(rows - 1 - i));
   if (spiked) d(0) *= std::sqrt(ell / sigma2);
@@ -72,8 +76,8 @@ Tridiagonal sample_beta_laguerre(Eigen::Index p, Eigen::Index m, double beta, do
   t.n = rows;
   t.a.resize(K);
   t.b.resize(std::max<Eigen::Index>(K - 1, 0));
-  advise_huge_pages(t.a.data(), static_cast<std::size_t>(t.a.size()) * sizeof(double));
-  advise_huge_pages(t.b.data(), static_cast<std::size_t>(t.b.size()) * sizeof(double));
+  in_huge_pages(t.a);
+  in_huge_pages(t.b);
   for (Eigen::Index k = 0; k < K; ++k) t.a(k) = scale * (d(k) * d(k) + (k > 0 ? s(k - 1) * s(k - 1) : 0.0));
   for (Eigen::Index k = 0; k + 1 < K; ++k) t.b(k) = scale * d(k) * s(k);
   return t;

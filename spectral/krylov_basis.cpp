@@ -1,6 +1,8 @@
 // Huge-page-backed host memory for Krylov bases; see krylov_basis.hpp.
 #include "spectral/krylov_basis.hpp"
 
+#include "core/system.hpp"
+
 #include <cstdint>
 #include <cstdlib>
 #include <new>
@@ -47,7 +49,7 @@ void HugePageBuffer::reserve(std::size_t bytes) {
   if (m == MAP_FAILED) throw std::bad_alloc();
   const auto start = round_up(reinterpret_cast<std::uintptr_t>(m), kHugePage);
   void* aligned = reinterpret_cast<void*>(start);
-  madvise(aligned, capacity, MADV_HUGEPAGE);  // advice only: ordinary pages where it is declined
+  advise_huge_pages(aligned, capacity);  // advice only: ordinary pages where it is declined
   mapping_ = m;
   mapped_ = mapped;
   data_ = aligned;

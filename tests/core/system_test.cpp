@@ -25,6 +25,19 @@ TEST(AdviseHugePages, AdvisesOnlyTheAlignedInteriorOfALargeArray) {
   EXPECT_EQ(buffer[0] + buffer[bytes - 1], 3);
 }
 
+TEST(AdviseHugePages, OneAlignedHugePageIsAdvisedWhole) {
+  // The Krylov basis maps 2 MiB-aligned memory in whole huge pages, the smallest being one.
+  constexpr std::size_t kHuge = std::size_t(2) << 20;
+  std::unique_ptr<char[]> buffer(new char[2 * kHuge]);
+  const auto begin = reinterpret_cast<std::uintptr_t>(buffer.get());
+  void* aligned = reinterpret_cast<void*>((begin + kHuge - 1) / kHuge * kHuge);
+#ifdef __linux__
+  EXPECT_EQ(advise_huge_pages(aligned, kHuge), kHuge);
+#else
+  EXPECT_EQ(advise_huge_pages(aligned, kHuge), 0u);
+#endif
+}
+
 TEST(AdviseHugePages, SmallOrNullArraysAreLeftAlone) {
   char small[1024];
   EXPECT_EQ(advise_huge_pages(small, sizeof small), 0u);
