@@ -64,6 +64,7 @@ void sgemv_(const char*, const int*, const int*, const float*, const float*, con
 
 using Basis64 = KrylovBasis<double>::View;
 using Basis32 = KrylovBasis<float>::View;
+using VectorRef = Eigen::Ref<Eigen::VectorXd>;
 
 void blas_gemv(const char* t, int m, int n, double alpha, const double* a, int lda, const double* x, double beta,
                double* y) {
@@ -108,8 +109,7 @@ Eigen::Index sweep_rows(Eigen::Index j, std::size_t scalar_bytes) {
 // once for both: Q_j is read passes + 1 times (8 (passes + 1) j P bytes) instead of 2 passes
 // times. Returns the sum over the passes of the last coefficient h_k[j - 1] (alpha_j in the fused
 // Arnoldi form); `h` and `hnext` are workspaces of at least j entries.
-double cgs(const Basis64& q, Eigen::Index j, int passes, Eigen::VectorXd& w, Eigen::VectorXd& h,
-           Eigen::VectorXd& hnext) {
+double cgs(const Basis64& q, Eigen::Index j, int passes, VectorRef w, Eigen::VectorXd& h, Eigen::VectorXd& hnext) {
   const Eigen::Index p = q.rows();
   gemv(true, q, 0, p, j, 1.0, w.data(), 0.0, h.data());
   double last = h[j - 1];
@@ -132,7 +132,7 @@ double cgs(const Basis64& q, Eigen::Index j, int passes, Eigen::VectorXd& w, Eig
 // sweeps as the fp64 form, their coefficients summed in h, and w itself is updated once, w -= Q_j h
 // (the projections are accurate to fp32 rounding, the level of that basis; alpha and beta stay
 // fp64). Q_j is read passes + 1 times (4 (passes + 1) j P bytes); w is read twice and written once.
-void cgs(const Basis32& q, Eigen::Index j, int passes, Eigen::VectorXd& w) {
+void cgs(const Basis32& q, Eigen::Index j, int passes, VectorRef w) {
   thread_local Eigen::VectorXf wf, hf, hn, htotal;
   const Eigen::Index p = q.rows();
   wf = w.cast<float>();
@@ -178,7 +178,7 @@ Eigen::MatrixXd basis_times(const Basis64& q64, const Basis32& q32, BasisStorage
 class SelectiveLocks {
  public:
   void apply(const LanczosResult& r, double tnorm, const Basis64& q64, const Basis32& q32,
-             BasisStorage storage, Eigen::VectorXd& w) {
+             BasisStorage storage, VectorRef w) {
     const double sqrt_eps = std::sqrt(kEps);
     const double bj = w.norm();
     const auto jj = static_cast<Eigen::Index>(r.alpha.size());
@@ -214,7 +214,7 @@ class SelectiveLocks {
 // vector continuing `rng` (the start vector's stream), orthogonalised twice against the basis, in
 // w. Returns its norm (lanczos_restart_usable decides whether it is kept).
 double fresh_orthogonal_direction(RandomStream& rng, const Basis64& q64, const Basis32& q32, BasisStorage storage,
-                                  Eigen::Index cols, Eigen::VectorXd& w, Eigen::VectorXd& h, Eigen::VectorXd& hnext) {
+                                  Eigen::Index cols, VectorRef w, Eigen::VectorXd& h, Eigen::VectorXd& hnext) {
   rng.fill_normal(w.data(), static_cast<std::size_t>(w.size()));
   if (storage == BasisStorage::Fp64)
     cgs(q64, cols, 2, w, h, hnext);
@@ -224,60 +224,69 @@ double fresh_orthogonal_direction(RandomStream& rng, const Basis64& q64, const B
 }
 
 // The Krylov space of spectral::Lanczos: basis, q_j, q_{j-1} and w in host memory (the
-// KrylovSpace of lanczos_recurrence.hpp). Reorthogonalisation: fused CGS against the fp64
-// basis, CGS against the fp32 basis, selective, or none.
+// KrylovSpace of lanczos_recurrence.hpp); q_j, q_{j-1} and w are the three columns of `work`,
+// memory kept across runs as the basis's is (krylov_basis.hpp). Reorthogonalisation: fused CGS
+// against the fp64 basis, CGS against the fp32 basis, selective, or none.
 class HostKrylovSpace {
  public:
-  HostKrylovSpace(OperatorRef op, const LanczosOptions& o, Basis64 q64, Basis32 q32, Eigen::Index m)
-      : op_(op), o_(o), q64_(q64), q32_(q32), q_(op.rows()), qprev_(Eigen::VectorXd::Zero(op.rows())),
-        w_(op.rows()), h_(m), hnext_(m) {}
+  using Vector = Eigen::Map<Eigen::VectorXd>;
+  HostKrylovSpace(OperatorRef op, const LanczosOptions& o, Basis64 q64, Basis32 q32, Basis64 work, Eigen::Index m)
+      : op_(op), o_(o), q64_(q64), q32_(q32), rows_(op.rows()), q_(work.col(0).data()),
+        qprev_(work.col(1).data()), w_(work.col(2).data()), h_(m), hnext_(m) {
+    vec(qprev_).setZero();
+  }
 
-  Eigen::VectorXd& q() { return q_; }
-  void store(Eigen::Index j, const Eigen::VectorXd& q) {
+  Vector q() { return vec(q_); }
+  void store(Eigen::Index j, const Vector& q) {
     if (o_.storage == BasisStorage::Fp64) q64_.col(j) = q;
     if (o_.storage == BasisStorage::Fp32) q32_.col(j) = q.cast<float>();
   }
 
   bool fused() const { return o_.reorth == Reorthogonalization::Full && o_.storage == BasisStorage::Fp64; }
-  void apply(Eigen::Index j) { op_.apply(fused() ? q64_.col(j).data() : q_.data(), w_.data()); }
+  void apply(Eigen::Index j) { op_.apply(fused() ? q64_.col(j).data() : q_, w_); }
   void wait() {}
-  double project(Eigen::Index cols, int passes) { return cgs(q64_, cols, passes, w_, h_, hnext_); }
-  double dot_qw() { return q_.dot(w_); }
-  void subtract_three_term(double a, double b) { w_.noalias() -= a * q_ + b * qprev_; }
+  double project(Eigen::Index cols, int passes) { return cgs(q64_, cols, passes, vec(w_), h_, hnext_); }
+  double dot_qw() { return vec(q_).dot(vec(w_)); }
+  void subtract_three_term(double a, double b) { vec(w_).noalias() -= a * vec(q_) + b * vec(qprev_); }
   void reorthogonalize(Eigen::Index cols, LanczosResult& r, double tnorm) {
     if (o_.reorth == Reorthogonalization::Full) {
-      cgs(q32_, cols, o_.passes, w_);
+      cgs(q32_, cols, o_.passes, vec(w_));
     } else if (o_.reorth == Reorthogonalization::Selective) {
-      selective_.apply(r, tnorm, q64_, q32_, o_.storage, w_);
+      selective_.apply(r, tnorm, q64_, q32_, o_.storage, vec(w_));
       r.locked_vectors = selective_.size();
     }
   }
-  double norm_w() { return w_.norm(); }
+  double norm_w() { return vec(w_).norm(); }
   double fresh_direction(RandomStream& rng, Eigen::Index cols) {
-    return fresh_orthogonal_direction(rng, q64_, q32_, o_.storage, cols, w_, h_, hnext_);
+    return fresh_orthogonal_direction(rng, q64_, q32_, o_.storage, cols, vec(w_), h_, hnext_);
   }
   void advance(Eigen::Index next, double scale) {
     if (fused()) {
-      q64_.col(next) = w_ / scale;
+      q64_.col(next) = vec(w_) / scale;
       return;
     }
-    qprev_.swap(q_);
-    q_ = w_ / scale;
-    store(next, q_);
+    std::swap(qprev_, q_);
+    vec(q_) = vec(w_) / scale;
+    store(next, vec(q_));
   }
 
  private:
+  Vector vec(double* x) const { return Vector(x, rows_); }
   OperatorRef op_;
   const LanczosOptions& o_;
   Basis64 q64_;
   Basis32 q32_;
-  Eigen::VectorXd q_, qprev_, w_, h_, hnext_;
+  Eigen::Index rows_;
+  double* q_;
+  double* qprev_;
+  double* w_;
+  Eigen::VectorXd h_, hnext_;
   SelectiveLocks selective_;
 };
 
 }  // namespace
 
-void lanczos_start(const LanczosOptions& o, const double* given, Eigen::VectorXd& q, RandomStream& rng) {
+void lanczos_start(const LanczosOptions& o, const double* given, Eigen::Ref<Eigen::VectorXd> q, RandomStream& rng) {
   if (o.start == StartVector::Given) {
     q = Eigen::Map<const Eigen::VectorXd>(given, q.size());
   } else {
@@ -388,8 +397,9 @@ Lanczos& Lanczos::compute_ref(OperatorRef op, const double* start) {
   result_ = lanczos_result_for(o, p);
   LanczosResult& r = result_;
   reserve_basis(p, m);
+  work_.resize(p, 3);
 
-  HostKrylovSpace space(op, o, basis64_.view(), basis32_.view(), m);
+  HostKrylovSpace space(op, o, basis64_.view(), basis32_.view(), work_.view(), m);
   RandomStream rng(o.seed, o.stream);
   lanczos_start(o, start, space.q(), rng);
   space.store(0, space.q());
@@ -467,6 +477,7 @@ double Lanczos::orthogonality_loss() const {
 void Lanczos::release_basis() {
   basis64_.release();
   basis32_.release();
+  work_.release();
 }
 
 }  // namespace batchrmt::spectral

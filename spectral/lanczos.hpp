@@ -134,7 +134,8 @@ class Lanczos {
   KrylovBasis<float>::ConstView basis_fp32() const { return basis32_.view(); }
   // max |Q^T Q - I| over the stored basis (O(m^2 P)); NaN without a basis.
   double orthogonality_loss() const;
-  // Frees the basis (results stay).
+  // Frees the basis (results stay); its memory is kept for the process's next basis
+  // (release_kept_basis_memory, spectral/krylov_basis.hpp).
   void release_basis();
 
  private:
@@ -145,6 +146,7 @@ class Lanczos {
   LanczosResult result_;
   KrylovBasis<double> basis64_;
   KrylovBasis<float> basis32_;
+  KrylovBasis<double> work_;  // q_j, q_{j-1} and w of the recurrence
 };
 
 template <class Op>
@@ -168,7 +170,7 @@ void check_lanczos_options(const char* fn, const LanczosOptions& o, Eigen::Index
 // room for the alpha and beta of min(steps, rows) steps.
 LanczosResult lanczos_result_for(const LanczosOptions& o, Eigen::Index rows);
 // q_1 (unit norm, length q.size()): the given vector, or Rademacher / Gaussian from `rng`.
-void lanczos_start(const LanczosOptions& o, const double* given, Eigen::VectorXd& q, RandomStream& rng);
+void lanczos_start(const LanczosOptions& o, const double* given, Eigen::Ref<Eigen::VectorXd> q, RandomStream& rng);
 // Residual-based stopping after step j = alpha.size() of at most `max_steps`: false unless
 // stopping was asked for (LanczosOptions::converge_*) and j is a check step (a multiple of
 // check_interval, or the last); then the test on T_j = tridiag(beta; alpha; beta).

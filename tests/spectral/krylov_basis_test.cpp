@@ -46,3 +46,40 @@ TEST(KrylovBasis, ViewHasTheShapeAndKeepColumnsShrinksWithoutCopying) {
   q.release();
   EXPECT_EQ(q.view().size(), 0);
 }
+
+TEST(HugePageBuffer, ReleasedMemoryIsKeptForTheNextBufferUntilReleasedForGood) {
+  bs::release_kept_basis_memory();
+  ASSERT_EQ(bs::kept_basis_memory_bytes(), 0u);
+  void* first = nullptr;
+  {
+    bs::HugePageBuffer b;
+    b.reserve(5 << 20);
+    first = b.data();
+    static_cast<unsigned char*>(first)[0] = 1;
+  }  // released into the kept memory
+  EXPECT_EQ(bs::kept_basis_memory_bytes(), std::size_t(6) << 20);  // rounded up to 2 MiB pages
+
+  bs::HugePageBuffer small;
+  small.reserve(1 << 20);  // the smallest kept mapping that is large enough: the 6 MiB one
+  EXPECT_EQ(small.data(), first);
+  EXPECT_EQ(bs::kept_basis_memory_bytes(), 0u);
+  small.release();
+
+  bs::HugePageBuffer large;
+  large.reserve(9 << 20);  // nothing kept fits: the smaller kept mapping is unmapped, a fresh one made
+  EXPECT_EQ(bs::kept_basis_memory_bytes(), 0u);
+  EXPECT_GE(large.capacity(), std::size_t(9) << 20);
+  large.release();
+  EXPECT_EQ(bs::release_kept_basis_memory(), std::size_t(10) << 20);
+  EXPECT_EQ(bs::kept_basis_memory_bytes(), 0u);
+}
+
+TEST(HugePageBuffer, AtMostFourMappingsAreKeptAndTheSmallestGoesFirst) {
+  bs::release_kept_basis_memory();
+  {
+    bs::HugePageBuffer b[5];
+    for (int i = 0; i < 5; ++i) b[i].reserve(std::size_t(i + 1) << 21);  // 2, 4, ..., 10 MiB
+  }
+  EXPECT_EQ(bs::kept_basis_memory_bytes(), std::size_t(4 + 6 + 8 + 10) << 20);
+  EXPECT_EQ(bs::release_kept_basis_memory(), std::size_t(28) << 20);
+}
