@@ -118,7 +118,7 @@ def gbench(build, name, threads, log, extra=()):
 # batchrmt fixes glibc's malloc thresholds in every LibTorch process (networks/torch_runtime.hpp,
 # keep_tensor_memory_in_process); the PyTorch reference runs with the same setting, so that the
 # ratio compares the kernels, not two allocator policies.
-GLIBC_SAME_AS_BATCHRMT = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=2147483647"
+GLIBC_SAME_AS_BATCHRMT = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=2147483647"
 
 
 def pytorch(case, dtype, threads, log, min_time):

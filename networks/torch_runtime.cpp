@@ -27,10 +27,12 @@ bool keep_tensor_memory_in_process() {
   static std::once_flag once;
   std::call_once(once, [] {
 #ifdef __GLIBC__
-    // Fixed thresholds (setting them ends glibc's dynamic adjustment): blocks up to 32 MiB (the
-    // largest mmap threshold glibc accepts on 64-bit) come from the heap, and freed heap memory
-    // is kept up to 2 GiB instead of being returned at 128 KiB.
-    applied = mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024) == 1 && mallopt(M_TRIM_THRESHOLD, INT_MAX) == 1;
+    // Fixed thresholds (setting them ends glibc's dynamic adjustment): no block is mmapped (the
+    // largest mmap threshold glibc accepts on 64-bit is 32 MiB, so larger blocks need
+    // M_MMAP_MAX = 0), and freed heap memory is kept up to 2 GiB instead of being returned at
+    // 128 KiB. Where the heap cannot grow, glibc still falls back to mmap.
+    applied = mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024) == 1 && mallopt(M_MMAP_MAX, 0) == 1 &&
+              mallopt(M_TRIM_THRESHOLD, INT_MAX) == 1;
 #endif
   });
   return applied;

@@ -18,9 +18,12 @@ void set_torch_threads(int threads);
 // product that frees and reallocates the same megabytes of activations every call takes fresh,
 // zero-filled pages every call: measured on lenet (batch 128, 1 thread; docs/performance.md) 1,300 page
 // faults per kept-graph HVP that doubled its time, and more or less of it depending on what ran
-// before in the process. This fixes the thresholds once per process (mallopt: blocks up to 32 MiB
-// from the heap, freed heap memory kept up to 2 GiB), so the memory a product frees is reused by
-// the next one. Idempotent; returns whether the setting is in force (false off glibc). The cost:
+// before in the process. This fixes the thresholds once per process (mallopt: blocks of every
+// size from the heap, no mmap; freed heap memory kept up to 2 GiB), so the memory a product frees
+// is reused by the next one. Blocks over 32 MiB (the largest mmap threshold glibc accepts) would
+// otherwise still be mapped fresh each time: float64 convolutions at 512 samples a chunk use such
+// temporaries, and the full-data lenet float64 HVP took 176 s instead of 32 s (docs/performance.md,
+// "fulldata"). Idempotent; returns whether the setting is in force (false off glibc). The cost:
 // the process keeps up to its peak heap instead of returning it between products.
 bool keep_tensor_memory_in_process();
 int torch_threads();
