@@ -39,10 +39,7 @@ void unmap(const Mapping& m) {
 }
 
 // The memory of released buffers, kept mapped for the next reserve() in the process (at most
-// kKeptMappings mappings). A fresh mapping costs its first touch: the kernel zeroes every page,
-// and on this project's paravirtualised VMs the host backs it as well, about 0.6 GB/s in all
-// (vgg16bn, fp64: 0.19 s of a 1.9 s Lanczos step, docs/performance.md "lanczos"). A Lanczos run
-// per batch (spectrum, lr-sweep, the learner) then writes its basis into memory already touched.
+// kKeptMappings mappings; why: krylov_basis.hpp).
 class KeptMappings {
  public:
   static KeptMappings& instance() {
@@ -77,22 +74,22 @@ class KeptMappings {
   }
   std::size_t release_all() {
     std::lock_guard<std::mutex> lock(mutex_);
-    std::size_t bytes = 0;
-    for (const Mapping& m : kept_) {
-      bytes += m.capacity;
-      unmap(m);
-    }
+    const std::size_t bytes = total();
+    for (const Mapping& m : kept_) unmap(m);
     kept_.clear();
     return bytes;
   }
   std::size_t bytes() {
     std::lock_guard<std::mutex> lock(mutex_);
+    return total();
+  }
+
+ private:
+  std::size_t total() const {
     std::size_t bytes = 0;
     for (const Mapping& m : kept_) bytes += m.capacity;
     return bytes;
   }
-
- private:
   static constexpr std::size_t kKeptMappings = 4;
   std::mutex mutex_;
   std::vector<Mapping> kept_;
