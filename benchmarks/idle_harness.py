@@ -20,6 +20,13 @@ in every table and listed at the end. The 1-minute load average includes the har
 benchmark (about 1 per benchmark thread after a minute of running), which is why the foreign
 load, not the load average, decides the flag.
 
+Host contention: the VM shares its cache and memory bandwidth with other guests, whose load
+/proc/stat does not show. A 16 MiB sum in the harness's own process (idle_common.HostProbe)
+measures that bandwidth before and after every process; when either probe is below 0.8 times
+the best of the run, the process is rerun (--retries, default 2, after waiting up to
+--wait-quiet seconds for the probe to recover). Discarded attempts stay in the JSON results and
+are counted at the end; a figure whose last attempt was still contended is marked "~".
+
 Sections (default: all; --sections picks some). Times: about, on the 2-core development VM with
 --reps 3; "+" is what --long adds.
   curvature  operator vs raw LibTorch vs PyTorch: gradient, HVP (fresh / kept graph), GGN;
@@ -65,8 +72,9 @@ import subprocess
 import sys
 import time
 
-from idle_common import (FLAG_LOAD, GBENCH_EXTRA, GLIBC_SAME_AS_BATCHRMT, HERE, PY, Log, flag, gbench, med, pytorch,
-                         run_process)
+import idle_common
+from idle_common import (FLAG_LOAD, GBENCH_EXTRA, GLIBC_SAME_AS_BATCHRMT, HERE, PROBE, PY, QUIET, Log, flag, gbench, med,
+                         pytorch, run_process)
 from idle_layers import section_simlayer, section_spectral, section_theory
 from idle_scaling import section_devicebasis, section_mpi
 
@@ -142,7 +150,8 @@ def section_order(a, log):
         rows.append({"name": n, "alone": alone[n], "together": together[n]})
         lines.append(f"| {n} | {1e3 * x:.2f} | {1e3 * y:.2f} | {y / x:.3f} | {'yes' if abs(y / x - 1) <= 0.1 else 'NO'} |")
     lines.append("")
-    lines.append(f"Foreign load during the one-process run: {rec['foreign_load']:.2f}{' !' if rec['foreign_load'] > FLAG_LOAD else ''}.")
+    lines.append(f"Foreign load during the one-process run: {rec['foreign_load']:.2f}{' !' if rec['foreign_load'] > FLAG_LOAD else ''}; "
+                 f"host probe {rec['probe_before']:.1f} / {rec['probe_after']:.1f} GB/s (best {rec['probe_best']:.1f}){flag([rec])}.")
     return {"rows": rows}, lines
 
 
@@ -231,7 +240,8 @@ def section_training(a, log):
     log.add("training step vs PyTorch (alternating, both in this run)", rec)
     lines = [ln for ln in out.splitlines() if ln.startswith("|")]
     lines.append("")
-    lines.append(f"Foreign load during this run: {rec['foreign_load']:.2f}{' !' if rec['foreign_load'] > FLAG_LOAD else ''}.")
+    lines.append(f"Foreign load during this run: {rec['foreign_load']:.2f}{' !' if rec['foreign_load'] > FLAG_LOAD else ''}; "
+                 f"host probe {rec['probe_before']:.1f} / {rec['probe_after']:.1f} GB/s (best {rec['probe_best']:.1f}){flag([rec])}.")
     return {"output": out}, lines
 
 
@@ -256,10 +266,17 @@ def main():
     ap.add_argument("--only", default="", help="regular expression: only the cases whose name it matches")
     ap.add_argument("--smoke", action="store_true", help="tiniest variants, to check the harness (figures mean nothing)")
     ap.add_argument("--wait-idle", type=float, default=120, help="seconds to wait for load average < 0.5 first")
+    ap.add_argument("--retries", type=int, default=idle_common.RETRIES,
+                    help="reruns of a process while the host probe says contended")
+    ap.add_argument("--wait-quiet", type=float, default=idle_common.WAIT_QUIET,
+                    help="seconds to wait before each process for the host probe to recover")
     ap.add_argument("--out", default="", help="JSON results (default BUILD/idle-run/results.json)")
     a = ap.parse_args()
     if a.reps < 1:
         ap.error(f"--reps is {a.reps}, but must be at least 1.")
+    if a.retries < 0 or a.wait_quiet < 0:
+        ap.error(f"--retries is {a.retries} and --wait-quiet {a.wait_quiet}, but both must be at least 0.")
+    idle_common.RETRIES, idle_common.WAIT_QUIET = a.retries, a.wait_quiet
     if a.smoke:
         GBENCH_EXTRA.append("--benchmark_min_time=0")
     wanted = [s for s in a.sections.split(",") if s]
@@ -275,6 +292,8 @@ def main():
     while os.getloadavg()[0] > FLAG_LOAD and time.time() < deadline:
         time.sleep(5)
     start_load = os.getloadavg()
+    PROBE.calibrate(2.0 if a.smoke else 10.0)
+    start_probe = PROBE.best
     log = Log()
     meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "host": socket.gethostname(), "cpus": os.cpu_count(), "platform": platform.platform(),
@@ -282,7 +301,7 @@ def main():
             "commit": subprocess.run(["git", "-C", HERE, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip(),
             "dirty": bool(subprocess.run(["git", "-C", HERE, "status", "--porcelain", "--untracked-files=no"],
                                          capture_output=True, text=True).stdout.strip()),
-            "load_at_start": start_load, "reps": a.reps, "argv": sys.argv[1:]}
+            "load_at_start": start_load, "reps": a.reps, "argv": sys.argv[1:], "probe_best_at_start": start_probe}
     out = {"meta": meta, "sections": {}}
     md = []
     for s in wanted:
@@ -302,13 +321,22 @@ def main():
         print(f"\n### {s}\n")
         print("\n".join(lines).rstrip("\n"))
     print()
-    if log.flagged:
-        print(f"**{len(log.flagged)} process(es) ran with a foreign load above {FLAG_LOAD} (marked !); rerun on an idle machine:**")
-        for r in log.flagged:
+    loaded = [r for r in log.flagged if r["foreign_load"] > FLAG_LOAD]
+    if loaded:
+        print(f"**{len(loaded)} process(es) ran with a foreign load above {FLAG_LOAD} (marked !); rerun on an idle machine:**")
+        for r in loaded:
             print(f"- {r['label']}: foreign load {r['foreign_load']:.2f}")
     else:
         print(f"No process ran with a foreign load above {FLAG_LOAD} (the largest: "
               f"{max((r['foreign_load'] for r in log.records), default=0):.2f}).")
+    reruns = sum(len(r["discarded"]) for r in log.records)
+    contended = [r for r in log.records if r.get("contended")]
+    print(f"Host probe (16 MiB sum, GB/s): best {PROBE.best:.1f} (at start {start_probe:.1f}); {reruns} of "
+          f"{reruns + len(log.records)} process runs were contended (a probe below {QUIET} x the best) and rerun"
+          + (f"; {len(contended)} figure(s) still contended after {a.retries} reruns (marked ~):" if contended else
+             "; every figure comes from an uncontended process."))
+    for r in contended:
+        print(f"- {r['label']}: probe {r['probe_before']:.1f} / {r['probe_after']:.1f} GB/s")
     out["records"] = log.records
     path = a.out or os.path.join(a.build, "idle-run", "results.json")
     os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -7,7 +7,7 @@ import os
 import shutil
 import tempfile
 
-from idle_common import PY, flag, med, run_process, wanted
+from idle_common import PY, flag, med, run_once, run_process, wanted
 from idle_layers import run_rounds
 
 MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe"]
@@ -34,8 +34,9 @@ def mpi_case(a, log, work, ranks, threads):
     else:
         cmd = MPIRUN + ["-np", str(ranks), "sh", "-c",
                         f"/usr/bin/time -f %M -o {work}/rss.$OMPI_COMM_WORLD_RANK " + " ".join(args)]
-    _, rec = run_process(cmd, env=dict(os.environ, OMP_WAIT_POLICY="PASSIVE"), timeout=1800)
-    h5, _ = run_process([PY, "-c", READ_SPECTRUM, out])
+    # Minutes a process: one rerun at most when the host was contended.
+    _, rec = run_process(cmd, env=dict(os.environ, OMP_WAIT_POLICY="PASSIVE"), timeout=1800, retries=1)
+    h5, _ = run_once([PY, "-c", READ_SPECTRUM, out], None, 60)
     r = json.loads(h5)
     rec["value"], rec["P"] = r["per"], r["P"]
     rec["rss_mib"] = max([int(open(p).read().split()[-1]) / 1024 for p in glob.glob(os.path.join(work, "rss.*"))] or [0])
@@ -48,7 +49,7 @@ def reproduce_case(a, log, work, config):
     ranks, threads = config
     cmd = [os.path.join(a.build, "batchrmt"), "--threads", str(threads), "reproduce", "--no-plots", "--out",
            os.path.join(work, f"rep{ranks}x{threads}.h5")]
-    _, rec = run_process((MPIRUN + ["-np", str(ranks)] if ranks > 1 else []) + cmd, timeout=3600)
+    _, rec = run_process((MPIRUN + ["-np", str(ranks)] if ranks > 1 else []) + cmd, timeout=3600, retries=1)
     rec["value"] = rec["wall"]
     log.add(f"reproduce {ranks} x {threads}", rec)
     return rec

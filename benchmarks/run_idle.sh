@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The performance figures of docs/performance.md in one command, one case per process, medians of
-# 3 processes, load recorded and flagged (benchmarks/idle_harness.py says how). Run it on an
+# 3 processes, load recorded and flagged, a process rerun when the host's memory bandwidth fell
+# during it (benchmarks/idle_harness.py says how). Run it on an
 # otherwise idle machine (no builds, tests or other runs alongside). All sections take about
 # 65 minutes on 2 cores; `idle_harness.py --help` gives each section's time.
 # Usage: benchmarks/run_idle.sh [BUILD_DIR] [harness options: --sections curvature,order,lanczos,
