@@ -11,7 +11,8 @@ import subprocess
 import sys
 import time
 
-import numpy as np
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # the probe's GEMM: one thread, on the CPU it is pinned to
+import numpy as np  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = "/usr/bin/python3"  # Debian's interpreter: the one that sees python3-torch / python3-numpy
@@ -33,40 +34,60 @@ def children_cpu():
 
 
 # ------------------------------------------------------------------ host contention
-# The development VM shares its last-level cache and memory bandwidth with other guests. Their
-# load shows nowhere inside the VM (/proc/stat's steal stays 0, the foreign load above stays 0),
-# but it slows memory-bound code: in periods lasting from seconds to minutes, a 16 MiB sum took
-# 1.1-1.6 ms instead of 0.75-0.85 ms, and a lenet GGN product 15-16 ms instead of 10.5-11.5 ms
-# (2026-12-03, benchmark and probe alternating in the same minutes). The probe below measures
-# that bandwidth in the harness's own process (about 20 ms) before and after every benchmark
-# process; a process is "contended" when either probe fell below QUIET times the best probe of
-# the run, and it is rerun (at most RETRIES times, after waiting up to WAIT_QUIET seconds for the
-# probe to recover). Every attempt stays in the JSON results; a figure whose last attempt was
-# still contended is marked "~".
-PROBE_ELEMENTS = 4 << 20  # float32: 16 MiB, beyond the private L2, within reach of the shared L3
-QUIET = 0.8
+# The development VM shares its cores, last-level cache and memory bandwidth with other guests.
+# Their load shows nowhere inside the VM (/proc/stat's steal stays 0, the foreign load above stays
+# 0), but it slows our code in periods lasting from seconds to minutes: a 16 MiB sum took 1.1-1.6
+# ms instead of 0.75-0.85 ms and a lenet GGN product 15-16 ms instead of 10.5-11.5 ms in the same
+# minutes (2026-12-03), and in other minutes every lenet product (operator, raw control and
+# PyTorch alike) ran 25-35 % slower while the sum did not move. The probe below therefore measures
+# both a memory-bound sum and a small cache-resident GEMM on each CPU in turn (the harness's own
+# process pinned there, about 40 ms in all) before and after every benchmark process. A process
+# is "contended" when any probe fell below its QUIET fraction of the best seen in the run; it is
+# rerun (at most RETRIES times, after waiting up to WAIT_QUIET seconds for the probes to
+# recover). Every attempt stays in the JSON results; a figure whose last attempt was still
+# contended is marked "~".
+PROBE_ELEMENTS = 4 << 20  # float32 sum: 16 MiB, beyond the private L2, within reach of the shared L3
+PROBE_GEMM = 192  # float32 GEMM side: 144 KiB a matrix, compute-bound
+QUIET = {"sum": 0.8, "gemm": 0.9}  # quiet spreads measured: sum 11 %, gemm 5 % below the best
 RETRIES = 2
-WAIT_QUIET = 60.0
+WAIT_QUIET = 90.0
 
 
 class HostProbe:
     def __init__(self):
         self.data = np.ones(PROBE_ELEMENTS, dtype=np.float32)
-        self.best = 0.0
+        self.mat = np.random.default_rng(0).standard_normal((PROBE_GEMM, PROBE_GEMM)).astype(np.float32)
+        self.cpus = sorted(os.sched_getaffinity(0))
+        self.best = {"sum": 0.0, "gemm": 0.0}
 
-    def measure(self):
-        """GB/s of the median of 21 sums over the probe array; updates the run's best."""
-        times = []
+    def _one_cpu(self):
+        ts, tg = [], []
         for _ in range(21):
             t0 = time.perf_counter()
             self.data.sum()
-            times.append(time.perf_counter() - t0)
-        gbs = self.data.nbytes / statistics.median(times) / 1e9
-        self.best = max(self.best, gbs)
-        return gbs
+            t1 = time.perf_counter()
+            self.mat @ self.mat
+            t2 = time.perf_counter()
+            ts.append(t1 - t0)
+            tg.append(t2 - t1)
+        return self.data.nbytes / statistics.median(ts) / 1e9, 2 * PROBE_GEMM ** 3 / statistics.median(tg) / 1e9
 
-    def quiet(self, gbs):
-        return gbs >= QUIET * self.best
+    def measure(self):
+        """{"sum": GB/s, "gemm": GFLOP/s}, each the worst over the CPUs (medians of 21); updates the run's best."""
+        res = {"sum": float("inf"), "gemm": float("inf")}
+        try:
+            for c in self.cpus:
+                os.sched_setaffinity(0, {c})
+                s, g = self._one_cpu()
+                res["sum"], res["gemm"] = min(res["sum"], s), min(res["gemm"], g)
+        finally:
+            os.sched_setaffinity(0, self.cpus)
+        for k in res:
+            self.best[k] = max(self.best[k], res[k])
+        return res
+
+    def quiet(self, p):
+        return all(p[k] >= QUIET[k] * self.best[k] for k in QUIET)
 
     def calibrate(self, seconds=10.0):
         """The run's first best: probes spread over `seconds` (the host may be contended at any moment)."""
@@ -74,16 +95,20 @@ class HostProbe:
         while time.time() < end:
             self.measure()
             time.sleep(0.5)
-        return self.best
+        return dict(self.best)
 
     def wait_quiet(self, limit):
         """Probes until one is quiet or `limit` seconds have passed; returns the last probe."""
         end = time.time() + limit
-        gbs = self.measure()
-        while not self.quiet(gbs) and time.time() < end:
+        p = self.measure()
+        while not self.quiet(p) and time.time() < end:
             time.sleep(2.0)
-            gbs = self.measure()
-        return gbs
+            p = self.measure()
+        return p
+
+
+def fmt_probe(p):
+    return f"{p['sum']:.1f} GB/s, {p['gemm']:.0f} GF/s"
 
 
 PROBE = HostProbe()
@@ -114,12 +139,12 @@ def run_process(cmd, env=None, timeout=900, retries=None):
         before = PROBE.wait_quiet(WAIT_QUIET)
         out, rec = run_once(cmd, env, timeout)
         after = PROBE.measure()
-        rec.update(probe_before=before, probe_after=after, probe_best=PROBE.best,
+        rec.update(probe_before=before, probe_after=after, probe_best=dict(PROBE.best),
                    contended=not (PROBE.quiet(before) and PROBE.quiet(after)))
         if not rec["contended"] or attempt == retries:
             break
         discarded.append({k: rec[k] for k in ("wall", "own_cpu", "probe_before", "probe_after", "probe_best")})
-        print(f"  (host contended: probe {before:.1f} / {after:.1f} GB/s against the run's best {PROBE.best:.1f}; "
+        print(f"  (host contended: probe {fmt_probe(before)} / {fmt_probe(after)} against the run's best {fmt_probe(PROBE.best)}; "
               f"rerunning, attempt {attempt + 2} of {retries + 1})", file=sys.stderr, flush=True)
     rec["discarded"] = discarded
     return out, rec
@@ -136,8 +161,8 @@ class Log:
         if flag([rec]):
             self.flagged.append(rec)
         print(f"  {label}: {rec['wall']:.1f} s wall, foreign load {rec['foreign_load']:.2f}, "
-              f"load avg {rec['load_before']:.2f} -> {rec['load_after']:.2f}, probe {rec['probe_before']:.1f} / "
-              f"{rec['probe_after']:.1f} GB/s (best {rec['probe_best']:.1f})"
+              f"load avg {rec['load_before']:.2f} -> {rec['load_after']:.2f}, probe {fmt_probe(rec['probe_before'])} / "
+              f"{fmt_probe(rec['probe_after'])} (best {fmt_probe(rec['probe_best'])})"
               + (f", {len(rec['discarded'])} contended attempt(s) discarded" if rec["discarded"] else ""),
               file=sys.stderr, flush=True)
         return rec

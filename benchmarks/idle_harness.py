@@ -20,16 +20,18 @@ in every table and listed at the end. The 1-minute load average includes the har
 benchmark (about 1 per benchmark thread after a minute of running), which is why the foreign
 load, not the load average, decides the flag.
 
-Host contention: the VM shares its cache and memory bandwidth with other guests, whose load
-/proc/stat does not show. A 16 MiB sum in the harness's own process (idle_common.HostProbe)
-measures that bandwidth before and after every process; when either probe is below 0.8 times
-the best of the run, the process is rerun (--retries, default 2, after waiting up to
---wait-quiet seconds for the probe to recover). Discarded attempts stay in the JSON results and
-are counted at the end; a figure whose last attempt was still contended is marked "~".
+Host contention: the VM shares its cores, cache and memory bandwidth with other guests, whose
+load /proc/stat does not show. A 16 MiB sum and a 192^3 GEMM on each CPU, timed in the harness's
+own process (idle_common.HostProbe), measure it before and after every process; when a probe is
+below 0.8 (sum) or 0.9 (GEMM) times the best of the run, the process is rerun (--retries, default
+2, after waiting up to --wait-quiet seconds for the probes to recover). Discarded attempts stay in
+the JSON results and are counted at the end; a figure whose last attempt was still contended is
+marked "~". In the curvature section the operator and its raw control run in adjacent processes
+and the headline ratio is the median of their per-repetition ratios (paired).
 
 Sections (default: all; --sections picks some). Times: about, on the 2-core development VM with
 --reps 3; "+" is what --long adds.
-  curvature  operator vs raw LibTorch vs PyTorch: gradient, HVP (fresh / kept graph), GGN;
+  curvature  operator vs raw LibTorch vs PyTorch: gradient, HVP (fresh / kept graph), GGN (paired);
              lenet (batch 128) fp32 + fp64 at 1 thread, fp32 kept graph at 2 threads; vgg16bn
              (batch 32) fp32 at 1 thread                                           (~7 min)
   order      the same lenet benchmarks in one process, random order, vs per process (~2 min)
@@ -39,7 +41,8 @@ Sections (default: all; --sections picks some). Times: about, on the 2-core deve
              thread: HVP / gradient                                                (~3 min)
   simulate   `batchrmt simulate spiked-wigner --n 10000000 --theta 1.5 --trials 2 --method
              tridiagonal --threads 1` end to end (wall), and its parts             (~1 min)
-  training   training step vs PyTorch in Python, lenet and vgg16bn, 1 thread       (~2 min)
+  training   training step vs PyTorch in Python, lenet and vgg16bn, 1 thread, each side in its
+             own process, alternating                                              (~3 min)
   theory     theory_bench: QVE block K = 2, 16, 256; full profile P = 2000 smooth and random
              (P = 10000 with --long); Tracy-Widom F_1, F_2; batch-Hessian table
                                                                          (~1 min, +2 min)
@@ -73,8 +76,8 @@ import sys
 import time
 
 import idle_common
-from idle_common import (FLAG_LOAD, GBENCH_EXTRA, GLIBC_SAME_AS_BATCHRMT, HERE, PROBE, PY, QUIET, Log, flag, gbench, med,
-                         pytorch, run_process)
+from idle_common import (FLAG_LOAD, GBENCH_EXTRA, GLIBC_SAME_AS_BATCHRMT, HERE, PROBE, PY, QUIET, Log, flag, fmt_probe,
+                         gbench, med, pytorch, run_process)
 from idle_layers import section_simlayer, section_spectral, section_theory
 from idle_scaling import section_devicebasis, section_mpi
 
@@ -98,28 +101,35 @@ CURVATURE_ROWS = [
 
 
 def section_curvature(a, log):
+    """Per row and repetition: the operator and its raw control in adjacent processes (which goes
+    first alternates), PyTorch before or after the pair (alternating); the headline ratio is the
+    median over repetitions of operator / raw of the same repetition, a paired comparison that a
+    slow minute of the host hits on both sides."""
     results = []
     for model, product, dtype, threads, op, raw, pyc in CURVATURE_ROWS:
         runs = {"op": [], "raw": [], "py": []}
-        kinds = ["op", "raw", "py"]
         for rep in range(a.reps):
-            order = kinds[rep % 3:] + kinds[:rep % 3]  # op-raw-py, raw-py-op, py-op-raw
+            pair = ["op", "raw"] if rep % 2 == 0 else ["raw", "op"]
+            order = pair + ["py"] if (rep // 2) % 2 == 0 else ["py"] + pair
             for k in order:
                 if k == "py":
                     runs[k].append(pytorch(pyc, dtype, threads, log, 0.0 if model == "vgg16bn" else 1.0))
                 else:
                     runs[k].append(gbench(a.build, "networks_hvp_bench:BM_" + (op if k == "op" else raw), threads, log))
         results.append({"model": model, "product": product, "dtype": dtype, "threads": threads, "runs": runs})
-    lines = ["| model | product | dtype | threads | operator ms | raw LibTorch ms | PyTorch ms | operator / raw | "
-             "raw / PyTorch | operator / PyTorch | runs (operator; raw) ms |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| model | product | dtype | threads | operator ms | raw LibTorch ms | PyTorch ms | operator / raw (paired) | "
+             "operator / raw (medians) | raw / PyTorch | operator / PyTorch | runs (operator; raw) ms |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         m = {k: med([x["value"] for x in v]) for k, v in r["runs"].items()}
+        paired = med([o["value"] / w["value"] for o, w in zip(r["runs"]["op"], r["runs"]["raw"])])
         f = flag(r["runs"]["op"] + r["runs"]["raw"] + r["runs"]["py"])
         each = "; ".join(", ".join(f"{1e3 * x['value']:.1f}" for x in r["runs"][k]) for k in ("op", "raw"))
         lines.append(f"| {r['model']} | {r['product']} | {r['dtype']} | {r['threads']} | {1e3 * m['op']:.2f}{f} | "
-                     f"{1e3 * m['raw']:.2f} | {1e3 * m['py']:.2f} | **{m['op'] / m['raw']:.3f}** | "
+                     f"{1e3 * m['raw']:.2f} | {1e3 * m['py']:.2f} | **{paired:.3f}** | {m['op'] / m['raw']:.3f} | "
                      f"{m['raw'] / m['py']:.3f} | {m['op'] / m['py']:.3f} | {each} |")
         r["median"] = m
+        r["paired_ratio"] = paired
     return {"rows": results}, lines
 
 
@@ -151,7 +161,7 @@ def section_order(a, log):
         lines.append(f"| {n} | {1e3 * x:.2f} | {1e3 * y:.2f} | {y / x:.3f} | {'yes' if abs(y / x - 1) <= 0.1 else 'NO'} |")
     lines.append("")
     lines.append(f"Foreign load during the one-process run: {rec['foreign_load']:.2f}{' !' if rec['foreign_load'] > FLAG_LOAD else ''}; "
-                 f"host probe {rec['probe_before']:.1f} / {rec['probe_after']:.1f} GB/s (best {rec['probe_best']:.1f}){flag([rec])}.")
+                 f"host probe {fmt_probe(rec['probe_before'])} / {fmt_probe(rec['probe_after'])} (best {fmt_probe(rec['probe_best'])}){flag([rec])}.")
     return {"rows": rows}, lines
 
 
@@ -231,18 +241,41 @@ def section_simulate(a, log):
     return {"cli": runs, "parts": parts}, lines
 
 
+TRAINING_ROWS = [
+    # model, batch, batchrmt benchmark (networks_train_bench), seconds per process (its MinTime)
+    ("lenet", 128, "BM_LenetStep", 2.0),
+    ("vgg16bn", 32, "BM_Vgg16bnStep", 5.0),
+]
+
+
 def section_training(a, log):
-    out, rec = run_process([PY, os.path.join(HERE, "networks_pytorch_compare.py"), "--bench",
-                            os.path.join(a.build, "benchmarks", "networks_train_bench"), "--threads", "1",
-                            "--repeats", str(a.reps), "--min-time", "2"],
-                           env=dict(os.environ, OMP_WAIT_POLICY="PASSIVE", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-                                    GLIBC_TUNABLES=GLIBC_SAME_AS_BATCHRMT))
-    log.add("training step vs PyTorch (alternating, both in this run)", rec)
-    lines = [ln for ln in out.splitlines() if ln.startswith("|")]
-    lines.append("")
-    lines.append(f"Foreign load during this run: {rec['foreign_load']:.2f}{' !' if rec['foreign_load'] > FLAG_LOAD else ''}; "
-                 f"host probe {rec['probe_before']:.1f} / {rec['probe_after']:.1f} GB/s (best {rec['probe_best']:.1f}){flag([rec])}.")
-    return {"output": out}, lines
+    """batchrmt's training step and PyTorch's, each in its own process, alternating, reps each."""
+    results = []
+    for model, batch, bench, min_time in TRAINING_ROWS:
+        runs = {"ours": [], "py": []}
+        for rep in range(a.reps):
+            for k in (("ours", "py") if rep % 2 == 0 else ("py", "ours")):
+                if k == "ours":
+                    runs[k].append(gbench(a.build, "networks_train_bench:" + bench, 1, log))
+                    continue
+                env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+                           GLIBC_TUNABLES=GLIBC_SAME_AS_BATCHRMT)
+                out, rec = run_process([PY, os.path.join(HERE, "networks_pytorch_compare.py"), "--case", model,
+                                        "--threads", "1", "--min-time", str(0.0 if a.smoke else min_time)], env=env)
+                r = json.loads(out.strip().splitlines()[-1])
+                rec["value"], rec["cpu"] = r["wall"], r["cpu"]
+                runs[k].append(log.add(f"PyTorch training step {model}", rec))
+        results.append({"model": model, "batch": batch, "runs": runs})
+    lines = ["| model | batch | threads | batchrmt ms/step | PyTorch ms/step | batchrmt / PyTorch (wall) | "
+             "batchrmt / PyTorch (CPU) | runs (batchrmt; PyTorch) ms |", "|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        o, p = r["runs"]["ours"], r["runs"]["py"]
+        wo, wp = med([x["value"] for x in o]), med([x["value"] for x in p])
+        co, cp = med([x["cpu"] for x in o]), med([x["cpu"] for x in p])
+        each = "; ".join(", ".join(f"{1e3 * x['value']:.1f}" for x in rs) for rs in (o, p))
+        lines.append(f"| {r['model']} | {r['batch']} | 1 | {1e3 * wo:.1f}{flag(o + p)} | {1e3 * wp:.1f} | **{wo / wp:.3f}** | "
+                     f"{co / cp:.3f} | {each} |")
+    return {"rows": results}, lines
 
 
 SECTIONS = {"curvature": section_curvature, "order": section_order, "lanczos": section_lanczos,
@@ -293,7 +326,7 @@ def main():
         time.sleep(5)
     start_load = os.getloadavg()
     PROBE.calibrate(2.0 if a.smoke else 10.0)
-    start_probe = PROBE.best
+    start_probe = dict(PROBE.best)
     log = Log()
     meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "host": socket.gethostname(), "cpus": os.cpu_count(), "platform": platform.platform(),
@@ -331,12 +364,13 @@ def main():
               f"{max((r['foreign_load'] for r in log.records), default=0):.2f}).")
     reruns = sum(len(r["discarded"]) for r in log.records)
     contended = [r for r in log.records if r.get("contended")]
-    print(f"Host probe (16 MiB sum, GB/s): best {PROBE.best:.1f} (at start {start_probe:.1f}); {reruns} of "
-          f"{reruns + len(log.records)} process runs were contended (a probe below {QUIET} x the best) and rerun"
+    print(f"Host probe (16 MiB sum and 192^3 GEMM on each CPU): best {fmt_probe(PROBE.best)} (at start {fmt_probe(start_probe)}); "
+          f"{reruns} of {reruns + len(log.records)} process runs were contended (a probe below {QUIET['sum']} x the best sum "
+          f"or {QUIET['gemm']} x the best GEMM) and rerun"
           + (f"; {len(contended)} figure(s) still contended after {a.retries} reruns (marked ~):" if contended else
              "; every figure comes from an uncontended process."))
     for r in contended:
-        print(f"- {r['label']}: probe {r['probe_before']:.1f} / {r['probe_after']:.1f} GB/s")
+        print(f"- {r['label']}: probe {fmt_probe(r['probe_before'])} / {fmt_probe(r['probe_after'])}")
     out["records"] = log.records
     path = a.out or os.path.join(a.build, "idle-run", "results.json")
     os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -8,7 +8,9 @@ Run with Debian's interpreter, which has python3-torch:
     /usr/bin/python3 benchmarks/networks_pytorch_compare.py --bench build/release/benchmarks/networks_train_bench
 
 Prints a Markdown table (time per step, images/s, ratio = batchrmt time / PyTorch time; the
-goal is ratio <= 1.0) and writes it with the machine and date to --out (JSON). With --count it
+goal is ratio <= 1.0) and writes it with the machine and date to --out (JSON). With --case MODEL
+it times the PyTorch side of one model only and prints one JSON line (wall and CPU seconds per
+step): benchmarks/idle_harness.py runs each side in its own process that way. With --count it
 prints the parameter counts of the PyTorch definitions below, which are the same architectures
 as networks/models.cpp (used to derive the counts asserted in tests/networks/models_test.cpp).
 """
@@ -192,15 +194,21 @@ def main():
     ap.add_argument("--repeats", type=int, default=1, help="alternating repetitions per model")
     ap.add_argument("--out", default="", help="write the results as JSON here")
     ap.add_argument("--count", action="store_true", help="print parameter counts and exit")
+    ap.add_argument("--case", choices=["lenet", "vgg16bn"], help="time the PyTorch step of this model only (JSON line)")
     args = ap.parse_args()
     if args.count:
         print_counts()
         return 0
-    if not args.bench:
-        ap.error("--bench is required")
     torch.set_num_threads(args.threads)
     cases = [("lenet", "BM_LenetStep/128", LeNet(), (1, 28, 28), 10, 128),
              ("vgg16bn", "BM_Vgg16bnStep/32", vgg16(True, 100), (3, 32, 32), 100, 32)]
+    if args.case:
+        _, _, model, shape, classes, batch = next(c for c in cases if c[0] == args.case)
+        wall, cpu = pytorch_step_time(model, shape, classes, batch, args.min_time)
+        print(json.dumps({"case": args.case, "batch": batch, "threads": args.threads, "wall": wall, "cpu": cpu}))
+        return 0
+    if not args.bench:
+        ap.error("--bench is required (or --case, or --count)")
     rows = []
     for rep in range(args.repeats):
         # Alternate the two sides per model so that a change in machine load hits both.

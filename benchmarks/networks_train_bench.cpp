@@ -1,7 +1,8 @@
 // Training throughput of batchrmt's networks (one SGD step: zero_grad, forward, mean
 // cross-entropy, backward, SGD with momentum 0.9 and weight decay 5e-4) on random inputs of
 // Fashion-MNIST shape (lenet) and CIFAR shape (vgg16bn), so it needs no dataset. The same steps
-// in PyTorch: benchmarks/networks_pytorch_compare.py (which also runs this binary).
+// in PyTorch: benchmarks/networks_pytorch_compare.py (which also runs this binary;
+// benchmarks/idle_harness.py, section training, runs each side in its own process).
 //
 //   build/<dir>/benchmarks/networks_train_bench [--threads N via BATCHRMT_BENCH_THREADS]
 //
@@ -62,7 +63,7 @@ void train_steps(benchmark::State& state, const std::string& name, std::array<st
   t.std.assign(static_cast<std::size_t>(shape[0]), 0.25f);
   std::vector<std::size_t> idx(static_cast<std::size_t>(batch));
   std::size_t step = 0;
-  for (auto _ : state) {
+  auto train_step = [&] {
     if (pipeline) {
       for (std::size_t k = 0; k < idx.size(); ++k) idx[k] = (step * idx.size() + k) % n;
       x = nw::make_inputs(data, idx, t, torch::kCPU, &rng);
@@ -73,8 +74,12 @@ void train_steps(benchmark::State& state, const std::string& name, std::array<st
     auto loss = torch::nn::functional::cross_entropy(net.forward(x), y);
     loss.backward();
     opt.step();
-    benchmark::DoNotOptimize(loss.item<double>());
-  }
+    return loss.item<double>();
+  };
+  // Two untimed steps first, as benchmarks/networks_pytorch_compare.py does before timing PyTorch's
+  // (the first steps allocate the gradients, the momentum buffers and the allocator's blocks).
+  for (int warm = 0; warm < 2; ++warm) train_step();
+  for (auto _ : state) benchmark::DoNotOptimize(train_step());
   state.SetItemsProcessed(state.iterations() * batch);
   state.counters["threads"] = nw::torch_threads();
   state.SetLabel(name + " batch " + std::to_string(batch) + (pipeline ? " +data" : ""));
